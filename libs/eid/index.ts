@@ -1,0 +1,10 @@
+export type { DtnPattern, EidPattern, IpnAllocatorPattern, IpnAnyPattern, IpnNode, IpnPattern } from './src/eid-pattern.ts';
+export { DTN_ANY_AUTHORITY, MAX_U32 } from './src/eid-pattern.ts';
+export type { Parsed, PatternError } from './src/parsed.ts';
+export { parsePattern } from './src/parse-pattern.ts';
+export { formatPattern } from './src/format-pattern.ts';
+export { specificityScore } from './src/specificity-score.ts';
+export { parseEid, type Eid } from './src/eid.ts';
+export { matches } from './src/matches.ts';
+export { isDtnAny, labelFits, splitDtnWildcard, splitName, type DtnWildcard } from './src/dtn-wildcard.ts';
+export { WIRE_IPN_ANY, patternFromWire, patternToWire } from './src/wire-pattern.ts';

@@ -1,0 +1,38 @@
+import { DTN_ANY_AUTHORITY, type DtnPattern } from './eid-pattern.ts';
+
+/**
+ * The parts of a dtn wildcard pattern `<labelPrefix>*<labelSuffix>.<domain>`. The '*' stands
+ * for characters of the left-most label only, never a '.' (docs/spec-notes.md §4.1.2), so a
+ * name matches when its own domain equals `domain` and its first label fits around the '*'.
+ * `dtn://*` is not split: it is the dtn default route and matches every name.
+ */
+export interface DtnWildcard {
+  readonly labelPrefix: string;
+  readonly labelSuffix: string;
+  readonly domain: string;
+}
+
+export function splitDtnWildcard(pattern: DtnPattern): DtnWildcard {
+  const { authority, wildcardAt } = pattern;
+  const [, rest] = splitName(authority);
+  const labelEnd = authority.length - (rest === '' ? 0 : rest.length + 1);
+  return {
+    labelPrefix: authority.slice(0, wildcardAt),
+    labelSuffix: authority.slice(wildcardAt + 1, labelEnd),
+    domain: rest,
+  };
+}
+
+/** A node name as [left-most label, the domain under it ('' for a one-label name)]. */
+export function splitName(name: string): [label: string, domain: string] {
+  const dot = name.indexOf('.');
+  return dot < 0 ? [name, ''] : [name.slice(0, dot), name.slice(dot + 1)];
+}
+
+/** Whether a left-most label fits a wildcard's prefix and suffix (the domain already matched). */
+export const labelFits = (w: DtnWildcard, label: string): boolean =>
+  label.length >= w.labelPrefix.length + w.labelSuffix.length &&
+  label.startsWith(w.labelPrefix) &&
+  label.endsWith(w.labelSuffix);
+
+export const isDtnAny = (pattern: DtnPattern): boolean => pattern.authority === DTN_ANY_AUTHORITY;

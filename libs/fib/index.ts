@@ -1,0 +1,2 @@
+export { Fib } from './src/fib.ts';
+export type { FibMatch } from './src/fib-entry.ts';

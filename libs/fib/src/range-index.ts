@@ -1,0 +1,70 @@
+import type { IpnAllocatorPattern } from '#libs/eid';
+import { better, insertRanked, removeWhere, type FibEntry } from './fib-entry.ts';
+
+/**
+ * The node ranges of one allocator. Each range [min-max] is stored as the aligned power-of-two
+ * blocks that tile it (at most 62, the way a CIDR set tiles an address range), keyed by block size
+ * and block number; a lookup probes one hash per block size in use, never scanning the ranges.
+ */
+export class RangeIndex<V> {
+  /** block bits → block number → the ranges that cover the block, best first */
+  readonly #levels = new Map<number, Map<number, FibEntry<V>[]>>();
+  readonly #byText = new Map<string, FibEntry<V>>();
+
+  get size(): number {
+    return this.#byText.size;
+  }
+
+  find(text: string): FibEntry<V> | undefined {
+    return this.#byText.get(text);
+  }
+
+  values(): IterableIterator<FibEntry<V>> {
+    return this.#byText.values();
+  }
+
+  insert(entry: FibEntry<V>): void {
+    this.#byText.set(entry.text, entry);
+    for (const [bits, block] of tile(entry)) {
+      let blocks = this.#levels.get(bits);
+      if (blocks === undefined) this.#levels.set(bits, (blocks = new Map()));
+      let list = blocks.get(block);
+      if (list === undefined) blocks.set(block, (list = []));
+      insertRanked(list, entry, (e) => e);
+    }
+  }
+
+  remove(text: string): boolean {
+    const entry = this.#byText.get(text);
+    if (entry === undefined) return false;
+    this.#byText.delete(text);
+    for (const [bits, block] of tile(entry)) {
+      const blocks = this.#levels.get(bits);
+      const list = blocks?.get(block);
+      if (blocks === undefined || list === undefined) continue;
+      removeWhere(list, (e) => e === entry);
+      if (list.length === 0) blocks.delete(block);
+      if (blocks.size === 0) this.#levels.delete(bits);
+    }
+    return true;
+  }
+
+  best(node: number): FibEntry<V> | undefined {
+    let found: FibEntry<V> | undefined;
+    for (const [bits, blocks] of this.#levels) found = better(found, blocks.get(Math.floor(node / 2 ** bits))?.[0]);
+    return found;
+  }
+}
+
+/** The aligned blocks [bits, block number] that tile a range entry's nodes exactly. */
+function* tile(entry: FibEntry<unknown>): Generator<[number, number]> {
+  const { node } = entry.pattern as IpnAllocatorPattern;
+  if (node.kind !== 'range') throw new Error(`RangeIndex given ${entry.text}, which is not a node range`);
+  for (let lo = node.min; lo <= node.max; ) {
+    // The largest block aligned at lo (lo's lowest set bit; all 32 bits at 0) that stays inside the range.
+    let bits = lo === 0 ? 32 : 31 - Math.clz32(lo & -lo);
+    while (lo + 2 ** bits - 1 > node.max) bits--;
+    yield [bits, lo / 2 ** bits];
+    lo += 2 ** bits;
+  }
+}

@@ -1,0 +1,15 @@
+export { LOADER_OPTIONS, PEER_METHOD, PROTO_PATH, loadDppPackage, peerMessageCodec, type PeerMessageCodec } from './src/load-proto.ts';
+export type { DtnPattern, DtnPattern__Output } from './generated/dtn/peering/v1/DtnPattern.ts';
+export type { EidPattern, EidPattern__Output } from './generated/dtn/peering/v1/EidPattern.ts';
+export type { Hello, Hello__Output } from './generated/dtn/peering/v1/Hello.ts';
+export type { HelloChallenge, HelloChallenge__Output } from './generated/dtn/peering/v1/HelloChallenge.ts';
+export type { HelloResponse, HelloResponse__Output } from './generated/dtn/peering/v1/HelloResponse.ts';
+export type { IpnPattern, IpnPattern__Output } from './generated/dtn/peering/v1/IpnPattern.ts';
+export type { Notification, Notification__Output } from './generated/dtn/peering/v1/Notification.ts';
+export type { PeerMessage, PeerMessage__Output } from './generated/dtn/peering/v1/PeerMessage.ts';
+export type { RouteAdvertisement, RouteAdvertisement__Output } from './generated/dtn/peering/v1/RouteAdvertisement.ts';
+export type { RouteAttribute, RouteAttribute__Output } from './generated/dtn/peering/v1/RouteAttribute.ts';
+export type { RouteUpdate, RouteUpdate__Output } from './generated/dtn/peering/v1/RouteUpdate.ts';
+export type { RouteWithdrawal, RouteWithdrawal__Output } from './generated/dtn/peering/v1/RouteWithdrawal.ts';
+export type { UnknownAttribute, UnknownAttribute__Output } from './generated/dtn/peering/v1/UnknownAttribute.ts';
+export type { Timestamp, Timestamp__Output } from './generated/google/protobuf/Timestamp.ts';

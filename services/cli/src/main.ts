@@ -1,0 +1,30 @@
+import { EXIT, type CommandIo } from './io.ts';
+import { patternCommand } from './pattern-command.ts';
+
+interface Command {
+  readonly summary: string;
+  readonly run: (args: readonly string[], io: CommandIo) => number | Promise<number>;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
+};
+
+const usage = (): string =>
+  `usage: dpp COMMAND [ARGS...]\n\ncommands:\n${Object.entries(COMMANDS)
+    .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+    .join('\n')}\n\n'dpp COMMAND --help' describes a command.\n`;
+
+export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h') {
+    (name === undefined ? io.err : io.out).write(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.err.write(`dpp: unknown command "${name}"\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  return command.run(args, io);
+}

@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { parseEid, parsePattern, type Eid, type EidPattern } from '#libs/eid';
+
+/**
+ * Generators of valid patterns and concrete EIDs for property tests. Values come from small
+ * pools so that generated EIDs often match several generated patterns at once (where ranking
+ * bugs live), with the extremes of each field mixed in.
+ */
+const u32 = fc.oneof(
+  { weight: 4, arbitrary: fc.integer({ min: 0, max: 6 }) },
+  { weight: 1, arbitrary: fc.constantFrom(2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 2 ** 32 - 1 }) },
+);
+const allocator = fc.integer({ min: 0, max: 3 });
+const range = fc.tuple(u32, u32).map(([a, b]) => `[${Math.min(a, b)}-${Math.max(a, b)}]`);
+const labelPart = fc.constantFrom('', 'r', 'ro', 'rover', 'rover1', 'er', '1', 'x-y', 'a_b');
+const label = labelPart.filter((l) => l !== '');
+const domain = fc.constantFrom('', 'example.org', 'mars.example.org', 'org', 'b.c');
+const join = (first: string, rest: string): string => (rest === '' ? first : `${first}.${rest}`);
+
+const patternText = fc.oneof(
+  fc.tuple(allocator, u32).map(([a, n]) => `ipn:${a}.${n}`),
+  allocator.map((a) => `ipn:${a}.*`),
+  fc.tuple(allocator, range).map(([a, r]) => `ipn:${a}.${r}`),
+  fc.constant('ipn:*'),
+  fc.tuple(label, domain).map(([l, d]) => `dtn://${join(l, d)}`),
+  fc.tuple(labelPart, labelPart, domain).map(([p, s, d]) => `dtn://${join(`${p}*${s}`, d)}`),
+);
+
+const eidText = fc.oneof(
+  fc.tuple(allocator, u32).map(([a, n]) => `ipn:${a}.${n}`),
+  fc.tuple(allocator, u32, fc.nat()).map(([a, n, s]) => `ipn:${a}.${n}.${s}`),
+  fc.tuple(fc.tuple(labelPart, labelPart).map(([a, b]) => a + b).filter((l) => l !== ''), domain, fc.constantFrom('', '/', '/svc')).map(
+    ([l, d, demux]) => `dtn://${join(l, d)}${demux}`,
+  ),
+);
+
+const valid = <T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }, text: string): T => {
+  if (!result.ok) throw new Error(`generator made an invalid value ${text}: ${result.error.message}`);
+  return result.value;
+};
+
+export const anyPattern: fc.Arbitrary<EidPattern> = patternText.map((t) => valid(parsePattern(t), t));
+export const anyEid: fc.Arbitrary<Eid> = eidText.map((t) => valid(parseEid(t), t));

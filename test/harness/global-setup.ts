@@ -1,0 +1,15 @@
+import type { TestProject } from 'vitest/node';
+import { startNatsServer } from './nats-server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    natsUrl: string;
+  }
+}
+
+/** One real nats-server -js for the whole run; each test makes its own stream names. */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const server = await startNatsServer();
+  project.provide('natsUrl', server.url);
+  return () => server.stop();
+}
