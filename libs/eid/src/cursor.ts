@@ -1,18 +1,48 @@
-import { fail, ok, type Parsed } from './parsed.ts';
+import { ok, patternError, type Parsed, type PatternError } from './parsed.ts';
 import { MAX_U32 } from './eid-pattern.ts';
+import { EMPTY_HASH, hashStep } from './name-hash.ts';
 
 /**
  * A read position in text, with the scanning steps that EID patterns and concrete EIDs share.
  * Hand-written rather than a regular expression so that every rejection can name the exact
- * column and the rule of §4.1 it breaks.
+ * column and the rule of §4.1 it breaks. Steps return their value, or undefined after recording
+ * why in `error`: the FIB parses an EID per lookup, and a result object per step would cost more
+ * than the lookup itself.
  */
 export class Cursor {
-  readonly text: string;
+  text: string;
   at: number;
+  error: PatternError | undefined;
+  /** Where the last scanned name, or ipn `A.N`, stands in `text`. */
+  regionStart = 0;
+  regionEnd = 0;
+  /** The end of the left-most label of the last scanned name. */
+  labelEnd = 0;
+  /** Whether the last scanned name has upper-case letters. */
+  upper = false;
+  /** The allocator and node of the last scanned ipn EID. */
+  allocator = 0;
+  node = 0;
+  /**
+   * name-hash.ts hashes, computed while scanning: `hash` runs on through the digits of scanU32
+   * (the caller sets where it starts) and covers a whole name after scanAuthority; `domainHash`
+   * covers the name after its first label. The FIB probes its tables with them.
+   */
+  hash = EMPTY_HASH;
+  domainHash = EMPTY_HASH;
 
   constructor(text: string, at: number) {
     this.text = text;
     this.at = at;
+  }
+
+  /** Points the cursor at new text; a FIB reuses one cursor for all its lookups. */
+  reset(text: string): this {
+    this.text = text;
+    this.at = 0;
+    this.error = undefined;
+    this.hash = EMPTY_HASH;
+    return this;
   }
 
   get done(): boolean {
@@ -24,12 +54,24 @@ export class Cursor {
     return this.text.charAt(this.at);
   }
 
+  /** The code of the character under the cursor, or -1 at the end: for hot paths, which compare codes. */
+  code(): number {
+    return this.at < this.text.length ? this.text.charCodeAt(this.at) : -1;
+  }
+
   get rest(): string {
     return this.text.slice(this.at);
   }
 
-  fail<T>(reason: string, at: number = this.at): Parsed<T> {
-    return fail(at + 1, reason);
+  /** Records why the text is refused; returns undefined for the caller to pass on. */
+  fail(reason: string, at: number = this.at): undefined {
+    this.error = patternError(at + 1, reason);
+    return undefined;
+  }
+
+  /** A step's value as the public result. */
+  result<T>(value: T | undefined): Parsed<T> {
+    return value !== undefined ? ok(value) : { ok: false, error: this.error ?? patternError(this.at + 1, 'not valid here') };
   }
 
   /** A description of what stands under the cursor, for "expected X, found Y" messages. */
@@ -37,54 +79,105 @@ export class Cursor {
     return this.done ? 'the end' : `"${this.char()}"`;
   }
 
-  /** A decimal number of at most 32 bits (allocator, node, range bound). */
-  scanU32(what: string): Parsed<number> {
+  /** A decimal number of at most 32 bits (allocator, node, range bound); its digits extend `hash`. */
+  scanU32(what: string): number | undefined {
+    const { text } = this;
     const start = this.at;
-    while (isDigit(this.char())) this.at++;
-    if (this.at === start) return this.fail(`expected the ${what} (a decimal number), found ${this.found}`);
-    const digits = this.text.slice(start, this.at);
-    if (digits.length > 1 && digits.startsWith('0')) {
+    let at = start;
+    let value = 0;
+    let hash = this.hash;
+    // Past 2^53 the value is inexact but still over 2^32-1, which is all that is asked of it.
+    // Reads stay inside the text: past its end charCodeAt answers NaN through V8's slow path.
+    for (; at < text.length; at++) {
+      const code = text.charCodeAt(at);
+      if (code < ZERO || code > NINE) break;
+      value = value * 10 + (code - ZERO);
+      hash = hashStep(hash, code);
+    }
+    this.at = at;
+    this.hash = hash;
+    if (at === start) return this.fail(`expected the ${what} (a decimal number), found ${this.found}`);
+    if (at - start > 1 && text.charCodeAt(start) === ZERO) {
+      const digits = text.slice(start, at);
       return this.fail(`the ${what} ${digits} has a leading zero; write ${digits.replace(/^0+(?=\d)/, '')}`, start);
     }
-    const value = Number(digits);
-    if (value > MAX_U32) return this.fail(`the ${what} ${digits} is over 2^32-1 (4294967295)`, start);
-    return ok(value);
+    if (value > MAX_U32) return this.fail(`the ${what} ${text.slice(start, at)} is over 2^32-1 (4294967295)`, start);
+    return value;
   }
 
   /**
    * A dtn node name: dot-separated labels of letters, digits, '-' and '_', up to the next '/'.
    * With `wildcard`, one '*' may stand in the left-most label (§4.1.2, §4.1.3).
-   * Returns the name in lower case and the index of its '*' (-1 when none).
+   * Records where the name and its first label stand, and their hashes; `name()` gives the name.
    */
-  scanAuthority(wildcard: boolean): Parsed<{ authority: string; wildcardAt: number }> {
+  scanAuthority(wildcard: boolean): boolean {
+    const { text } = this;
     const start = this.at;
+    let at = start;
     let labelStart = start;
+    let labelEnd = -1;
     let wildcardAt = -1;
-    for (; !this.done && this.char() !== '/'; this.at++) {
-      const ch = this.char();
-      if (ch === '.') {
-        if (this.at === labelStart) return this.fail('empty label in the node name');
-        labelStart = this.at + 1;
+    let upper = false;
+    let hash = EMPTY_HASH;
+    let domainHash = EMPTY_HASH;
+    for (; at < text.length; at++) {
+      const code = text.charCodeAt(at);
+      const kind = code < 128 ? NAME_CHAR[code]! : OTHER;
+      if (kind === SLASH) break;
+      hash = hashStep(hash, code);
+      if (labelEnd >= 0) domainHash = hashStep(domainHash, code);
+      if (kind === DOT) {
+        if (at === labelStart) return this.refuse('empty label in the node name', at);
+        if (labelEnd < 0) labelEnd = at;
+        labelStart = at + 1;
         continue;
       }
-      if (ch === '*') {
-        if (!wildcard) return this.fail('an EID is concrete: "*" belongs in patterns');
-        if (wildcardAt >= 0) return this.fail('a second "*": a pattern holds at most one wildcard (§4.1.3)');
+      if (kind === STAR) {
+        if (!wildcard) return this.refuse('an EID is concrete: "*" belongs in patterns', at);
+        if (wildcardAt >= 0) return this.refuse('a second "*": a pattern holds at most one wildcard (§4.1.3)', at);
         if (labelStart !== start) {
-          return this.fail('a wildcard is allowed only in the left-most label (§4.1.2): a specific name cannot sit under a wildcard');
+          return this.refuse('a wildcard is allowed only in the left-most label (§4.1.2): a specific name cannot sit under a wildcard', at);
         }
-        wildcardAt = this.at - start;
-      } else if (!isNameChar(ch)) {
-        return this.fail(`"${ch}" is not allowed in a node name (letters, digits, "-" and "_")`);
+        wildcardAt = at - start;
+      } else if (kind === OTHER) {
+        return this.refuse(`"${text.charAt(at)}" is not allowed in a node name (letters, digits, "-" and "_")`, at);
       }
-      if (this.at - labelStart >= MAX_LABEL) return this.fail(`label longer than ${MAX_LABEL} characters`, labelStart);
+      upper ||= kind === UPPER;
+      if (at - labelStart >= MAX_LABEL) return this.refuse(`label longer than ${MAX_LABEL} characters`, labelStart);
     }
-    if (this.at === start) return this.fail('expected a node name after "//"');
-    if (this.at === labelStart) return this.fail('empty label: remove the trailing "."', this.at - 1);
-    if (this.at - start > MAX_AUTHORITY) {
-      return this.fail(`node name of ${this.at - start} characters is over the ${MAX_AUTHORITY} allowed`, start);
+    this.at = at;
+    if (at === start) return this.refuse('expected a node name after "//"');
+    if (at === labelStart) return this.refuse('empty label: remove the trailing "."', at - 1);
+    if (at - start > MAX_AUTHORITY) return this.refuse(`node name of ${at - start} characters is over the ${MAX_AUTHORITY} allowed`, start);
+    this.regionStart = start;
+    this.regionEnd = at;
+    this.labelEnd = labelEnd < 0 ? at : labelEnd;
+    this.upper = upper;
+    this.hash = hash;
+    this.domainHash = domainHash;
+    return true;
+  }
+
+  /** The last scanned name, in lower case. */
+  name(): string {
+    const name = this.text.slice(this.regionStart, this.regionEnd);
+    return this.upper ? name.toLowerCase() : name;
+  }
+
+  /** Like fail, for steps that answer true or false. */
+  refuse(reason: string, at: number = this.at): false {
+    this.fail(reason, at);
+    return false;
+  }
+
+  /** Whether the text continues with `prefix`, ignoring ASCII case (schemes are case-insensitive). */
+  takeIgnoringCase(prefix: string): boolean {
+    if (this.at + prefix.length > this.text.length) return false;
+    for (let i = 0; i < prefix.length; i++) {
+      if ((this.text.charCodeAt(this.at + i) | 0x20) !== prefix.charCodeAt(i)) return false;
     }
-    return ok({ authority: this.text.slice(start, this.at).toLowerCase(), wildcardAt });
+    this.at += prefix.length;
+    return true;
   }
 }
 
@@ -94,6 +187,20 @@ const MAX_AUTHORITY = 253;
 
 export const isDigit = (ch: string): boolean => ch >= '0' && ch <= '9';
 
-const isNameChar = (ch: string): boolean =>
-  (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || isDigit(ch) || ch === '-' || ch === '_';
+const ZERO = 0x30;
+const NINE = 0x39;
+
+/** What each ASCII character is to a node name; names are scanned once per FIB lookup. */
+const [OTHER, NAME, UPPER, DOT, STAR, SLASH] = [0, 1, 2, 3, 4, 5] as const;
+const NAME_CHAR = new Uint8Array(128);
+for (let code = 0; code < 128; code++) {
+  const ch = String.fromCharCode(code);
+  NAME_CHAR[code] =
+    ch >= 'A' && ch <= 'Z' ? UPPER
+    : (ch >= 'a' && ch <= 'z') || isDigit(ch) || ch === '-' || ch === '_' ? NAME
+    : ch === '.' ? DOT
+    : ch === '*' ? STAR
+    : ch === '/' ? SLASH
+    : OTHER;
+}
 

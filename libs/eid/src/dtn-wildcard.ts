@@ -1,4 +1,5 @@
 import { DTN_ANY_AUTHORITY, type DtnPattern } from './eid-pattern.ts';
+import { regionEquals } from './name-hash.ts';
 
 /**
  * The parts of a dtn wildcard pattern `<labelPrefix>*<labelSuffix>.<domain>`. The '*' stands
@@ -29,10 +30,17 @@ export function splitName(name: string): [label: string, domain: string] {
   return dot < 0 ? [name, ''] : [name.slice(0, dot), name.slice(dot + 1)];
 }
 
-/** Whether a left-most label fits a wildcard's prefix and suffix (the domain already matched). */
-export const labelFits = (w: DtnWildcard, label: string): boolean =>
-  label.length >= w.labelPrefix.length + w.labelSuffix.length &&
-  label.startsWith(w.labelPrefix) &&
-  label.endsWith(w.labelSuffix);
+/**
+ * Whether the left-most label text[start, end) fits a wildcard's prefix and suffix (its domain
+ * already matched), ignoring the label's case: the FIB asks this of the label inside an EID.
+ */
+export function labelFits(w: DtnWildcard, text: string, start: number, end: number): boolean {
+  const { labelPrefix, labelSuffix } = w;
+  return (
+    end - start >= labelPrefix.length + labelSuffix.length &&
+    regionEquals(labelPrefix, 0, text, start, labelPrefix.length) &&
+    regionEquals(labelSuffix, 0, text, end - labelSuffix.length, labelSuffix.length)
+  );
+}
 
 export const isDtnAny = (pattern: DtnPattern): boolean => pattern.authority === DTN_ANY_AUTHORITY;

@@ -28,5 +28,5 @@ function nameMatches(pattern: DtnPattern, name: string): boolean {
   if (isDtnAny(pattern)) return true;
   const wildcard = splitDtnWildcard(pattern);
   const [label, domain] = splitName(name);
-  return domain === wildcard.domain && labelFits(wildcard, label);
+  return domain === wildcard.domain && labelFits(wildcard, label, 0, label.length);
 }

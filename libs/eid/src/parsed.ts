@@ -15,7 +15,10 @@ export interface PatternError {
 
 export const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 
-export const fail = <T>(column: number, reason: string): Parsed<T> => ({
-  ok: false,
-  error: { column, reason, message: `column ${column}: ${reason}` },
+export const patternError = (column: number, reason: string): PatternError => ({
+  column,
+  reason,
+  message: `column ${column}: ${reason}`,
 });
+
+export const fail = <T>(column: number, reason: string): Parsed<T> => ({ ok: false, error: patternError(column, reason) });

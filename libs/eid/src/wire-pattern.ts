@@ -48,10 +48,12 @@ export function patternFromWire(message: wire.EidPattern__Output): Parsed<EidPat
   }
   if (message.scheme === 'dtn' && dtn) {
     const cursor = new Cursor(dtn.authority_string, 0);
-    const name = cursor.scanAuthority(true);
-    if (!name.ok) return fail(name.error.column, `authority_string: ${name.error.reason}`);
-    if (!cursor.done) return cursor.fail('authority_string: a DPP pattern names a node: "/" is not allowed');
-    const { authority, wildcardAt } = name.value;
+    if (!cursor.scanAuthority(true) || !cursor.done) {
+      const error = cursor.error ?? { column: cursor.at + 1, reason: 'a DPP pattern names a node: "/" is not allowed' };
+      return fail(error.column, `authority_string: ${error.reason}`);
+    }
+    const authority = cursor.name();
+    const wildcardAt = authority.indexOf('*');
     if (dtn.is_wildcard !== wildcardAt >= 0) {
       return fail(1, `is_wildcard is ${dtn.is_wildcard} but authority_string "${dtn.authority_string}" ${wildcardAt >= 0 ? 'has' : 'has no'} "*"`);
     }

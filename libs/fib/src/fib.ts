@@ -1,10 +1,10 @@
 import {
+  Cursor,
   formatPattern,
   isDtnAny,
-  parseEid,
+  scanEid,
   specificityScore,
   splitDtnWildcard,
-  splitName,
   type DtnPattern,
   type Eid,
   type EidPattern,
@@ -13,10 +13,10 @@ import {
 import { DtnWildcards } from './dtn-wildcards.ts';
 import { better, type FibEntry, type FibMatch } from './fib-entry.ts';
 import { RangeIndex } from './range-index.ts';
+import { flatKey, RegionTable } from './region-table.ts';
 
-/** The patterns of one ipn allocator. */
+/** The wildcard and ranges of one ipn allocator (its exact nodes are in the FIB's node table). */
 interface AllocatorTable<V> {
-  readonly exact: Map<number, FibEntry<V>>;
   wildcard: FibEntry<V> | undefined;
   ranges: RangeIndex<V> | undefined;
 }
@@ -24,19 +24,23 @@ interface AllocatorTable<V> {
 /**
  * A forwarding table: EID patterns → values, answering which pattern is the most specific match
  * for a concrete EID (§4.2; equal scores go to the smaller canonical text). Every operation costs
- * a few hash probes whatever the table's size: exact patterns are hash keys; the kinds of
- * wildcard are ranked so that a lookup stops at the first kind that matches (an exact ipn node
- * scores 320, a node range 32–63, an allocator wildcard 32, `ipn:*` 0; an exact dtn name
- * 256 + length, any dtn wildcard under 256).
+ * a few hash probes whatever the table's size: exact patterns are keys of tables probed with the
+ * EID's own characters; the kinds of wildcard are ranked so that a lookup stops at the first
+ * kind that matches (an exact ipn node scores 320, a node range 32–63, an allocator wildcard
+ * 32, `ipn:*` 0; an exact dtn name 256 + length, any dtn wildcard under 256).
  */
 export class Fib<V> {
   #size = 0;
   #ipnAny: FibEntry<V> | undefined;
   #dtnAny: FibEntry<V> | undefined;
+  /** `ipn:A.N` entries keyed by `A.N`, and `dtn://name` entries keyed by the name. */
+  readonly #ipnExact = new RegionTable<FibEntry<V>>('ipn:'.length);
+  readonly #dtnExact = new RegionTable<FibEntry<V>>('dtn://'.length);
   readonly #allocators = new Map<number, AllocatorTable<V>>();
-  readonly #dtnExact = new Map<string, FibEntry<V>>();
   /** domain under the wildcard label → its wildcard patterns */
-  readonly #dtnDomains = new Map<string, DtnWildcards<V>>();
+  readonly #dtnDomains = new RegionTable<DtnWildcards<V>>(0);
+  /** Reused by every lookup, which therefore allocates nothing. */
+  readonly #cursor = new Cursor('', 0);
 
   get size(): number {
     return this.#size;
@@ -44,23 +48,37 @@ export class Fib<V> {
 
   /** The most specific route for an EID given as text; undefined when none matches or the text is no EID. */
   lookup(eid: string): FibMatch<V> | undefined {
-    const parsed = parseEid(eid);
-    return parsed.ok ? this.lookupEid(parsed.value) : undefined;
+    const c = this.#cursor.reset(eid);
+    switch (scanEid(c)) {
+      case 'ipn':
+        return this.#lookupNode(c);
+      case 'dtn':
+        return this.#lookupName(c);
+      default:
+        return undefined;
+    }
   }
 
   lookupEid(eid: Eid): FibMatch<V> | undefined {
-    if (eid.scheme === 'dtn') return this.#lookupName(eid.authority);
-    const table = this.#allocators.get(eid.allocator);
-    if (table === undefined) return this.#ipnAny;
-    // A range of over 2^31 nodes scores 32, as the allocator wildcard does: the tie is ranked, not assumed.
-    return table.exact.get(eid.node) ?? better(table.ranges?.best(eid.node), table.wildcard) ?? this.#ipnAny;
+    return this.lookup(eid.scheme === 'ipn' ? `ipn:${eid.allocator}.${eid.node}` : `dtn://${eid.authority}`);
   }
 
-  #lookupName(name: string): FibMatch<V> | undefined {
-    const exact = this.#dtnExact.get(name);
+  #lookupNode(c: Cursor): FibMatch<V> | undefined {
+    const exact = this.#ipnExact.get(c.text, c.regionStart, c.regionEnd, c.hash);
     if (exact !== undefined) return exact;
-    const [label, domain] = splitName(name);
-    return this.#dtnDomains.get(domain)?.best(label) ?? this.#dtnAny;
+    const table = this.#allocators.get(c.allocator);
+    if (table === undefined) return this.#ipnAny;
+    // A range of over 2^31 nodes scores 32, as the allocator wildcard does: the tie is ranked, not assumed.
+    return better(table.ranges?.best(c.node), table.wildcard) ?? this.#ipnAny;
+  }
+
+  #lookupName(c: Cursor): FibMatch<V> | undefined {
+    const { text, regionStart, regionEnd, labelEnd } = c;
+    const exact = this.#dtnExact.get(text, regionStart, regionEnd, c.hash);
+    if (exact !== undefined) return exact;
+    const domainStart = labelEnd === regionEnd ? regionEnd : labelEnd + 1;
+    const wildcards = this.#dtnDomains.get(text, domainStart, regionEnd, c.domainHash);
+    return wildcards?.best(text, regionStart, labelEnd) ?? this.#dtnAny;
   }
 
   /** The value stored for exactly this pattern (not a lookup). */
@@ -75,7 +93,7 @@ export class Fib<V> {
       existing.value = value;
       return;
     }
-    this.#insert({ pattern, text, score: specificityScore(pattern), value });
+    this.#insert({ pattern, text: flatKey(text), score: specificityScore(pattern), value });
     this.#size++;
   }
 
@@ -87,8 +105,8 @@ export class Fib<V> {
 
   *entries(): IterableIterator<FibMatch<V>> {
     if (this.#ipnAny) yield this.#ipnAny;
+    yield* this.#ipnExact.values();
     for (const table of this.#allocators.values()) {
-      yield* table.exact.values();
       if (table.ranges) yield* table.ranges.values();
       if (table.wildcard) yield table.wildcard;
     }
@@ -99,15 +117,15 @@ export class Fib<V> {
 
   #find(pattern: EidPattern, text: string): FibEntry<V> | undefined {
     if (pattern.scheme === 'dtn') {
-      if (pattern.wildcardAt < 0) return this.#dtnExact.get(pattern.authority);
+      if (pattern.wildcardAt < 0) return this.#dtnExact.find(text);
       if (isDtnAny(pattern)) return this.#dtnAny;
       const wildcard = splitDtnWildcard(pattern);
-      return this.#dtnDomains.get(wildcard.domain)?.find(wildcard, text);
+      return this.#dtnDomains.find(wildcard.domain)?.find(wildcard, text);
     }
     if (pattern.allocator === '*') return this.#ipnAny;
-    const table = this.#allocators.get(pattern.allocator);
     const node = pattern.node;
-    if (node.kind === 'exact') return table?.exact.get(node.node);
+    if (node.kind === 'exact') return this.#ipnExact.find(text);
+    const table = this.#allocators.get(pattern.allocator);
     return node.kind === 'wildcard' ? table?.wildcard : table?.ranges?.find(text);
   }
 
@@ -118,39 +136,35 @@ export class Fib<V> {
       this.#ipnAny = entry;
       return;
     }
-    const table = this.#table(pattern);
     const node = pattern.node;
-    if (node.kind === 'exact') table.exact.set(node.node, entry);
-    else if (node.kind === 'wildcard') table.wildcard = entry;
-    else (table.ranges ??= new RangeIndex()).insert(entry);
+    if (node.kind === 'exact') this.#ipnExact.put(entry);
+    else if (node.kind === 'wildcard') this.#table(pattern).wildcard = entry;
+    else (this.#table(pattern).ranges ??= new RangeIndex()).insert(entry);
   }
 
   #insertName(pattern: DtnPattern, entry: FibEntry<V>): void {
     if (pattern.wildcardAt < 0) {
-      this.#dtnExact.set(pattern.authority, entry);
+      this.#dtnExact.put(entry);
     } else if (isDtnAny(pattern)) {
       this.#dtnAny = entry;
     } else {
       const wildcard = splitDtnWildcard(pattern);
-      let wildcards = this.#dtnDomains.get(wildcard.domain);
-      if (wildcards === undefined) this.#dtnDomains.set(wildcard.domain, (wildcards = new DtnWildcards()));
+      let wildcards = this.#dtnDomains.find(wildcard.domain);
+      if (wildcards === undefined) this.#dtnDomains.put((wildcards = new DtnWildcards(wildcard.domain)));
       wildcards.insert(wildcard, entry);
     }
   }
 
   #table(pattern: IpnAllocatorPattern): AllocatorTable<V> {
     let table = this.#allocators.get(pattern.allocator);
-    if (table === undefined) {
-      table = { exact: new Map(), wildcard: undefined, ranges: undefined };
-      this.#allocators.set(pattern.allocator, table);
-    }
+    if (table === undefined) this.#allocators.set(pattern.allocator, (table = { wildcard: undefined, ranges: undefined }));
     return table;
   }
 
   #remove(pattern: EidPattern, text: string): boolean {
     if (this.#find(pattern, text) === undefined) return false;
     if (pattern.scheme === 'dtn') {
-      if (pattern.wildcardAt < 0) this.#dtnExact.delete(pattern.authority);
+      if (pattern.wildcardAt < 0) this.#dtnExact.delete(text);
       else if (isDtnAny(pattern)) this.#dtnAny = undefined;
       else this.#removeWildcardName(pattern, text);
       return true;
@@ -159,20 +173,18 @@ export class Fib<V> {
       this.#ipnAny = undefined;
       return true;
     }
-    const table = this.#table(pattern);
     const node = pattern.node;
-    if (node.kind === 'exact') table.exact.delete(node.node);
-    else if (node.kind === 'wildcard') table.wildcard = undefined;
+    if (node.kind === 'exact') return this.#ipnExact.delete(text);
+    const table = this.#table(pattern);
+    if (node.kind === 'wildcard') table.wildcard = undefined;
     else table.ranges?.remove(text);
-    if (table.exact.size === 0 && table.wildcard === undefined && !table.ranges?.size) {
-      this.#allocators.delete(pattern.allocator);
-    }
+    if (table.wildcard === undefined && !table.ranges?.size) this.#allocators.delete(pattern.allocator);
     return true;
   }
 
   #removeWildcardName(pattern: DtnPattern, text: string): void {
     const wildcard = splitDtnWildcard(pattern);
-    const wildcards = this.#dtnDomains.get(wildcard.domain);
+    const wildcards = this.#dtnDomains.find(wildcard.domain);
     wildcards?.remove(wildcard, text);
     if (wildcards?.size === 0) this.#dtnDomains.delete(wildcard.domain);
   }

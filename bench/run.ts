@@ -1,0 +1,33 @@
+import { parseArgs } from 'node:util';
+import type { Figure } from './lib/figure.ts';
+import { machine, save, table } from './lib/report.ts';
+import { fibLookup } from './figures/fib-lookup.ts';
+
+/**
+ * `npm run bench [-- --quick] [-- --only NAME]`: every figure, each beside its baseline measured
+ * in the same run; a table on stdout and a JSON file under bench/results/. --quick runs small
+ * sizes in well under a minute, for CI to check that the bench still runs (never its timings).
+ */
+const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const quick = values.quick;
+
+const FIGURES: Record<string, () => Figure> = {
+  'fib-lookup': () => fibLookup(quick ? 100_000 : 1_000_000, quick ? 3 : 7),
+};
+
+const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];
+const figures: Figure[] = [];
+for (const name of chosen) {
+  const run = FIGURES[name];
+  if (run === undefined) {
+    console.error(`bench: no figure "${name}"; figures: ${Object.keys(FIGURES).join(', ')}`);
+    process.exit(2);
+  }
+  process.stderr.write(`bench: ${name}...\n`);
+  figures.push(run());
+}
+
+const info = machine();
+console.log(`dpp bench (${quick ? 'quick' : 'full'}) on ${info['cpu']}, ${info['cores']} cores, Node ${info['node']}, commit ${info['commit']}\n`);
+console.log(table(figures));
+console.log(`\nresults: ${save(new URL('./results/', import.meta.url), quick ? 'quick' : 'full', figures)}`);
