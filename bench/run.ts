@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
-import { machine, save, table } from './lib/report.ts';
+import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
 
 /**
@@ -30,4 +30,5 @@ for (const name of chosen) {
 const info = machine();
 console.log(`dpp bench (${quick ? 'quick' : 'full'}) on ${info['cpu']}, ${info['cores']} cores, Node ${info['node']}, commit ${info['commit']}\n`);
 console.log(table(figures));
+console.log(`\n${notes(figures)}`);
 console.log(`\nresults: ${save(new URL('./results/', import.meta.url), quick ? 'quick' : 'full', figures)}`);

@@ -40,6 +40,12 @@ export function table(figures: readonly Figure[]): string {
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** The notes of each figure, one `name: value` per line under its figure's name. */
+export const notes = (figures: readonly Figure[]): string =>
+  figures
+    .map((f) => `${f.name}\n${Object.entries(f.notes).map(([k, v]) => `  ${k}: ${typeof v === 'number' && v >= 1e4 ? fmt(v) : v}`).join('\n')}`)
+    .join('\n');
+
 export function save(dir: URL, mode: string, figures: readonly Figure[]): string {
   mkdirSync(dir, { recursive: true });
   const at = new Date().toISOString();

@@ -1,8 +1,17 @@
-/** Polls a condition instead of sleeping a guessed time; fails with the last error after `ms`. */
-export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+/**
+ * Polls a condition instead of sleeping a guessed time; fails with the last error after `ms`,
+ * or at once when `gaveUp` says why waiting is pointless (the process being waited for died).
+ */
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | Promise<T | undefined>,
+  { ms = 10_000, gaveUp = (): string | undefined => undefined } = {},
+): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;
   for (;;) {
+    const reason = gaveUp();
+    if (reason !== undefined) throw new Error(`gave up waiting for ${what}: ${reason}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;

@@ -41,6 +41,10 @@ describe('real nats-server with JetStream', () => {
     expect(await replay(41)).toEqual(sent.slice(40));
   });
 
+  it('runs with the shipped deploy/nats/single-node.conf: 8 MB payloads are accepted', () => {
+    expect(nc.info?.max_payload).toBe(8 * 1024 * 1024);
+  });
+
   it('deduplicates a republished message id instead of appending it twice', async () => {
     const stream = await newStream();
     const js = jetstream(nc);

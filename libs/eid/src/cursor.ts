@@ -41,7 +41,6 @@ export class Cursor {
     this.text = text;
     this.at = 0;
     this.error = undefined;
-    this.hash = EMPTY_HASH;
     return this;
   }
 
