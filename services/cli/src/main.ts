@@ -1,4 +1,5 @@
 import { EXIT, type CommandIo } from './io.ts';
+import { keygenCommand } from './keygen-command.ts';
 import { patternCommand } from './pattern-command.ts';
 
 interface Command {
@@ -8,6 +9,7 @@ interface Command {
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
+  keygen: { summary: "make an AD's ed25519 key pair and print the SVCB record to publish", run: keygenCommand },
 };
 
 const usage = (): string =>

@@ -1,0 +1,67 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** Debian installs nats-server, knotd and unbound in /usr/sbin, which a non-login PATH may lack. */
+export const SERVER_ENV = { ...process.env, PATH: `${process.env['PATH'] ?? ''}:/usr/sbin:/usr/local/sbin` };
+
+/** A server the tests started: its output, whether it died, and a stop by pid. */
+export interface ServerProcess {
+  readonly pid: number;
+  /** Why waiting for it is pointless (it exited), with the tail of what it printed; else undefined. */
+  died(): string | undefined;
+  stop(): Promise<void>;
+}
+
+export function installed(command: string, packageName: string): void {
+  if (spawnSync(command, ['--version'], { env: SERVER_ENV }).error) {
+    throw new Error(`${command} is not installed: run \`npm run setup\` (installs Debian package ${packageName} with apt-get as root)`);
+  }
+}
+
+export async function startProcess(command: string, args: readonly string[]): Promise<ServerProcess> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
+  // Servers log to stderr but some refuse their config on stdout: keep the tail of both.
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let stopping = false;
+  child.on('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`${command} exited unexpectedly (${code ?? signal}):\n${output}\n`);
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  return {
+    pid: child.pid ?? -1,
+    died: () => (exited(child) ? `${command} exited (${child.exitCode ?? child.signalCode}): ${output}` : undefined),
+    stop: async () => {
+      stopping = true;
+      await kill(child);
+    },
+  };
+}
+
+const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (exited(child)) return;
+  const gone = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await gone;
+  clearTimeout(timer);
+}
+
+/** A loopback port free right now, for servers that cannot pick their own and report it. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
