@@ -125,16 +125,33 @@ async function query(name: string, resolver: Resolver, timeoutMs: number): Promi
   return overTcp(dnsPacket.streamEncode(request), resolver, timeoutMs, matches);
 }
 
-function overUdp(message: Buffer, resolver: Resolver, timeoutMs: number, matches: (p: Packet) => boolean): Promise<Result.Result<Packet, string>> {
+/**
+ * One request/answer exchange on a socket: settles once, on the answer, an error or the
+ * timeout, and always closes the socket.
+ */
+function exchange(
+  transport: string,
+  timeoutMs: number,
+  open: (done: (result: Result.Result<Packet, string>) => void) => { close(): void; on(event: 'error', listener: (error: Error) => void): unknown },
+): Promise<Result.Result<Packet, string>> {
   return new Promise((resolve) => {
-    const socket = createSocket(resolver.host.includes(':') ? 'udp6' : 'udp4');
+    let settled = false;
     const done = (result: Result.Result<Packet, string>) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
       socket.close();
       resolve(result);
     };
-    const timer = setTimeout(() => done(Result.fail(`no answer over UDP within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('error', (error) => done(Result.fail(`UDP: ${error.message}`)));
+    const timer = setTimeout(() => done(Result.fail(`no answer over ${transport} within ${timeoutMs} ms`)), timeoutMs);
+    const socket = open(done);
+    socket.on('error', (error) => done(Result.fail(`${transport}: ${error.message}`)));
+  });
+}
+
+function overUdp(message: Buffer, resolver: Resolver, timeoutMs: number, matches: (p: Packet) => boolean): Promise<Result.Result<Packet, string>> {
+  return exchange('UDP', timeoutMs, (done) => {
+    const socket = createSocket(resolver.host.includes(':') ? 'udp6' : 'udp4');
     socket.on('message', (bytes, from) => {
       if (from.port !== resolver.port) return;
       try {
@@ -145,20 +162,14 @@ function overUdp(message: Buffer, resolver: Resolver, timeoutMs: number, matches
       }
     });
     socket.send(message, resolver.port, resolver.host, (error) => error && done(Result.fail(`UDP: ${error.message}`)));
+    return socket;
   });
 }
 
 function overTcp(message: Buffer, resolver: Resolver, timeoutMs: number, matches: (p: Packet) => boolean): Promise<Result.Result<Packet, string>> {
-  return new Promise((resolve) => {
+  return exchange('TCP', timeoutMs, (done) => {
     const socket = connect(resolver.port, resolver.host);
     let received = Buffer.alloc(0);
-    const done = (result: Result.Result<Packet, string>) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => done(Result.fail(`no answer over TCP within ${timeoutMs} ms`)), timeoutMs);
-    socket.on('error', (error) => done(Result.fail(`TCP: ${error.message}`)));
     socket.on('connect', () => socket.write(message));
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -170,5 +181,6 @@ function overTcp(message: Buffer, resolver: Resolver, timeoutMs: number, matches
         done(Result.fail(`TCP: malformed answer: ${(error as Error).message}`));
       }
     });
+    return { close: () => socket.destroy(), on: (event: 'error', listener: (error: Error) => void) => socket.on(event, listener) };
   });
 }
