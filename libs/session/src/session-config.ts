@@ -1,0 +1,27 @@
+/** What one speaker's sessions are held to; the speaker's config file provides it (issue 7). */
+export interface SessionConfig {
+  /** Our AD identity (§3.1), sent in Hello and checked first in every received AD_PATH. */
+  readonly localAd: string;
+  /** Our speaker's debug id (Hello.speaker_node_id). */
+  readonly speakerId: string;
+  /** The hold time we offer as Initiator (§8.2). */
+  readonly holdTimeOffer: number;
+  /** The hold times we accept as Responder, inclusive. */
+  readonly holdTimeRange: readonly [min: number, max: number];
+  /** How long a handshake may take before the session fails (ms). */
+  readonly handshakeTimeoutMs: number;
+  /** ADs we accept a Hello from ('any' accepts every authenticated AD). */
+  readonly peers: ReadonlySet<string> | 'any';
+  /** §9.4: most patterns in one RouteUpdate. */
+  readonly maxPatternsPerUpdate: number;
+  /** §9.4: messages per second a peer may send on average, and the burst above it. */
+  readonly messageRate: { readonly perSecond: number; readonly burst: number };
+}
+
+export const DEFAULT_SESSION_CONFIG: Omit<SessionConfig, 'localAd' | 'speakerId' | 'peers'> = {
+  holdTimeOffer: 90,
+  holdTimeRange: [3, 65_535],
+  handshakeTimeoutMs: 30_000,
+  maxPatternsPerUpdate: 10_000,
+  messageRate: { perSecond: 1_000, burst: 5_000 },
+};
