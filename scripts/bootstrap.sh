@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command → Debian package. nats-server carries the event log; knot (authoritative, signs with
-# DNSSEC), unbound (validating resolver) and dig make the DNS lab of the identity tests.
-declare -A PACKAGES=([nats-server]=nats-server [knotd]=knot [keymgr]=knot [unbound]=unbound [dig]=bind9-dnsutils)
+# DNSSEC), unbound (validating resolver) and dig make the DNS lab of the identity tests; openssl
+# makes the test certificates.
+declare -A PACKAGES=([nats-server]=nats-server [knotd]=knot [keymgr]=knot [unbound]=unbound [dig]=bind9-dnsutils [openssl]=openssl)
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/local/sbin/$1" ]; }
 
