@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
+import { connect as tlsConnect } from 'node:tls';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, type AdKeyPair } from '#libs/identity';
+import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair, type Resolver } from '#libs/identity';
 import { DEFAULT_SESSION_CONFIG, NotificationCode, type SessionConfig } from '#libs/session';
-import { peerMessageCodec } from '#libs/wire';
+import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
 import { PeerEventLog, type PeerEvent } from '../../services/session/src/event-log.ts';
-import { dppService, startResponder } from '../../services/session/src/responder-server.ts';
-import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from '../../services/session/src/session-runner.ts';
+import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
+import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
+import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
+import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
 import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
 import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
@@ -15,11 +18,16 @@ import { until } from '../harness/until.ts';
 
 const INITIATOR = 'dsn.example.test';
 const RESPONDER = 'esa.example.test';
+const MULTI = 'multi.example.test';
+const UNSIGNED = 'gamma.unsigned.test';
+const NO_SVCB = 'nosvcb.example.test';
+const MAX_BYTES = 64 * 1024;
 
 /**
  * Two speakers on loopback, as in production but for the addresses: gRPC over TLS 1.3, the
  * Initiator's identity from a DNSSEC-signed SVCB record through a validating resolver, every
- * received update appended to a real JetStream stream.
+ * received update appended to a real JetStream stream. Misbehaving peers are a raw client that
+ * writes PeerMessages by hand.
  */
 describe('DPP peering between two speakers', () => {
   let dns: DnsLab;
@@ -27,76 +35,115 @@ describe('DPP peering between two speakers', () => {
   let nc: NatsConnection;
   let events: PeerEventLog;
   let stream: string;
-  let responder: { port: number; stop(): Promise<void> };
-  const outcomes: SessionOutcome[] = [];
-  let published: AdKeyPair;
+  const keys: Record<string, AdKeyPair> = {};
+  const stops: (() => Promise<void>)[] = [];
+  let port: number;
 
   const config = (localAd: string, over: Partial<SessionConfig> = {}): SessionConfig => ({
     ...DEFAULT_SESSION_CONFIG,
     localAd,
     speakerId: `dtn://speaker.${localAd}`,
-    peers: new Set([INITIATOR, 'nosvcb.example.test']),
+    peers: new Set([INITIATOR, MULTI, UNSIGNED, NO_SVCB]),
+    maxPatternsPerUpdate: 100,
+    messageRate: { perSecond: 20, burst: 30 },
     ...over,
   });
-  const deps = (key: AdKeyPair): SessionDeps => ({
+  const deps = (key: AdKeyPair, resolver: Resolver = dns.resolver): SessionDeps => ({
     key,
-    lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
+    lookup: { resolvers: [resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
     events,
     log: () => undefined,
     now: Date.now,
     maxInFlight: 256,
     eventLogTimeoutMs: 10_000,
   });
-  const files = (name: string): TlsFiles => ({ ...tls.issue(name), ca: tls.ca, requireClientCert: false });
+  const files = (name: string, requireClientCert = false): TlsFiles => ({ ...tls.issue(name), ca: tls.ca, requireClientCert });
+  const limits: SpeakerLimits = { ...DEFAULT_LIMITS, maxMessageBytes: MAX_BYTES };
+
+  const responder = async (over: Partial<ResponderOptions> = {}) => {
+    const started = await startResponder({ host: '127.0.0.1', port: 0, tls: files(RESPONDER), config: config(RESPONDER), limits, deps: deps(await generateAdKey()), ...over });
+    stops.push(started.stop);
+    return started.port;
+  };
 
   beforeAll(async () => {
-    published = await generateAdKey();
-    dns = await startDnsLab({ signed: [svcbZoneLine(INITIATOR, published.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
+    for (const name of ['initiator', 'multi1', 'multi2', 'unsigned']) keys[name] = await generateAdKey();
+    const line = (ad: string, key: AdKeyPair, priority = 1) => svcbZoneLine(ad, key.publicKey, DEFAULT_SVC_PARAMS, priority);
+    dns = await startDnsLab({
+      signed: [line(INITIATOR, keys['initiator']!), line(MULTI, keys['multi1']!, 1), line(MULTI, keys['multi2']!, 2)],
+      unsigned: [line(UNSIGNED, keys['unsigned']!)],
+    });
     tls = startTlsLab();
     nc = await connect({ servers: inject('natsUrl') });
     stream = `EV${randomUUID().replaceAll('-', '')}`;
     events = await PeerEventLog.open(nc, { stream, subjectPrefix: `t.${stream}` });
-    responder = await startResponder({
-      host: '127.0.0.1',
-      port: 0,
-      tls: files(RESPONDER),
-      config: config(RESPONDER),
-      deps: deps(await generateAdKey()),
-      onOutcome: (outcome) => outcomes.push(outcome),
-    });
+    port = await responder();
   }, 60_000);
   afterAll(async () => {
-    await responder?.stop();
+    for (const stop of stops) await stop();
     await nc?.close();
     await dns?.stop();
     tls?.remove();
   });
 
-  /** Dials the responder as `localAd`, checking its certificate names `expectAd`. */
-  const dial = (localAd: string, key: AdKeyPair, expectAd = RESPONDER) => {
-    const Client = dppService();
-    const client = new Client(`127.0.0.1:${responder.port}`, channelCredentials(files(localAd), expectAd), adAuthority(expectAd));
-    const session = runSession('initiator', config(localAd), client.Peer() as unknown as PeerStream, deps(key), expectAd);
+  /** Our own Initiator: dials `at`, checking the certificate names `expectAd`. */
+  const dial = (localAd: string, key: AdKeyPair, { at = port, expectAd = RESPONDER, tlsFiles = files(localAd) } = {}) => {
+    const Client = PeerClient(MAX_BYTES);
+    const client = new Client(`127.0.0.1:${at}`, channelCredentials(tlsFiles, expectAd), { ...adAuthority(expectAd), ...transportLimit(MAX_BYTES) });
+    const session = runSession('initiator', config(localAd), (client as unknown as { Peer(): PeerStream }).Peer(), deps(key), expectAd);
     void session.done.then(() => client.close());
     return session;
   };
 
+  /** A peer that writes PeerMessages by hand, to misbehave on purpose. */
+  const raw = (at = port, localAd = INITIATOR) => {
+    const Client = PeerClient(MAX_BYTES * 4);
+    const client = new Client(`127.0.0.1:${at}`, channelCredentials(files(localAd), RESPONDER), { ...adAuthority(RESPONDER), ...transportLimit(MAX_BYTES * 4) });
+    const call = (client as unknown as { Peer(): PeerStream & NodeJS.EventEmitter }).Peer();
+    const inbox: PeerMessage__Output[] = [];
+    call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+    call.on('error', () => undefined);
+    let seq = 0;
+    const next = (payload: string) =>
+      until(`a ${payload} from the Responder`, () => {
+        const i = inbox.findIndex((m) => m.payload === payload);
+        return i < 0 ? undefined : inbox.splice(i, 1)[0];
+      });
+    return {
+      send: (message: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...message }),
+      next,
+      refusal: async () => (await next('notification')).notification,
+      /** Hello, challenge, signed response, acknowledgment: ESTABLISHED with the given hold time. */
+      establish: async (key: AdKeyPair, hold = 90) => {
+        call.write({ sequence_number: String(++seq), hello: { local_ad_id: localAd, hold_time_seconds: hold } });
+        const challenge = await next('challenge');
+        call.write({ sequence_number: String(++seq), response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
+        await next('keep_alive');
+      },
+      close: () => {
+        call.end();
+        client.close();
+      },
+    };
+  };
+
   const logged = async (): Promise<PeerEvent[]> => {
-    const consumer = await jetstream(nc).consumers.get(stream);
+    const info = await (await jetstreamManager(nc)).streams.info(stream);
     const got: PeerEvent[] = [];
-    const info = await (await import('@nats-io/jetstream')).jetstreamManager(nc).then((jsm) => jsm.streams.info(stream));
     if (info.state.messages === 0) return got;
+    const consumer = await jetstream(nc).consumers.get(stream);
     for await (const m of await consumer.fetch({ max_messages: info.state.messages, expires: 2_000 })) {
       got.push(m.json<PeerEvent>());
       if (m.seq === info.state.last_seq) break;
     }
     return got;
   };
+  const sessionsUp = async () => (await logged()).filter((e) => e.kind === 'session-up').length;
 
-  it('establishes over TLS with a DNSSEC-verified identity, and the update lands in JetStream', async () => {
-    const session = dial(INITIATOR, published);
+  it('establishes over TLS with a DNSSEC-verified identity, and the update lands in JetStream as sent', async () => {
+    const session = dial(INITIATOR, keys['initiator']!);
     const update = { announcements: [{ patterns: [{ ipn: { allocator_id: 100, is_wildcard: true } }], ad_path: [INITIATOR], metric: 10 }] };
-    await until('both sessions up', async () => ((await logged()).filter((e) => e.kind === 'session-up').length >= 2 ? true : undefined));
+    await until('both sessions up', async () => ((await sessionsUp()) >= 2 ? true : undefined));
     session.send(update);
     const routed = await until('the update in the log', async () => (await logged()).find((e) => e.kind === 'route-update'));
     expect(routed).toMatchObject({ v: 1, peerAd: INITIATOR, speakerId: `dtn://speaker.${RESPONDER}`, peerSpeakerId: `dtn://speaker.${INITIATOR}` });
@@ -104,31 +151,125 @@ describe('DPP peering between two speakers', () => {
     expect(message.sequence_number).toBe(routed.sequenceNumber);
     expect(message.update?.announcements[0]).toMatchObject({ ad_path: [INITIATOR], metric: 10, patterns: [{ ipn: { allocator_id: 100, is_wildcard: true } }] });
     session.stop('test done');
-    const outcome = await session.done;
-    expect(outcome).toMatchObject({ established: true, code: NotificationCode.ADMINISTRATIVE_SHUTDOWN, byPeer: false });
-    await until('the responder logs the session down', async () => (await logged()).find((e) => e.kind === 'session-down' && e.peerAd === INITIATOR));
+    expect(await session.done).toMatchObject({ established: true, code: NotificationCode.ADMINISTRATIVE_SHUTDOWN, byPeer: false });
+    await until('the Responder logs the session down', async () => (await logged()).find((e) => e.kind === 'session-down' && e.peerAd === INITIATOR));
   });
 
-  it('is refused with BAD_SIGNATURE when the Initiator signs with a key the AD did not publish', async () => {
-    const outcome = await dial(INITIATOR, await generateAdKey()).done;
-    expect(outcome).toMatchObject({ established: false, code: NotificationCode.BAD_SIGNATURE, byPeer: true });
+  it('accepts a signature by the second key an AD publishes (§5.1.1)', async () => {
+    const session = dial(MULTI, keys['multi2']!);
+    await until('the session up', async () => ((await logged()).some((e) => e.kind === 'session-up' && e.peerAd === MULTI) ? true : undefined));
+    session.stop('test done');
+    expect((await session.done).established).toBe(true);
   });
 
-  it('is refused with NO_IDENTITY_RECORDS for an AD that publishes no SVCB record', async () => {
-    const outcome = await dial('nosvcb.example.test', published).done;
-    expect(outcome).toMatchObject({ established: false, code: NotificationCode.NO_IDENTITY_RECORDS, byPeer: true });
+  it.each([
+    ['a key the AD did not publish', INITIATOR, 'fresh', NotificationCode.BAD_SIGNATURE],
+    ['an AD that publishes no SVCB record', NO_SVCB, 'initiator', NotificationCode.NO_IDENTITY_RECORDS],
+    ['an unsigned answer while DNSSEC is required', UNSIGNED, 'unsigned', NotificationCode.DNSSEC_UNSIGNED],
+  ])('refuses %s with its code', async (_, ad, keyName, code) => {
+    const key = keyName === 'fresh' ? await generateAdKey() : keys[keyName]!;
+    expect(await dial(ad, key).done).toMatchObject({ established: false, code, byPeer: true });
+  });
+
+  it('refuses every identity as bogus behind a resolver with a wrong trust anchor', async () => {
+    const at = await responder({ deps: deps(await generateAdKey(), dns.bogusResolver) });
+    expect(await dial(INITIATOR, keys['initiator']!, { at }).done).toMatchObject({ established: false, code: NotificationCode.DNSSEC_BOGUS, byPeer: true });
+  });
+
+  it.each([
+    ['a RouteUpdate before ESTABLISHED', { update: { announcements: [] } }],
+    ['a duplicate Hello', { hello: { local_ad_id: INITIATOR, hold_time_seconds: 90 } }],
+  ])('answers %s with UNEXPECTED_MESSAGE', async (_, payload) => {
+    const peer = raw();
+    peer.send({ hello: { local_ad_id: INITIATOR, hold_time_seconds: 90 } });
+    peer.send(payload);
+    expect(await peer.refusal()).toMatchObject({ level: 'ERROR', code: NotificationCode.UNEXPECTED_MESSAGE });
+    peer.close();
+  });
+
+  it('answers a signature that is not one with BAD_SIGNATURE', async () => {
+    const peer = raw();
+    peer.send({ hello: { local_ad_id: INITIATOR, hold_time_seconds: 90 } });
+    await peer.next('challenge');
+    peer.send({ response: { signature: crypto.getRandomValues(new Uint8Array(64)) } });
+    expect(await peer.refusal()).toMatchObject({ code: NotificationCode.BAD_SIGNATURE });
+    peer.close();
+  });
+
+  it('ends a session whose peer falls silent with HOLD_TIMER_EXPIRED', async () => {
+    const peer = raw();
+    await peer.establish(keys['initiator']!, 3);
+    const refusal = await until('the hold timer', () => peer.refusal(), { ms: 8_000 });
+    expect(refusal).toMatchObject({ code: NotificationCode.HOLD_TIMER_EXPIRED });
+    peer.close();
+  });
+
+  it('refuses a message over the size limit with LIMIT_MESSAGE_SIZE', async () => {
+    const peer = raw();
+    await peer.establish(keys['initiator']!);
+    peer.send({ notification: { level: 'INFO', message: 'x'.repeat(MAX_BYTES + 1) } });
+    expect(await peer.refusal()).toMatchObject({ code: NotificationCode.LIMIT_MESSAGE_SIZE });
+    peer.close();
+  });
+
+  it('refuses a RouteUpdate with more patterns than allowed, and a peer over its message rate', async () => {
+    const wide = raw();
+    await wide.establish(keys['initiator']!);
+    const patterns = Array.from({ length: 101 }, (_, i) => ({ ipn: { allocator_id: 100, node_id: i } }));
+    wide.send({ update: { announcements: [{ patterns, ad_path: [INITIATOR] }] } });
+    expect(await wide.refusal()).toMatchObject({ code: NotificationCode.LIMIT_PATTERNS_PER_UPDATE });
+    wide.close();
+    const chatty = raw();
+    await chatty.establish(keys['initiator']!);
+    for (let i = 0; i < 60; i++) chatty.send({ keep_alive: {} });
+    expect(await chatty.refusal()).toMatchObject({ code: NotificationCode.LIMIT_MESSAGE_RATE });
+    chatty.close();
+  });
+
+  it('refuses sessions beyond the concurrent limit and connections beyond the rate', async () => {
+    const one = await responder({ limits: { ...limits, maxSessions: 1 } });
+    const first = raw(one);
+    first.send({ hello: { local_ad_id: INITIATOR, hold_time_seconds: 90 } });
+    await first.next('challenge');
+    const second = raw(one);
+    second.send({ keep_alive: {} });
+    expect(await second.refusal()).toMatchObject({ code: NotificationCode.LIMIT_SESSIONS });
+    first.close();
+    second.close();
+    const slow = await responder({ limits: { ...limits, connectionRate: { perSecond: 0.01, burst: 2 } } });
+    const peers = [raw(slow), raw(slow), raw(slow)];
+    for (const peer of peers) peer.send({ hello: { local_ad_id: INITIATOR, hold_time_seconds: 90 } });
+    const refusals = await Promise.race([
+      Promise.any(peers.map(async (p) => (await p.refusal())?.code)),
+      new Promise((resolve) => setTimeout(() => resolve('none'), 5_000)),
+    ]);
+    expect(refusals).toBe(NotificationCode.LIMIT_CONNECTION_RATE);
+    for (const peer of peers) peer.close();
   });
 
   it('does not start when the Responder\'s certificate does not name the AD dialled (§9.2)', async () => {
-    const outcome = await dial(INITIATOR, published, 'other.example.test').done;
+    const outcome = await dial(INITIATOR, keys['initiator']!, { expectAd: 'other.example.test' }).done;
     expect(outcome.established).toBe(false);
     expect(outcome.reason).toMatch(/certificate|altnames|not in the cert/i);
   });
 
+  it('requires a client certificate from the CA when configured to', async () => {
+    const at = await responder({ tls: files(RESPONDER, true) });
+    const before = await sessionsUp();
+    const withCert = dial(INITIATOR, keys['initiator']!, { at });
+    await until('a session up with a client certificate', async () => ((await sessionsUp()) >= before + 2 ? true : undefined));
+    withCert.stop('test done');
+    expect((await withCert.done).established).toBe(true);
+    const other = startTlsLab();
+    const foreign = { ...other.issue(INITIATOR), ca: tls.ca, requireClientCert: false };
+    const outcome = await dial(INITIATOR, keys['initiator']!, { at, tlsFiles: foreign }).done;
+    other.remove();
+    expect(outcome.established).toBe(false);
+  });
+
   it('refuses a TLS 1.2 client (§9.2: TLS 1.3 or later)', async () => {
-    const { connect: tlsConnect } = await import('node:tls');
     const refusal = await new Promise<string>((resolve) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port: responder.port, servername: RESPONDER, ca: tls.ca, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ALPNProtocols: ['h2'] });
+      const socket = tlsConnect({ host: '127.0.0.1', port, servername: RESPONDER, ca: tls.ca, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ALPNProtocols: ['h2'] });
       socket.once('secureConnect', () => {
         socket.destroy();
         resolve(`connected with ${socket.getProtocol()}`);
@@ -139,9 +280,9 @@ describe('DPP peering between two speakers', () => {
   });
 
   it('still peers after all those failures', async () => {
-    const session = dial(INITIATOR, published);
-    const before = (await logged()).filter((e) => e.kind === 'session-up').length;
-    await until('a new session up', async () => ((await logged()).filter((e) => e.kind === 'session-up').length >= before + 2 ? true : undefined));
+    const before = await sessionsUp();
+    const session = dial(INITIATOR, keys['initiator']!);
+    await until('a new session up', async () => ((await sessionsUp()) >= before + 2 ? true : undefined));
     session.stop('test done');
     expect((await session.done).established).toBe(true);
   });

@@ -1,5 +1,5 @@
 import type { SessionConfig } from '#libs/session';
-import { dppService } from './responder-server.ts';
+import { PeerClient, transportLimit } from './peer-service.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from './session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from './tls.ts';
 
@@ -34,16 +34,16 @@ export function dialPeer(
   tls: TlsFiles | 'plaintext-lab',
   config: SessionConfig,
   deps: SessionDeps,
-  options: { backoff: Backoff; onOutcome?: (outcome: SessionOutcome) => void },
+  options: { backoff: Backoff; maxMessageBytes: number; onOutcome?: (outcome: SessionOutcome) => void },
 ): { stop(): Promise<void> } {
-  const Client = dppService();
+  const Client = PeerClient(options.maxMessageBytes);
   let stopped = false;
   let current: { stop(reason: string): void; done: Promise<SessionOutcome> } | undefined;
   let wake: () => void = () => undefined;
   const loop = (async () => {
     for (let attempt = 0; !stopped; ) {
-      const client = new Client(peer.address, channelCredentials(tls, peer.ad), adAuthority(peer.ad));
-      current = runSession('initiator', config, client.Peer() as unknown as PeerStream, deps, peer.ad);
+      const client = new Client(peer.address, channelCredentials(tls, peer.ad), { ...adAuthority(peer.ad), ...transportLimit(options.maxMessageBytes) });
+      current = runSession('initiator', config, (client as unknown as { Peer(): PeerStream }).Peer(), deps, peer.ad);
       const outcome = await current.done;
       client.close();
       options.onOutcome?.(outcome);

@@ -1,12 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import type { SessionConfig } from '#libs/session';
-import { loadDppPackage } from '#libs/wire';
-import type { ProtoGrpcType } from '../../../libs/wire/generated/dpp.ts';
-import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from './session-runner.ts';
+import { NotificationCode, type SessionConfig } from '#libs/session';
+import type { PeerMessage } from '#libs/wire';
+import { tokenBucket, type SpeakerLimits } from './limits.ts';
+import { peerService, transportLimit } from './peer-service.ts';
+import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
 import { serverCredentials, type TlsFiles } from './tls.ts';
-
-export const dppService = (): ProtoGrpcType['dtn']['peering']['v1']['DtnPeering'] =>
-  (grpc.loadPackageDefinition(loadDppPackage()) as unknown as ProtoGrpcType).dtn.peering.v1.DtnPeering;
 
 export interface ResponderOptions {
   readonly host: string;
@@ -14,6 +12,7 @@ export interface ResponderOptions {
   readonly port: number;
   readonly tls: TlsFiles | 'plaintext-lab';
   readonly config: SessionConfig;
+  readonly limits: SpeakerLimits;
   readonly deps: SessionDeps;
   /** Called when a session ends, for counters and tests. */
   readonly onOutcome?: (outcome: SessionOutcome) => void;
@@ -21,11 +20,16 @@ export interface ResponderOptions {
 
 /** The Responder side: a gRPC server whose every DtnPeering/Peer call is one session (§7.1). */
 export async function startResponder(options: ResponderOptions): Promise<{ port: number; stop(): Promise<void> }> {
-  const server = new grpc.Server();
-  const sessions = new Set<{ stop(reason: string): void }>();
-  server.addService(dppService().service, {
-    Peer: (call: grpc.ServerDuplexStream<unknown, unknown>) => {
-      const session = runSession('responder', options.config, call as unknown as PeerStream, options.deps);
+  const { limits, deps } = options;
+  const server = new grpc.Server(transportLimit(limits.maxMessageBytes));
+  const sessions = new Set<SessionHandle>();
+  const arrivals = tokenBucket(limits.connectionRate, deps.now());
+  server.addService(peerService(limits.maxMessageBytes), {
+    Peer: (call: grpc.ServerDuplexStream<unknown, PeerMessage>) => {
+      // §9.4: refused before a session exists, with the one Notification a peer can act on.
+      if (sessions.size >= limits.maxSessions) return refuse(call, NotificationCode.LIMIT_SESSIONS, `already ${sessions.size} sessions, the limit`, deps);
+      if (!arrivals.take(deps.now())) return refuse(call, NotificationCode.LIMIT_CONNECTION_RATE, `more than ${limits.connectionRate.perSecond} new sessions/s`, deps);
+      const session = runSession('responder', options.config, call as unknown as PeerStream, deps);
       sessions.add(session);
       void session.done.then((outcome) => {
         sessions.delete(session);
@@ -40,7 +44,14 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
     port,
     stop: async () => {
       for (const session of sessions) session.stop('speaker shutting down');
+      await Promise.all([...sessions].map((s) => s.done));
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
     },
   };
+}
+
+function refuse(call: grpc.ServerDuplexStream<unknown, PeerMessage>, code: NotificationCode, reason: string, deps: SessionDeps): void {
+  deps.log({ level: 'warn', msg: 'session refused', code, reason, peer: call.getPeer() });
+  call.write({ sequence_number: '1', notification: { level: 'ERROR', code, message: reason } });
+  call.end();
 }

@@ -2,8 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Result } from 'effect';
 import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupOptions } from '#libs/identity';
 import { initialSession, nextDeadline, NotificationCode, step, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
-import { peerMessageCodec, type PeerMessage, type PeerMessage__Output, type RouteUpdate } from '#libs/wire';
+import type { PeerMessage, RouteUpdate } from '#libs/wire';
 import type { PeerEvent, PeerEventLog } from './event-log.ts';
+import type { Received } from './peer-service.ts';
 
 /** The bidi stream of one session: grpc-js's server and client duplex calls both fit. */
 export interface PeerStream {
@@ -11,7 +12,7 @@ export interface PeerStream {
   end(): void;
   pause(): unknown;
   resume(): unknown;
-  on(event: 'data', listener: (message: PeerMessage__Output) => void): unknown;
+  on(event: 'data', listener: (received: Received) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
@@ -37,8 +38,6 @@ export interface SessionOutcome {
   readonly byPeer: boolean;
 }
 
-const codec = peerMessageCodec();
-
 /**
  * Runs one session: feeds stream events, timer ticks and the results of its own work to the pure
  * FSM, one input at a time, and carries out what it asks. Nothing here decides protocol matters.
@@ -63,6 +62,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const done = new Promise<SessionOutcome>((resolve) => (finish = resolve));
   const queue: SessionInput[] = [];
   let stepping = false;
+  /** The wire bytes of each received RouteUpdate, for the event log (keyed by the decoded update). */
+  const wireBytes = new WeakMap<object, Buffer>();
 
   const log = (line: Record<string, unknown>) => deps.log({ session: sessionId, role, peerAd: state.peerAd, phase: state.phase, ...line });
 
@@ -142,11 +143,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
         return;
-      case 'route-update': {
-        const bytes = codec.encode({ sequence_number: output.sequenceNumber, update: output.update });
-        append(event('route-update', { sequenceNumber: output.sequenceNumber, message: bytes.toString('base64') }));
+      case 'route-update':
+        append(event('route-update', { sequenceNumber: output.sequenceNumber, message: wireBytes.get(output.update)?.toString('base64') ?? '' }));
         return;
-      }
       case 'notice':
         log({ level: 'info', msg: output.message });
         return;
@@ -162,7 +161,13 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     }
   };
 
-  stream.on('data', (message) => feed({ type: 'received', message }));
+  stream.on('data', (received) => {
+    if ('oversize' in received) {
+      return feed({ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${received.oversize} bytes is over the limit of ${received.limit}` });
+    }
+    if (received.message.update) wireBytes.set(received.message.update, received.bytes);
+    feed({ type: 'received', message: received.message });
+  });
   stream.on('end', () => feed({ type: 'transport-down', reason: 'stream ended by the peer' }));
   stream.on('error', (error) => feed({ type: 'transport-down', reason: error.message }));
   feed({ type: 'transport-up' });
