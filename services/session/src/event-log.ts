@@ -15,6 +15,8 @@ export interface PeerEvent {
   readonly v: 1;
   readonly kind: 'session-up' | 'route-update' | 'session-down';
   readonly sessionId: string;
+  /** The event's place in its session, from 1: a consumer applies a session's events in this order. */
+  readonly n: number;
   readonly speakerId: string;
   readonly peerAd: string;
   readonly peerSpeakerId: string;

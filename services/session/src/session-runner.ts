@@ -4,6 +4,7 @@ import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupO
 import { initialSession, nextDeadline, NotificationCode, step, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import type { PeerMessage, RouteUpdate } from '#libs/wire';
 import type { PeerEvent, PeerEventLog } from './event-log.ts';
+import { EventOutbox } from './event-outbox.ts';
 import type { Received } from './peer-service.ts';
 
 /** The bidi stream of one session: grpc-js's server and client duplex calls both fit. */
@@ -24,7 +25,7 @@ export interface SessionDeps {
   /** Structured log: one JSON object a line, with the session id and peer AD on every line. */
   readonly log: (line: Record<string, unknown>) => void;
   readonly now: () => number;
-  /** Un-acknowledged events in flight before the session stops reading its stream. */
+  /** Events not yet acknowledged before the session stops reading its stream; also the publish window. */
   readonly maxInFlight: number;
   /** How long the event log may refuse or delay an event before the session is closed. */
   readonly eventLogTimeoutMs: number;
@@ -56,7 +57,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let timer: NodeJS.Timeout | undefined;
   let wasEstablished = false;
   let eventCount = 0;
-  let inFlight = 0;
+  let paused = false;
   let logGiveUp: NodeJS.Timeout | undefined;
   let finish: (outcome: SessionOutcome) => void = () => undefined;
   const done = new Promise<SessionOutcome>((resolve) => (finish = resolve));
@@ -86,6 +87,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     v: 1,
     kind,
     sessionId,
+    n: ++eventCount,
     speakerId: config.speakerId,
     peerAd: state.peerAd ?? '',
     peerSpeakerId: state.peerSpeakerId ?? '',
@@ -93,30 +95,36 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     ...extra,
   });
 
-  /** Appends an event, retrying the same message id until it is durable or the session gives up. */
-  const append = (e: PeerEvent) => {
-    const msgId = `${sessionId}-${++eventCount}`;
-    if (++inFlight >= deps.maxInFlight) stream.pause();
-    logGiveUp ??= setTimeout(
-      () => feed({ type: 'refuse', code: NotificationCode.EVENT_LOG_UNAVAILABLE, reason: `event log did not take an event within ${deps.eventLogTimeoutMs} ms` }),
-      deps.eventLogTimeoutMs,
-    );
-    const attempt = (delay: number): void => {
-      deps.events.append(e, msgId).then(
-        () => {
-          if (--inFlight < deps.maxInFlight / 2) stream.resume();
-          if (inFlight === 0) {
-            clearTimeout(logGiveUp);
-            logGiveUp = undefined;
-          }
-        },
-        (error: Error) => {
-          log({ level: 'warn', msg: 'event log append failed; retrying', error: error.message, msgId });
-          if (state.phase !== 'FAILED' || e.kind === 'session-down') setTimeout(() => attempt(Math.min(delay * 2, 2_000)), delay);
-        },
+  /**
+   * Events go out in order through the outbox. While too many wait for their acknowledgment the
+   * stream is not read (backpressure); if the log keeps failing past the timeout, the session ends.
+   */
+  const outbox = new EventOutbox<PeerEvent>((e, msgId) => deps.events.append(e, msgId), {
+    window: deps.maxInFlight,
+    onAcked: (pending) => {
+      if (paused && pending <= deps.maxInFlight / 2) {
+        paused = false;
+        stream.resume();
+      }
+    },
+    onRetry: (error, delayMs) => {
+      log({ level: 'warn', msg: 'event log append failed; resending in order', error: error.message, inMs: delayMs, pending: outbox.pending });
+      logGiveUp ??= setTimeout(
+        () => feed({ type: 'refuse', code: NotificationCode.EVENT_LOG_UNAVAILABLE, reason: `the event log took no event for ${deps.eventLogTimeoutMs} ms` }),
+        deps.eventLogTimeoutMs,
       );
-    };
-    attempt(100);
+      void outbox.drained().then(() => {
+        clearTimeout(logGiveUp);
+        logGiveUp = undefined;
+      });
+    },
+  });
+  const append = (e: PeerEvent) => {
+    outbox.push(e, `${sessionId}-${e.n}`);
+    if (!paused && outbox.pending >= deps.maxInFlight) {
+      paused = true;
+      stream.pause();
+    }
   };
 
   const perform = (output: SessionOutput) => {
@@ -153,6 +161,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);
+        // The session is over; its last events get one more timeout to reach the log.
+        setTimeout(() => outbox.close(), deps.eventLogTimeoutMs).unref();
         stream.end();
         finish({ sessionId, established: wasEstablished, code: output.code, reason: output.reason, byPeer: output.byPeer });
         return;

@@ -1,0 +1,113 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair } from '#libs/identity';
+import { DEFAULT_SESSION_CONFIG } from '#libs/session';
+import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
+import { PeerEventLog, type PeerEvent } from '../../services/session/src/event-log.ts';
+import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
+import { PeerClient, type Received } from '../../services/session/src/peer-service.ts';
+import { startResponder } from '../../services/session/src/responder-server.ts';
+import type { PeerStream } from '../../services/session/src/session-runner.ts';
+import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
+import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
+import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
+import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
+import { until } from '../harness/until.ts';
+
+const PEER = 'dsn.example.test';
+const US = 'esa.example.test';
+const UPDATES = 300;
+
+/**
+ * design.md property 1 under a fault: nats-server is restarted while a peer streams updates.
+ * Every update must be in the log exactly once, in the peer's order (docs/spec-notes.md, event log).
+ */
+describe('peer events survive a nats-server restart mid-stream', () => {
+  let nats: NatsServer;
+  let nc: NatsConnection;
+  let dns: DnsLab;
+  let tls: TlsLab;
+  let key: AdKeyPair;
+  let stop: () => Promise<void>;
+  let port: number;
+
+  beforeAll(async () => {
+    key = await generateAdKey();
+    dns = await startDnsLab({ signed: [svcbZoneLine(PEER, key.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
+    tls = startTlsLab();
+    nats = await startNatsServer();
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const events = await PeerEventLog.open(nc, { stream: 'RESTART', subjectPrefix: 'restart' });
+    const responder = await startResponder({
+      host: '127.0.0.1',
+      port: 0,
+      tls: { ...tls.issue(US), ca: tls.ca, requireClientCert: false },
+      config: { ...DEFAULT_SESSION_CONFIG, localAd: US, speakerId: 'dtn://esa', peers: new Set([PEER]), messageRate: { perSecond: 10_000, burst: 10_000 } },
+      limits: DEFAULT_LIMITS,
+      deps: {
+        key: await generateAdKey(),
+        lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
+        events,
+        log: () => undefined,
+        now: Date.now,
+        maxInFlight: 64,
+        eventLogTimeoutMs: 30_000,
+      },
+    });
+    port = responder.port;
+    stop = responder.stop;
+  }, 60_000);
+  afterAll(async () => {
+    await stop?.();
+    await nc?.close();
+    await nats?.stop();
+    await dns?.stop();
+    tls?.remove();
+  });
+
+  it('logs every update exactly once and in order', async () => {
+    const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
+    const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...tls.issue(PEER), ca: tls.ca, requireClientCert: false }, US), adAuthority(US));
+    const call = (client as unknown as { Peer(): PeerStream }).Peer();
+    const inbox: PeerMessage__Output[] = [];
+    call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+    let seq = 0;
+    const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
+    const next = (payload: string) => until(payload, () => inbox.find((m) => m.payload === payload));
+    send({ hello: { local_ad_id: PEER, hold_time_seconds: 90 } });
+    const challenge = await next('challenge');
+    send({ response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
+    await next('keep_alive');
+
+    const update = (i: number) => ({ update: { announcements: [{ patterns: [{ ipn: { allocator_id: 7, node_id: i } }], ad_path: [PEER] }] } });
+    for (let i = 0; i < UPDATES / 3; i++) send(update(i));
+    await nats.restart();
+    for (let i = UPDATES / 3; i < UPDATES; i++) {
+      send(update(i));
+      if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    // JetStream takes a moment to come back after the restart: the poll retries its own requests too.
+    const stored = async () => (await (await jetstreamManager(nc)).streams.info('RESTART')).state.messages;
+    await until('every update logged', async () => ((await stored()) >= UPDATES + 1 ? true : undefined), { ms: 30_000 });
+    const jsm = await jetstreamManager(nc);
+    const logged: PeerEvent[] = [];
+    const consumer = await jetstream(nc).consumers.get('RESTART');
+    const total = (await jsm.streams.info('RESTART')).state.messages;
+    for await (const m of await consumer.fetch({ max_messages: total, expires: 5_000 })) {
+      logged.push(m.json<PeerEvent>());
+      if (logged.length === total) break;
+    }
+    const nodes = (events: PeerEvent[]) =>
+      events.filter((e) => e.kind === 'route-update').map((e) => peerMessageCodec().decode(Buffer.from(e.message!, 'base64')).update!.announcements[0]!.patterns[0]!.ipn!.node_id);
+    const sent = Array.from({ length: UPDATES }, (_, i) => i);
+    // Exactly once: every update, no duplicate event.
+    expect(new Set(logged.map((e) => e.n)).size).toBe(logged.length);
+    expect([...nodes(logged)].sort((a, b) => a - b)).toEqual(sent);
+    // In order: by each event's place in its session, the updates are as the peer sent them.
+    expect(nodes([...logged].sort((a, b) => a.n - b.n))).toEqual(sent);
+    call.end();
+    client.close();
+  }, 60_000);
+});
