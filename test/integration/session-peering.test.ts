@@ -9,6 +9,7 @@ import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#l
 import { PeerEventLog, type PeerEvent } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
 import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
+import { dialPeer } from '../../services/session/src/initiator-client.ts';
 import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
@@ -277,6 +278,28 @@ describe('DPP peering between two speakers', () => {
       socket.once('error', (error) => resolve(error.message));
     });
     expect(refusal).toMatch(/protocol version|alert/i);
+  });
+
+  it('redials a Responder that went away, with backoff, and peers again', async () => {
+    const first = await startResponder({ host: '127.0.0.1', port: 0, tls: files(RESPONDER), config: config(RESPONDER), limits, deps: deps(await generateAdKey()) });
+    const outcomes: { established: boolean; code: number }[] = [];
+    const dialler = dialPeer({ ad: RESPONDER, address: `127.0.0.1:${first.port}` }, files(INITIATOR), config(INITIATOR), deps(keys['initiator']!), {
+      backoff: { initialMs: 50, maxMs: 200 },
+      maxMessageBytes: MAX_BYTES,
+      onOutcome: (outcome) => outcomes.push(outcome),
+    });
+    const before = await sessionsUp();
+    await until('the first session up', async () => ((await sessionsUp()) >= before + 2 ? true : undefined));
+    await first.stop();
+    await until('the session ended by the Responder', () => (outcomes.length > 0 ? true : undefined));
+    expect(outcomes[0]).toMatchObject({ established: true, code: NotificationCode.ADMINISTRATIVE_SHUTDOWN });
+    // Some redials fail while nothing listens; then the Responder is back on the same port.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await startResponder({ host: '127.0.0.1', port: first.port, tls: files(RESPONDER), config: config(RESPONDER), limits, deps: deps(await generateAdKey()) });
+    stops.push(second.stop);
+    await until('a session up again', async () => ((await sessionsUp()) >= before + 4 ? true : undefined), { ms: 10_000 });
+    expect(outcomes.slice(1).some((o) => !o.established)).toBe(true);
+    await dialler.stop();
   });
 
   it('still peers after all those failures', async () => {

@@ -1,6 +1,7 @@
 import { EXIT, type CommandIo } from './io.ts';
 import { keygenCommand } from './keygen-command.ts';
 import { patternCommand } from './pattern-command.ts';
+import { sessionCommand } from './session-command.ts';
 
 interface Command {
   readonly summary: string;
@@ -10,6 +11,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
   keygen: { summary: "make an AD's ed25519 key pair and print the SVCB record to publish", run: keygenCommand },
+  session: { summary: 'run the session service of one speaker from its config file', run: sessionCommand },
 };
 
 const usage = (): string =>

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Result, Schema, SchemaIssue } from 'effect';
+import { parse as parseYaml } from 'yaml';
+import { adName, readKeyFile, type AdKeyPair, type LookupOptions, type Resolver } from '#libs/identity';
+import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '#libs/session';
+import { DEFAULT_EVENT_LOG, type EventLogConfig } from './event-log.ts';
+import { DEFAULT_BACKOFF, type Backoff, type PeerTarget } from './initiator-client.ts';
+import { DEFAULT_LIMITS, type SpeakerLimits } from './limits.ts';
+import type { TlsFiles } from './tls.ts';
+
+const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }));
+const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1));
+const Rate = Schema.Struct({ per_second: Schema.Finite.check(Schema.isGreaterThan(0)), burst: Positive });
+
+/** The session part of one speaker's YAML config file (README, "Running a speaker"). */
+const SpeakerFile = Schema.Struct({
+  ad: Schema.NonEmptyString,
+  speaker_id: Schema.optional(Schema.String),
+  key_file: Schema.NonEmptyString,
+  listen: Schema.optional(Schema.Struct({ host: Schema.NonEmptyString, port: Port })),
+  tls: Schema.Union([
+    Schema.Literal('plaintext-lab'),
+    Schema.Struct({ cert: Schema.NonEmptyString, key: Schema.NonEmptyString, ca: Schema.NonEmptyString, require_client_cert: Schema.optional(Schema.Boolean) }),
+  ]),
+  dns: Schema.Struct({
+    resolvers: Schema.Array(Schema.NonEmptyString),
+    require_dnssec: Schema.optional(Schema.Boolean),
+    timeout_ms: Schema.optional(Positive),
+    svcb_keys: Schema.optional(Schema.Tuple([Port, Port])),
+  }),
+  nats: Schema.Struct({ url: Schema.NonEmptyString, stream: Schema.optional(Schema.NonEmptyString), subject_prefix: Schema.optional(Schema.NonEmptyString) }),
+  peers: Schema.Array(Schema.Struct({ ad: Schema.NonEmptyString, address: Schema.optional(Schema.NonEmptyString) })),
+  accept_any_peer: Schema.optional(Schema.Boolean),
+  session: Schema.optional(
+    Schema.Struct({
+      hold_time: Schema.optional(Positive),
+      hold_time_range: Schema.optional(Schema.Tuple([Schema.Int, Schema.Int])),
+      handshake_timeout_ms: Schema.optional(Positive),
+      max_patterns_per_update: Schema.optional(Positive),
+      message_rate: Schema.optional(Rate),
+    }),
+  ),
+  limits: Schema.optional(Schema.Struct({ max_message_bytes: Schema.optional(Positive), max_sessions: Schema.optional(Positive), connection_rate: Schema.optional(Rate) })),
+  events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive) })),
+  backoff: Schema.optional(Schema.Struct({ initial_ms: Positive, max_ms: Positive })),
+});
+
+/** Everything one speaker's session service runs with, files read and defaults filled in. */
+export interface SpeakerConfig {
+  readonly session: SessionConfig;
+  readonly key: AdKeyPair;
+  readonly listen: { readonly host: string; readonly port: number } | undefined;
+  readonly tls: TlsFiles | 'plaintext-lab';
+  readonly lookup: LookupOptions;
+  readonly natsUrl: string;
+  readonly eventLog: EventLogConfig;
+  readonly dial: readonly PeerTarget[];
+  readonly limits: SpeakerLimits;
+  readonly maxInFlight: number;
+  readonly eventLogTimeoutMs: number;
+  readonly backoff: Backoff;
+  /** Things an operator must hear about at start, such as DNSSEC being off. */
+  readonly warnings: readonly string[];
+}
+
+/** Reads and checks a speaker config; an error names the file, the field and what was expected. */
+export async function loadSpeakerConfig(path: string): Promise<Result.Result<SpeakerConfig, string>> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    return Result.fail(`${path}: ${(error as Error).message}`);
+  }
+  const decoded = Schema.decodeUnknownResult(SpeakerFile)(raw, { errors: 'all', onExcessProperty: 'error' });
+  if (Result.isFailure(decoded)) return Result.fail(issues(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
+  const file = decoded.success;
+  const problems: string[] = [];
+  const at = (field: string, message: string) => problems.push(`${path}: ${field}: ${message}`);
+  const ad = adName(file.ad);
+  if (Result.isFailure(ad)) at('ad', ad.failure);
+  const peers = file.peers.map((peer, i) => {
+    const name = adName(peer.ad);
+    if (Result.isFailure(name)) at(`peers[${i}].ad`, name.failure);
+    return { ad: Result.isSuccess(name) ? name.success : peer.ad, address: peer.address };
+  });
+  const resolvers = file.dns.resolvers.flatMap((text, i) => {
+    const parsed = hostPort(text, 53);
+    if (parsed === undefined) at(`dns.resolvers[${i}]`, `"${text}" is not HOST[:PORT] (e.g. 127.0.0.1:53 or [::1]:53)`);
+    return parsed ? [parsed] : [];
+  });
+  if (resolvers.length === 0 && file.dns.resolvers.length === 0) at('dns.resolvers', 'name at least one validating resolver');
+  const base = dirname(path);
+  const within = (p: string) => resolve(base, p);
+  const key = await readKeyFile(within(file.key_file));
+  if (Result.isFailure(key)) at('key_file', key.failure);
+  let tls: TlsFiles | 'plaintext-lab' = 'plaintext-lab';
+  if (file.tls !== 'plaintext-lab') {
+    const pem = async (field: 'cert' | 'key' | 'ca') => readFile(within((file.tls as Record<typeof field, string>)[field])).catch((error: Error) => (at(`tls.${field}`, error.message), Buffer.alloc(0)));
+    tls = { cert: await pem('cert'), key: await pem('key'), ca: await pem('ca'), requireClientCert: file.tls.require_client_cert ?? false };
+  }
+  const range = file.session?.hold_time_range ?? DEFAULT_SESSION_CONFIG.holdTimeRange;
+  if (range[0] > range[1] || range[0] < 0) at('session.hold_time_range', `[${range.join(', ')}] is not [min, max] with 0 <= min <= max`);
+  const svcbKeys = file.dns.svcb_keys ?? [65280, 65281];
+  if (svcbKeys[0] === svcbKeys[1]) at('dns.svcb_keys', 'dtn-alg and dtn-pubkey need two different SvcParamKey numbers');
+  if (problems.length > 0 || Result.isFailure(ad) || Result.isFailure(key)) return Result.fail(problems.join('\n'));
+
+  const requireDnssec = file.dns.require_dnssec ?? true;
+  const warnings = [
+    ...(requireDnssec ? [] : [`${path}: dns.require_dnssec is false: peer identities are accepted WITHOUT DNSSEC; anyone who can spoof DNS can impersonate a peer (§9.1). For labs only.`]),
+    ...(tls === 'plaintext-lab' ? [`${path}: tls is plaintext-lab: sessions are not encrypted and the peer's AD is not checked in a certificate (§9.2). For labs only.`] : []),
+  ];
+  const session = file.session ?? {};
+  const defaults = DEFAULT_SESSION_CONFIG;
+  return Result.succeed({
+    session: {
+      localAd: ad.success,
+      speakerId: file.speaker_id ?? `dtn://${ad.success}/dpp`,
+      holdTimeOffer: session.hold_time ?? defaults.holdTimeOffer,
+      holdTimeRange: [range[0], range[1]],
+      handshakeTimeoutMs: session.handshake_timeout_ms ?? defaults.handshakeTimeoutMs,
+      peers: file.accept_any_peer ? 'any' : new Set(peers.map((p) => p.ad)),
+      maxPatternsPerUpdate: session.max_patterns_per_update ?? defaults.maxPatternsPerUpdate,
+      messageRate: session.message_rate ? { perSecond: session.message_rate.per_second, burst: session.message_rate.burst } : defaults.messageRate,
+    },
+    key: key.success,
+    listen: file.listen,
+    tls,
+    lookup: { resolvers, requireDnssec, timeoutMs: file.dns.timeout_ms ?? 2_000, params: { alg: svcbKeys[0], pubkey: svcbKeys[1] } },
+    natsUrl: file.nats.url,
+    eventLog: { stream: file.nats.stream ?? DEFAULT_EVENT_LOG.stream, subjectPrefix: file.nats.subject_prefix ?? DEFAULT_EVENT_LOG.subjectPrefix },
+    dial: peers.flatMap((p) => (p.address ? [{ ad: p.ad, address: p.address }] : [])),
+    limits: {
+      maxMessageBytes: file.limits?.max_message_bytes ?? DEFAULT_LIMITS.maxMessageBytes,
+      maxSessions: file.limits?.max_sessions ?? DEFAULT_LIMITS.maxSessions,
+      connectionRate: file.limits?.connection_rate ? { perSecond: file.limits.connection_rate.per_second, burst: file.limits.connection_rate.burst } : DEFAULT_LIMITS.connectionRate,
+    },
+    maxInFlight: file.events?.max_in_flight ?? 256,
+    eventLogTimeoutMs: file.events?.log_timeout_ms ?? 30_000,
+    backoff: file.backoff ? { initialMs: file.backoff.initial_ms, maxMs: file.backoff.max_ms } : DEFAULT_BACKOFF,
+    warnings,
+  });
+}
+
+/** effect's "message\n  at ["a"][0]["b"]" pairs as "file: a[0].b: message" lines. */
+function issues(path: string, formatted: string): string {
+  const lines = formatted.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const where = /^\s+at (.*)$/.exec(lines[i + 1] ?? '');
+    const field = where ? where[1]!.replace(/\["([^"]+)"\]/g, '.$1').replace(/^\./, '') : '(top level)';
+    const message = lines[i]!.trim() === 'Expected no excess property' ? 'not a field of the speaker config: remove it, or check its spelling' : lines[i]!.trim();
+    out.push(`${path}: ${field}: ${message}`);
+    if (where) i++;
+  }
+  return out.join('\n');
+}
+
+function hostPort(text: string, defaultPort: number): Resolver | undefined {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(text);
+  const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
+  return match && port <= 65535 ? { host: match[1] ?? match[2]!, port } : undefined;
+}

@@ -1,0 +1,45 @@
+import { connect } from '@nats-io/transport-node';
+import { PeerEventLog } from './event-log.ts';
+import { dialPeer } from './initiator-client.ts';
+import { startResponder } from './responder-server.ts';
+import type { SessionDeps } from './session-runner.ts';
+import type { SpeakerConfig } from './speaker-config.ts';
+
+export type LogLine = (line: Record<string, unknown>) => void;
+
+/** A JSON log line a record on stdout, with the time; session lines carry session id and peer AD. */
+export const jsonLog =
+  (write: (text: string) => unknown): LogLine =>
+  (line) =>
+    write(`${JSON.stringify({ time: new Date().toISOString(), service: 'session', ...line })}\n`);
+
+/**
+ * One speaker's session service: the event log, a Responder when `listen` is set, and a dialler
+ * for every peer with an address. Returns how to stop it (Notifications to every peer first).
+ */
+export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; stop(): Promise<void> }> {
+  for (const warning of config.warnings) log({ level: 'warn', msg: warning });
+  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-session ${config.session.speakerId}` });
+  const events = await PeerEventLog.open(nc, config.eventLog);
+  const deps: SessionDeps = {
+    key: config.key,
+    lookup: config.lookup,
+    events,
+    log,
+    now: Date.now,
+    maxInFlight: config.maxInFlight,
+    eventLogTimeoutMs: config.eventLogTimeoutMs,
+  };
+  const responder = config.listen
+    ? await startResponder({ ...config.listen, tls: config.tls, config: config.session, limits: config.limits, deps })
+    : undefined;
+  if (responder) log({ level: 'info', msg: 'listening', host: config.listen?.host, port: responder.port, ad: config.session.localAd });
+  const dialers = config.dial.map((peer) => dialPeer(peer, config.tls, config.session, deps, { backoff: config.backoff, maxMessageBytes: config.limits.maxMessageBytes }));
+  return {
+    port: responder?.port,
+    stop: async () => {
+      await Promise.all([responder?.stop(), ...dialers.map((d) => d.stop())]);
+      await nc.drain();
+    },
+  };
+}

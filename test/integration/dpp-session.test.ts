@@ -1,0 +1,125 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles } from '#libs/identity';
+import type { PeerEvent } from '../../services/session/src/event-log.ts';
+import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
+import { freePort } from '../harness/server-process.ts';
+import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
+import { until } from '../harness/until.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The operator's path: two `dpp session --config FILE` processes peer, then stop on SIGTERM. */
+describe('dpp session', () => {
+  let dns: DnsLab;
+  let tls: TlsLab;
+  let dir: string;
+  let nc: NatsConnection;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dpp-session-'));
+    tls = startTlsLab();
+    const dsnKey = await generateAdKey();
+    for (const [name, key] of [['dsn', dsnKey], ['esa', await generateAdKey()]] as const) {
+      expect(Result.isSuccess(await writeKeyFiles(join(dir, `${name}.key`), key, false))).toBe(true);
+      const { cert, key: tlsKey } = tls.issue(`${name}.example.test`);
+      writeFileSync(join(dir, `${name}.crt`), cert);
+      writeFileSync(join(dir, `${name}-tls.key`), tlsKey);
+    }
+    writeFileSync(join(dir, 'ca.crt'), tls.ca);
+    dns = await startDnsLab({ signed: [svcbZoneLine('dsn.example.test', dsnKey.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
+    nc = await connect({ servers: inject('natsUrl') });
+  }, 60_000);
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await nc?.close();
+    await dns?.stop();
+    tls?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const speakerFile = (name: string, extra: Record<string, unknown>) => {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(
+      file,
+      stringify({
+        ad: `${name}.example.test`,
+        key_file: `${name}.key`,
+        tls: { cert: `${name}.crt`, key: `${name}-tls.key`, ca: 'ca.crt' },
+        dns: { resolvers: [`${dns.resolver.host}:${dns.resolver.port}`] },
+        nats: { url: inject('natsUrl'), stream: `S_${name}_${process.pid}`, subject_prefix: `s.${name}.${process.pid}` },
+        ...extra,
+      }),
+    );
+    return file;
+  };
+
+  const run = (file: string) => {
+    const child = spawn(process.execPath, ['bin/dpp.js', 'session', '--config', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    const lines: Record<string, unknown>[] = [];
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        lines.push(JSON.parse(buffered.slice(0, nl)) as Record<string, unknown>);
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { child, lines, exit, stderr: () => stderr };
+  };
+
+  it('peers two speakers from their config files, logs to JetStream, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const esa = run(speakerFile('esa', { listen: { host: '127.0.0.1', port }, peers: [{ ad: 'dsn.example.test' }] }));
+    await until('esa listening', () => esa.lines.find((l) => l['msg'] === 'listening'), { ms: 20_000 });
+    const dsn = run(speakerFile('dsn', { peers: [{ ad: 'esa.example.test', address: `127.0.0.1:${port}` }] }));
+    for (const speaker of [esa, dsn]) {
+      const up = await until('session established', () => speaker.lines.find((l) => l['msg'] === 'session established'), { ms: 20_000 });
+      expect(up).toMatchObject({ level: 'info', service: 'session', peerAd: speaker === esa ? 'dsn.example.test' : 'esa.example.test' });
+      expect(typeof up['session']).toBe('string');
+    }
+    esa.child.kill('SIGTERM');
+    dsn.child.kill('SIGTERM');
+    expect(await esa.exit).toBe(0);
+    expect(await dsn.exit).toBe(0);
+    const stream = `S_esa_${process.pid}`;
+    const jsm = await jetstreamManager(nc);
+    const total = (await jsm.streams.info(stream)).state.messages;
+    const kinds: string[] = [];
+    for await (const m of await (await jetstream(nc).consumers.get(stream)).fetch({ max_messages: total, expires: 2_000 })) {
+      kinds.push(m.json<PeerEvent>().kind);
+      if (kinds.length === total) break;
+    }
+    expect(kinds).toEqual(['session-up', 'session-down']);
+  }, 60_000);
+
+  it('refuses a config with bad fields, naming the file, each field and what it expected', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, stringify({ ad: 'a..b', key_file: 'missing.key', tls: 'none', dns: { resolvers: [] }, nats: { url: 'nats://x' }, peers: [], listen: { host: 'h', port: 70000 }, colour: 'blue' }));
+    const bad = run(file);
+    expect(await bad.exit).toBe(1);
+    expect(bad.stderr()).toContain(`${file}: tls: Expected "plaintext-lab" | object`);
+    expect(bad.stderr()).toContain(`${file}: listen.port: Expected a value between 0 and 65535`);
+    expect(bad.stderr()).toContain(`${file}: colour: not a field of the speaker config: remove it, or check its spelling`);
+    const fields = join(dir, 'fields.yaml');
+    writeFileSync(fields, stringify({ ad: 'a..b', key_file: 'missing.key', tls: 'plaintext-lab', dns: { resolvers: ['not a resolver'] }, nats: { url: 'nats://x' }, peers: [] }));
+    const second = run(fields);
+    expect(await second.exit).toBe(1);
+    expect(second.stderr()).toContain(`${fields}: ad: AD "a..b": column 3: empty label`);
+    expect(second.stderr()).toContain(`${fields}: dns.resolvers[0]: "not a resolver" is not HOST[:PORT]`);
+    expect(second.stderr()).toMatch(new RegExp(`${fields}: key_file: .*missing.key: ENOENT`));
+  });
+});
