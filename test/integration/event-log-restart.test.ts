@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair } from '#libs/identity';
-import { DEFAULT_SESSION_CONFIG } from '#libs/session';
+import { DEFAULT_SESSION_CONFIG, NotificationCode } from '#libs/session';
 import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
 import { PeerEventLog, type PeerEvent } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
@@ -31,6 +31,8 @@ describe('peer events survive a nats-server restart mid-stream', () => {
   let key: AdKeyPair;
   let stop: () => Promise<void>;
   let port: number;
+  let impatientPort: number;
+  let stopImpatient: () => Promise<void>;
 
   beforeAll(async () => {
     key = await generateAdKey();
@@ -39,48 +41,56 @@ describe('peer events survive a nats-server restart mid-stream', () => {
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const events = await PeerEventLog.open(nc, { stream: 'RESTART', subjectPrefix: 'restart' });
-    const responder = await startResponder({
-      host: '127.0.0.1',
-      port: 0,
-      tls: { ...tls.issue(US), ca: tls.ca, requireClientCert: false },
-      config: { ...DEFAULT_SESSION_CONFIG, localAd: US, speakerId: 'dtn://esa', peers: new Set([PEER]), messageRate: { perSecond: 10_000, burst: 10_000 } },
-      limits: DEFAULT_LIMITS,
-      deps: {
-        key: await generateAdKey(),
-        lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
-        events,
-        log: () => undefined,
-        now: Date.now,
-        maxInFlight: 64,
-        eventLogTimeoutMs: 30_000,
-      },
-    });
-    port = responder.port;
-    stop = responder.stop;
+    const responder = async (eventLogTimeoutMs: number) =>
+      startResponder({
+        host: '127.0.0.1',
+        port: 0,
+        tls: { ...tls.issue(US), ca: tls.ca, requireClientCert: false },
+        config: { ...DEFAULT_SESSION_CONFIG, localAd: US, speakerId: 'dtn://esa', peers: new Set([PEER]), messageRate: { perSecond: 10_000, burst: 10_000 } },
+        limits: DEFAULT_LIMITS,
+        deps: {
+          key: await generateAdKey(),
+          lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
+          events,
+          log: () => undefined,
+          now: Date.now,
+          maxInFlight: 64,
+          eventLogTimeoutMs,
+        },
+      });
+    ({ port, stop } = await responder(30_000));
+    ({ port: impatientPort, stop: stopImpatient } = await responder(1_000));
   }, 60_000);
   afterAll(async () => {
     await stop?.();
+    await stopImpatient?.();
     await nc?.close();
     await nats?.stop();
     await dns?.stop();
     tls?.remove();
   });
 
-  it('logs every update exactly once and in order', async () => {
+  /** An established peer that writes PeerMessages by hand. */
+  const establishedPeer = async (at: number) => {
     const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
-    const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...tls.issue(PEER), ca: tls.ca, requireClientCert: false }, US), adAuthority(US));
+    const client = new Client(`127.0.0.1:${at}`, channelCredentials({ ...tls.issue(PEER), ca: tls.ca, requireClientCert: false }, US), adAuthority(US));
     const call = (client as unknown as { Peer(): PeerStream }).Peer();
     const inbox: PeerMessage__Output[] = [];
     call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
     let seq = 0;
     const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
-    const next = (payload: string) => until(payload, () => inbox.find((m) => m.payload === payload));
+    const next = (payload: string, ms?: number) => until(payload, () => inbox.find((m) => m.payload === payload), ms === undefined ? {} : { ms });
     send({ hello: { local_ad_id: PEER, hold_time_seconds: 90 } });
     const challenge = await next('challenge');
     send({ response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
     await next('keep_alive');
+    return { send, next, close: () => (call.end(), client.close()) };
+  };
+  const update = (i: number) => ({ update: { announcements: [{ patterns: [{ ipn: { allocator_id: 7, node_id: i } }], ad_path: [PEER] }] } });
 
-    const update = (i: number) => ({ update: { announcements: [{ patterns: [{ ipn: { allocator_id: 7, node_id: i } }], ad_path: [PEER] }] } });
+  it('logs every update exactly once and in order', async () => {
+    const { send, close } = await establishedPeer(port);
+
     for (let i = 0; i < UPDATES / 3; i++) send(update(i));
     await nats.restart();
     for (let i = UPDATES / 3; i < UPDATES; i++) {
@@ -107,7 +117,15 @@ describe('peer events survive a nats-server restart mid-stream', () => {
     expect([...nodes(logged)].sort((a, b) => a - b)).toEqual(sent);
     // In order: by each event's place in its session, the updates are as the peer sent them.
     expect(nodes([...logged].sort((a, b) => a.n - b.n))).toEqual(sent);
-    call.end();
-    client.close();
+    close();
   }, 60_000);
+
+  it('ends the session with EVENT_LOG_UNAVAILABLE when the log stays down past the timeout, instead of dropping updates', async () => {
+    const peer = await establishedPeer(impatientPort);
+    await nats.stop();
+    peer.send(update(1));
+    const refusal = await peer.next('notification', 10_000);
+    expect(refusal.notification).toMatchObject({ level: 'ERROR', code: NotificationCode.EVENT_LOG_UNAVAILABLE });
+    peer.close();
+  }, 30_000);
 });
