@@ -1,11 +1,10 @@
 export type { DtnPattern, EidPattern, IpnAllocatorPattern, IpnAnyPattern, IpnNode, IpnPattern } from './src/eid-pattern.ts';
-export { DTN_ANY_AUTHORITY, MAX_U32 } from './src/eid-pattern.ts';
 export type { Parsed, PatternError } from './src/parsed.ts';
 export { parsePattern } from './src/parse-pattern.ts';
 export { formatPattern } from './src/format-pattern.ts';
 export { specificityScore } from './src/specificity-score.ts';
 export { parseEid, scanEid, type Eid } from './src/eid.ts';
-export { Cursor } from './src/cursor.ts';
+export { Cursor, wholeName } from './src/cursor.ts';
 export { EMPTY_HASH, extendHash, regionEquals, regionHash } from './src/name-hash.ts';
 export { matches } from './src/matches.ts';
 export { isDtnAny, labelFits, splitDtnWildcard, type DtnWildcard } from './src/dtn-wildcard.ts';

@@ -1,4 +1,4 @@
-export { IdentityError, type IdentityFailure } from './src/identity-error.ts';
+export type { IdentityError, IdentityFailure } from './src/identity-error.ts';
 export {
   generateAdKey,
   keyPairFromPkcs8Pem,

@@ -1,5 +1,5 @@
-export { NotificationCode, notificationName } from './src/notification-code.ts';
+export { NotificationCode } from './src/notification-code.ts';
 export { DEFAULT_SESSION_CONFIG, type SessionConfig } from './src/session-config.ts';
 export type { Phase, Role, SessionInput, SessionOutput, SessionState, Step } from './src/session-types.ts';
-export { initialSession, nextDeadline, step } from './src/session-fsm.ts';
+export { initialSession, nextDeadline, refill, step } from './src/session-fsm.ts';
 export { checkRouteUpdate, type Refusal } from './src/route-update-check.ts';

@@ -42,3 +42,8 @@ const valid = <T>(result: { ok: true; value: T } | { ok: false; error: { message
 
 export const anyPattern: fc.Arbitrary<EidPattern> = patternText.map((t) => valid(parsePattern(t), t));
 export const anyEid: fc.Arbitrary<Eid> = eidText.map((t) => valid(parseEid(t), t));
+
+/** Concrete EIDs as text, as a gateway gets them: any letter may be upper case. */
+export const anyEidText: fc.Arbitrary<string> = fc
+  .tuple(eidText, fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }))
+  .map(([text, upper]) => [...text].map((ch, i) => (upper[i % 64] ? ch.toUpperCase() : ch)).join(''));

@@ -118,7 +118,7 @@ describe('dpp session', () => {
     writeFileSync(fields, stringify({ ad: 'a..b', key_file: 'missing.key', tls: 'plaintext-lab', dns: { resolvers: ['not a resolver'] }, nats: { url: 'nats://x' }, peers: [] }));
     const second = run(fields);
     expect(await second.exit).toBe(1);
-    expect(second.stderr()).toContain(`${fields}: ad: AD "a..b": column 3: empty label`);
+    expect(second.stderr()).toContain(`${fields}: ad: column 3: AD "a..b": empty label`);
     expect(second.stderr()).toContain(`${fields}: dns.resolvers[0]: "not a resolver" is not HOST[:PORT]`);
     expect(second.stderr()).toMatch(new RegExp(`${fields}: key_file: .*missing.key: ENOENT`));
   });

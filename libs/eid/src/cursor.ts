@@ -1,6 +1,6 @@
 import { ok, patternError, type Parsed, type PatternError } from './parsed.ts';
 import { MAX_U32 } from './eid-pattern.ts';
-import { EMPTY_HASH, hashStep } from './name-hash.ts';
+import { EMPTY_HASH, hashStep, LOWER } from './name-hash.ts';
 
 /**
  * A read position in text, with the scanning steps that EID patterns and concrete EIDs share.
@@ -169,11 +169,21 @@ export class Cursor {
     return false;
   }
 
+  /** After "dtn:", the "//" of a node name; dtn:none, the null endpoint, is refused by name. */
+  takeDtnSlashes(): boolean {
+    if (this.text.startsWith('//', this.at)) {
+      this.at += 2;
+      return true;
+    }
+    if (this.rest.toLowerCase() === 'none') return this.refuse('dtn:none is the null endpoint; nothing routes to it');
+    return this.refuse('expected "//" after "dtn:"');
+  }
+
   /** Whether the text continues with `prefix`, ignoring ASCII case (schemes are case-insensitive). */
   takeIgnoringCase(prefix: string): boolean {
     if (this.at + prefix.length > this.text.length) return false;
     for (let i = 0; i < prefix.length; i++) {
-      if ((this.text.charCodeAt(this.at + i) | 0x20) !== prefix.charCodeAt(i)) return false;
+      if (LOWER[this.text.charCodeAt(this.at + i) & 0x7f] !== prefix.charCodeAt(i) || this.text.charCodeAt(this.at + i) > 0x7f) return false;
     }
     this.at += prefix.length;
     return true;
@@ -203,3 +213,16 @@ for (let code = 0; code < 128; code++) {
     : OTHER;
 }
 
+
+/**
+ * A whole string as one node name (a wire authority_string, an AD identity): the name, lower-cased,
+ * or why it is not one, as `column N: <what>: <reason>`.
+ */
+export function wholeName(text: string, wildcard: boolean, what: string): { readonly name: string } | { readonly error: PatternError } {
+  const refused = (column: number, reason: string) => ({ error: patternError(column, `${what}: ${reason}`) });
+  if (text === '') return refused(1, 'empty');
+  const cursor = new Cursor(text, 0);
+  if (!cursor.scanAuthority(wildcard)) return refused(cursor.error?.column ?? 1, cursor.error?.reason ?? 'not a name');
+  if (!cursor.done) return refused(cursor.at + 1, 'a node name alone: "/" is not allowed');
+  return { name: cursor.name() };
+}

@@ -15,12 +15,12 @@ export interface DtnWildcard {
 
 export function splitDtnWildcard(pattern: DtnPattern): DtnWildcard {
   const { authority, wildcardAt } = pattern;
-  const [, rest] = splitName(authority);
-  const labelEnd = authority.length - (rest === '' ? 0 : rest.length + 1);
+  const dot = authority.indexOf('.');
+  const labelEnd = dot < 0 ? authority.length : dot;
   return {
     labelPrefix: authority.slice(0, wildcardAt),
     labelSuffix: authority.slice(wildcardAt + 1, labelEnd),
-    domain: rest,
+    domain: authority.slice(labelEnd + 1),
   };
 }
 

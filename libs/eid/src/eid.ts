@@ -64,14 +64,7 @@ function scanIpnEid(c: Cursor): boolean {
 /** A '*' where a number was expected gets its own message. */
 const concreteOnly = (c: Cursor): false => (c.char() === '*' ? c.refuse('an EID is concrete: "*" belongs in patterns') : false);
 
-function scanDtnEid(c: Cursor): boolean {
-  if (!c.text.startsWith('//', c.at)) {
-    if (c.rest.toLowerCase() === 'none') return c.refuse('dtn:none is the null endpoint; nothing routes to it');
-    return c.refuse('expected "//" after "dtn:"');
-  }
-  c.at += 2;
-  return c.scanAuthority(false);
-}
+const scanDtnEid = (c: Cursor): boolean => c.takeDtnSlashes() && c.scanAuthority(false);
 
 const MAX_U64 = 2n ** 64n - 1n;
 const DOT = 0x2e;

@@ -91,12 +91,7 @@ function parseIpnRange(c: Cursor): IpnNode | undefined {
 }
 
 function parseDtn(c: Cursor): EidPattern | undefined {
-  if (!c.text.startsWith('//', c.at)) {
-    if (c.rest.toLowerCase() === 'none') return c.fail('dtn:none is the null endpoint; nothing routes to it');
-    return c.fail('expected "//" after "dtn:"');
-  }
-  c.at += 2;
-  if (!c.scanAuthority(true)) return undefined;
+  if (!c.takeDtnSlashes() || !c.scanAuthority(true)) return undefined;
   const authority = c.name();
   // A node ID may end in "/" (dtn://node/); anything after it names a service, which is not routed.
   if (!c.done && c.at !== c.text.length - 1) {

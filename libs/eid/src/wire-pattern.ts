@@ -1,5 +1,5 @@
 import type * as wire from '#libs/wire';
-import { Cursor } from './cursor.ts';
+import { wholeName } from './cursor.ts';
 import { MAX_U32, type EidPattern } from './eid-pattern.ts';
 import { fail, ok, type Parsed } from './parsed.ts';
 
@@ -47,12 +47,9 @@ export function patternFromWire(message: wire.EidPattern__Output): Parsed<EidPat
     return ok({ scheme: 'ipn', allocator: ipn.allocator_id, node: { kind: 'wildcard' } });
   }
   if (message.scheme === 'dtn' && dtn) {
-    const cursor = new Cursor(dtn.authority_string, 0);
-    if (!cursor.scanAuthority(true) || !cursor.done) {
-      const error = cursor.error ?? { column: cursor.at + 1, reason: 'a DPP pattern names a node: "/" is not allowed' };
-      return fail(error.column, `authority_string: ${error.reason}`);
-    }
-    const authority = cursor.name();
+    const scanned = wholeName(dtn.authority_string, true, 'authority_string');
+    if ('error' in scanned) return fail(scanned.error.column, scanned.error.reason);
+    const authority = scanned.name;
     const wildcardAt = authority.indexOf('*');
     if (dtn.is_wildcard !== wildcardAt >= 0) {
       return fail(1, `is_wildcard is ${dtn.is_wildcard} but authority_string "${dtn.authority_string}" ${wildcardAt >= 0 ? 'has' : 'has no'} "*"`);

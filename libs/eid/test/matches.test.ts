@@ -19,6 +19,7 @@ describe('parseEid', () => {
     ['ipn:0.977.18446744073709551615', { scheme: 'ipn', allocator: 0, node: 977 }],
     ['dtn://rover1.example.org/svc', { scheme: 'dtn', authority: 'rover1.example.org' }],
     ['dtn://Rover1.Example.org/', { scheme: 'dtn', authority: 'rover1.example.org' }],
+    ['IPN:100.5', { scheme: 'ipn', allocator: 100, node: 5 }],
     ['dtn://rover1', { scheme: 'dtn', authority: 'rover1' }],
   ])('reads %s', (text, expected) => expect(eid(text)).toEqual(expected));
 
@@ -32,6 +33,8 @@ describe('parseEid', () => {
     ['dtn://*.example.org/x', 'concrete'],
     ['dtn:none', 'null endpoint'],
     ['mailto:x@y', 'not an ipn or dtn EID'],
+    ['ipn\x1a1.2', 'not an ipn or dtn EID'],
+    ['ipn:1.2\u00e9', 'unexpected'],
   ])('rejects %s', (text, phrase) => {
     const parsed = parseEid(text);
     expect(parsed.ok ? 'accepted' : parsed.error.reason).toContain(phrase);

@@ -57,7 +57,7 @@ describe('EidPattern on the wire (§7.6)', () => {
     [{ dtn: { authority_string: 'rover1.example.org', is_wildcard: true } }, 'is_wildcard is true'],
     [{ dtn: { authority_string: 'rover1.*.example.org', is_wildcard: true } }, 'left-most label (§4.1.2)'],
     [{ dtn: { authority_string: 'r*v*r.example.org', is_wildcard: true } }, 'at most one wildcard'],
-    [{ dtn: { authority_string: '', is_wildcard: false } }, 'expected a node name'],
+    [{ dtn: { authority_string: '', is_wildcard: false } }, 'authority_string: empty'],
     [{ dtn: { authority_string: 'rover1.example.org/svc', is_wildcard: false } }, '"/" is not allowed'],
     [{}, 'neither an ipn nor a dtn pattern'],
   ] satisfies [WireEidPattern, string][])('refuses a received %o', (wire, phrase) => {

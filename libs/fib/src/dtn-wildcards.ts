@@ -55,16 +55,15 @@ export class DtnWildcards<V> {
     this.#size++;
   }
 
-  remove(wildcard: DtnWildcard, text: string): boolean {
+  remove(wildcard: DtnWildcard, text: string): void {
     const prefix = wildcard.labelPrefix;
     const list = this.#byPrefix.find(prefix);
-    if (list === undefined || !removeWhere(list.ranked, (r) => r.entry.text === text)) return false;
+    if (list === undefined || !removeWhere(list.ranked, (r) => r.entry.text === text)) return;
     this.#size--;
     if (list.ranked.length === 0) {
       this.#byPrefix.delete(prefix);
       this.#countLength(prefix.length, -1);
     }
-    return true;
   }
 
   /** The best pattern whose '*' fits the left-most label text[start, end) of a name in this domain. */

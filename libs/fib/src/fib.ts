@@ -6,7 +6,6 @@ import {
   specificityScore,
   splitDtnWildcard,
   type DtnPattern,
-  type Eid,
   type EidPattern,
   type IpnAllocatorPattern,
 } from '#libs/eid';
@@ -57,10 +56,6 @@ export class Fib<V> {
       default:
         return undefined;
     }
-  }
-
-  lookupEid(eid: Eid): FibMatch<V> | undefined {
-    return this.lookup(eid.scheme === 'ipn' ? `ipn:${eid.allocator}.${eid.node}` : `dtn://${eid.authority}`);
   }
 
   #lookupNode(c: Cursor): FibMatch<V> | undefined {

@@ -34,9 +34,9 @@ export class RangeIndex<V> {
     }
   }
 
-  remove(text: string): boolean {
+  remove(text: string): void {
     const entry = this.#byText.get(text);
-    if (entry === undefined) return false;
+    if (entry === undefined) return;
     this.#byText.delete(text);
     for (const [bits, block] of tile(entry)) {
       const blocks = this.#levels.get(bits);
@@ -46,7 +46,6 @@ export class RangeIndex<V> {
       if (list.length === 0) blocks.delete(block);
       if (blocks.size === 0) this.#levels.delete(bits);
     }
-    return true;
   }
 
   best(node: number): FibEntry<V> | undefined {

@@ -16,7 +16,8 @@ export interface DtnIdentity {
  * The usable keys of an SVCB RRset at _dtn_domain.<ad>. A record counts when it is in ServiceMode
  * (priority > 0; AliasMode records are not followed, docs/spec-notes.md §5.1), names ed25519 and
  * carries a well-formed SPKI key. With none usable, the reason names the most telling failure:
- * unsupported algorithms, then malformed keys, then no DPP records at all.
+ * malformed ed25519 keys (the AD meant to publish one), then unsupported algorithms, then no DPP
+ * records at all.
  */
 export function dtnIdentity(ad: string, records: readonly SvcbRecord[], params: DtnSvcParams): Result.Result<DtnIdentity, IdentityError> {
   const keys: Uint8Array[] = [];
@@ -45,6 +46,6 @@ export function dtnIdentity(ad: string, records: readonly SvcbRecord[], params: 
   }
   if (keys.length > 0) return Result.succeed({ ad, keys, skipped });
   const detail = skipped.length > 0 ? skipped.join('; ') : `no SVCB records at _dtn_domain.${ad}`;
-  const reason = unsupported > 0 ? 'unsupported-algorithm' : malformed > 0 ? 'malformed-key' : 'no-records';
+  const reason = malformed > 0 ? 'malformed-key' : unsupported > 0 ? 'unsupported-algorithm' : 'no-records';
   return Result.fail(new IdentityError({ reason, ad, detail }));
 }

@@ -15,10 +15,8 @@ export type IdentityFailure =
   | 'no-records'
   /** Records carry dtn-alg values, none of them one we implement (ed25519). */
   | 'unsupported-algorithm'
-  /** Every ed25519 record's dtn-pubkey is malformed. */
-  | 'malformed-key'
-  /** The signature verifies with none of the published keys. */
-  | 'bad-signature';
+  /** An ed25519 record's dtn-pubkey is malformed, and no record gives a usable key. */
+  | 'malformed-key';
 
 export class IdentityError extends Data.TaggedError('IdentityError')<{
   readonly reason: IdentityFailure;

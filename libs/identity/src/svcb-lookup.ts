@@ -93,22 +93,24 @@ function svcbAnswers(name: string, packet: Packet): Uint8Array[] {
     .map((rr) => (rr as unknown as { data: Buffer }).data);
 }
 
+/** The extended error that explains a SERVFAIL: a DNSSEC one if any, else the first. */
 function extendedError(packet: Packet): { code: number; text: string } | undefined {
+  const errors: { code: number; text: string }[] = [];
   for (const rr of packet.additionals ?? []) {
     if (rr.type !== 'OPT') continue;
     for (const option of (rr as { options?: { code: number; data?: Buffer }[] }).options ?? []) {
       if (option.code === EDE_OPTION && option.data && option.data.length >= 2) {
-        return { code: option.data.readUInt16BE(0), text: option.data.subarray(2).toString('utf8') };
+        errors.push({ code: option.data.readUInt16BE(0), text: option.data.subarray(2).toString('utf8') });
       }
     }
   }
-  return undefined;
+  return errors.find((e) => DNSSEC_EDE.has(e.code)) ?? errors[0];
 }
 
 /**
  * One query over UDP, again over TCP when the answer is truncated. Asks for AD (RFC 6840 §5.7)
- * without DO: the resolver validates, we need no signatures. A reply counts only if its id,
- * source and question match the query.
+ * without DO: the resolver validates, we need no signatures. A reply counts only if it comes from
+ * the resolver (connected sockets) and its id and question match the query.
  */
 async function query(name: string, resolver: Resolver, timeoutMs: number): Promise<Result.Result<Packet, string>> {
   const id = randomInt(0, 0x10000);
@@ -136,24 +138,30 @@ function exchange(
 ): Promise<Result.Result<Packet, string>> {
   return new Promise((resolve) => {
     let settled = false;
+    let socket: { close(): void } | undefined;
     const done = (result: Result.Result<Packet, string>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.close();
+      socket?.close();
       resolve(result);
     };
     const timer = setTimeout(() => done(Result.fail(`no answer over ${transport} within ${timeoutMs} ms`)), timeoutMs);
-    const socket = open(done);
-    socket.on('error', (error) => done(Result.fail(`${transport}: ${error.message}`)));
+    try {
+      const opened = open(done);
+      socket = opened;
+      opened.on('error', (error) => done(Result.fail(`${transport}: ${error.message}`)));
+    } catch (error) {
+      done(Result.fail(`${transport}: ${(error as Error).message}`));
+    }
   });
 }
 
 function overUdp(message: Buffer, resolver: Resolver, timeoutMs: number, matches: (p: Packet) => boolean): Promise<Result.Result<Packet, string>> {
   return exchange('UDP', timeoutMs, (done) => {
     const socket = createSocket(resolver.host.includes(':') ? 'udp6' : 'udp4');
-    socket.on('message', (bytes, from) => {
-      if (from.port !== resolver.port) return;
+    // Connected: the kernel passes on only datagrams from the resolver's address and port.
+    socket.on('message', (bytes) => {
       try {
         const reply = dnsPacket.decode(bytes);
         if (matches(reply)) done(Result.succeed(reply));
@@ -161,7 +169,7 @@ function overUdp(message: Buffer, resolver: Resolver, timeoutMs: number, matches
         // Not a DNS message for us: keep waiting for the real answer until the timeout.
       }
     });
-    socket.send(message, resolver.port, resolver.host, (error) => error && done(Result.fail(`UDP: ${error.message}`)));
+    socket.connect(resolver.port, resolver.host, () => socket.send(message, (error) => error && done(Result.fail(`UDP: ${error.message}`))));
     return socket;
   });
 }

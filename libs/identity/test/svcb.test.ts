@@ -58,7 +58,8 @@ describe('dtnIdentity (§5.1, §5.1.1)', () => {
   });
 
   it.each([
-    ['unsupported-algorithm', [record(1, [[alg, 'rsa'], [pubkey, 'MCow']]), record(2, [[alg, 'ed25519'], [pubkey, 'bad!']])]],
+    ['malformed-key', [record(1, [[alg, 'rsa'], [pubkey, 'MCow']]), record(2, [[alg, 'ed25519'], [pubkey, 'bad!']])]],
+    ['unsupported-algorithm', [record(1, [[alg, 'rsa'], [pubkey, 'MCow']]), record(2, [[1, 'h2']])]],
     ['malformed-key', [record(1, [[alg, 'ed25519'], [pubkey, 'bad!']]), record(2, [[1, 'h2']])]],
     ['no-records', [record(1, [[1, 'h2']])]],
     ['no-records', []],

@@ -29,6 +29,3 @@ export const NotificationCode = {
 } as const;
 
 export type NotificationCode = (typeof NotificationCode)[keyof typeof NotificationCode];
-
-export const notificationName = (code: number): string =>
-  Object.entries(NotificationCode).find(([, value]) => value === code)?.[0] ?? `code ${code}`;

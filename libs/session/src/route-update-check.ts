@@ -23,15 +23,13 @@ export function checkRouteUpdate(update: RouteUpdate__Output, peerAd: string, co
     const where = `announcement ${i + 1}`;
     if (announcement.patterns.length === 0) return malformedRoute(`${where} has no patterns`);
     if (announcement.ad_path.length === 0) return malformedRoute(`${where} has an empty AD_PATH (§5.3)`);
-    for (const ad of announcement.ad_path) {
-      if (Result.isFailure(adName(ad))) return malformedRoute(`${where}: AD_PATH entry "${ad}" is not a DNS name`);
-    }
-    const first = adName(announcement.ad_path[0]!);
-    if (Result.isSuccess(first) && first.success !== peerAd) {
-      return malformedRoute(`${where}: AD_PATH starts with ${first.success}, not the peer's AD ${peerAd} (§5.3)`);
-    }
-    const bad = firstInvalid(announcement.patterns, where);
-    if (bad) return bad;
+    const path = announcement.ad_path.map(adName);
+    const bad = path.findIndex(Result.isFailure);
+    if (bad >= 0) return malformedRoute(`${where}: AD_PATH entry "${announcement.ad_path[bad]}" is not a DNS name`);
+    const first = path[0] as Result.Success<string, string>;
+    if (first.success !== peerAd) return malformedRoute(`${where}: AD_PATH starts with ${first.success}, not the peer's AD ${peerAd} (§5.3)`);
+    const invalid = firstInvalid(announcement.patterns, where);
+    if (invalid) return invalid;
   }
   for (const [i, withdrawal] of update.withdrawals.entries()) {
     if (withdrawal.patterns.length === 0) return malformedRoute(`withdrawal ${i + 1} has no patterns`);

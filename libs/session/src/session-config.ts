@@ -1,6 +1,6 @@
 /** What one speaker's sessions are held to; the speaker's config file provides it (issue 7). */
 export interface SessionConfig {
-  /** Our AD identity (§3.1), sent in Hello and checked first in every received AD_PATH. */
+  /** Our AD identity (§3.1), sent in our Hello (loop detection against it is the RIB's, §5.3). */
   readonly localAd: string;
   /** Our speaker's debug id (Hello.speaker_node_id). */
   readonly speakerId: string;

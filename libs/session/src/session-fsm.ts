@@ -46,7 +46,7 @@ export function step(state: SessionState, input: SessionInput, now: number): Ste
   if (state.phase === 'FAILED') return { state, outputs: [] };
   switch (input.type) {
     case 'transport-down':
-      return closed(state, NotificationCode.NONE, `transport closed: ${input.reason}`, true);
+      return closedByPeer(state, NotificationCode.NONE, `transport closed: ${input.reason}`);
     case 'stop':
       return fail(state, NotificationCode.ADMINISTRATIVE_SHUTDOWN, input.reason);
     case 'refuse':
@@ -84,7 +84,6 @@ const IDENTITY_CODES: Record<IdentityFailure, NotificationCode> = {
   'no-records': NotificationCode.NO_IDENTITY_RECORDS,
   'unsupported-algorithm': NotificationCode.UNSUPPORTED_ALGORITHM,
   'malformed-key': NotificationCode.MALFORMED_KEY,
-  'bad-signature': NotificationCode.BAD_SIGNATURE,
 };
 
 /** A result of our own work that arrives in the wrong role or phase is a shell bug: noted, ignored. */
@@ -104,7 +103,7 @@ function onTick(state: SessionState, now: number): Step {
 /** What holds for every received message, whatever the state: rate, numbering, liveness, Notifications. */
 function onReceived(state: SessionState, message: PeerMessage__Output, now: number): Step {
   const { perSecond, burst } = state.config.messageRate;
-  const tokens = Math.min(burst, state.tokens + ((now - state.tokensAt) / 1000) * perSecond);
+  const tokens = refill(state.tokens, state.tokensAt, now, state.config.messageRate);
   if (tokens < 1) return fail(state, NotificationCode.LIMIT_MESSAGE_RATE, `more than ${perSecond} messages/s (burst ${burst})`);
   const seq = BigInt(message.sequence_number || '0');
   if (seq !== 0n && seq <= state.receivedSeq) {
@@ -115,11 +114,11 @@ function onReceived(state: SessionState, message: PeerMessage__Output, now: numb
     tokens: tokens - 1,
     tokensAt: now,
     receivedSeq: seq === 0n ? state.receivedSeq : seq,
-    deadline: state.phase === 'ESTABLISHED' ? now + state.holdTime! * 1000 : state.deadline,
+    deadline: state.phase === 'ESTABLISHED' ? holdDeadline(state, now) : state.deadline,
   };
   if (message.payload === 'notification' && message.notification) {
     const { level, code, message: text } = message.notification;
-    return level === 'ERROR' ? closed(live, code as NotificationCode, `peer sent Notification ${code}: ${text}`, true) : notice(live, `peer ${level}: ${text} (code ${code})`);
+    return level === 'ERROR' ? closedByPeer(live, code as NotificationCode, `peer sent Notification ${code}: ${text}`) : notice(live, `peer ${level}: ${text} (code ${code})`);
   }
   switch (live.phase) {
     case 'CONNECTING':
@@ -133,7 +132,7 @@ function onReceived(state: SessionState, message: PeerMessage__Output, now: numb
     case 'ESTABLISHED':
       if (message.payload === 'keep_alive') return { state: live, outputs: [] };
       return message.payload === 'update' ? onUpdate(live, message) : unexpected(live, message);
-    case 'FAILED':
+    case 'FAILED': // not reached (step returns first); named for the exhaustive check
       return { state: live, outputs: [] };
     default:
       return live.phase satisfies never;
@@ -145,11 +144,13 @@ function onHello(state: SessionState, message: PeerMessage__Output): Step {
   const hello = message.hello!;
   const ad = adName(hello.local_ad_id);
   if (Result.isFailure(ad)) return fail(state, NotificationCode.MALFORMED_MESSAGE, `Hello local_ad_id: ${ad.failure}`);
-  if (hello.speaker_node_id.length > SPEAKER_ID_MAX) return fail(state, NotificationCode.MALFORMED_MESSAGE, `Hello speaker_node_id over ${SPEAKER_ID_MAX} characters`);
+  const longId = speakerIdTooLong(state, hello.speaker_node_id);
+  if (longId) return longId;
   const { peers, holdTimeRange: [min, max] } = state.config;
   if (peers !== 'any' && !peers.has(ad.success)) return fail(state, NotificationCode.PEER_NOT_CONFIGURED, `${ad.success} is not a configured peer`);
   const hold = hello.hold_time_seconds;
-  if (hold < min || hold > max) return fail(state, NotificationCode.UNACCEPTABLE_HOLD_TIME, `hold time ${hold} s is outside ${min}–${max} s`);
+  // 0 is BGP's "no hold timer", which a DPP session cannot do without (docs §8.2).
+  if (hold === 0 || hold < min || hold > max) return fail(state, NotificationCode.UNACCEPTABLE_HOLD_TIME, `hold time ${hold} s is outside ${Math.max(min, 1)}–${max} s`);
   return {
     state: { ...state, phase: 'HANDSHAKE_SENT', peerAd: ad.success, peerSpeakerId: hello.speaker_node_id, holdTime: hold },
     outputs: [{ type: 'lookup-identity', ad: ad.success }],
@@ -159,7 +160,8 @@ function onHello(state: SessionState, message: PeerMessage__Output): Step {
 /** Initiator, HANDSHAKE_SENT: the challenge (§5.2 step 3), or once a Hello from a §8.1-literal Responder. */
 function onAwaitingChallenge(state: SessionState, message: PeerMessage__Output): Step {
   if (message.payload === 'hello' && !state.helloTolerated) {
-    return notice({ ...state, helloTolerated: true, peerSpeakerId: message.hello!.speaker_node_id }, 'Responder sent a Hello (§8.1); ignored');
+    const speakerId = message.hello!.speaker_node_id;
+    return speakerIdTooLong(state, speakerId) ?? notice({ ...state, helloTolerated: true, peerSpeakerId: speakerId }, 'Responder sent a Hello (§8.1); ignored');
   }
   if (message.payload !== 'challenge') return unexpected(state, message);
   const nonce = message.challenge!.nonce;
@@ -204,8 +206,7 @@ function sendChallenge(state: SessionState, keys: readonly Uint8Array[], nonce: 
 
 /** Both roles: the session is up; the Responder's KeepAlive is the acknowledgment (docs §8.1). */
 function established(state: SessionState, now: number): Step {
-  const holdMs = state.holdTime! * 1000;
-  const up: SessionState = { ...state, phase: 'ESTABLISHED', deadline: now + holdMs, keepaliveDue: now + holdMs / 3, nonce: undefined, keys: [] };
+  const up: SessionState = { ...state, phase: 'ESTABLISHED', deadline: holdDeadline(state, now), keepaliveDue: keepaliveAt(state, now), nonce: undefined, keys: [] };
   const event: SessionOutput = { type: 'established', peerAd: state.peerAd!, peerSpeakerId: state.peerSpeakerId ?? '', holdTime: state.holdTime! };
   if (state.role === 'initiator') return { state: up, outputs: [event] };
   const ack = transmit(up, { keep_alive: {} }, now);
@@ -215,7 +216,7 @@ function established(state: SessionState, now: number): Step {
 /** Sends one message; sending anything postpones the next KeepAlive. */
 function transmit(state: SessionState, payload: Omit<PeerMessage, 'sequence_number'>, now: number): Step {
   const sent = numbered(state, payload);
-  const keepaliveDue = state.phase === 'ESTABLISHED' ? now + (state.holdTime! * 1000) / 3 : undefined;
+  const keepaliveDue = state.phase === 'ESTABLISHED' ? keepaliveAt(state, now) : undefined;
   return { state: { ...sent.state, keepaliveDue }, outputs: [sent.output] };
 }
 
@@ -237,8 +238,20 @@ function fail(state: SessionState, code: NotificationCode, reason: string): Step
 }
 
 /** The peer or the transport ended it: nothing more can be sent. */
-function closed(state: SessionState, code: NotificationCode, reason: string, byPeer: boolean): Step {
-  return { state: { ...state, phase: 'FAILED', keepaliveDue: undefined }, outputs: [{ type: 'closed', code, reason, byPeer }] };
+function closedByPeer(state: SessionState, code: NotificationCode, reason: string): Step {
+  return { state: { ...state, phase: 'FAILED', keepaliveDue: undefined }, outputs: [{ type: 'closed', code, reason, byPeer: true }] };
 }
+
+/** §8.2: the hold timer runs from the last message received; KeepAlives go at a third of it. */
+const holdDeadline = (state: SessionState, now: number): number => now + state.holdTime! * 1000;
+const keepaliveAt = (state: SessionState, now: number): number => now + (state.holdTime! * 1000) / 3;
+
+function speakerIdTooLong(state: SessionState, speakerId: string): Step | undefined {
+  return speakerId.length > SPEAKER_ID_MAX ? fail(state, NotificationCode.MALFORMED_MESSAGE, `Hello speaker_node_id over ${SPEAKER_ID_MAX} characters`) : undefined;
+}
+
+/** A token bucket's tokens at `now`: `tokens` at `at`, refilled at `rate.perSecond` up to `rate.burst`. */
+export const refill = (tokens: number, at: number, now: number, rate: { readonly perSecond: number; readonly burst: number }): number =>
+  Math.min(rate.burst, tokens + ((now - at) / 1000) * rate.perSecond);
 
 const notice = (state: SessionState, message: string): Step => ({ state, outputs: [{ type: 'notice', message }] });

@@ -121,7 +121,9 @@ describe('DPP session FSM, Responder refusals', () => {
     ['a hold time of 2 s', { local_ad_id: 'dsn.example.org', hold_time_seconds: 2 }, NotificationCode.UNACCEPTABLE_HOLD_TIME],
     ['a hold time of 0 (no hold timer)', { local_ad_id: 'dsn.example.org', hold_time_seconds: 0 }, NotificationCode.UNACCEPTABLE_HOLD_TIME],
   ])('refuses a Hello with %s', (_, hello, code) => {
-    const responder = initialSession('responder', config('esa.example.org', { peers: new Set(['dsn.example.org']) }), T0);
+    // Even a range from 0 refuses 0: a session without a hold timer cannot be represented.
+    const holdTimeRange: [number, number] = hello.hold_time_seconds === 0 ? [0, 65_535] : [3, 65_535];
+    const responder = initialSession('responder', config('esa.example.org', { peers: new Set(['dsn.example.org']), holdTimeRange }), T0);
     expectRefused(feed(responder, [received({ hello })]), code);
   });
 
@@ -169,6 +171,10 @@ describe('DPP session FSM, Initiator refusals and tolerance', () => {
     expect(once.outputs).toEqual([{ type: 'notice', message: 'Responder sent a Hello (§8.1); ignored' }]);
     expect(feed(once.state, [received({ challenge: { nonce: Buffer.alloc(16, 7) } })]).outputs).toEqual([{ type: 'sign', nonce: new Uint8Array(16).fill(7) }]);
     expectRefused(feed(once.state, [hello]), NotificationCode.UNEXPECTED_MESSAGE);
+  });
+
+  it('holds a Hello from the Responder to the same speaker id limit', () => {
+    expectRefused(feed(dialled().state, [received({ hello: { local_ad_id: 'esa.example.org', speaker_node_id: 'x'.repeat(256) } })]), NotificationCode.MALFORMED_MESSAGE);
   });
 
   it.each([[15], [1025]])('refuses a challenge nonce of %i bytes', (bytes) => {
@@ -256,6 +262,21 @@ describe('DPP session FSM, ESTABLISHED', () => {
     expect(info.outputs).toEqual([{ type: 'notice', message: 'peer INFO: maintenance at 02:00 (code 0)' }]);
     const error = feed(state, [received({ sequence_number: '3', notification: { level: 'ERROR', code: 30, message: 'bye' } })]);
     expect(error.outputs).toEqual([{ type: 'closed', code: 30, reason: 'peer sent Notification 30: bye', byPeer: true }]);
+  });
+
+  it('closes without a Notification when the transport goes, and with its code when the shell refuses', () => {
+    expect(feed(establishedResponder(), [{ type: 'transport-down', reason: 'reset' }]).outputs).toEqual([
+      { type: 'closed', code: NotificationCode.NONE, reason: 'transport closed: reset', byPeer: true },
+    ]);
+    expectRefused(feed(establishedResponder(), [{ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: 'big' }]), NotificationCode.LIMIT_MESSAGE_SIZE);
+  });
+
+  it('sends routes only when ESTABLISHED, numbered, and ignores results of its own work that come in the wrong phase', () => {
+    const update = { announcements: [{ patterns: [{ ipn: { allocator_id: 1, node_id: 1 } }], ad_path: ['esa.example.org'] }] };
+    const early = feed(responderAfterHello().state, [{ type: 'send-update', update }, { type: 'signed', signature: new Uint8Array(64) }]);
+    expect(early.state.phase).toBe('HANDSHAKE_SENT');
+    expect(early.outputs.map((o) => o.type)).toEqual(['notice', 'notice']);
+    expect(sent(feed(establishedResponder(), [{ type: 'send-update', update }]).outputs)).toEqual([{ sequence_number: '3', update }]);
   });
 
   it('sends ADMINISTRATIVE_SHUTDOWN when stopped, and nothing at all once FAILED', () => {

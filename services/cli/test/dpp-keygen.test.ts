@@ -52,8 +52,8 @@ describe('dpp keygen', () => {
 
   it.each([
     [['--ad', 'dsn.example.org'], '--ad and --out are required'],
-    [['--ad', 'dsn..example.org', '--out', 'x'], 'AD "dsn..example.org": column 5: empty label'],
-    [['--ad', 'dsn.example.org/x', '--out', 'x'], 'without "/"'],
+    [['--ad', 'dsn..example.org', '--out', 'x'], 'column 5: AD "dsn..example.org": empty label'],
+    [['--ad', 'dsn.example.org/x', '--out', 'x'], 'a node name alone: "/" is not allowed'],
     [['--ad', 'a.b', '--out', 'x', '--svcb-keys', '65280'], '--svcb-keys "65280"'],
     [['--ad', 'a.b', '--out', 'x', '--bogus'], "Unknown option '--bogus'"],
   ])('refuses %j with exit 2 and says what is wrong', (args, phrase) => {

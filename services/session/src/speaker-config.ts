@@ -100,7 +100,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
     tls = { cert: await pem('cert'), key: await pem('key'), ca: await pem('ca'), requireClientCert: file.tls.require_client_cert ?? false };
   }
   const range = file.session?.hold_time_range ?? DEFAULT_SESSION_CONFIG.holdTimeRange;
-  if (range[0] > range[1] || range[0] < 0) at('session.hold_time_range', `[${range.join(', ')}] is not [min, max] with 0 <= min <= max`);
+  if (range[0] > range[1] || range[0] < 1) at('session.hold_time_range', `[${range.join(', ')}] is not [min, max] with 1 <= min <= max (0, no hold timer, is not supported)`);
   const svcbKeys = file.dns.svcb_keys ?? [65280, 65281];
   if (svcbKeys[0] === svcbKeys[1]) at('dns.svcb_keys', 'dtn-alg and dtn-pubkey need two different SvcParamKey numbers');
   if (problems.length > 0 || Result.isFailure(ad) || Result.isFailure(key)) return Result.fail(problems.join('\n'));
