@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command → Debian package. nats-server carries the event log; knot (authoritative, signs with
-# DNSSEC), unbound (validating resolver) and dig make the DNS lab of the identity tests; openssl
-# makes the test certificates.
+# DNSSEC) and unbound (validating resolver) make the DNS lab of the identity tests, and dig is
+# for looking at that lab by hand; openssl makes the test certificates.
 declare -A PACKAGES=([nats-server]=nats-server [knotd]=knot [keymgr]=knot [unbound]=unbound [dig]=bind9-dnsutils [openssl]=openssl)
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/local/sbin/$1" ]; }
@@ -26,9 +26,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "dpp setup: installing ${missing[*]} with apt-get" >&2
   "${as_root[@]}" apt-get update -qq >/dev/null
-  # The packages' own services are not wanted (the lab starts its own instances): RUNLEVEL=1
-  # keeps invoke-rc.d from starting them where an init system would.
-  DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The packages' own services are not wanted (the tests start their own instances): while they
+  # install, a policy-rc.d that refuses every start, which invoke-rc.d and deb-systemd-invoke obey.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee "$policy" >/dev/null
+    "${as_root[@]}" chmod 755 "$policy"
+    trap '"${as_root[@]}" rm -f "$policy"' EXIT
+  fi
+  "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # npm ci only when package-lock.json changed since the last install (or never ran).

@@ -10,8 +10,6 @@ import { until } from './until.ts';
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
-  readonly storeDir: string;
-  pid(): number;
   /** Stops and starts the server on the same port and store, for durability tests. */
   restart(): Promise<void>;
   /** Stops the server by pid and removes its store. */
@@ -32,8 +30,6 @@ export async function startNatsServer(): Promise<NatsServer> {
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    storeDir,
-    pid: () => server.pid,
     restart: async () => {
       await server.stop();
       server = await launch(storeDir, port);

@@ -11,7 +11,6 @@ import { stringify } from 'yaml';
 import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles } from '#libs/identity';
 import type { PeerEvent } from '../../services/session/src/event-log.ts';
 import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
-import { freePort } from '../harness/server-process.ts';
 import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
 import { until } from '../harness/until.ts';
 
@@ -82,19 +81,22 @@ describe('dpp session', () => {
   };
 
   it('peers two speakers from their config files, logs to JetStream, and stops cleanly on SIGTERM', async () => {
-    const port = await freePort();
-    const esa = run(speakerFile('esa', { listen: { host: '127.0.0.1', port }, peers: [{ ad: 'dsn.example.test' }] }));
-    await until('esa listening', () => esa.lines.find((l) => l['msg'] === 'listening'), { ms: 20_000 });
+    const esa = run(speakerFile('esa', { listen: { host: '127.0.0.1', port: 0 }, peers: [{ ad: 'dsn.example.test' }] }));
+    const listening = await until('esa listening', () => esa.lines.find((l) => l['msg'] === 'listening'), { ms: 20_000 });
+    const port = listening['port'] as number;
     const dsn = run(speakerFile('dsn', { peers: [{ ad: 'esa.example.test', address: `127.0.0.1:${port}` }] }));
     for (const speaker of [esa, dsn]) {
       const up = await until('session established', () => speaker.lines.find((l) => l['msg'] === 'session established'), { ms: 20_000 });
       expect(up).toMatchObject({ level: 'info', service: 'session', peerAd: speaker === esa ? 'dsn.example.test' : 'esa.example.test' });
       expect(typeof up['session']).toBe('string');
     }
+    const stopping = Date.now();
     esa.child.kill('SIGTERM');
     dsn.child.kill('SIGTERM');
     expect(await esa.exit).toBe(0);
     expect(await dsn.exit).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(8_000);
+    expect(esa.lines.at(-1)).toMatchObject({ msg: 'stopped' });
     const stream = `S_esa_${process.pid}`;
     const jsm = await jetstreamManager(nc);
     const total = (await jsm.streams.info(stream)).state.messages;

@@ -8,7 +8,8 @@ import { DEFAULT_SESSION_CONFIG, NotificationCode, type SessionConfig } from '#l
 import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
 import { PeerEventLog, type PeerEvent } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
-import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
+import * as grpc from '@grpc/grpc-js';
+import { PeerClient, peerService, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
 import { dialPeer } from '../../services/session/src/initiator-client.ts';
 import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
@@ -111,6 +112,8 @@ describe('DPP peering between two speakers', () => {
         return i < 0 ? undefined : inbox.splice(i, 1)[0];
       });
     return {
+      /** Drops the call without closing it: an HTTP/2 reset, as when a peer crashes. */
+      reset: () => (call as unknown as { cancel(): void }).cancel(),
       send: (message: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...message }),
       next,
       refusal: async () => (await next('notification')).notification,
@@ -200,9 +203,34 @@ describe('DPP peering between two speakers', () => {
   it('ends a session whose peer falls silent with HOLD_TIMER_EXPIRED', async () => {
     const peer = raw();
     await peer.establish(keys['initiator']!, 3);
-    const refusal = await until('the hold timer', () => peer.refusal(), { ms: 8_000 });
-    expect(refusal).toMatchObject({ code: NotificationCode.HOLD_TIMER_EXPIRED });
+    expect(await peer.refusal()).toMatchObject({ code: NotificationCode.HOLD_TIMER_EXPIRED });
     peer.close();
+  });
+
+  it('notices at once a peer that drops its stream without closing it, not at the hold timer', async () => {
+    const peer = raw();
+    await peer.establish(keys['initiator']!);
+    const down = async () => (await logged()).filter((e) => e.kind === 'session-down').length;
+    const before = await down();
+    peer.reset();
+    const started = Date.now();
+    await until('the session down in the log', async () => ((await down()) > before ? true : undefined));
+    expect(Date.now() - started).toBeLessThan(5_000);
+    peer.close();
+  });
+
+  it('answers bytes that are no PeerMessage with MALFORMED_MESSAGE', async () => {
+    const service = peerService(MAX_BYTES);
+    const Garbage = grpc.makeGenericClientConstructor({ Peer: { ...service['Peer']!, requestSerialize: (bytes: Buffer) => bytes } }, 'DtnPeering');
+    const client = new Garbage(`127.0.0.1:${port}`, channelCredentials(files(INITIATOR), RESPONDER), adAuthority(RESPONDER));
+    const call = (client as unknown as { Peer(): PeerStream & { write(bytes: Buffer): boolean } }).Peer();
+    const inbox: PeerMessage__Output[] = [];
+    call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+    call.on('error', () => undefined);
+    call.write(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+    const refusal = await until('a Notification', () => inbox.find((m) => m.payload === 'notification'));
+    expect(refusal.notification).toMatchObject({ level: 'ERROR', code: NotificationCode.MALFORMED_MESSAGE });
+    client.close();
   });
 
   it('refuses a message over the size limit with LIMIT_MESSAGE_SIZE', async () => {
@@ -293,12 +321,11 @@ describe('DPP peering between two speakers', () => {
     await first.stop();
     await until('the session ended by the Responder', () => (outcomes.length > 0 ? true : undefined));
     expect(outcomes[0]).toMatchObject({ established: true, code: NotificationCode.ADMINISTRATIVE_SHUTDOWN });
-    // Some redials fail while nothing listens; then the Responder is back on the same port.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Redials fail while nothing listens; then the Responder is back on the same port.
+    await until('a redial that failed', () => (outcomes.slice(1).some((o) => !o.established) ? true : undefined));
     const second = await startResponder({ host: '127.0.0.1', port: first.port, tls: files(RESPONDER), config: config(RESPONDER), limits, deps: deps(await generateAdKey()) });
     stops.push(second.stop);
     await until('a session up again', async () => ((await sessionsUp()) >= before + 4 ? true : undefined), { ms: 10_000 });
-    expect(outcomes.slice(1).some((o) => !o.established)).toBe(true);
     await dialler.stop();
   });
 

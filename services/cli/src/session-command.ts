@@ -36,7 +36,13 @@ export async function sessionCommand(args: readonly string[], io: CommandIo): Pr
     return EXIT.invalid;
   }
   const log = jsonLog((text) => io.out.write(text));
-  const speaker = await startSpeaker(loaded.success, log);
+  let speaker: Awaited<ReturnType<typeof startSpeaker>>;
+  try {
+    speaker = await startSpeaker(loaded.success, log);
+  } catch (error) {
+    log({ level: 'error', msg: 'could not start', error: (error as Error).message });
+    return EXIT.invalid;
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

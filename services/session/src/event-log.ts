@@ -51,8 +51,12 @@ export class PeerEventLog {
     const wanted = { name: config.stream, subjects: [`${config.subjectPrefix}.>`], storage: StorageType.File, duplicate_window: 120e9 };
     const info = await jsm.streams.info(config.stream).catch(() => jsm.streams.add(wanted));
     const got = info.config;
-    if (got.storage !== wanted.storage || !got.subjects?.includes(wanted.subjects[0]!)) {
-      throw new Error(`stream ${config.stream} exists with storage ${got.storage} and subjects ${got.subjects?.join(',')}: expected ${wanted.storage} and ${wanted.subjects[0]}`);
+    // A shorter duplicate window would let a resend after a long outage be stored twice.
+    if (got.storage !== wanted.storage || !got.subjects?.includes(wanted.subjects[0]!) || got.duplicate_window < wanted.duplicate_window) {
+      throw new Error(
+        `stream ${config.stream} exists with storage ${got.storage}, subjects ${got.subjects?.join(',')} and duplicate window ${got.duplicate_window / 1e9} s: ` +
+          `expected ${wanted.storage}, ${wanted.subjects[0]} and at least ${wanted.duplicate_window / 1e9} s`,
+      );
     }
     return new PeerEventLog(jetstream(nc), config);
   }

@@ -1,3 +1,9 @@
+interface Item<E> {
+  readonly event: E;
+  readonly msgId: string;
+  state: 'waiting' | 'sent' | 'acked';
+}
+
 /**
  * The events of one session on their way to the log, in order. Up to `window` appends are in
  * flight at once (pipelined); after any failure no new append starts until those in flight have
@@ -5,12 +11,6 @@
  * id, so the log holds each exactly once (docs/spec-notes.md, event log). Acknowledged events
  * leave the front of the queue.
  */
-interface Item<E> {
-  readonly event: E;
-  readonly msgId: string;
-  state: 'waiting' | 'sent' | 'acked';
-}
-
 export class EventOutbox<E> {
   readonly #append: (event: E, msgId: string) => Promise<unknown>;
   readonly #window: number;
@@ -48,9 +48,10 @@ export class EventOutbox<E> {
     return this.#queue.length === 0 ? Promise.resolve() : new Promise((resolve) => this.#drained.push(resolve));
   }
 
-  /** Stops retrying (the session is gone and nothing more will be pushed). */
-  close(): void {
+  /** Stops sending and retrying (the session is gone); answers how many events were never acknowledged. */
+  close(): number {
     this.#closed = true;
+    return this.#queue.length;
   }
 
   #pump(): void {
@@ -77,6 +78,7 @@ export class EventOutbox<E> {
       if (this.#queue.length === 0) for (const resolve of this.#drained.splice(0)) resolve();
     } else {
       item.state = 'waiting';
+      if (this.#closed) return;
       if (!this.#recovering) this.#onRetry(error, this.#delayMs);
       this.#recovering = true;
     }

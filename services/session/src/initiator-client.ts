@@ -1,6 +1,6 @@
 import type { SessionConfig } from '#libs/session';
 import { PeerClient, transportLimit } from './peer-service.ts';
-import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from './session-runner.ts';
+import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from './tls.ts';
 
 export interface PeerTarget {
@@ -38,19 +38,29 @@ export function dialPeer(
 ): { stop(): Promise<void> } {
   const Client = PeerClient(options.maxMessageBytes);
   let stopped = false;
-  let current: { stop(reason: string): void; done: Promise<SessionOutcome> } | undefined;
+  let current: SessionHandle | undefined;
   let wake: () => void = () => undefined;
   const loop = (async () => {
     for (let attempt = 0; !stopped; ) {
-      const client = new Client(peer.address, channelCredentials(tls, peer.ad), { ...adAuthority(peer.ad), ...transportLimit(options.maxMessageBytes) });
-      current = runSession('initiator', config, (client as unknown as { Peer(): PeerStream }).Peer(), deps, peer.ad);
-      const outcome = await current.done;
-      client.close();
-      options.onOutcome?.(outcome);
-      attempt = outcome.established ? 0 : attempt + 1;
+      let reason: string;
+      try {
+        const client = new Client(peer.address, channelCredentials(tls, peer.ad), { ...adAuthority(peer.ad), ...transportLimit(options.maxMessageBytes) });
+        current = runSession('initiator', config, (client as unknown as { Peer(): PeerStream }).Peer(), deps, peer.ad);
+        const outcome = await current.done;
+        await current.logged;
+        client.close();
+        options.onOutcome?.(outcome);
+        attempt = outcome.established ? 0 : attempt + 1;
+        reason = outcome.reason;
+      } catch (error) {
+        // A dial that cannot even start (bad TLS material, a bad address) backs off like a failed one.
+        deps.log({ level: 'error', msg: 'dial failed', peerAd: peer.ad, error: (error as Error).message });
+        attempt++;
+        reason = (error as Error).message;
+      }
       if (stopped) break;
       const delay = backoffDelay(options.backoff, attempt, Math.random);
-      deps.log({ level: 'info', msg: 'redialling', peerAd: peer.ad, inMs: Math.round(delay), after: outcome.reason });
+      deps.log({ level: 'info', msg: 'redialling', peerAd: peer.ad, inMs: Math.round(delay), after: reason });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         wake = () => {

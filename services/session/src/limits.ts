@@ -1,3 +1,5 @@
+import { refill } from '#libs/session';
+
 /** §9.4 limits the shell measures (the FSM checks message rate and patterns per update itself). */
 export interface SpeakerLimits {
   /** Largest PeerMessage accepted, in bytes. */
@@ -20,7 +22,7 @@ export function tokenBucket(rate: { readonly perSecond: number; readonly burst: 
   let at = now;
   return {
     take: (t) => {
-      tokens = Math.min(rate.burst, tokens + ((t - at) / 1000) * rate.perSecond);
+      tokens = refill(tokens, at, t, rate);
       at = t;
       if (tokens < 1) return false;
       tokens -= 1;

@@ -18,6 +18,8 @@ export interface ResponderOptions {
   readonly onOutcome?: (outcome: SessionOutcome) => void;
 }
 
+const SHUTDOWN_GRACE_MS = 2_000;
+
 /** The Responder side: a gRPC server whose every DtnPeering/Peer call is one session (§7.1). */
 export async function startResponder(options: ResponderOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const { limits, deps } = options;
@@ -43,9 +45,14 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
   return {
     port,
     stop: async () => {
-      for (const session of sessions) session.stop('speaker shutting down');
-      await Promise.all([...sessions].map((s) => s.done));
-      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const ending = [...sessions];
+      for (const session of ending) session.stop('speaker shutting down');
+      await Promise.all(ending.map((s) => s.logged));
+      // A peer that never closes its side would hold a graceful shutdown open: bound it.
+      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      const timer = setTimeout(() => server.forceShutdown(), SHUTDOWN_GRACE_MS);
+      await graceful;
+      clearTimeout(timer);
     },
   };
 }

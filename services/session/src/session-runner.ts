@@ -11,6 +11,8 @@ import type { Received } from './peer-service.ts';
 export interface PeerStream {
   write(message: PeerMessage): boolean;
   end(): void;
+  /** A client call only: abandon it (ending our side does not release the HTTP/2 stream). */
+  cancel?(): void;
   pause(): unknown;
   resume(): unknown;
   on(event: 'data', listener: (received: Received) => void): unknown;
@@ -31,6 +33,9 @@ export interface SessionDeps {
   readonly eventLogTimeoutMs: number;
 }
 
+/** How long a closed client call may still flush our Notification before it is cancelled. */
+const CANCEL_GRACE_MS = 1_000;
+
 export interface SessionOutcome {
   readonly sessionId: string;
   readonly established: boolean;
@@ -46,6 +51,8 @@ export interface SessionOutcome {
 export interface SessionHandle {
   readonly sessionId: string;
   readonly done: Promise<SessionOutcome>;
+  /** After `done`: the session's last events are in the log, or were given up after the log timeout. */
+  readonly logged: Promise<void>;
   /** Routes to send; the FSM sends them only when ESTABLISHED. */
   send(update: RouteUpdate): void;
   stop(reason: string): void;
@@ -61,6 +68,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let logGiveUp: NodeJS.Timeout | undefined;
   let finish: (outcome: SessionOutcome) => void = () => undefined;
   const done = new Promise<SessionOutcome>((resolve) => (finish = resolve));
+  let flushed: () => void = () => undefined;
+  const logged = new Promise<void>((resolve) => (flushed = resolve));
   const queue: SessionInput[] = [];
   let stepping = false;
   /** The wire bytes of each received RouteUpdate, for the event log (keyed by the decoded update). */
@@ -102,6 +111,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const outbox = new EventOutbox<PeerEvent>((e, msgId) => deps.events.append(e, msgId), {
     window: deps.maxInFlight,
     onAcked: (pending) => {
+      // The log takes events again: whatever failed before is being resent, so stop the clock.
+      clearTimeout(logGiveUp);
+      logGiveUp = undefined;
       if (paused && pending <= deps.maxInFlight / 2) {
         paused = false;
         stream.resume();
@@ -113,10 +125,6 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         () => feed({ type: 'refuse', code: NotificationCode.EVENT_LOG_UNAVAILABLE, reason: `the event log took no event for ${deps.eventLogTimeoutMs} ms` }),
         deps.eventLogTimeoutMs,
       );
-      void outbox.drained().then(() => {
-        clearTimeout(logGiveUp);
-        logGiveUp = undefined;
-      });
     },
   });
   const append = (e: PeerEvent) => {
@@ -133,18 +141,18 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         stream.write(output.message);
         return;
       case 'lookup-identity':
-        void lookupDtnIdentity(output.ad, deps.lookup).then((identity) => {
+        lookupDtnIdentity(output.ad, deps.lookup).then((identity) => {
           if (Result.isFailure(identity)) return feed({ type: 'identity-failed', reason: identity.failure.reason, detail: identity.failure.detail });
           if (!identity.success.authenticated) log({ level: 'warn', msg: 'identity accepted WITHOUT DNSSEC (lab opt-out)', ad: output.ad });
           for (const skipped of identity.success.skipped) log({ level: 'info', msg: 'SVCB record passed over', skipped });
           feed({ type: 'identity-found', keys: identity.success.keys, nonce: new Uint8Array(randomBytes(32)) });
-        });
+        }, workFailed);
         return;
       case 'sign':
-        void signNonce(output.nonce, deps.key.secretKey).then((signature) => feed({ type: 'signed', signature }));
+        signNonce(output.nonce, deps.key.secretKey).then((signature) => feed({ type: 'signed', signature }), workFailed);
         return;
       case 'verify':
-        void Promise.all(output.keys.map((key) => verifyNonce(output.signature, output.nonce, key))).then((ok) => feed({ type: 'verified', ok: ok.some(Boolean) }));
+        Promise.all(output.keys.map((key) => verifyNonce(output.signature, output.nonce, key))).then((ok) => feed({ type: 'verified', ok: ok.some(Boolean) }), workFailed);
         return;
       case 'established':
         wasEstablished = true;
@@ -161,25 +169,46 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);
-        // The session is over; its last events get one more timeout to reach the log.
-        setTimeout(() => outbox.close(), deps.eventLogTimeoutMs).unref();
         stream.end();
+        // A client call is released only by cancelling it; the grace lets the Notification go out.
+        if (stream.cancel) setTimeout(() => stream.cancel?.(), CANCEL_GRACE_MS).unref();
         finish({ sessionId, established: wasEstablished, code: output.code, reason: output.reason, byPeer: output.byPeer });
+        settleLog();
         return;
       default:
         return output satisfies never;
     }
   };
 
+  /** The session is over; its last events get one more log timeout to be acknowledged. */
+  const settleLog = () => {
+    const giveUp = setTimeout(() => {
+      const lost = outbox.close();
+      log({ level: 'error', msg: 'events never acknowledged by the log; given up', lost });
+      flushed();
+    }, deps.eventLogTimeoutMs);
+    giveUp.unref();
+    void outbox.drained().then(() => {
+      clearTimeout(giveUp);
+      outbox.close();
+      flushed();
+    });
+  };
+
+  /** A failure of our own work (lookup, signing, verification) ends the session, never the process. */
+  const workFailed = (error: Error) => feed({ type: 'transport-down', reason: `internal error: ${error.message}` });
+
   stream.on('data', (received) => {
     if ('oversize' in received) {
       return feed({ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${received.oversize} bytes is over the limit of ${received.limit}` });
     }
+    if ('malformed' in received) return feed({ type: 'refuse', code: NotificationCode.MALFORMED_MESSAGE, reason: `a message that does not decode: ${received.malformed}` });
     if (received.message.update) wireBytes.set(received.message.update, received.bytes);
     feed({ type: 'received', message: received.message });
   });
   stream.on('end', () => feed({ type: 'transport-down', reason: 'stream ended by the peer' }));
+  stream.on('close', () => feed({ type: 'transport-down', reason: 'stream closed' }));
   stream.on('error', (error) => feed({ type: 'transport-down', reason: error.message }));
   feed({ type: 'transport-up' });
-  return { sessionId, done, send: (update) => feed({ type: 'send-update', update }), stop: (reason) => feed({ type: 'stop', reason }) };
+  return { sessionId, done, logged, send: (update) => feed({ type: 'send-update', update }), stop: (reason) => feed({ type: 'stop', reason }) };
 }

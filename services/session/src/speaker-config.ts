@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { createSecureContext } from 'node:tls';
 import { dirname, resolve } from 'node:path';
 import { Result, Schema, SchemaIssue } from 'effect';
 import { parse as parseYaml } from 'yaml';
@@ -42,7 +43,8 @@ const SpeakerFile = Schema.Struct({
     }),
   ),
   limits: Schema.optional(Schema.Struct({ max_message_bytes: Schema.optional(Positive), max_sessions: Schema.optional(Positive), connection_rate: Schema.optional(Rate) })),
-  events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive) })),
+  // Resends must land within the stream's 2-minute duplicate window to be stored once.
+  events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive.check(Schema.isLessThanOrEqualTo(110_000))) })),
   backoff: Schema.optional(Schema.Struct({ initial_ms: Positive, max_ms: Positive })),
 });
 
@@ -82,6 +84,9 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
   const peers = file.peers.map((peer, i) => {
     const name = adName(peer.ad);
     if (Result.isFailure(name)) at(`peers[${i}].ad`, name.failure);
+    if (peer.address !== undefined && hostPort(peer.address, undefined) === undefined) {
+      at(`peers[${i}].address`, `"${peer.address}" is not HOST:PORT (e.g. dpp.dsn.example.org:4556 or [2001:db8::1]:4556)`);
+    }
     return { ad: Result.isSuccess(name) ? name.success : peer.ad, address: peer.address };
   });
   const resolvers = file.dns.resolvers.flatMap((text, i) => {
@@ -96,8 +101,17 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
   if (Result.isFailure(key)) at('key_file', key.failure);
   let tls: TlsFiles | 'plaintext-lab' = 'plaintext-lab';
   if (file.tls !== 'plaintext-lab') {
-    const pem = async (field: 'cert' | 'key' | 'ca') => readFile(within((file.tls as Record<typeof field, string>)[field])).catch((error: Error) => (at(`tls.${field}`, error.message), Buffer.alloc(0)));
-    tls = { cert: await pem('cert'), key: await pem('key'), ca: await pem('ca'), requireClientCert: file.tls.require_client_cert ?? false };
+    const pem = async (field: 'cert' | 'key' | 'ca') => readFile(within((file.tls as Record<typeof field, string>)[field])).catch((error: Error) => (at(`tls.${field}`, error.message), undefined));
+    const [cert, tlsKey, ca] = [await pem('cert'), await pem('key'), await pem('ca')];
+    if (cert && tlsKey && ca) {
+      // Read now what TLS would refuse later: unreadable PEM, or a key that is not the certificate's.
+      try {
+        createSecureContext({ cert, key: tlsKey, ca });
+      } catch (error) {
+        at('tls', `${(error as Error).message} (check that tls.cert, tls.key and tls.ca are PEM, and that the key is the certificate's)`);
+      }
+    }
+    tls = { cert: cert ?? Buffer.alloc(0), key: tlsKey ?? Buffer.alloc(0), ca: ca ?? Buffer.alloc(0), requireClientCert: file.tls.require_client_cert ?? false };
   }
   const range = file.session?.hold_time_range ?? DEFAULT_SESSION_CONFIG.holdTimeRange;
   if (range[0] > range[1] || range[0] < 1) at('session.hold_time_range', `[${range.join(', ')}] is not [min, max] with 1 <= min <= max (0, no hold timer, is not supported)`);
@@ -156,8 +170,9 @@ function issues(path: string, formatted: string): string {
   return out.join('\n');
 }
 
-function hostPort(text: string, defaultPort: number): Resolver | undefined {
-  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+))(?::(\d{1,5}))?$/.exec(text);
+/** HOST[:PORT] (an IPv6 address in brackets); without `defaultPort` the port is required. Port 0 is refused. */
+function hostPort(text: string, defaultPort: number | undefined): Resolver | undefined {
+  const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s/]+))(?::(\d{1,5}))?$/.exec(text);
   const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
-  return match && port <= 65535 ? { host: match[1] ?? match[2]!, port } : undefined;
+  return match && port !== undefined && port >= 1 && port <= 65535 ? { host: match[1] ?? match[2]!, port } : undefined;
 }

@@ -20,7 +20,17 @@ export const jsonLog =
 export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; stop(): Promise<void> }> {
   for (const warning of config.warnings) log({ level: 'warn', msg: warning });
   const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-session ${config.session.speakerId}` });
-  const events = await PeerEventLog.open(nc, config.eventLog);
+  // An event holds a message's bytes as base64 (4/3) plus its envelope: it must fit a NATS payload.
+  const largestEvent = Math.ceil(config.limits.maxMessageBytes / 3) * 4 + 4_096;
+  const maxPayload = nc.info?.max_payload ?? 0;
+  if (largestEvent > maxPayload) {
+    await nc.close();
+    throw new Error(`limits.max_message_bytes ${config.limits.maxMessageBytes} makes events of up to ${largestEvent} bytes, over the NATS server's max_payload ${maxPayload}: lower it, or raise max_payload (deploy/nats/single-node.conf)`);
+  }
+  const events = await PeerEventLog.open(nc, config.eventLog).catch(async (error: Error) => {
+    await nc.close();
+    throw error;
+  });
   const deps: SessionDeps = {
     key: config.key,
     lookup: config.lookup,
@@ -39,7 +49,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     port: responder?.port,
     stop: async () => {
       await Promise.all([responder?.stop(), ...dialers.map((d) => d.stop())]);
-      await nc.drain();
+      await nc.drain().catch(() => nc.close());
     },
   };
 }
