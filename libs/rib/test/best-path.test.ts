@@ -2,21 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bestPath } from '../src/best-path.ts';
 import type { RibRoute } from '../src/rib-route.ts';
+import { ribRoute } from './routes.ts';
 
-const route = (name: string, adPath: string[], metric: number, receivedSeq: number): RibRoute => ({
-  neighbor: name,
-  peerAd: adPath[0]!,
-  pattern: 'ipn:100.*',
-  adPath,
-  metric,
-  gatewayEid: undefined,
-  validFrom: undefined,
-  validUntil: undefined,
-  bandwidthBps: undefined,
-  maxBundleSize: undefined,
-  transitive: [],
-  receivedSeq,
-});
+const route = (name: string, adPath: string[], metric: number, receivedSeq: number): RibRoute =>
+  ribRoute(name, 'ipn:100.*', { peerAd: adPath[0]!, adPath, metric, receivedSeq });
 
 const summary = (candidates: RibRoute[]) => bestPath(candidates).map((r) => [r.route.neighbor, r.lostTo?.neighbor, r.step]);
 

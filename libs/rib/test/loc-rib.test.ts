@@ -1,29 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocRib, type LocRibChange, type RibEvent, type RibRoute } from '#libs/rib';
+import { ribRoute } from './routes.ts';
 
 const US = 'us.example.org';
 let seq = 0;
 const next = () => ++seq;
 
-const announce = (neighbor: string, pattern: string, over: Partial<RibRoute> = {}): RibEvent => ({
-  type: 'route-accepted',
-  seq: next(),
-  route: {
-    neighbor,
-    peerAd: neighbor,
-    pattern,
-    adPath: [neighbor],
-    metric: 0,
-    gatewayEid: undefined,
-    validFrom: undefined,
-    validUntil: undefined,
-    bandwidthBps: undefined,
-    maxBundleSize: undefined,
-    transitive: [],
-    ...over,
-  },
-});
+const announce = (neighbor: string, pattern: string, over: Partial<RibRoute> = {}): RibEvent => ({ type: 'route-accepted', seq: next(), route: ribRoute(neighbor, pattern, over) });
 const withdraw = (neighbor: string, pattern: string, validFrom?: number): RibEvent => ({ type: 'route-withdrawn', seq: next(), neighbor, pattern, validFrom });
 const clock = (now: number): RibEvent => ({ type: 'clock', seq: next(), now });
 const down = (neighbor: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-down', seq: next(), neighbor, staleUntil });
@@ -124,7 +108,8 @@ const history = fc
         case 'announce': {
           const validFrom = s.from ?? undefined;
           const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
-          return { type: 'route-accepted', seq, route: { neighbor, peerAd: neighbor, pattern: `ipn:${s.p}.*`, adPath, metric: s.metric, gatewayEid: undefined, validFrom: validFrom === undefined ? undefined : validFrom * 1000, validUntil: validFrom === undefined ? undefined : (validFrom + s.len) * 1000, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] } };
+          const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
+          return { type: 'route-accepted', seq, route: ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window }) };
         }
         case 'withdraw':
           return { type: 'route-withdrawn', seq, neighbor, pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 };
