@@ -9,7 +9,7 @@ import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles } from '#libs/identity';
-import type { PeerEvent } from '../../services/session/src/event-log.ts';
+import type { PeerEvent } from '#libs/events';
 import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
 import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
 import { until } from '../harness/until.ts';

@@ -110,11 +110,9 @@ export class LocRib {
       case 'neighbor-down':
         this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
         break;
-      case 'route-accepted':
-        this.#accept({ ...event.route, receivedSeq: event.seq }, touched);
-        break;
-      case 'route-withdrawn':
-        this.#remove(event.neighbor, routeKey(event.pattern, event.validFrom), touched);
+      case 'update':
+        for (const w of event.withdrawn) this.#remove(event.neighbor, routeKey(w.pattern, w.validFrom), touched);
+        for (const route of event.accepted) this.#accept({ ...route, neighbor: event.neighbor, receivedSeq: event.seq }, touched);
         break;
       case 'clock':
         this.#advance(event.now, touched);

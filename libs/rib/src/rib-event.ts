@@ -1,18 +1,39 @@
 import type { RibRoute } from './rib-route.ts';
 
+/** §6.6: a withdrawal names a pattern and, for a scheduled route, its valid_from. */
+export interface Withdrawal {
+  readonly pattern: string;
+  readonly validFrom: number | undefined;
+}
+
+/** A route import policy refused, with the rule and why: kept in the log for `explain`, not in the RIB. */
+export interface Rejection {
+  readonly pattern: string;
+  readonly rule: string;
+  readonly reason: string;
+}
+
 /**
- * What the RIB consumes: import-policy verdicts and the clock, each with the log sequence it
- * was read at. The policy service (or, until it lands, a pass-through stage) turns peer events
- * into these, so the RIB never reads raw peer input. Version 1.
+ * What the RIB consumes: import-policy verdicts and the clock, one event per log message, with
+ * its sequence. The policy service (or, until it lands, the pass-through stage) turns each peer
+ * event into one of these, so the RIB never reads raw peer input. Version 1.
  */
 export type RibEvent =
   | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string }
   /** The session ended; the neighbor's routes go now, or are kept (stale) until `staleUntil`. */
   | { readonly type: 'neighbor-down'; readonly seq: number; readonly neighbor: string; readonly staleUntil: number | undefined }
-  /** One pattern of an announcement that import policy accepted. */
-  | { readonly type: 'route-accepted'; readonly seq: number; readonly route: Omit<RibRoute, 'receivedSeq'> }
-  /** §6.6: by pattern, and valid_from for a scheduled route. */
-  | { readonly type: 'route-withdrawn'; readonly seq: number; readonly neighbor: string; readonly pattern: string; readonly validFrom: number | undefined }
+  /**
+   * The verdict on one RouteUpdate: its withdrawals (applied first, as BGP applies an UPDATE's),
+   * then the routes import policy accepted, one per pattern of each announcement.
+   */
+  | {
+      readonly type: 'update';
+      readonly seq: number;
+      readonly neighbor: string;
+      readonly withdrawn: readonly Withdrawal[];
+      readonly accepted: readonly Omit<RibRoute, 'receivedSeq'>[];
+      readonly rejected: readonly Rejection[];
+    }
   /** The service's clock, recorded when it crossed a window edge or a stale deadline (time as data). */
   | { readonly type: 'clock'; readonly seq: number; readonly now: number };
 

@@ -7,8 +7,16 @@ const US = 'us.example.org';
 let seq = 0;
 const next = () => ++seq;
 
-const announce = (neighbor: string, pattern: string, over: Partial<RibRoute> = {}): RibEvent => ({ type: 'route-accepted', seq: next(), route: ribRoute(neighbor, pattern, over) });
-const withdraw = (neighbor: string, pattern: string, validFrom?: number): RibEvent => ({ type: 'route-withdrawn', seq: next(), neighbor, pattern, validFrom });
+const update = (neighbor: string, withdrawn: { pattern: string; validFrom?: number }[], accepted: RibRoute[]): RibEvent => ({
+  type: 'update',
+  seq: next(),
+  neighbor,
+  withdrawn: withdrawn.map((w) => ({ pattern: w.pattern, validFrom: w.validFrom })),
+  accepted,
+  rejected: [],
+});
+const announce = (neighbor: string, pattern: string, over: Partial<RibRoute> = {}): RibEvent => update(neighbor, [], [ribRoute(neighbor, pattern, over)]);
+const withdraw = (neighbor: string, pattern: string, validFrom?: number): RibEvent => update(neighbor, [{ pattern, ...(validFrom === undefined ? {} : { validFrom }) }], []);
 const clock = (now: number): RibEvent => ({ type: 'clock', seq: next(), now });
 const down = (neighbor: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-down', seq: next(), neighbor, staleUntil });
 
@@ -78,6 +86,14 @@ describe('LocRib', () => {
     expect(bestOf(rib, 'ipn:1.*')).toBe('a.org');
   });
 
+  it('applies an update\'s withdrawals before its announcements, and every pattern of it under one sequence', () => {
+    const rib = new LocRib(US);
+    run(rib, [announce('a.org', 'ipn:1.*')]);
+    const both = update('a.org', [{ pattern: 'ipn:1.*' }], [ribRoute('a.org', 'ipn:1.*', { metric: 5 }), ribRoute('a.org', 'ipn:2.*')]);
+    expect(run(rib, [both]).map((c) => [c.pattern, c.best?.metric])).toEqual([['ipn:1.*', 5], ['ipn:2.*', 0]]);
+    expect(rib.best('ipn:2.*')?.receivedSeq).toBe(rib.best('ipn:1.*')?.receivedSeq);
+  });
+
   it('does nothing with an event it has already applied, nor with a clock that goes back', () => {
     const rib = new LocRib(US);
     const event = announce('a.org', 'ipn:1.*');
@@ -109,10 +125,10 @@ const history = fc
           const validFrom = s.from ?? undefined;
           const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
           const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
-          return { type: 'route-accepted', seq, route: ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window }) };
+          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window })], rejected: [] };
         }
         case 'withdraw':
-          return { type: 'route-withdrawn', seq, neighbor, pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 };
+          return { type: 'update', seq, neighbor, withdrawn: [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], accepted: [], rejected: [] };
         case 'down':
           return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000 };
         default:

@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager, StorageType, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { PeerEvent } from '#libs/events';
 
 /** Where peer input events go (design.md property 1). The RIB issue versions their schema. */
 export interface EventLogConfig {
@@ -9,27 +10,6 @@ export interface EventLogConfig {
 }
 
 export const DEFAULT_EVENT_LOG: EventLogConfig = { stream: 'DPP_PEER_EVENTS', subjectPrefix: 'dpp.peer' };
-
-/** One peer input event: who, when, and the message exactly as it came off the wire. */
-export interface PeerEvent {
-  readonly v: 1;
-  readonly kind: 'session-up' | 'route-update' | 'session-down';
-  readonly sessionId: string;
-  /** The event's place in its session, from 1: a consumer applies a session's events in this order. */
-  readonly n: number;
-  readonly speakerId: string;
-  readonly peerAd: string;
-  readonly peerSpeakerId: string;
-  /** ms since the epoch, from the session service's clock. */
-  readonly receivedAt: number;
-  /** route-update: the wire sequence_number and the PeerMessage bytes, base64. */
-  readonly sequenceNumber?: string;
-  readonly message?: string;
-  /** session-up: the hold time; session-down: the Notification code and reason. */
-  readonly holdTime?: number;
-  readonly code?: number;
-  readonly reason?: string;
-}
 
 /**
  * Appends peer events to a JetStream stream (file storage). Every event of a session is numbered

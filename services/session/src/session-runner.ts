@@ -3,7 +3,8 @@ import { Result } from 'effect';
 import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupOptions } from '#libs/identity';
 import { initialSession, nextDeadline, NotificationCode, step, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import type { PeerMessage, RouteUpdate } from '#libs/wire';
-import type { PeerEvent, PeerEventLog } from './event-log.ts';
+import type { PeerEvent } from '#libs/events';
+import type { PeerEventLog } from './event-log.ts';
 import { EventOutbox } from './event-outbox.ts';
 import type { Received } from './peer-service.ts';
 

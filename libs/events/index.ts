@@ -1,0 +1,2 @@
+export { decodePeerEvent, PeerEventV1, type PeerEvent } from './src/peer-event.ts';
+export { neighborOf, passThroughImport } from './src/pass-through-import.ts';

@@ -1,0 +1,43 @@
+import { Result, Schema, SchemaIssue } from 'effect';
+
+const Kind = Schema.Literals(['session-up', 'route-update', 'session-down']);
+
+/**
+ * A peer input event as the session service appends it to the log (docs/spec-notes.md, the event
+ * log), version 1. Readers decode it with validation: an event that does not decode is not applied.
+ */
+export const PeerEventV1 = Schema.Struct({
+  v: Schema.Literal(1),
+  kind: Kind,
+  sessionId: Schema.String,
+  /** The event's place in its session, from 1: consumers apply a session's events in this order. */
+  n: Schema.Int,
+  speakerId: Schema.String,
+  peerAd: Schema.String,
+  peerSpeakerId: Schema.String,
+  /** ms since the epoch, from the session service's clock. */
+  receivedAt: Schema.Finite,
+  /** route-update: the wire sequence_number and the PeerMessage bytes, base64. */
+  sequenceNumber: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String),
+  /** session-up: the hold time; session-down: the Notification code and reason. */
+  holdTime: Schema.optional(Schema.Int),
+  code: Schema.optional(Schema.Int),
+  reason: Schema.optional(Schema.String),
+});
+
+export type PeerEvent = typeof PeerEventV1.Type;
+
+/** Decodes a logged event's JSON; an error says which field is wrong, for the quarantine log line. */
+export function decodePeerEvent(json: string): Result.Result<PeerEvent, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    return Result.fail(`not JSON: ${(error as Error).message}`);
+  }
+  const decoded = Schema.decodeUnknownResult(PeerEventV1)(raw, { errors: 'all' });
+  return Result.isSuccess(decoded)
+    ? Result.succeed(decoded.success)
+    : Result.fail(SchemaIssue.makeFormatterDefault()(decoded.failure.issue).replace(/\n\s+/g, ' '));
+}
