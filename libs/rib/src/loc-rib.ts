@@ -11,6 +11,16 @@ interface Stale {
 
 type Edge = { readonly kind: 'window'; readonly route: RibRoute } | { readonly kind: 'stale'; readonly neighbor: string; readonly stale: Stale };
 
+/**
+ * A change to what a checkpoint must hold, in the order it happened: a checkpoint store applies
+ * them in one transaction per batch instead of rewriting the whole state (1M routes).
+ */
+export type StoreOp =
+  | { readonly op: 'put'; readonly route: RibRoute }
+  | { readonly op: 'delete'; readonly neighbor: string; readonly key: string }
+  | { readonly op: 'stale'; readonly neighbor: string; readonly until: number; readonly downSeq: number }
+  | { readonly op: 'unstale'; readonly neighbor: string };
+
 /** The projection's whole state, as a checkpoint holds it (JSON). */
 export interface LocRibSnapshot {
   readonly v: 1;
@@ -46,6 +56,7 @@ export class LocRib {
   readonly #best = new Map<string, RibRoute>();
   readonly #stale = new Map<string, Stale>();
   readonly #edges = new EdgeHeap<Edge>();
+  #storeOps: StoreOp[] = [];
 
   constructor(localAd: string) {
     this.localAd = localAd;
@@ -123,6 +134,13 @@ export class LocRib {
     return this.#rank(touched, event.seq);
   }
 
+  /** The store operations since the last call, for the checkpoint of the batch just applied. */
+  takeStoreOps(): StoreOp[] {
+    const ops = this.#storeOps;
+    this.#storeOps = [];
+    return ops;
+  }
+
   snapshot(): LocRibSnapshot {
     return {
       v: 1,
@@ -144,6 +162,7 @@ export class LocRib {
     for (const route of snapshot.routes) rib.#insert(route, touched);
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
     rib.#rank(touched, snapshot.lastSeq);
+    rib.#storeOps = [];
     return rib;
   }
 
@@ -163,6 +182,7 @@ export class LocRib {
     let routes = this.#adjRibIn.get(route.neighbor);
     if (!routes) this.#adjRibIn.set(route.neighbor, (routes = new Map()));
     routes.set(key, route);
+    this.#storeOps.push({ op: 'put', route });
     let candidates = this.#candidates.get(route.pattern);
     if (!candidates) this.#candidates.set(route.pattern, (candidates = new Set()));
     candidates.add(route);
@@ -175,6 +195,7 @@ export class LocRib {
     const route = routes?.get(key);
     if (!routes || !route) return;
     routes.delete(key);
+    this.#storeOps.push({ op: 'delete', neighbor, key });
     if (routes.size === 0) this.#adjRibIn.delete(neighbor);
     const candidates = this.#candidates.get(route.pattern)!;
     candidates.delete(route);
@@ -190,6 +211,7 @@ export class LocRib {
 
   #markStale(neighbor: string, stale: Stale): void {
     this.#stale.set(neighbor, stale);
+    this.#storeOps.push({ op: 'stale', neighbor, until: stale.until, downSeq: stale.downSeq });
     this.#edges.push(stale.until, { kind: 'stale', neighbor, stale });
   }
 
@@ -206,6 +228,7 @@ export class LocRib {
       if (edge.kind === 'window') touched.add(edge.route.pattern);
       else {
         this.#stale.delete(edge.neighbor);
+        this.#storeOps.push({ op: 'unstale', neighbor: edge.neighbor });
         this.#dropOlder(edge.neighbor, edge.stale.downSeq, touched);
       }
     }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LocRib, type LocRibChange, type RibEvent, type RibRoute } from '#libs/rib';
+import { LocRib, type RibEvent, type RibRoute } from '#libs/rib';
+import { history, stream, view } from './history.ts';
 import { ribRoute } from './routes.ts';
 
 const US = 'us.example.org';
@@ -104,41 +105,6 @@ describe('LocRib', () => {
   });
 });
 
-/** Random event histories over a few neighbors, patterns and times, with their sequence numbers. */
-const history = fc
-  .array(
-    fc.oneof(
-      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean() }),
-      fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })) }),
-      fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })) }),
-      fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
-    ),
-    { maxLength: 60 },
-  )
-  .map((specs) => {
-    let now = 0;
-    return specs.map((s, i): RibEvent => {
-      const seq = i + 1;
-      const neighbor = `n${('n' in s ? s.n : 0)}.org`;
-      switch (s.kind) {
-        case 'announce': {
-          const validFrom = s.from ?? undefined;
-          const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
-          const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
-          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window })], rejected: [] };
-        }
-        case 'withdraw':
-          return { type: 'update', seq, neighbor, withdrawn: [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], accepted: [], rejected: [] };
-        case 'down':
-          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000 };
-        default:
-          return { type: 'clock', seq, now: (now += s.step * 1000) };
-      }
-    });
-  });
-
-const view = (rib: LocRib) => [...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq]);
-const stream = (changes: readonly LocRibChange[]) => changes.map((c) => [c.pattern, c.best?.receivedSeq, c.previous?.receivedSeq, c.causeSeq, c.at]);
 
 describe('LocRib as a replayable projection (design.md property 2)', () => {
   it('gives the same Loc-RIB and change stream replayed from 0, from a JSON checkpoint anywhere, and with events redelivered', () => {

@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import type { LocRib, LocRibChange, RibEvent } from '#libs/rib';
+import { ribRoute } from './routes.ts';
+
+const US = 'us.example.org';
+
+/** Random event histories over a few neighbors, patterns and times, with their sequence numbers. */
+export const history = fc
+  .array(
+    fc.oneof(
+      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean() }),
+      fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })) }),
+      fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })) }),
+      fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
+    ),
+    { maxLength: 60 },
+  )
+  .map((specs) => {
+    let now = 0;
+    return specs.map((s, i): RibEvent => {
+      const seq = i + 1;
+      const neighbor = `n${('n' in s ? s.n : 0)}.org`;
+      switch (s.kind) {
+        case 'announce': {
+          const validFrom = s.from ?? undefined;
+          const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
+          const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
+          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window })], rejected: [] };
+        }
+        case 'withdraw':
+          return { type: 'update', seq, neighbor, withdrawn: [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], accepted: [], rejected: [] };
+        case 'down':
+          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000 };
+        default:
+          return { type: 'clock', seq, now: (now += s.step * 1000) };
+      }
+    });
+  });
+
+
+/** A Loc-RIB and a change stream reduced to what two runs must agree on. */
+export const view = (rib: LocRib) => [...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq]);
+export const stream = (changes: readonly LocRibChange[]) => changes.map((c) => [c.pattern, c.best?.receivedSeq, c.previous?.receivedSeq, c.causeSeq, c.at]);
