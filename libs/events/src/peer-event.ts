@@ -1,4 +1,5 @@
-import { Result, Schema, SchemaIssue } from 'effect';
+import { Schema, type Result } from 'effect';
+import { decodeJson } from './decode-json.ts';
 
 const Kind = Schema.Literals(['session-up', 'route-update', 'session-down']);
 
@@ -29,15 +30,4 @@ export const PeerEventV1 = Schema.Struct({
 export type PeerEvent = typeof PeerEventV1.Type;
 
 /** Decodes a logged event's JSON; an error says which field is wrong, for the quarantine log line. */
-export function decodePeerEvent(json: string): Result.Result<PeerEvent, string> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    return Result.fail(`not JSON: ${(error as Error).message}`);
-  }
-  const decoded = Schema.decodeUnknownResult(PeerEventV1)(raw, { errors: 'all' });
-  return Result.isSuccess(decoded)
-    ? Result.succeed(decoded.success)
-    : Result.fail(SchemaIssue.makeFormatterDefault()(decoded.failure.issue).replace(/\n\s+/g, ' '));
-}
+export const decodePeerEvent = (json: string): Result.Result<PeerEvent, string> => decodeJson(PeerEventV1, json);

@@ -1,0 +1,1 @@
+export { ensureStream, type StreamSpec } from './src/ensure-stream.ts';
