@@ -1,6 +1,7 @@
 import { EXIT, type CommandIo } from './io.ts';
 import { keygenCommand } from './keygen-command.ts';
 import { patternCommand } from './pattern-command.ts';
+import { explainCommand, historyCommand, replayCommand, ribCommand } from './rib-commands.ts';
 import { sessionCommand } from './session-command.ts';
 
 interface Command {
@@ -12,6 +13,10 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
   keygen: { summary: "make an AD's ed25519 key pair and print the SVCB record to publish", run: keygenCommand },
   session: { summary: 'run the session service of one speaker from its config file', run: sessionCommand },
+  replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', run: replayCommand },
+  explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },
+  history: { summary: 'every event in the log that touched a pattern', run: historyCommand },
+  rib: { summary: 'rib diff A B: the Loc-RIB at two points of the log', run: ribCommand },
 };
 
 const usage = (): string =>

@@ -1,0 +1,229 @@
+import { parseArgs } from 'node:util';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { formatPattern, parsePattern } from '#libs/eid';
+import { LocRib, type RibRoute } from '#libs/rib';
+import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
+import { EXIT, type CommandIo } from './io.ts';
+
+const COMMON = `  --ad AD          our AD (routes whose AD_PATH holds it are loops, §5.3)
+  --nats URL       the NATS server (default nats://127.0.0.1:4222)
+  --stream NAME    the RIB input stream (default DPP_RIB_INPUT)
+  --json           one JSON object a line instead of a table`;
+
+export const REPLAY_USAGE = `usage: dpp replay --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+
+Rebuilds the Loc-RIB from the log in a scratch projection, up to a log sequence or a time
+(default: the whole log), and prints it. Nothing running is touched.
+${COMMON}
+`;
+export const EXPLAIN_USAGE = `usage: dpp explain PATTERN --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+
+Every route for PATTERN at that point of the log: the best one, and for each other the route it
+lost to and the §4.4 step that decided; routes outside their window are listed apart.
+${COMMON}
+`;
+export const HISTORY_USAGE = `usage: dpp history PATTERN --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+
+Every event in the log that touched PATTERN: announcements, withdrawals and rejections of it, and
+every event (a session loss, a clock edge) that changed its best route.
+${COMMON}
+`;
+export const DIFF_USAGE = `usage: dpp rib diff A B --ad AD [--nats URL] [--stream NAME] [--json]
+
+The Loc-RIB at point A against point B (each a log sequence or a time): patterns added, removed
+or whose best route changed.
+${COMMON}
+`;
+
+interface Common {
+  readonly ad: string;
+  readonly nats: string;
+  readonly stream: string;
+  readonly json: boolean;
+  readonly until: Until;
+  readonly positionals: readonly string[];
+}
+
+/** The options every audit command shares, or the exit code of a usage error already reported. */
+function common(args: readonly string[], io: CommandIo, usage: string, positionals: number): Common | number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        ad: { type: 'string' },
+        nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+        stream: { type: 'string', default: 'DPP_RIB_INPUT' },
+        until: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.err.write(`dpp: ${(error as Error).message}\n\n${usage}`);
+    return EXIT.usage;
+  }
+  const { values, positionals: given } = parsed;
+  if (values.help) {
+    io.out.write(usage);
+    return EXIT.ok;
+  }
+  if (values.ad === undefined || given.length !== positionals) {
+    io.err.write(`dpp: ${values.ad === undefined ? '--ad is required' : `expected ${positionals} argument(s)`}\n\n${usage}`);
+    return EXIT.usage;
+  }
+  const until = parseUntil(values.until);
+  if (Result.isFailure(until)) {
+    io.err.write(`dpp: ${until.failure}\n`);
+    return EXIT.invalid;
+  }
+  return { ad: values.ad, nats: values.nats, stream: values.stream, json: values.json, until: until.success, positionals: given };
+}
+
+/** Runs `body` with a NATS connection; a server that cannot be reached is an error message, not a stack. */
+async function withNats(options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: options.nats, maxReconnectAttempts: 0 });
+  } catch (error) {
+    io.err.write(`dpp: cannot reach NATS at ${options.nats}: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  try {
+    return await body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`));
+  } catch (error) {
+    io.err.write(`dpp: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  } finally {
+    await nc.close();
+  }
+}
+
+const row = (route: RibRoute) => ({
+  pattern: route.pattern,
+  neighbor: route.neighbor,
+  adPath: route.adPath,
+  metric: route.metric,
+  gatewayEid: route.gatewayEid ?? null,
+  validFrom: route.validFrom ?? null,
+  validUntil: route.validUntil ?? null,
+  receivedSeq: route.receivedSeq,
+});
+
+const table = (rows: readonly (readonly string[])[]): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return `${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
+};
+
+const window = (route: RibRoute) =>
+  route.validFrom === undefined && route.validUntil === undefined
+    ? '-'
+    : `${route.validFrom === undefined ? '' : new Date(route.validFrom).toISOString()}..${route.validUntil === undefined ? '' : new Date(route.validUntil).toISOString()}`;
+
+const routeCells = (r: RibRoute) => [r.pattern, r.neighbor, r.adPath.join(' '), String(r.metric), r.gatewayEid ?? '-', window(r), String(r.receivedSeq)];
+const ROUTE_HEAD = ['PATTERN', 'NEIGHBOR', 'AD_PATH', 'METRIC', 'GATEWAY', 'WINDOW', 'SEQ'];
+
+function printRib(rib: LocRib, options: Common, io: CommandIo): void {
+  const entries = [...rib.entries()];
+  if (options.json) for (const [, route] of entries) io.out.write(`${JSON.stringify(row(route))}\n`);
+  else {
+    const clock = rib.now === 0 ? 'no clock event recorded yet' : `clock ${new Date(rib.now).toISOString()}`;
+    io.out.write(`Loc-RIB at log sequence ${rib.lastSeq} (${clock}): ${entries.length} pattern${entries.length === 1 ? '' : 's'}\n${table([ROUTE_HEAD, ...entries.map(([, r]) => routeCells(r))])}`);
+  }
+}
+
+export async function replayCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const options = common(args, io, REPLAY_USAGE, 0);
+  if (typeof options === 'number') return options;
+  return withNats(options, io, async (nc, skipped) => {
+    printRib(await replay(nc, options.stream, options.ad, options.until, skipped), options, io);
+    return EXIT.ok;
+  });
+}
+
+function canonical(text: string | undefined, io: CommandIo): string | undefined {
+  const parsed = parsePattern(text ?? '');
+  if (parsed.ok) return formatPattern(parsed.value);
+  io.err.write(`dpp: pattern "${text}": ${parsed.error.message}\n`);
+  return undefined;
+}
+
+export async function explainCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const options = common(args, io, EXPLAIN_USAGE, 1);
+  if (typeof options === 'number') return options;
+  const pattern = canonical(options.positionals[0], io);
+  if (pattern === undefined) return EXIT.invalid;
+  return withNats(options, io, async (nc, skipped) => {
+    const rib = await replay(nc, options.stream, options.ad, options.until, skipped);
+    const { ranked, unusable } = rib.explain(pattern);
+    const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));
+    const outside = unusable.map((u) => ({ ...row(u.route), result: u.why }));
+    if (options.json) {
+      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, candidates, unusable: outside })}\n`);
+      return EXIT.ok;
+    }
+    const cells = [...candidates.map((c) => [c.neighbor, c.adPath.join(' '), String(c.metric), String(c.receivedSeq), c.result === 'best' ? 'BEST' : `lost to ${c.lostTo} on ${c.step}`]), ...outside.map((u) => [u.neighbor, u.adPath.join(' '), String(u.metric), String(u.receivedSeq), u.result])];
+    io.out.write(`${pattern} at log sequence ${rib.lastSeq}: ${candidates.length} usable, ${outside.length} outside their window\n`);
+    if (cells.length > 0) io.out.write(table([['NEIGHBOR', 'AD_PATH', 'METRIC', 'SEQ', 'RESULT'], ...cells]));
+    return EXIT.ok;
+  });
+}
+
+export async function historyCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const options = common(args, io, HISTORY_USAGE, 1);
+  if (typeof options === 'number') return options;
+  const pattern = canonical(options.positionals[0], io);
+  if (pattern === undefined) return EXIT.invalid;
+  return withNats(options, io, async (nc, skipped) => {
+    const rib = new LocRib(options.ad);
+    const lines: { seq: number; stored: string; event: string; neighbor: string | null; what: string }[] = [];
+    for await (const { seq, stored, event } of readRibLog(nc, options.stream, options.until, skipped)) {
+      const at = new Date(stored).toISOString();
+      const neighbor = 'neighbor' in event ? event.neighbor : null;
+      if (event.type === 'update') {
+        for (const w of event.withdrawn) if (w.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
+        for (const r of event.accepted) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}` });
+        for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
+      }
+      for (const change of rib.apply(event)) {
+        if (change.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `best route now ${change.best ? `from ${change.best.neighbor}` : 'none'}` });
+      }
+    }
+    if (options.json) for (const line of lines) io.out.write(`${JSON.stringify(line)}\n`);
+    else io.out.write(lines.length === 0 ? `no event touched ${pattern}\n` : table([['SEQ', 'STORED', 'EVENT', 'NEIGHBOR', 'WHAT'], ...lines.map((l) => [String(l.seq), l.stored, l.event, l.neighbor ?? '-', l.what])]));
+    return EXIT.ok;
+  });
+}
+
+export async function ribCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  if (args[0] !== 'diff') {
+    io.err.write(`dpp rib: expected "diff"\n\n${DIFF_USAGE}`);
+    return EXIT.usage;
+  }
+  const options = common(args.slice(1), io, DIFF_USAGE, 2);
+  if (typeof options === 'number') return options;
+  const points: Until[] = [];
+  for (const text of options.positionals) {
+    const point = parseUntil(text);
+    if (Result.isFailure(point)) {
+      io.err.write(`dpp: ${point.failure.replace('--until', 'point')}\n`);
+      return EXIT.invalid;
+    }
+    points.push(point.success);
+  }
+  return withNats(options, io, async (nc, skipped) => {
+    const at = async (point: Until) => new Map((await replay(nc, options.stream, options.ad, point, skipped)).entries());
+    const [before, after] = [await at(points[0]), await at(points[1])];
+    const patterns = [...new Set([...before.keys(), ...after.keys()])].sort();
+    const diffs = patterns.flatMap((pattern) => {
+      const [x, y] = [before.get(pattern), after.get(pattern)];
+      if (x?.receivedSeq === y?.receivedSeq && x?.neighbor === y?.neighbor) return [];
+      return [{ pattern, change: x === undefined ? 'added' : y === undefined ? 'removed' : 'changed', before: x ? row(x) : null, after: y ? row(y) : null }];
+    });
+    if (options.json) for (const d of diffs) io.out.write(`${JSON.stringify(d)}\n`);
+    else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.before?.neighbor ?? '-', d.after?.neighbor ?? '-'])]));
+    return EXIT.ok;
+  });
+}

@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { encodeRibInput } from '#libs/events';
+import type { RibEvent } from '#libs/rib';
+import { ensureStream } from '#libs/streams';
+import { ribRoute } from '../../libs/rib/test/routes.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** design.md property 4: the audit commands answer from the log, as separate processes. */
+describe('dpp replay, explain, history, rib diff', () => {
+  let nc: NatsConnection;
+  const stream = `A_${randomUUID().slice(0, 8)}`;
+
+  const dpp = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['bin/dpp.js', ...args], { cwd: root });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.on('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+  const common = () => ['--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', stream];
+  const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  beforeAll(async () => {
+    nc = await connect({ servers: inject('natsUrl') });
+    await ensureStream(nc, { name: stream, subjects: [`${stream}.>`], duplicateWindowMs: 120_000 });
+    const js = jetstream(nc);
+    const events: RibEvent[] = [
+      { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org' },
+      { type: 'update', seq: 0, neighbor: 'a.org', withdrawn: [], accepted: [ribRoute('a.org', 'ipn:100.*', { adPath: ['a.org', 'x.org'] })], rejected: [] },
+      { type: 'update', seq: 0, neighbor: 'b.org', withdrawn: [], accepted: [ribRoute('b.org', 'ipn:100.*')], rejected: [] },
+      { type: 'update', seq: 0, neighbor: 'b.org', withdrawn: [{ pattern: 'ipn:100.*', validFrom: undefined }], accepted: [], rejected: [] },
+    ];
+    for (const event of events) await js.publish(`${stream}.in`, encodeRibInput(event));
+    await js.publish(`${stream}.in`, 'not an event');
+  });
+  afterAll(() => nc?.close());
+
+  it('replays the Loc-RIB at the end of the log and at a sequence, skipping what does not decode', async () => {
+    const end = await dpp('replay', ...common(), '--json');
+    expect(end.status).toBe(0);
+    expect(lines(end.stdout)).toMatchObject([{ pattern: 'ipn:100.*', neighbor: 'a.org', adPath: ['a.org', 'x.org'], receivedSeq: 2 }]);
+    expect(end.stderr).toContain('log sequence 5 skipped: not a valid RIB input event');
+    const at3 = await dpp('replay', ...common(), '--until', '3', '--json');
+    expect(lines(at3.stdout)).toMatchObject([{ pattern: 'ipn:100.*', neighbor: 'b.org', receivedSeq: 3 }]);
+    const table = await dpp('replay', ...common(), '--until', '3');
+    expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern\nPATTERN +NEIGHBOR +AD_PATH/);
+  });
+
+  it('explains which route won and why the others lost', async () => {
+    const run = await dpp('explain', 'IPN:100.*', ...common(), '--until', '3', '--json');
+    expect(run.status).toBe(0);
+    expect(lines(run.stdout)).toMatchObject([
+      { pattern: 'ipn:100.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [] },
+    ]);
+  });
+
+  it('lists every event that touched a pattern', async () => {
+    const run = await dpp('history', 'ipn:100.*', ...common(), '--json');
+    expect(lines(run.stdout).map((l) => [l['seq'], l['neighbor'], l['what']])).toEqual([
+      [2, 'a.org', 'announced, AD_PATH a.org x.org, metric 0'],
+      [2, 'a.org', 'best route now from a.org'],
+      [3, 'b.org', 'announced, AD_PATH b.org, metric 0'],
+      [3, 'b.org', 'best route now from b.org'],
+      [4, 'b.org', 'withdrawn'],
+      [4, 'b.org', 'best route now from a.org'],
+    ]);
+  });
+
+  it('diffs the Loc-RIB between two points', async () => {
+    expect(lines((await dpp('rib', 'diff', '2', '3', ...common(), '--json')).stdout)).toMatchObject([{ pattern: 'ipn:100.*', change: 'changed', before: { neighbor: 'a.org' }, after: { neighbor: 'b.org' } }]);
+    expect((await dpp('rib', 'diff', '2', '4', ...common())).stdout).toBe('no difference\n');
+    expect(lines((await dpp('rib', 'diff', '1', '2', ...common(), '--json')).stdout)).toMatchObject([{ change: 'added', before: null }]);
+  });
+
+  it('says what is wrong with its input, with exit codes that mean something', async () => {
+    const badPattern = await dpp('explain', 'ipn:*.1', ...common());
+    expect([badPattern.status, badPattern.stderr]).toEqual([1, expect.stringContaining('pattern "ipn:*.1": column 7')]);
+    const noAd = await dpp('replay', '--nats', inject('natsUrl'));
+    expect([noAd.status, noAd.stderr]).toEqual([2, expect.stringContaining('--ad is required')]);
+    const badUntil = await dpp('replay', ...common(), '--until', 'yesterday');
+    expect([badUntil.status, badUntil.stderr]).toEqual([1, expect.stringContaining('expected a log sequence')]);
+    const noNats = await dpp('replay', '--ad', 'us.example.test', '--nats', 'nats://127.0.0.1:1');
+    expect([noNats.status, noNats.stderr]).toEqual([1, expect.stringContaining('cannot reach NATS')]);
+  });
+});
