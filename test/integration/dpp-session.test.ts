@@ -115,7 +115,7 @@ describe('dpp session', () => {
     expect(await bad.exit).toBe(1);
     expect(bad.stderr()).toContain(`${file}: tls: Expected "plaintext-lab" | object`);
     expect(bad.stderr()).toContain(`${file}: listen.port: Expected a value between 0 and 65535`);
-    expect(bad.stderr()).toContain(`${file}: colour: not a field of the speaker config: remove it, or check its spelling`);
+    expect(bad.stderr()).toContain(`${file}: colour: not a field of this config: remove it, or check its spelling`);
     const fields = join(dir, 'fields.yaml');
     writeFileSync(fields, stringify({ ad: 'a..b', key_file: 'missing.key', tls: 'plaintext-lab', dns: { resolvers: ['not a resolver'] }, nats: { url: 'nats://x' }, peers: [] }));
     const second = run(fields);

@@ -61,7 +61,7 @@ describe('RIB service over JetStream', () => {
     peerLog = await PeerEventLog.open(nc, { stream: names.peer, subjectPrefix: `p.${id}` });
     await ensureStream(nc, { name: names.input, subjects: [`r.${id}.>`], duplicateWindowMs: 120_000 });
     await ensureStream(nc, { name: names.changes, subjects: [`c.${id}.>`], duplicateWindowMs: 120_000 });
-    const importer = await startImportStage(nc, { peerStream: names.peer, ribSubject: `r.${id}.verdict`, restartMs: 0, batch: 4, log });
+    const importer = await startImportStage(nc, { peerStream: names.peer, ribStream: names.input, ribSubject: `r.${id}.verdict`, restartMs: 0, batch: 4, log });
     stops.push(importer.stop);
   });
   afterAll(async () => {
@@ -99,7 +99,7 @@ describe('RIB service over JetStream', () => {
       if (Result.isSuccess(event)) scratch.apply(event.success);
       if (++read === input.state.messages) break;
     }
-    expect([...scratch.entries()]).toEqual([...second.rib.entries()]);
-    expect(scratch.lastSeq).toBe(second.rib.lastSeq);
+    expect([...scratch.entries()]).toEqual([...second.rib().entries()]);
+    expect(scratch.lastSeq).toBe(second.rib().lastSeq);
   }, 40_000);
 });

@@ -16,7 +16,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', run: replayCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },
   history: { summary: 'every event in the log that touched a pattern', run: historyCommand },
-  rib: { summary: 'rib diff A B: the Loc-RIB at two points of the log', run: ribCommand },
+  rib: { summary: 'run the RIB service (--config FILE), or rib diff A B: the Loc-RIB at two points', run: ribCommand },
 };
 
 const usage = (): string =>

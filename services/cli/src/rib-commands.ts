@@ -3,8 +3,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { LocRib, type RibRoute } from '#libs/rib';
+import { loadRibConfig } from '../../rib/src/rib-config.ts';
+import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
 import { EXIT, type CommandIo } from './io.ts';
+import { runService } from './run-service.ts';
 
 const COMMON = `  --ad AD          our AD (routes whose AD_PATH holds it are loops, §5.3)
   --nats URL       the NATS server (default nats://127.0.0.1:4222)
@@ -197,11 +200,17 @@ export async function historyCommand(args: readonly string[], io: CommandIo): Pr
   });
 }
 
+export const RIB_USAGE = `usage: dpp rib --config FILE      run the RIB service
+       dpp rib diff A B ...        compare the Loc-RIB at two points of the log (dpp rib diff --help)
+
+The RIB service imports the peer events the session service logs (pass-through until the policy
+service), keeps the Loc-RIB as a projection of its input log with its checkpoint in SQLite, and
+publishes every change of a best route. JSON log lines on stdout; SIGINT or SIGTERM stops it
+after the batch in hand. The config file is described in README, "Running the RIB".
+`;
+
 export async function ribCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  if (args[0] !== 'diff') {
-    io.err.write(`dpp rib: expected "diff"\n\n${DIFF_USAGE}`);
-    return EXIT.usage;
-  }
+  if (args[0] !== 'diff') return runRib(args, io);
   const options = common(args.slice(1), io, DIFF_USAGE, 2);
   if (typeof options === 'number') return options;
   const points: Until[] = [];
@@ -227,3 +236,6 @@ export async function ribCommand(args: readonly string[], io: CommandIo): Promis
     return EXIT.ok;
   });
 }
+
+const runRib = (args: readonly string[], io: CommandIo): Promise<number> =>
+  runService('rib', RIB_USAGE, args, io, { load: loadRibConfig, start: startRibService });

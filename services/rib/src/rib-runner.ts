@@ -20,15 +20,26 @@ export interface RibRunnerOptions {
 /**
  * The RIB service's loop (design.md properties 2 and 3): resume from the checkpoint, apply the
  * input log in order, publish the Loc-RIB changes (message ids from the input sequence, so a
- * replica or a retry publishes each once), checkpoint the batch, then acknowledge it. When the
+ * replica or a retry publishes each once), then checkpoint the batch: the checkpoint is the
+ * acknowledgment, and the log is read again from it after any failure. When the
  * clock reaches the next window edge it appends a clock event holding that edge's time, so a
  * replay acts at the same instants.
  */
-export async function startRib(nc: NatsConnection, store: CheckpointStore, options: RibRunnerOptions): Promise<{ rib: LocRib; stop(): Promise<void> }> {
+export async function startRib(nc: NatsConnection, store: CheckpointStore, options: RibRunnerOptions): Promise<{ rib(): LocRib; stop(): Promise<void> }> {
   const js = jetstream(nc);
-  const snapshot = store.load();
-  const rib = snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd);
+  const fromCheckpoint = () => {
+    const snapshot = store.load();
+    return snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd);
+  };
+  let rib = fromCheckpoint();
   options.log({ level: 'info', msg: 'RIB resumed', lastSeq: rib.lastSeq, routes: rib.size });
+  let fresh = true;
+  /** Where the checkpoint stands; after a failed batch the projection is reloaded from it first. */
+  const position = async () => {
+    if (!fresh) rib = fromCheckpoint();
+    fresh = false;
+    return rib.lastSeq + 1;
+  };
   let timer: NodeJS.Timeout | undefined;
   let armed: number | undefined;
 
@@ -48,7 +59,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     }, Math.max(0, edge - options.now()));
   };
 
-  const consumer = await consumeBatches(nc, { stream: options.inputStream, durable: 'dpp-rib', batch: options.batch, log: options.log }, async (messages) => {
+  const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
     const published: Promise<unknown>[] = [];
     for (const m of messages) {
       const event = decodeRibInput(m.string(), m.seq);
@@ -66,7 +77,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   });
   armClock();
   return {
-    rib,
+    rib: () => rib,
     stop: async () => {
       await consumer.stop();
       clearTimeout(timer);

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { dirname, resolve } from 'node:path';
-import { Result, Schema, SchemaIssue } from 'effect';
-import { parse as parseYaml } from 'yaml';
+import { Result, Schema } from 'effect';
+import { loadYaml } from '#libs/config';
 import { adName, readKeyFile, type AdKeyPair, type LookupOptions, type Resolver } from '#libs/identity';
 import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '#libs/session';
 import { DEFAULT_EVENT_LOG, type EventLogConfig } from './event-log.ts';
@@ -68,14 +68,8 @@ export interface SpeakerConfig {
 
 /** Reads and checks a speaker config; an error names the file, the field and what was expected. */
 export async function loadSpeakerConfig(path: string): Promise<Result.Result<SpeakerConfig, string>> {
-  let raw: unknown;
-  try {
-    raw = parseYaml(await readFile(path, 'utf8'));
-  } catch (error) {
-    return Result.fail(`${path}: ${(error as Error).message}`);
-  }
-  const decoded = Schema.decodeUnknownResult(SpeakerFile)(raw, { errors: 'all', onExcessProperty: 'error' });
-  if (Result.isFailure(decoded)) return Result.fail(issues(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
+  const decoded = await loadYaml(path, SpeakerFile);
+  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const file = decoded.success;
   const problems: string[] = [];
   const at = (field: string, message: string) => problems.push(`${path}: ${field}: ${message}`);
@@ -154,20 +148,6 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
     backoff: file.backoff ? { initialMs: file.backoff.initial_ms, maxMs: file.backoff.max_ms } : DEFAULT_BACKOFF,
     warnings,
   });
-}
-
-/** effect's "message\n  at ["a"][0]["b"]" pairs as "file: a[0].b: message" lines. */
-function issues(path: string, formatted: string): string {
-  const lines = formatted.split('\n');
-  const out: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const where = /^\s+at (.*)$/.exec(lines[i + 1] ?? '');
-    const field = where ? where[1]!.replace(/\["([^"]+)"\]/g, '.$1').replace(/^\./, '') : '(top level)';
-    const message = lines[i]!.trim() === 'Expected no excess property' ? 'not a field of the speaker config: remove it, or check its spelling' : lines[i]!.trim();
-    out.push(`${path}: ${field}: ${message}`);
-    if (where) i++;
-  }
-  return out.join('\n');
 }
 
 /** HOST[:PORT] (an IPv6 address in brackets); without `defaultPort` the port is required. Port 0 is refused. */

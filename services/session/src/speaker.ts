@@ -1,17 +1,11 @@
 import { connect } from '@nats-io/transport-node';
+import type { LogLine } from '#libs/log';
 import { PeerEventLog } from './event-log.ts';
 import { dialPeer } from './initiator-client.ts';
 import { startResponder } from './responder-server.ts';
 import type { SessionDeps } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
 
-export type LogLine = (line: Record<string, unknown>) => void;
-
-/** A JSON log line a record on stdout, with the time; session lines carry session id and peer AD. */
-export const jsonLog =
-  (write: (text: string) => unknown): LogLine =>
-  (line) =>
-    write(`${JSON.stringify({ time: new Date().toISOString(), service: 'session', ...line })}\n`);
 
 /**
  * One speaker's session service: the event log, a Responder when `listen` is set, and a dialler

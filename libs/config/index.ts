@@ -1,0 +1,1 @@
+export { loadYaml } from './src/load-yaml.ts';

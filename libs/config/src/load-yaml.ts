@@ -1,0 +1,32 @@
+import { readFile } from 'node:fs/promises';
+import { Result, Schema, SchemaIssue } from 'effect';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * A YAML config file decoded with a schema; unknown fields are refused. A failure is one line a
+ * problem: `FILE: field.path: what was expected`, so an operator sees every fix at once.
+ */
+export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S): Promise<Result.Result<S['Type'], string>> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(path, 'utf8'));
+  } catch (error) {
+    return Result.fail(`${path}: ${(error as Error).message}`);
+  }
+  const decoded = Schema.decodeUnknownResult(schema)(raw, { errors: 'all', onExcessProperty: 'error' });
+  return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
+}
+
+/** effect's "message\n  at ["a"][0]["b"]" pairs as "file: a[0].b: message" lines. */
+function issueLines(path: string, formatted: string): string {
+  const lines = formatted.split('\n');
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const where = /^\s+at (.*)$/.exec(lines[i + 1] ?? '');
+    const field = where ? where[1]!.replace(/\["([^"]+)"\]/g, '.$1').replace(/^\./, '') : '(top level)';
+    const message = lines[i]!.trim() === 'Expected no excess property' ? 'not a field of this config: remove it, or check its spelling' : lines[i]!.trim();
+    out.push(`${path}: ${field}: ${message}`);
+    if (where) i++;
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,1 @@
+export { jsonLog, type LogLine } from './src/json-log.ts';

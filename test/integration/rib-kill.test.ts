@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
+import { decodeRibInput, type PeerEvent } from '#libs/events';
+import { LocRib, type LocRibChange } from '#libs/rib';
+import { peerMessageCodec } from '#libs/wire';
+import { seeded } from '../../bench/lib/random.ts';
+import { PeerEventLog } from '../../services/session/src/event-log.ts';
+import { until } from '../harness/until.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const EVENTS = 80;
+
+/** design.md property 3: a RIB killed with SIGKILL again and again loses nothing and repeats nothing. */
+describe('dpp rib under kill -9', () => {
+  let nc: NatsConnection;
+  const id = randomUUID().slice(0, 8);
+  const names = { peer: `KP_${id}`, input: `KR_${id}`, changes: `KC_${id}` };
+  const dir = mkdtempSync(join(tmpdir(), 'dpp-ribkill-'));
+  const config = join(dir, 'rib.yaml');
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: inject('natsUrl') });
+    writeFileSync(config, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, checkpoint: 'rib.sqlite', streams: { peer_events: names.peer, rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await nc?.close();
+  });
+
+  const start = async () => {
+    const process_ = spawn(process.execPath, ['bin/dpp.js', 'rib', '--config', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    process_.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await until('the RIB to resume', () => (out.includes('"RIB resumed"') ? true : undefined), { ms: 15_000 });
+    return process_;
+  };
+  const kill9 = async (p: ChildProcess) => {
+    const gone = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await gone;
+  };
+  const count = async (stream: string) => (await (await jetstreamManager(nc)).streams.info(stream)).state.messages;
+  const read = async (stream: string): Promise<{ seq: number; text: string }[]> => {
+    const total = await count(stream);
+    const got: { seq: number; text: string }[] = [];
+    if (total === 0) return got;
+    for await (const m of await (await jetstream(nc).consumers.get(stream)).fetch({ max_messages: total, expires: 3_000 })) {
+      got.push({ seq: m.seq, text: m.string() });
+      if (got.length === total) break;
+    }
+    return got;
+  };
+
+  it('ends with the change stream a clean replay of its input gives, each change once', async () => {
+    const peers = await PeerEventLog.open(nc, { stream: names.peer, subjectPrefix: `kp.${id}` });
+    const random = seeded(4242);
+    const killAt = new Set(Array.from({ length: 4 }, () => 10 + Math.floor(random() * (EVENTS - 20))));
+    child = await start();
+    for (let i = 1; i <= EVENTS; i++) {
+      const ad = `n${Math.floor(random() * 3)}.example.test`;
+      const pattern = { ipn: { allocator_id: Math.floor(random() * 10), is_wildcard: true } };
+      const update = random() < 0.7 ? { announcements: [{ patterns: [pattern], ad_path: [ad, ...(random() < 0.5 ? ['x.example.test'] : [])], metric: Math.floor(random() * 3) }] } : { withdrawals: [{ patterns: [pattern] }] };
+      const message = peerMessageCodec().encode({ sequence_number: String(i), update }).toString('base64');
+      const event: PeerEvent = { v: 1, kind: 'route-update', sessionId: `s-${ad}`, n: i, speakerId: 'dtn://us', peerAd: ad, peerSpeakerId: 'dtn://x', receivedAt: Date.now(), sequenceNumber: String(i), message };
+      await peers.append(event, `${id}-${i}`);
+      if (killAt.has(i)) {
+        await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 150)));
+        await kill9(child);
+        child = await start();
+      }
+    }
+    // Every peer event imported exactly once, whatever the kills.
+    await until('every peer event imported', async () => ((await count(names.input)) >= EVENTS ? true : undefined), { ms: 60_000 });
+    expect(await count(names.input)).toBe(EVENTS);
+
+    // What a clean projection emits over that input, against what the killed-and-restarted RIB published.
+    const scratch = new LocRib('us.example.test');
+    const expected: LocRibChange[] = [];
+    for (const { seq, text } of await read(names.input)) {
+      const event = decodeRibInput(text, seq);
+      if (Result.isFailure(event)) expect.fail(event.failure);
+      expected.push(...scratch.apply(event.success));
+    }
+    await until('every change published', async () => ((await count(names.changes)) >= expected.length ? true : undefined), { ms: 60_000 });
+    const published = (await read(names.changes)).map(({ text }) => JSON.parse(text) as { pattern: string; causeSeq: number; best: { receivedSeq: number } | null });
+    const key = (c: { pattern: string; causeSeq: number; best: { receivedSeq: number } | null | undefined }) => `${c.causeSeq} ${c.pattern} ${c.best?.receivedSeq ?? '-'}`;
+    expect(published.map(key)).toEqual(expected.map(key));
+
+    const stopped = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await stopped).toBe(0);
+    child = undefined;
+  }, 240_000);
+});
