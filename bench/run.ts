@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
+import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
 /**
  * `npm run bench [-- --quick] [-- --only NAME]`: every figure, each beside its baseline measured
@@ -11,8 +12,11 @@ import { fibLookup } from './figures/fib-lookup.ts';
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick;
 
-const FIGURES: Record<string, () => Figure> = {
+const FIGURES: Record<string, () => Figure | Promise<Figure>> = {
   'fib-lookup': () => fibLookup(quick ? 100_000 : 1_000_000, quick ? 3 : 7),
+  'rib-memory': () => ribMemory(quick ? 50_000 : 1_000_000),
+  'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
+  'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];
@@ -24,7 +28,7 @@ for (const name of chosen) {
     process.exit(2);
   }
   process.stderr.write(`bench: ${name}...\n`);
-  figures.push(run());
+  figures.push(await run());
 }
 
 const info = machine();

@@ -15,7 +15,8 @@ export interface Figure {
   readonly measured: Series;
   readonly baseline: Series;
   readonly ratio: number;
-  readonly targets: { readonly min?: number; readonly minRatio?: number };
+  /** `max` is a ceiling, for figures where lower is better (bytes per route, ms to restart). */
+  readonly targets: { readonly min?: number; readonly max?: number; readonly minRatio?: number };
   readonly met: boolean;
   readonly notes: Record<string, number | string>;
 }
@@ -35,7 +36,9 @@ export function figure(
   const measured = { ...spec.measured, median: median(spec.measured.runs) };
   const baseline = { ...spec.baseline, median: median(spec.baseline.runs) };
   const ratio = measured.median / baseline.median;
-  const met = (spec.targets.min === undefined || measured.median >= spec.targets.min) &&
+  const met =
+    (spec.targets.min === undefined || measured.median >= spec.targets.min) &&
+    (spec.targets.max === undefined || measured.median <= spec.targets.max) &&
     (spec.targets.minRatio === undefined || ratio >= spec.targets.minRatio);
   return { ...spec, measured, baseline, ratio, met };
 }

@@ -29,7 +29,11 @@ export function table(figures: readonly Figure[]): string {
     `${fmt(f.measured.median)} ${f.unit}`,
     `${f.baseline.name}: ${fmt(f.baseline.median)} ${f.unit}`,
     `${f.ratio.toFixed(2)}×`,
-    [f.targets.min === undefined ? '' : `≥ ${fmt(f.targets.min)}`, f.targets.minRatio === undefined ? '' : `≥ ${f.targets.minRatio}×`]
+    [
+      f.targets.min === undefined ? '' : `≥ ${fmt(f.targets.min)}`,
+      f.targets.max === undefined ? '' : `≤ ${fmt(f.targets.max)}`,
+      f.targets.minRatio === undefined ? '' : `≥ ${f.targets.minRatio}×`,
+    ]
       .filter(Boolean)
       .join(', '),
     f.met ? 'met' : 'MISSED',

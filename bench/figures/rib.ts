@@ -1,0 +1,147 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import Database from 'better-sqlite3';
+import { Result } from 'effect';
+import { decodeRibInput, encodeRibInput } from '#libs/events';
+import { LocRib, type RibEvent, type RibRoute } from '#libs/rib';
+import { startNatsServer } from '../../test/harness/nats-server.ts';
+import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
+import { figure, type Figure } from '../lib/figure.ts';
+
+const US = 'us.example.org';
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/** N routes from 4 neighbors over N/4 patterns, in updates of `perUpdate` routes: a full-table load. */
+function updates(n: number, perUpdate: number): RibEvent[] {
+  const events: RibEvent[] = [];
+  for (let i = 0; i < n; i += perUpdate) {
+    const neighbor = `n${(i / perUpdate) % 4}.example.org dtn://speaker`;
+    const peerAd = neighbor.split(' ')[0]!;
+    const accepted: Omit<RibRoute, 'receivedSeq'>[] = [];
+    for (let j = i; j < Math.min(n, i + perUpdate); j++) {
+      accepted.push({ neighbor, peerAd, pattern: `ipn:${j % 1000}.${Math.floor(j / 4)}`, adPath: [peerAd, 'x.example.org'], metric: j % 3, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] });
+    }
+    events.push({ type: 'update', seq: events.length + 1, neighbor, withdrawn: [], accepted, rejected: [] });
+  }
+  return events;
+}
+
+/** Heap bytes per route held by the Loc-RIB projection, beside the same route objects in a bare array. */
+export function ribMemory(n: number): Figure {
+  const events = updates(n, 100);
+  const measure = (build: () => unknown): number => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const held = build();
+    gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    if (held === undefined) throw new Error('nothing built');
+    return bytes / n;
+  };
+  const rib: number[] = [];
+  const bare: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    rib.push(measure(() => {
+      const projection = new LocRib(US);
+      for (const e of events) projection.apply(e);
+      return projection;
+    }));
+    bare.push(measure(() => events.flatMap((e) => (e.type === 'update' ? e.accepted.map((route) => ({ ...route, receivedSeq: e.seq })) : []))));
+  }
+  // The ratio is the projection's overhead over holding the routes alone.
+  return figure({
+    name: `RIB memory, ${n} routes`,
+    unit: 'B/route',
+    measured: { name: 'LocRib heap', runs: rib },
+    baseline: { name: 'bare route objects', runs: bare },
+    targets: { max: 250 },
+    notes: { routes: n },
+  });
+}
+
+/** Replay of the RIB input log (decode + apply), events/s, beside a bare ordered read of the same stream. */
+export async function ribReplay(n: number): Promise<Figure> {
+  const nats = await startNatsServer();
+  const nc = await connect({ servers: nats.url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: 'BENCH', subjects: ['bench.>'], storage: StorageType.File });
+    const js = jetstream(nc);
+    const events = updates(n, 100);
+    for (let i = 0; i < events.length; i += 256) await Promise.all(events.slice(i, i + 256).map((e) => js.publish('bench.in', encodeRibInput(e))));
+    const read = async (apply: ((text: string, seq: number) => void) | undefined): Promise<number> => {
+      const consumer = await js.consumers.get('BENCH', { deliver_policy: DeliverPolicy.All });
+      const start = performance.now();
+      let count = 0;
+      for await (const m of await consumer.consume()) {
+        apply?.(m.string(), m.seq);
+        if (++count === events.length) break;
+      }
+      return events.length / ((performance.now() - start) / 1000);
+    };
+    const replays: number[] = [];
+    const raws: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      raws.push(await read(undefined));
+      const rib = new LocRib(US);
+      replays.push(await read((text, seq) => {
+        const event = decodeRibInput(text, seq);
+        if (Result.isSuccess(event)) rib.apply(event.success);
+      }));
+    }
+    return figure({
+      name: `RIB replay, ${events.length} events of 100 routes`,
+      unit: 'events/s',
+      measured: { name: 'decode + LocRib.apply', runs: replays },
+      baseline: { name: 'ordered consumer read', runs: raws },
+      targets: { minRatio: 0.7 },
+      notes: { routes: n, routesPerEvent: 100 },
+    });
+  } finally {
+    await nc.close();
+    await nats.stop();
+  }
+}
+
+/** Restart from the SQLite checkpoint to a serving Loc-RIB, ms, beside a bare read of the same rows. */
+export function ribRestart(n: number): Figure {
+  const dir = mkdtempSync(join(tmpdir(), 'dpp-bench-rib-'));
+  try {
+    const path = join(dir, 'rib.sqlite');
+    const store = CheckpointStore.open(path);
+    const rib = new LocRib(US);
+    for (const e of updates(n, 100)) rib.apply(e);
+    store.save(rib.takeStoreOps(), { localAd: US, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
+    store.close();
+    const restarts: number[] = [];
+    const raws: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      let start = performance.now();
+      const reopened = CheckpointStore.open(path);
+      const restored = LocRib.restore(reopened.load()!);
+      restarts.push(performance.now() - start);
+      reopened.close();
+      if (restored.size !== rib.size) throw new Error('restore lost routes');
+      start = performance.now();
+      const db = new Database(path, { readonly: true });
+      let rows = 0;
+      for (const _ of db.prepare('SELECT route FROM routes').iterate()) rows++;
+      db.close();
+      raws.push(performance.now() - start);
+      if (rows !== n) throw new Error('bare read lost rows');
+    }
+    return figure({
+      name: `RIB restart from checkpoint, ${n} routes`,
+      unit: 'ms',
+      measured: { name: 'load + restore', runs: restarts },
+      baseline: { name: 'bare SQLite read', runs: raws },
+      targets: { max: 2_000 },
+      notes: { routes: n },
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
