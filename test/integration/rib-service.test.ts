@@ -40,7 +40,7 @@ describe('RIB service over JetStream', () => {
 
   const runRib = async () => {
     const store = CheckpointStore.open(checkpoint);
-    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `r.${id}.clock`, changeSubject: `c.${id}.change`, batch: 4, now: Date.now, log });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `r.${id}.clock`, changeSubject: `c.${id}.change`, changeStream: names.changes, batch: 4, now: Date.now, log });
     return { rib: rib.rib, stop: async () => (await rib.stop(), store.close()) };
   };
 
@@ -85,21 +85,32 @@ describe('RIB service over JetStream', () => {
 
     const second = await runRib();
     stops.push(second.stop);
+    // A corrupt event (bytes that are no PeerMessage) is quarantined; what follows it still flows.
+    n++;
+    await peerLog.append({ v: 1, kind: 'route-update', sessionId: 's-x', n, speakerId: 'dtn://us', peerAd: 'x.example.test', peerSpeakerId: 'dtn://x', receivedAt: Date.now(), sequenceNumber: '1', message: Buffer.from([0x07]).toString('base64') }, `${id}-${n}`);
+    // A route valid for 30 more days: its edge lies beyond Node's longest timer and must not be recorded now.
+    const month = Date.now() + 30 * 24 * 3600_000;
+    await announce('c.example.test', ['c.example.test'], [{ valid_until: at(month) }], 8);
     await peerEvent('b.example.test', 'session-down');
-    await until('the session loss in the Loc-RIB', async () => ((await changes()).length >= 5 ? true : undefined), { ms: 10_000 });
-    expect(await summary()).toEqual(['ipn:100.* a.example.test', 'ipn:100.* b.example.test', 'ipn:7.* a.example.test', 'ipn:7.* -', 'ipn:100.* -']);
+    await until('the session loss in the Loc-RIB', async () => ((await changes()).length >= 6 ? true : undefined), { ms: 10_000 });
+    expect(await summary()).toEqual(['ipn:100.* a.example.test', 'ipn:100.* b.example.test', 'ipn:7.* a.example.test', 'ipn:7.* -', 'ipn:8.* c.example.test', 'ipn:100.* -']);
 
     // A scratch projection replaying the whole input log from sequence 1 ends where the running one is.
     const scratch = new LocRib(US);
     const input = await (await jetstreamManager(nc)).streams.info(names.input);
     const ordered = await jetstream(nc).consumers.get(names.input, { deliver_policy: DeliverPolicy.All });
     let read = 0;
+    let verdicts = 0;
     for await (const m of await ordered.fetch({ max_messages: input.state.messages, expires: 2_000 })) {
       const event = decodeRibInput(m.string(), m.seq);
       if (Result.isSuccess(event)) scratch.apply(event.success);
+      if (Result.isSuccess(event) && event.success.type !== 'clock') verdicts++;
       if (++read === input.state.messages) break;
     }
     expect([...scratch.entries()]).toEqual([...second.rib().entries()]);
     expect(scratch.lastSeq).toBe(second.rib().lastSeq);
+    expect(scratch.now).toBeLessThanOrEqual(Date.now());
+    // Every peer event but the corrupt one became a verdict, exactly once.
+    expect(verdicts).toBe(n - 1);
   }, 40_000);
 });

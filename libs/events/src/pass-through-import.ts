@@ -28,10 +28,15 @@ export function passThroughImport(event: PeerEvent, seq: number, restartMs: numb
   }
 }
 
-/** The withdrawals and per-pattern routes of a logged RouteUpdate; a pattern that does not decode is rejected, never thrown. */
+/**
+ * The withdrawals and per-pattern routes of a logged RouteUpdate; a pattern that does not decode is
+ * rejected. A route-update without message bytes, or bytes that are no PeerMessage, throws: the
+ * event as a whole is corrupt and the caller quarantines it.
+ */
 function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Omit<RibRoute, 'receivedSeq'>[]; rejected: Rejection[] } {
   const rejected: Rejection[] = [];
-  const update = codec.decode(Buffer.from(event.message ?? '', 'base64')).update;
+  if (event.message === undefined) throw new Error('a route-update event without its message');
+  const update = codec.decode(Buffer.from(event.message, 'base64')).update;
   const canonical = (pattern: Parameters<typeof patternFromWire>[0]): string | undefined => {
     const parsed = patternFromWire(pattern);
     if (parsed.ok) return formatPattern(parsed.value);

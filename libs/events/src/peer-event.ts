@@ -11,7 +11,7 @@ export const PeerEventV1 = Schema.Struct({
   v: Schema.Literal(1),
   kind: Kind,
   sessionId: Schema.String,
-  /** The event's place in its session, from 1: consumers apply a session's events in this order. */
+  /** The event's place in its session, from 1: the order consumers are to apply a session's events in. */
   n: Schema.Int,
   speakerId: Schema.String,
   peerAd: Schema.String,

@@ -4,7 +4,7 @@ import { originAd, type RibRoute } from './rib-route.ts';
  * The §4.4 step that put one route behind another. Specificity (step 1) does not appear: all
  * candidates for one pattern have the same score; it decides between patterns, in the FIB.
  */
-export type DecidingStep = 'ad-path-length' | 'metric' | 'oldest';
+export type DecidingStep = 'ad-path-length' | 'metric' | 'oldest' | 'tie-break';
 
 export interface Ranked {
   readonly route: RibRoute;
@@ -22,7 +22,9 @@ export interface Ranked {
  * on arrival order and replays would disagree. As BGP's deterministic MED does, routes are first
  * ranked within each origin AD (AD_PATH length, metric, age), then the best of each origin
  * against each other without the metric (AD_PATH length, age). Age is the log sequence that
- * brought the route, unique, so there is never a tie (docs/spec-notes.md §4.4).
+ * brought the route; routes of one event share it (an unscheduled and a scheduled route for one
+ * pattern), so a last, total step orders them by valid_from, then neighbor: the winner never
+ * depends on the order routes were stored or restored in (docs/spec-notes.md §4.4).
  */
 export function bestPath(candidates: readonly RibRoute[]): readonly Ranked[] {
   if (candidates.length === 0) return [];
@@ -57,11 +59,19 @@ interface Comparison {
 function sameOrigin(a: RibRoute, b: RibRoute): Comparison {
   if (a.adPath.length !== b.adPath.length) return { order: a.adPath.length - b.adPath.length, step: 'ad-path-length' };
   if (a.metric !== b.metric) return { order: a.metric - b.metric, step: 'metric' };
-  return { order: a.receivedSeq - b.receivedSeq, step: 'oldest' };
+  return older(a, b);
 }
 
 /** Steps 2 and 4 only: metrics of different origin ADs are not comparable (§4.3). */
 function acrossOrigins(a: RibRoute, b: RibRoute): Comparison {
   if (a.adPath.length !== b.adPath.length) return { order: a.adPath.length - b.adPath.length, step: 'ad-path-length' };
-  return { order: a.receivedSeq - b.receivedSeq, step: 'oldest' };
+  return older(a, b);
+}
+
+/** Step 4, then a total order for routes of one event: the earlier window, then the neighbor. */
+function older(a: RibRoute, b: RibRoute): Comparison {
+  if (a.receivedSeq !== b.receivedSeq) return { order: a.receivedSeq - b.receivedSeq, step: 'oldest' };
+  const [fa, fb] = [a.validFrom ?? -Infinity, b.validFrom ?? -Infinity];
+  if (fa !== fb) return { order: fa < fb ? -1 : 1, step: 'tie-break' };
+  return { order: a.neighbor < b.neighbor ? -1 : a.neighbor > b.neighbor ? 1 : 0, step: 'tie-break' };
 }

@@ -3,10 +3,6 @@ export class EdgeHeap<T> {
   readonly #times: number[] = [];
   readonly #items: T[] = [];
 
-  get size(): number {
-    return this.#times.length;
-  }
-
   push(time: number, item: T): void {
     let i = this.#times.length;
     this.#times.push(time);

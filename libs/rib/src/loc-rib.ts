@@ -154,6 +154,7 @@ export class LocRib {
   }
 
   static restore(snapshot: LocRibSnapshot): LocRib {
+    if (snapshot.v !== 1) throw new Error(`checkpoint version ${String(snapshot.v)}: this RIB reads version 1`);
     const rib = new LocRib(snapshot.localAd);
     rib.#now = snapshot.now;
     rib.#lastSeq = snapshot.lastSeq;
@@ -225,8 +226,12 @@ export class LocRib {
     for (let time = this.#edges.peekTime(); time !== undefined && time <= this.#now; time = this.#edges.peekTime()) {
       const edge = this.#edges.pop()!;
       if (!this.#live(edge)) continue;
-      if (edge.kind === 'window') touched.add(edge.route.pattern);
-      else {
+      if (edge.kind === 'window') {
+        const { route } = edge;
+        // Past its valid_until a route can never be usable again (the clock never goes back): it goes.
+        if (route.validUntil !== undefined && route.validUntil <= this.#now) this.#remove(route.neighbor, routeKey(route.pattern, route.validFrom), touched);
+        else touched.add(route.pattern);
+      } else {
         this.#stale.delete(edge.neighbor);
         this.#storeOps.push({ op: 'unstale', neighbor: edge.neighbor });
         this.#dropOlder(edge.neighbor, edge.stale.downSeq, touched);

@@ -44,7 +44,9 @@ describe('LocRib', () => {
     expect(opened).toMatchObject([{ pattern: 'ipn:7.*', best: { neighbor: 'a.org' }, at: 5_000 }]);
     expect(rib.nextEdge()).toBe(9_000);
     expect(run(rib, [clock(9_000)])).toMatchObject([{ pattern: 'ipn:7.*', best: undefined, at: 9_000 }]);
-    expect(rib.explain('ipn:7.*').unusable.map((u) => u.why)).toEqual(['expired']);
+    // Expired, it is gone: it cannot come back, and it would only hold memory and checkpoint rows.
+    expect(rib.explain('ipn:7.*')).toEqual({ ranked: [], unusable: [] });
+    expect(rib.snapshot().routes).toEqual([]);
     expect(rib.nextEdge()).toBeUndefined();
   });
 
@@ -93,6 +95,18 @@ describe('LocRib', () => {
     const both = update('a.org', [{ pattern: 'ipn:1.*' }], [ribRoute('a.org', 'ipn:1.*', { metric: 5 }), ribRoute('a.org', 'ipn:2.*')]);
     expect(run(rib, [both]).map((c) => [c.pattern, c.best?.metric])).toEqual([['ipn:1.*', 5], ['ipn:2.*', 0]]);
     expect(rib.best('ipn:2.*')?.receivedSeq).toBe(rib.best('ipn:1.*')?.receivedSeq);
+  });
+
+  it('ranks routes of one event by a total order, so a restore in another order picks the same best', () => {
+    const rib = new LocRib(US);
+    run(rib, [clock(5_000)]);
+    const both = update('a.org', [], [ribRoute('a.org', 'ipn:1.*', { validFrom: 1_000 }), ribRoute('a.org', 'ipn:1.*')]);
+    run(rib, [both]);
+    const snapshot = rib.snapshot();
+    const reversed = LocRib.restore({ ...snapshot, routes: [...snapshot.routes].reverse() });
+    expect(reversed.best('ipn:1.*')).toEqual(rib.best('ipn:1.*'));
+    expect(rib.best('ipn:1.*')?.validFrom).toBeUndefined();
+    expect(rib.explain('ipn:1.*').ranked.map((r) => r.step)).toEqual([undefined, 'tie-break']);
   });
 
   it('does nothing with an event it has already applied, nor with a clock that goes back', () => {

@@ -20,10 +20,15 @@ export async function consumeBatches(
       try {
         const from = await options.position();
         const consumer = await jetstream(nc).consumers.get(options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
-        while (running) {
-          const batch: JsMsg[] = [];
-          for await (const m of await consumer.fetch({ max_messages: options.batch, expires: 1_000 })) batch.push(m);
-          if (batch.length > 0 && running) await handle(batch);
+        try {
+          while (running) {
+            const batch: JsMsg[] = [];
+            for await (const m of await consumer.fetch({ max_messages: options.batch, expires: 1_000 })) batch.push(m);
+            if (batch.length > 0 && running) await handle(batch);
+          }
+        } finally {
+          // Each retry makes a new consumer: the old one must not linger on the server.
+          await consumer.delete().catch(() => false);
         }
       } catch (error) {
         // NATS away, or a batch that could not be made durable: start again from the durable position.

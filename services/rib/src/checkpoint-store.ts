@@ -13,8 +13,8 @@ export interface CheckpointMeta {
  * The RIB projection's checkpoint in SQLite (design.md property 3): the Adj-RIB-In, stale marks
  * and the last applied log sequence, changed by the store operations of each batch in one
  * transaction, so the routes and the sequence they reflect can never disagree. WAL with
- * synchronous FULL: once `save` returns, the batch survives kill -9 and power loss, and only
- * then may the batch's events be acknowledged.
+ * synchronous FULL: once `save` returns, the batch survives kill -9 and power loss; the stored
+ * sequence is where the RIB reads on from.
  */
 export class CheckpointStore {
   readonly #db: Database.Database;

@@ -1,4 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeRibInput, encodeLocRibChange, encodeRibInput } from '#libs/events';
@@ -6,12 +6,17 @@ import { LocRib, type LocRibChange } from '#libs/rib';
 import { consumeBatches } from './batch-consumer.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 
+/** Node's longest timer; a longer wait is taken in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface RibRunnerOptions {
   readonly localAd: string;
   readonly inputStream: string;
   /** Where recorded clock events go: a subject of the input stream. */
   readonly clockSubject: string;
   readonly changeSubject: string;
+  /** The stream the changes go to: where the last change already published is read at start. */
+  readonly changeStream: string;
   readonly batch: number;
   readonly now: () => number;
   readonly log: (line: Record<string, unknown>) => void;
@@ -29,6 +34,9 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   const js = jetstream(nc);
   const fromCheckpoint = () => {
     const snapshot = store.load();
+    if (snapshot && snapshot.localAd !== options.localAd) {
+      throw new Error(`the checkpoint was made for AD ${snapshot.localAd}, not ${options.localAd}: use its own checkpoint file`);
+    }
     return snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd);
   };
   let rib = fromCheckpoint();
@@ -43,7 +51,11 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   let timer: NodeJS.Timeout | undefined;
   let armed: number | undefined;
 
-  /** Records a clock event when the wall clock reaches the next edge; its id makes replicas agree. */
+  /**
+   * Records a clock event once the wall clock has reached the next edge; its id makes replicas
+   * agree. Node runs a timer of more than 2^31-1 ms after 1 ms, so long waits go in steps, and
+   * the time is checked again before anything is recorded (an edge is never recorded early).
+   */
   const armClock = () => {
     const edge = rib.nextEdge();
     if (edge === armed) return;
@@ -51,16 +63,32 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     armed = edge;
     if (edge === undefined) return;
     timer = setTimeout(() => {
+      if (options.now() < edge) {
+        armed = undefined;
+        return armClock();
+      }
       js.publish(options.clockSubject, encodeRibInput({ type: 'clock', seq: 0, now: edge }), { msgID: `clock-${edge}` }).catch((error: Error) => {
         options.log({ level: 'warn', msg: 'clock event not recorded; retrying', error: error.message });
         armed = undefined;
-        setTimeout(armClock, 1_000);
+        timer = setTimeout(armClock, 1_000);
       });
-    }, Math.max(0, edge - options.now()));
+    }, Math.min(MAX_TIMER_MS, Math.max(0, edge - options.now())));
   };
 
+  /**
+   * The last change already in the change stream: a restart after longer than the duplicate window
+   * must not publish a change again, so changes up to it are skipped. Changes are published one at
+   * a time, in order, so the last stored is the latest.
+   */
+  const lastPublished = await (async () => {
+    const last = await (await jetstreamManager(nc)).streams.getMessage(options.changeStream, { last_by_subj: options.changeSubject });
+    const match = /^locrib-(\d+)-(\d+)$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
+    return match ? { seq: Number(match[1]), index: Number(match[2]) } : { seq: 0, index: -1 };
+  })();
+  const alreadyPublished = (seq: number, index: number) => seq < lastPublished.seq || (seq === lastPublished.seq && index <= lastPublished.index);
+
   const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const published: Promise<unknown>[] = [];
+    const changes: { change: LocRibChange; index: number }[] = [];
     for (const m of messages) {
       const event = decodeRibInput(m.string(), m.seq);
       if (Result.isFailure(event)) {
@@ -68,10 +96,13 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
         continue;
       }
       // An event's changes are the same on every run, so their ids are too, however batches fall.
-      const changes: readonly LocRibChange[] = rib.apply(event.success);
-      changes.forEach((c, i) => published.push(js.publish(options.changeSubject, encodeLocRibChange(c), { msgID: `locrib-${c.causeSeq}-${i}` })));
+      rib.apply(event.success).forEach((change, index) => changes.push({ change, index }));
     }
-    await Promise.all(published);
+    // One at a time: a change lost in an outage must not land after a later one.
+    for (const { change, index } of changes) {
+      if (alreadyPublished(change.causeSeq, index)) continue;
+      await js.publish(options.changeSubject, encodeLocRibChange(change), { msgID: `locrib-${change.causeSeq}-${index}` });
+    }
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
     armClock();
   });

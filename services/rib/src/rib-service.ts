@@ -22,30 +22,35 @@ export const ribSubjects = (config: RibConfig) => ({
 export async function startRibService(config: RibConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
   const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-rib ${config.localAd}` });
   const subjects = ribSubjects(config);
-  const store = CheckpointStore.open(config.checkpoint);
+  let store: CheckpointStore | undefined;
+  let importer: { stop(): Promise<void> } | undefined;
   try {
+    store = CheckpointStore.open(config.checkpoint);
     await ensureStream(nc, { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 });
     await ensureStream(nc, { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 });
-    const importer = await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log });
+    importer = await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log });
     const rib = await startRib(nc, store, {
       localAd: config.localAd,
       inputStream: config.ribInput,
       clockSubject: subjects.clock,
       changeSubject: subjects.change,
+      changeStream: config.locRib,
       batch: config.batch,
       now: Date.now,
       log,
     });
+    const [openStore, running] = [store, importer];
     return {
       stop: async () => {
-        await importer.stop();
+        await running.stop();
         await rib.stop();
-        store.close();
+        openStore.close();
         await nc.drain().catch(() => nc.close());
       },
     };
   } catch (error) {
-    store.close();
+    await importer?.stop();
+    store?.close();
     await nc.close();
     throw error;
   }
