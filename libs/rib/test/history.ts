@@ -8,7 +8,7 @@ const US = 'us.example.org';
 export const history = fc
   .array(
     fc.oneof(
-      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean() }),
+      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean(), twin: fc.boolean() }),
       fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })) }),
       fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })) }),
       fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
@@ -25,7 +25,9 @@ export const history = fc
           const validFrom = s.from ?? undefined;
           const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
           const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
-          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window })], rejected: [] };
+          // A twin is a second route for the pattern in the same event (one scheduled, one not): they share the age.
+          const twin = s.twin ? [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...(validFrom === undefined ? { validFrom: 1000, validUntil: 9000 } : {}) })] : [];
+          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window }), ...twin], rejected: [] };
         }
         case 'withdraw':
           return { type: 'update', seq, neighbor, withdrawn: [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], accepted: [], rejected: [] };
@@ -39,5 +41,5 @@ export const history = fc
 
 
 /** A Loc-RIB and a change stream reduced to what two runs must agree on. */
-export const view = (rib: LocRib) => [...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq]);
-export const stream = (changes: readonly LocRibChange[]) => changes.map((c) => [c.pattern, c.best?.receivedSeq, c.previous?.receivedSeq, c.causeSeq, c.at]);
+export const view = (rib: LocRib) => [...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq, r.validFrom]);
+export const stream = (changes: readonly LocRibChange[]) => changes.map((c) => [c.pattern, c.best?.receivedSeq, c.best?.validFrom, c.previous?.receivedSeq, c.previous?.validFrom, c.causeSeq, c.at]);
