@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { generateAdKey, writeKeyFiles } from '#libs/identity';
+import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { loadSpeakerConfig } from '../src/speaker-config.ts';
 
 const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
@@ -20,6 +21,17 @@ describe('speaker config', () => {
     const complaints = Result.isFailure(loaded) ? loaded.failure.split('\n') : [];
     expect(complaints.length).toBeGreaterThan(0);
     for (const line of complaints) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
+  });
+
+  it('reads the RIB config README shows, the checkpoint path relative to the file', async () => {
+    const blocks = [...readme.matchAll(/```yaml\n([\s\S]+?)```/g)].map((m) => m[1]!);
+    const ribExample = blocks.find((b) => b.includes('checkpoint:'));
+    expect(ribExample).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), 'dpp-config-')), 'rib.yaml');
+    writeFileSync(file, ribExample!);
+    const loaded = await loadRibConfig(file);
+    if (Result.isFailure(loaded)) expect.fail(loaded.failure);
+    expect(loaded.success).toMatchObject({ localAd: 'esa.example.org', checkpoint: '/var/lib/dpp/rib.sqlite', ribInput: 'DPP_RIB_INPUT', restartMs: 0, batch: 256 });
   });
 
   it('fills in the defaults, and says at start when DNSSEC or TLS is off', async () => {
