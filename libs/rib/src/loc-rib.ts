@@ -19,7 +19,7 @@ export type StoreOp =
   | { readonly op: 'put'; readonly route: RibRoute }
   | { readonly op: 'delete'; readonly neighbor: string; readonly key: string }
   | { readonly op: 'stale'; readonly neighbor: string; readonly until: number; readonly downSeq: number }
-  | { readonly op: 'unstale'; readonly neighbor: string };
+  | { readonly op: 'unstale'; readonly neighbor: string; readonly downSeq: number };
 
 /** The projection's whole state, as a checkpoint holds it (JSON). */
 export interface LocRibSnapshot {
@@ -54,7 +54,8 @@ export class LocRib {
   readonly #adjRibIn = new Map<string, Map<string, RibRoute>>();
   readonly #candidates = new Map<string, Set<RibRoute>>();
   readonly #best = new Map<string, RibRoute>();
-  readonly #stale = new Map<string, Stale>();
+  /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
+  readonly #stale = new Map<string, Stale[]>();
   readonly #edges = new EdgeHeap<Edge>();
   #storeOps: StoreOp[] = [];
 
@@ -149,7 +150,7 @@ export class LocRib {
       lastSeq: this.#lastSeq,
       loopsDropped: this.#loopsDropped,
       routes: [...this.#adjRibIn.values()].flatMap((routes) => [...routes.values()]),
-      stale: [...this.#stale].map(([neighbor, s]) => [neighbor, s.until, s.downSeq] as const),
+      stale: [...this.#stale].flatMap(([neighbor, marks]) => marks.map((s) => [neighbor, s.until, s.downSeq] as const)),
     };
   }
 
@@ -211,7 +212,7 @@ export class LocRib {
   }
 
   #markStale(neighbor: string, stale: Stale): void {
-    this.#stale.set(neighbor, stale);
+    this.#stale.set(neighbor, [...(this.#stale.get(neighbor) ?? []), stale]);
     this.#storeOps.push({ op: 'stale', neighbor, until: stale.until, downSeq: stale.downSeq });
     this.#edges.push(stale.until, { kind: 'stale', neighbor, stale });
   }
@@ -232,8 +233,10 @@ export class LocRib {
         if (route.validUntil !== undefined && route.validUntil <= this.#now) this.#remove(route.neighbor, routeKey(route.pattern, route.validFrom), touched);
         else touched.add(route.pattern);
       } else {
-        this.#stale.delete(edge.neighbor);
-        this.#storeOps.push({ op: 'unstale', neighbor: edge.neighbor });
+        const left = (this.#stale.get(edge.neighbor) ?? []).filter((s) => s !== edge.stale);
+        if (left.length > 0) this.#stale.set(edge.neighbor, left);
+        else this.#stale.delete(edge.neighbor);
+        this.#storeOps.push({ op: 'unstale', neighbor: edge.neighbor, downSeq: edge.stale.downSeq });
         this.#dropOlder(edge.neighbor, edge.stale.downSeq, touched);
       }
     }
@@ -243,7 +246,7 @@ export class LocRib {
   #live(edge: Edge): boolean {
     return edge.kind === 'window'
       ? this.#adjRibIn.get(edge.route.neighbor)?.get(routeKey(edge.route.pattern, edge.route.validFrom)) === edge.route
-      : this.#stale.get(edge.neighbor) === edge.stale;
+      : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
   }
 
   /** New best routes of the touched patterns, in pattern order so that every run emits the same stream. */

@@ -109,6 +109,16 @@ describe('LocRib', () => {
     expect(rib.explain('ipn:1.*').ranked.map((r) => r.step)).toEqual([undefined, 'tie-break']);
   });
 
+  it('keeps the first restart deadline when the neighbor goes down again while still stale', () => {
+    const rib = new LocRib(US);
+    run(rib, [clock(0), announce('a.org', 'ipn:1.*'), down('a.org', 60_000)]);
+    // Back, it announces ipn:2.* only, and goes down again before the first deadline.
+    run(rib, [announce('a.org', 'ipn:2.*'), clock(30_000), down('a.org', 90_000)]);
+    expect(run(rib, [clock(60_000)]).map((c) => [c.pattern, c.best])).toEqual([['ipn:1.*', undefined]]);
+    expect(bestOf(rib, 'ipn:2.*')).toBe('a.org');
+    expect(run(rib, [clock(90_000)]).map((c) => [c.pattern, c.best])).toEqual([['ipn:2.*', undefined]]);
+  });
+
   it('does nothing with an event it has already applied, nor with a clock that goes back', () => {
     const rib = new LocRib(US);
     const event = announce('a.org', 'ipn:1.*');

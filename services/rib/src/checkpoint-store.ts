@@ -25,7 +25,7 @@ export class CheckpointStore {
     const put = db.prepare('INSERT OR REPLACE INTO routes (neighbor, key, route) VALUES (?, ?, ?)');
     const del = db.prepare('DELETE FROM routes WHERE neighbor = ? AND key = ?');
     const stale = db.prepare('INSERT OR REPLACE INTO stale (neighbor, until, down_seq) VALUES (?, ?, ?)');
-    const unstale = db.prepare('DELETE FROM stale WHERE neighbor = ?');
+    const unstale = db.prepare('DELETE FROM stale WHERE neighbor = ? AND down_seq = ?');
     const meta = db.prepare('INSERT OR REPLACE INTO meta (id, local_ad, now, last_seq, loops_dropped) VALUES (1, ?, ?, ?, ?)');
     this.#save = db.transaction((ops: readonly StoreOp[], m: CheckpointMeta) => {
       for (const op of ops) {
@@ -40,7 +40,7 @@ export class CheckpointStore {
             stale.run(op.neighbor, op.until, op.downSeq);
             break;
           case 'unstale':
-            unstale.run(op.neighbor);
+            unstale.run(op.neighbor, op.downSeq);
             break;
           default:
             op satisfies never;
@@ -56,7 +56,7 @@ export class CheckpointStore {
     db.pragma('synchronous = FULL');
     db.exec(`
       CREATE TABLE IF NOT EXISTS routes (neighbor TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, PRIMARY KEY (neighbor, key));
-      CREATE TABLE IF NOT EXISTS stale (neighbor TEXT PRIMARY KEY, until INTEGER NOT NULL, down_seq INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
       CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
     `);
     return new CheckpointStore(db);
@@ -74,7 +74,7 @@ export class CheckpointStore {
       | undefined;
     if (meta === undefined) return undefined;
     const routes = (this.#db.prepare('SELECT route FROM routes ORDER BY neighbor, key').all() as { route: string }[]).map((r) => JSON.parse(r.route) as RibRoute);
-    const stale = (this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor').all() as { neighbor: string; until: number; down_seq: number }[]).map(
+    const stale = (this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').all() as { neighbor: string; until: number; down_seq: number }[]).map(
       (s) => [s.neighbor, s.until, s.down_seq] as const,
     );
     return { v: 1, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, routes, stale };
