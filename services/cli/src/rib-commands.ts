@@ -153,12 +153,22 @@ function canonical(text: string | undefined, io: CommandIo): string | undefined 
   return undefined;
 }
 
-export async function explainCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const options = common(args, io, EXPLAIN_USAGE, 1);
+/** A command about one PATTERN: the shared options, the pattern in canonical form, a NATS connection. */
+async function withPattern(
+  args: readonly string[],
+  io: CommandIo,
+  usage: string,
+  body: (options: Common, pattern: string, nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>,
+): Promise<number> {
+  const options = common(args, io, usage, 1);
   if (typeof options === 'number') return options;
   const pattern = canonical(options.positionals[0], io);
   if (pattern === undefined) return EXIT.invalid;
-  return withNats(options, io, async (nc, skipped) => {
+  return withNats(options, io, (nc, skipped) => body(options, pattern, nc, skipped));
+}
+
+export function explainCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  return withPattern(args, io, EXPLAIN_USAGE, async (options, pattern, nc, skipped) => {
     const rib = await replay(nc, options.stream, options.ad, options.until, skipped);
     const { ranked, unusable } = rib.explain(pattern);
     const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));
@@ -174,12 +184,8 @@ export async function explainCommand(args: readonly string[], io: CommandIo): Pr
   });
 }
 
-export async function historyCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const options = common(args, io, HISTORY_USAGE, 1);
-  if (typeof options === 'number') return options;
-  const pattern = canonical(options.positionals[0], io);
-  if (pattern === undefined) return EXIT.invalid;
-  return withNats(options, io, async (nc, skipped) => {
+export function historyCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  return withPattern(args, io, HISTORY_USAGE, async (options, pattern, nc, skipped) => {
     const rib = new LocRib(options.ad);
     const lines: { seq: number; stored: string; event: string; neighbor: string | null; what: string }[] = [];
     for await (const { seq, stored, event } of readRibLog(nc, options.stream, options.until, skipped)) {
