@@ -1,18 +1,27 @@
 interface Item<E> {
   readonly event: E;
   readonly msgId: string;
+  /** 0 for the event itself; each copy appended to restore the order gets the next number. */
+  copy: number;
   state: 'waiting' | 'sent' | 'acked';
+  /** Where the log stored the copy last acknowledged. */
+  seq: number;
 }
 
 /**
  * The events of one session on their way to the log, in order. Up to `window` appends are in
  * flight at once (pipelined); after any failure no new append starts until those in flight have
  * settled, then every event not yet acknowledged is sent again in order, with its original message
- * id, so the log holds each exactly once (docs/spec-notes.md, event log). Acknowledged events
- * leave the front of the queue.
+ * id, so a lost acknowledgment never stores an event twice.
+ *
+ * A resend can land after a later event that got through before the failure. The log sequences in
+ * the acknowledgments show it: the event then gets a copy (message id `<id>.<copy>`) appended
+ * after the one it follows, and so does every event after it, so the last copies in the log are
+ * in the session's order and a reader applying log order ends where the peer meant
+ * (docs/spec-notes.md, the event log). Acknowledged events leave the front of the queue.
  */
 export class EventOutbox<E> {
-  readonly #append: (event: E, msgId: string) => Promise<unknown>;
+  readonly #append: (event: E, msgId: string) => Promise<number>;
   readonly #window: number;
   readonly #onRetry: (error: Error, delayMs: number) => void;
   readonly #onAcked: (pending: number) => void;
@@ -22,9 +31,11 @@ export class EventOutbox<E> {
   #delayMs = 100;
   #closed = false;
   #drained: (() => void)[] = [];
+  /** The log sequence of the last event that left the queue: the next must land after it. */
+  #lastSeq = 0;
 
   constructor(
-    append: (event: E, msgId: string) => Promise<unknown>,
+    append: (event: E, msgId: string) => Promise<number>,
     options: { window: number; onRetry: (error: Error, delayMs: number) => void; onAcked: (pending: number) => void },
   ) {
     this.#append = append;
@@ -39,7 +50,7 @@ export class EventOutbox<E> {
   }
 
   push(event: E, msgId: string): void {
-    this.#queue.push({ event, msgId, state: 'waiting' });
+    this.#queue.push({ event, msgId, copy: 0, state: 'waiting', seq: 0 });
     this.#pump();
   }
 
@@ -61,26 +72,29 @@ export class EventOutbox<E> {
       if (item.state !== 'waiting') continue;
       item.state = 'sent';
       this.#inFlight++;
-      this.#append(item.event, item.msgId).then(
-        () => this.#settled(item, undefined),
-        (error: Error) => this.#settled(item, error),
+      const copy = item.copy;
+      this.#append(item.event, copy === 0 ? item.msgId : `${item.msgId}.${copy}`).then(
+        (seq) => this.#settled(item, copy, seq, undefined),
+        (error: Error) => this.#settled(item, copy, 0, error),
       );
     }
   }
 
-  #settled(item: Item<E>, error: Error | undefined): void {
+  #settled(item: Item<E>, copy: number, seq: number, error: Error | undefined): void {
     this.#inFlight--;
-    if (error === undefined) {
+    if (copy !== item.copy) {
+      // A copy superseded while in flight: a newer one follows it anyway.
+    } else if (error === undefined) {
       item.state = 'acked';
-      while (this.#queue[0]?.state === 'acked') this.#queue.shift();
+      item.seq = seq;
+      this.#shiftAcked();
       this.#delayMs = 100;
       this.#onAcked(this.#queue.length);
       if (this.#queue.length === 0) for (const resolve of this.#drained.splice(0)) resolve();
     } else {
       item.state = 'waiting';
       if (this.#closed) return;
-      if (!this.#recovering) this.#onRetry(error, this.#delayMs);
-      this.#recovering = true;
+      this.#recover(error);
     }
     if (this.#recovering && this.#inFlight === 0) {
       // Everything in flight has settled: resend what is not acknowledged, from the oldest, in order.
@@ -93,5 +107,26 @@ export class EventOutbox<E> {
       return;
     }
     this.#pump();
+  }
+
+  #recover(error: Error): void {
+    if (!this.#recovering) this.#onRetry(error, this.#delayMs);
+    this.#recovering = true;
+  }
+
+  /** The acknowledged front leaves in order; one that landed before the event it follows is copied, with all after it. */
+  #shiftAcked(): void {
+    for (let front = this.#queue[0]; front?.state === 'acked'; front = this.#queue[0]) {
+      if (front.seq < this.#lastSeq) {
+        for (const item of this.#queue) {
+          item.copy++;
+          item.state = 'waiting';
+        }
+        this.#recover(new Error(`event ${front.msgId} landed at log sequence ${front.seq}, before the event it follows (${this.#lastSeq}): appending copies in order`));
+        break;
+      }
+      this.#lastSeq = front.seq;
+      this.#queue.shift();
+    }
   }
 }
