@@ -6,32 +6,43 @@ import { connect } from '@nats-io/transport-node';
 import Database from 'better-sqlite3';
 import { Result } from 'effect';
 import { decodeRibInput, encodeRibInput } from '#libs/events';
-import { LocRib, type RibEvent, type RibRoute } from '#libs/rib';
+import { LocRib, routeOf, type RibEvent } from '#libs/rib';
 import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
-import { figure, type Figure } from '../lib/figure.ts';
+import { figure, median, type Figure } from '../lib/figure.ts';
 
 const US = 'us.example.org';
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
-/** N routes from 4 neighbors over N/4 patterns, in updates of `perUpdate` routes: a full-table load. */
-function updates(n: number, perUpdate: number): RibEvent[] {
-  const events: RibEvent[] = [];
-  for (let i = 0; i < n; i += perUpdate) {
-    const neighbor = `n${(i / perUpdate) % 4}.example.org dtn://speaker`;
+/**
+ * N routes in updates of one advertisement of `perUpdate` patterns: a full-table load. With
+ * `neighbors` 4, each pattern comes from all four (N/4 patterns), as in a RIB of several peers;
+ * with 1, every route is its own pattern.
+ */
+function* updates(n: number, perUpdate: number, neighbors = 4): Generator<RibEvent> {
+  for (let i = 0, seq = 1; i < n; i += perUpdate, seq++) {
+    const update = i / perUpdate;
+    const neighbor = `n${update % neighbors}.example.org dtn://speaker`;
     const peerAd = neighbor.split(' ')[0]!;
-    const accepted: Omit<RibRoute, 'receivedSeq'>[] = [];
-    for (let j = i; j < Math.min(n, i + perUpdate); j++) {
-      accepted.push({ neighbor, peerAd, pattern: `ipn:${j % 1000}.${Math.floor(j / 4)}`, adPath: [peerAd, 'x.example.org'], metric: j % 3, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] });
-    }
-    events.push({ type: 'update', seq: events.length + 1, neighbor, withdrawn: [], accepted, rejected: [] });
+    const first = Math.floor(update / neighbors) * perUpdate;
+    const patterns: string[] = [];
+    for (let p = first; p < first + Math.min(perUpdate, n - i); p++) patterns.push(`ipn:${p % 1000}.${p}`);
+    const accepted = [{ patterns, adPath: [peerAd, 'x.example.org'], metric: update % 3, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }];
+    yield { type: 'update', seq, neighbor, peerAd, withdrawn: [], accepted, rejected: [] };
   }
-  return events;
 }
 
-/** Heap bytes per route held by the Loc-RIB projection, beside the same route objects in a bare array. */
+/** Updates of 100 routes read back from their log form, as the service gets them: flat strings, one array per event. */
+function* logged(n: number, neighbors: number): Generator<RibEvent> {
+  for (const e of updates(n, 100, neighbors)) yield Result.getOrThrow(decodeRibInput(encodeRibInput(e), e.seq));
+}
+
+/**
+ * Heap bytes per route the Loc-RIB projection keeps, beside the same routes as flat objects in a
+ * bare array. Events are made and dropped as the RIB reads them, so what counts is what stays
+ * (pattern texts included).
+ */
 export function ribMemory(n: number): Figure {
-  const events = updates(n, 100);
   const measure = (build: () => unknown): number => {
     gc();
     const before = process.memoryUsage().heapUsed;
@@ -41,24 +52,34 @@ export function ribMemory(n: number): Figure {
     if (held === undefined) throw new Error('nothing built');
     return bytes / n;
   };
+  const projection = (neighbors: number) => () => {
+    const rib = new LocRib(US);
+    // The service hands each batch's store operations to the checkpoint: they do not stay.
+    for (const e of logged(n, neighbors)) {
+      rib.apply(e);
+      rib.takeStoreOps();
+    }
+    return rib;
+  };
+  const flat = () =>
+    [...logged(n, 4)].flatMap((e) =>
+      e.type === 'update' ? e.accepted.flatMap(({ patterns, ...a }, index) => patterns.map((pattern) => routeOf(pattern, { ...a, neighbor: e.neighbor, peerAd: e.peerAd, receivedSeq: e.seq, index }))) : [],
+    );
   const rib: number[] = [];
   const bare: number[] = [];
+  const single: number[] = [];
   for (let r = 0; r < 3; r++) {
-    rib.push(measure(() => {
-      const projection = new LocRib(US);
-      for (const e of events) projection.apply(e);
-      return projection;
-    }));
-    bare.push(measure(() => events.flatMap((e) => (e.type === 'update' ? e.accepted.map((route) => ({ ...route, receivedSeq: e.seq })) : []))));
+    rib.push(measure(projection(4)));
+    bare.push(measure(flat));
+    single.push(measure(projection(1)));
   }
-  // The ratio is the projection's overhead over holding the routes alone.
   return figure({
     name: `RIB memory, ${n} routes`,
     unit: 'B/route',
-    measured: { name: 'LocRib heap', runs: rib },
-    baseline: { name: 'bare route objects', runs: bare },
+    measured: { name: 'LocRib heap, 4 neighbors', runs: rib },
+    baseline: { name: 'flat route objects in an array', runs: bare },
     targets: { max: 250 },
-    notes: { routes: n },
+    notes: { routes: n, patterns: n / 4, 'one neighbor, every route its own pattern: B/route': median(single) },
   });
 }
 
@@ -70,7 +91,7 @@ export async function ribReplay(n: number): Promise<Figure> {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'BENCH', subjects: ['bench.>'], storage: StorageType.File });
     const js = jetstream(nc);
-    const events = updates(n, 100);
+    const events = [...updates(n, 100)];
     for (let i = 0; i < events.length; i += 256) await Promise.all(events.slice(i, i + 256).map((e) => js.publish('bench.in', encodeRibInput(e))));
     const read = async (apply: ((text: string, seq: number) => void) | undefined): Promise<number> => {
       const consumer = await js.consumers.get('BENCH', { deliver_policy: DeliverPolicy.All });
@@ -128,7 +149,7 @@ export function ribRestart(n: number): Figure {
       start = performance.now();
       const db = new Database(path, { readonly: true });
       let rows = 0;
-      for (const _ of db.prepare('SELECT route FROM routes').iterate()) rows++;
+      for (const _ of db.prepare('SELECT pattern, seq, idx FROM routes').raw().iterate()) rows++;
       db.close();
       raws.push(performance.now() - start);
       if (rows !== n) throw new Error('bare read lost rows');

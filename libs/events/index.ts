@@ -1,3 +1,4 @@
 export { decodePeerEvent, PeerEventV1, type PeerEvent } from './src/peer-event.ts';
 export { neighborOf, passThroughImport } from './src/pass-through-import.ts';
-export { decodeRibInput, encodeLocRibChange, encodeRibInput } from './src/rib-log.ts';
+export { decodeLocRibChange, decodeRibInput, encodeLocRibChange, encodeRibInput } from './src/rib-log.ts';
+export { splitVerdict } from './src/split-verdict.ts';

@@ -1,4 +1,4 @@
-export { bestPath, type DecidingStep, type Ranked } from './src/best-path.ts';
+export { bestPath, bestRoute, type DecidingStep, type Ranked } from './src/best-path.ts';
 export { LocRib, type LocRibSnapshot, type StoreOp, type Unusable } from './src/loc-rib.ts';
-export type { LocRibChange, Rejection, RibEvent, Withdrawal } from './src/rib-event.ts';
-export { inWindow, originAd, routeKey, type RibRoute } from './src/rib-route.ts';
+export type { AcceptedAdvertisement, LocRibChange, Rejection, RibEvent, Withdrawal } from './src/rib-event.ts';
+export { advertisementOf, attributesOf, inWindow, originAd, routeOf, type RibAdvertisement, type RibRoute, type RouteAttributes } from './src/rib-route.ts';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeRibInput } from '#libs/events';
 import type { RibEvent } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
-import { ribRoute } from '../../libs/rib/test/routes.ts';
+import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -34,12 +34,14 @@ describe('dpp replay, explain, history, rib diff', () => {
     const js = jetstream(nc);
     const events: RibEvent[] = [
       { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org' },
-      { type: 'update', seq: 0, neighbor: 'a.org', withdrawn: [], accepted: [ribRoute('a.org', 'ipn:100.*', { adPath: ['a.org', 'x.org'] })], rejected: [] },
-      { type: 'update', seq: 0, neighbor: 'b.org', withdrawn: [], accepted: [ribRoute('b.org', 'ipn:100.*')], rejected: [] },
-      { type: 'update', seq: 0, neighbor: 'b.org', withdrawn: [{ pattern: 'ipn:100.*', validFrom: undefined }], accepted: [], rejected: [] },
+      updateEvent(0, 'a.org', [], [advertised('a.org', 'ipn:100.*', { adPath: ['a.org', 'x.org'] })]),
+      updateEvent(0, 'b.org', [], [advertised('b.org', 'ipn:100.*')]),
+      updateEvent(0, 'b.org', [{ pattern: 'ipn:100.*' }], []),
     ];
     for (const event of events) await js.publish(`${stream}.in`, encodeRibInput(event));
     await js.publish(`${stream}.in`, 'not an event');
+    // Import policy refuses c.org's route: explain shows it with the rule.
+    await js.publish(`${stream}.in`, encodeRibInput({ ...updateEvent(0, 'c.org', [], []), rejected: [{ pattern: 'ipn:100.*', rule: 'origin-authorization', reason: 'c.org may not originate ipn:100' }] }));
   });
   afterAll(() => nc?.close());
 
@@ -58,8 +60,11 @@ describe('dpp replay, explain, history, rib diff', () => {
     const run = await dpp('explain', 'IPN:100.*', ...common(), '--until', '3', '--json');
     expect(run.status).toBe(0);
     expect(lines(run.stdout)).toMatchObject([
-      { pattern: 'ipn:100.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [] },
+      { pattern: 'ipn:100.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
     ]);
+    const end = await dpp('explain', 'ipn:100.*', ...common());
+    expect(end.stdout).toMatch(/^ipn:100\.\* at log sequence 6: 1 usable, 0 outside their window, 1 rejected\n/);
+    expect(end.stdout).toMatch(/c\.org +- +- +6 +rejected by origin-authorization: c\.org may not originate ipn:100/);
   });
 
   it('lists every event that touched a pattern', async () => {
@@ -71,6 +76,7 @@ describe('dpp replay, explain, history, rib diff', () => {
       [3, 'b.org', 'best route now from b.org'],
       [4, 'b.org', 'withdrawn'],
       [4, 'b.org', 'best route now from a.org'],
+      [6, 'c.org', 'rejected by origin-authorization: c.org may not originate ipn:100'],
     ]);
   });
 

@@ -6,8 +6,8 @@ import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeRibInput, type PeerEvent } from '#libs/events';
-import { LocRib } from '#libs/rib';
+import { decodeLocRibChange, decodeRibInput, type PeerEvent } from '#libs/events';
+import { LocRib, type LocRibChange } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
@@ -44,12 +44,12 @@ describe('RIB service over JetStream', () => {
     return { rib: rib.rib, stop: async () => (await rib.stop(), store.close()) };
   };
 
-  const changes = async (): Promise<{ pattern: string; best: { peerAd: string } | null }[]> => {
+  const changes = async (): Promise<LocRibChange[]> => {
     const info = await (await jetstreamManager(nc)).streams.info(names.changes);
-    const got: { pattern: string; best: { peerAd: string } | null }[] = [];
+    const got: LocRibChange[] = [];
     if (info.state.messages === 0) return got;
     for await (const m of await (await jetstream(nc).consumers.get(names.changes)).fetch({ max_messages: info.state.messages, expires: 2_000 })) {
-      got.push(m.json());
+      got.push(Result.getOrThrow(decodeLocRibChange(m.string())));
       if (got.length === info.state.messages) break;
     }
     return got;

@@ -1,5 +1,5 @@
 import { formatPattern, patternFromWire } from '#libs/eid';
-import type { RibEvent, RibRoute, Rejection, Withdrawal } from '#libs/rib';
+import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
 import { peerMessageCodec, type RouteAdvertisement__Output, type Timestamp__Output } from '#libs/wire';
 import type { PeerEvent } from './peer-event.ts';
 
@@ -22,45 +22,36 @@ export function passThroughImport(event: PeerEvent, seq: number, restartMs: numb
     case 'session-down':
       return { type: 'neighbor-down', seq, neighbor, staleUntil: restartMs > 0 ? event.receivedAt + restartMs : undefined };
     case 'route-update':
-      return { type: 'update', seq, neighbor, ...routesOf(event) };
+      return { type: 'update', seq, neighbor, peerAd: event.peerAd, ...routesOf(event) };
     default:
       return event.kind satisfies never;
   }
 }
 
 /**
- * The withdrawals and per-pattern routes of a logged RouteUpdate; a pattern that does not decode is
+ * The withdrawals and advertisements of a logged RouteUpdate; a pattern that does not decode is
  * rejected. A route-update without message bytes, or bytes that are no PeerMessage, throws: the
  * event as a whole is corrupt and the caller quarantines it.
  */
-function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Omit<RibRoute, 'receivedSeq'>[]; rejected: Rejection[] } {
+function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: AcceptedAdvertisement[]; rejected: Rejection[] } {
   const rejected: Rejection[] = [];
   if (event.message === undefined) throw new Error('a route-update event without its message');
   const update = codec.decode(Buffer.from(event.message, 'base64')).update;
-  const canonical = (pattern: Parameters<typeof patternFromWire>[0]): string | undefined => {
-    const parsed = patternFromWire(pattern);
-    if (parsed.ok) return formatPattern(parsed.value);
-    rejected.push({ pattern: JSON.stringify(pattern), rule: 'invalid-pattern', reason: parsed.error.message });
-    return undefined;
-  };
-  const withdrawn = (update?.withdrawals ?? []).flatMap((w) =>
-    w.patterns.flatMap((p) => {
-      const pattern = canonical(p);
-      return pattern === undefined ? [] : [{ pattern, validFrom: ms(w.valid_from) }];
-    }),
-  );
-  const accepted = (update?.announcements ?? []).flatMap((a) => {
-    const attributes = attributesOf(a);
-    return a.patterns.flatMap((p) => {
-      const pattern = canonical(p);
-      return pattern === undefined ? [] : [{ neighbor: neighborOf(event), peerAd: event.peerAd, pattern, adPath: a.ad_path, metric: a.metric, ...attributes }];
+  const canonical = (patterns: readonly Parameters<typeof patternFromWire>[0][]): string[] =>
+    patterns.flatMap((pattern) => {
+      const parsed = patternFromWire(pattern);
+      if (parsed.ok) return [formatPattern(parsed.value)];
+      rejected.push({ pattern: JSON.stringify(pattern), rule: 'invalid-pattern', reason: parsed.error.message });
+      return [];
     });
-  });
+  // Those left with no pattern say nothing.
+  const withdrawn = (update?.withdrawals ?? []).map((w) => ({ patterns: canonical(w.patterns), validFrom: ms(w.valid_from) })).filter((w) => w.patterns.length > 0);
+  const accepted = (update?.announcements ?? []).map((a) => ({ patterns: canonical(a.patterns), adPath: a.ad_path, metric: a.metric, ...attributesOf(a) })).filter((a) => a.patterns.length > 0);
   return { withdrawn, accepted, rejected };
 }
 
 /** §6.3, §6.4: the known attributes, and the unknown ones marked transitive; a repeated attribute's last value counts. */
-function attributesOf(a: RouteAdvertisement__Output): Omit<RibRoute, 'neighbor' | 'peerAd' | 'pattern' | 'adPath' | 'metric' | 'receivedSeq'> {
+function attributesOf(a: RouteAdvertisement__Output): Omit<AcceptedAdvertisement, 'patterns' | 'adPath' | 'metric'> {
   let gatewayEid: string | undefined;
   let validFrom: number | undefined;
   let validUntil: number | undefined;

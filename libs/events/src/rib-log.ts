@@ -1,11 +1,9 @@
 import { Result, Schema } from 'effect';
-import type { LocRibChange, RibEvent, RibRoute } from '#libs/rib';
+import { attributesOf, type AcceptedAdvertisement, type LocRibChange, type RibAdvertisement, type RibEvent } from '#libs/rib';
 import { decodeJson } from './decode-json.ts';
 
-const Route = Schema.Struct({
-  neighbor: Schema.String,
-  peerAd: Schema.String,
-  pattern: Schema.String,
+/** The attributes of an advertisement (§6.2–§6.4); JSON leaves out those that are absent. */
+const attributeFields = {
   adPath: Schema.Array(Schema.String),
   metric: Schema.Int,
   gatewayEid: Schema.optional(Schema.String),
@@ -14,11 +12,12 @@ const Route = Schema.Struct({
   bandwidthBps: Schema.optional(Schema.String),
   maxBundleSize: Schema.optional(Schema.Int),
   transitive: Schema.Array(Schema.Struct({ typeId: Schema.Int, value: Schema.String })),
-});
+};
 
 /**
  * A RIB input event in the log, version 1: an import verdict or a recorded clock value. It holds
- * no sequence number: the RIB takes the log sequence it reads the event at.
+ * no sequence number: the RIB takes the log sequence it reads the event at. An advertisement is
+ * written once with the list of its patterns.
  */
 const RibInputV1 = Schema.Union([
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String }),
@@ -27,28 +26,23 @@ const RibInputV1 = Schema.Union([
     v: Schema.Literal(1),
     type: Schema.Literal('update'),
     neighbor: Schema.String,
-    withdrawn: Schema.Array(Schema.Struct({ pattern: Schema.String, validFrom: Schema.optional(Schema.Finite) })),
-    accepted: Schema.Array(Route),
+    peerAd: Schema.String,
+    withdrawn: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), validFrom: Schema.optional(Schema.Finite) })),
+    accepted: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), ...attributeFields })),
     rejected: Schema.Array(Schema.Struct({ pattern: Schema.String, rule: Schema.String, reason: Schema.String })),
   }),
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('clock'), now: Schema.Finite }),
 ]);
 
-type RouteV1 = typeof Route.Type;
-
-/** JSON drops undefined fields: a decoded route gets them back, so it is a RibRoute again. */
-const route = (r: RouteV1): Omit<RibRoute, 'receivedSeq'> => ({
-  neighbor: r.neighbor,
-  peerAd: r.peerAd,
-  pattern: r.pattern,
-  adPath: r.adPath,
-  metric: r.metric,
-  gatewayEid: r.gatewayEid,
-  validFrom: r.validFrom,
-  validUntil: r.validUntil,
-  bandwidthBps: r.bandwidthBps,
-  maxBundleSize: r.maxBundleSize,
-  transitive: r.transitive,
+/** A Loc-RIB change in the log, version 1: the pattern, and the advertisements that give it its best route now and before. */
+const AdvertisementV1 = Schema.Struct({ neighbor: Schema.String, peerAd: Schema.String, receivedSeq: Schema.Int, index: Schema.Int, ...attributeFields });
+const LocRibChangeV1 = Schema.Struct({
+  v: Schema.Literal(1),
+  pattern: Schema.String,
+  best: Schema.NullOr(AdvertisementV1),
+  previous: Schema.NullOr(AdvertisementV1),
+  causeSeq: Schema.Int,
+  at: Schema.Finite,
 });
 
 /** The log form of a RIB input event (its sequence is the log's). */
@@ -72,8 +66,9 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
         type: e.type,
         seq,
         neighbor: e.neighbor,
-        withdrawn: e.withdrawn.map((w) => ({ pattern: w.pattern, validFrom: w.validFrom })),
-        accepted: e.accepted.map(route),
+        peerAd: e.peerAd,
+        withdrawn: e.withdrawn.map((w) => ({ patterns: w.patterns, validFrom: w.validFrom })),
+        accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns, ...attributesOf(a) })),
         rejected: e.rejected,
       });
     case 'clock':
@@ -86,3 +81,13 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
 /** A Loc-RIB change in the log, version 1: what the FIB export and the Adj-RIB-Out follow. */
 export const encodeLocRibChange = (change: LocRibChange): string =>
   JSON.stringify({ v: 1, pattern: change.pattern, best: change.best ?? null, previous: change.previous ?? null, causeSeq: change.causeSeq, at: change.at });
+
+/** A Loc-RIB change read back from the change stream, or why it is not one. */
+export function decodeLocRibChange(json: string): Result.Result<LocRibChange, string> {
+  const decoded = decodeJson(LocRibChangeV1, json);
+  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
+  const c = decoded.success;
+  const advertisement = (a: typeof AdvertisementV1.Type | null): RibAdvertisement | undefined =>
+    a === null ? undefined : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index };
+  return Result.succeed({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq: c.causeSeq, at: c.at });
+}

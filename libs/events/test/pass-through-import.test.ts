@@ -61,9 +61,8 @@ describe('passThroughImport', () => {
       withdrawals: [{ patterns: [{ ipn: { allocator_id: 5, node_id: 6 } }] }, { patterns: [{ ipn: { allocator_id: 7, is_wildcard: true } }], valid_from: ts(5_000) }],
     });
     const imported = passThroughImport(event, 20, 0);
-    const route = {
-      neighbor: 'dsn.example.org dtn://gds',
-      peerAd: 'dsn.example.org',
+    const advertisement = {
+      patterns: ['ipn:100.*', 'dtn://rover*.example.org'],
       adPath: ['dsn.example.org', 'relay.example.net'],
       metric: 7,
       gatewayEid: 'dtn://ingress1.dsn.example.org',
@@ -77,8 +76,9 @@ describe('passThroughImport', () => {
       type: 'update',
       seq: 20,
       neighbor: 'dsn.example.org dtn://gds',
-      withdrawn: [{ pattern: 'ipn:5.6', validFrom: undefined }, { pattern: 'ipn:7.*', validFrom: 5_000 }],
-      accepted: [{ ...route, pattern: 'ipn:100.*' }, { ...route, pattern: 'dtn://rover*.example.org' }],
+      peerAd: 'dsn.example.org',
+      withdrawn: [{ patterns: ['ipn:5.6'], validFrom: undefined }, { patterns: ['ipn:7.*'], validFrom: 5_000 }],
+      accepted: [advertisement],
       rejected: [],
     });
   });

@@ -1,4 +1,4 @@
-import { originAd, type RibRoute } from './rib-route.ts';
+import { originAd, type RibAdvertisement, type RibRoute } from './rib-route.ts';
 
 /**
  * The §4.4 step that put one route behind another. Specificity (step 1) does not appear: all
@@ -6,10 +6,10 @@ import { originAd, type RibRoute } from './rib-route.ts';
  */
 export type DecidingStep = 'ad-path-length' | 'metric' | 'oldest' | 'tie-break';
 
-export interface Ranked {
-  readonly route: RibRoute;
+export interface Ranked<R extends RibAdvertisement = RibRoute> {
+  readonly route: R;
   /** Undefined for the winner; otherwise the route it lost to and the step that decided. */
-  readonly lostTo: RibRoute | undefined;
+  readonly lostTo: R | undefined;
   readonly step: DecidingStep | undefined;
 }
 
@@ -26,52 +26,73 @@ export interface Ranked {
  * pattern), so a last, total step orders them by valid_from, then neighbor: the winner never
  * depends on the order routes were stored or restored in (docs/spec-notes.md §4.4).
  */
-export function bestPath(candidates: readonly RibRoute[]): readonly Ranked[] {
+export function bestPath<R extends RibAdvertisement>(candidates: readonly R[]): readonly Ranked<R>[] {
   if (candidates.length === 0) return [];
-  const byOrigin = new Map<string, RibRoute[]>();
+  const byOrigin = new Map<string, R[]>();
   for (const route of candidates) {
     const origin = originAd(route);
     const group = byOrigin.get(origin);
     if (group) group.push(route);
     else byOrigin.set(origin, [route]);
   }
-  const heads: RibRoute[] = [];
-  const ranked: Ranked[] = [];
+  const heads: R[] = [];
+  const ranked: Ranked<R>[] = [];
   for (const group of byOrigin.values()) {
-    group.sort((a, b) => sameOrigin(a, b).order);
+    group.sort(sameOrigin);
     const head = group[0]!;
     heads.push(head);
-    for (const route of group.slice(1)) ranked.push({ route, lostTo: head, step: sameOrigin(head, route).step });
+    for (const route of group.slice(1)) ranked.push({ route, lostTo: head, step: stepOf(sameOrigin(head, route)) });
   }
-  heads.sort((a, b) => acrossOrigins(a, b).order);
+  heads.sort(acrossOrigins);
   const winner = heads[0]!;
-  for (const head of heads.slice(1)) ranked.push({ route: head, lostTo: winner, step: acrossOrigins(winner, head).step });
+  for (const head of heads.slice(1)) ranked.push({ route: head, lostTo: winner, step: stepOf(acrossOrigins(winner, head)) });
   return [{ route: winner, lostTo: undefined, step: undefined }, ...ranked];
 }
 
-interface Comparison {
-  /** < 0 when the first route is preferred. */
-  readonly order: number;
-  readonly step: DecidingStep;
+/**
+ * The winner of `bestPath` alone, without the ranking: what the RIB needs on every change. Each
+ * origin's head is found in place (a pattern has a handful of routes), allocating nothing.
+ */
+export function bestRoute<R extends RibAdvertisement>(candidates: readonly R[]): R | undefined {
+  let winner: R | undefined;
+  for (const route of candidates) {
+    if (!isHead(route, candidates)) continue;
+    if (winner === undefined || acrossOrigins(route, winner) < 0) winner = route;
+  }
+  return winner;
 }
 
+/** No route of the same origin ranks before it. */
+function isHead(route: RibAdvertisement, candidates: readonly RibAdvertisement[]): boolean {
+  const origin = originAd(route);
+  for (const other of candidates) if (other !== route && originAd(other) === origin && sameOrigin(other, route) < 0) return false;
+  return true;
+}
+
+/**
+ * A comparison: < 0 when the first route is preferred, and its size says which step decided
+ * (1 AD_PATH length, 2 metric, 3 age, 4 the tie-break), so comparing allocates nothing.
+ */
+const STEPS: readonly DecidingStep[] = ['ad-path-length', 'ad-path-length', 'metric', 'oldest', 'tie-break'];
+const stepOf = (comparison: number): DecidingStep => STEPS[Math.abs(comparison)]!;
+
 /** Steps 2 to 4 (§4.4), one criterion at a time; the first that differs decides. */
-function sameOrigin(a: RibRoute, b: RibRoute): Comparison {
-  if (a.adPath.length !== b.adPath.length) return { order: a.adPath.length - b.adPath.length, step: 'ad-path-length' };
-  if (a.metric !== b.metric) return { order: a.metric - b.metric, step: 'metric' };
+function sameOrigin(a: RibAdvertisement, b: RibAdvertisement): number {
+  if (a.adPath.length !== b.adPath.length) return Math.sign(a.adPath.length - b.adPath.length);
+  if (a.metric !== b.metric) return 2 * Math.sign(a.metric - b.metric);
   return older(a, b);
 }
 
 /** Steps 2 and 4 only: metrics of different origin ADs are not comparable (§4.3). */
-function acrossOrigins(a: RibRoute, b: RibRoute): Comparison {
-  if (a.adPath.length !== b.adPath.length) return { order: a.adPath.length - b.adPath.length, step: 'ad-path-length' };
+function acrossOrigins(a: RibAdvertisement, b: RibAdvertisement): number {
+  if (a.adPath.length !== b.adPath.length) return Math.sign(a.adPath.length - b.adPath.length);
   return older(a, b);
 }
 
 /** Step 4, then a total order for routes of one event: the earlier window, then the neighbor. */
-function older(a: RibRoute, b: RibRoute): Comparison {
-  if (a.receivedSeq !== b.receivedSeq) return { order: a.receivedSeq - b.receivedSeq, step: 'oldest' };
+function older(a: RibAdvertisement, b: RibAdvertisement): number {
+  if (a.receivedSeq !== b.receivedSeq) return 3 * Math.sign(a.receivedSeq - b.receivedSeq);
   const [fa, fb] = [a.validFrom ?? -Infinity, b.validFrom ?? -Infinity];
-  if (fa !== fb) return { order: fa < fb ? -1 : 1, step: 'tie-break' };
-  return { order: a.neighbor < b.neighbor ? -1 : a.neighbor > b.neighbor ? 1 : 0, step: 'tie-break' };
+  if (fa !== fb) return fa < fb ? -4 : 4;
+  return a.neighbor < b.neighbor ? -4 : a.neighbor > b.neighbor ? 4 : 0;
 }

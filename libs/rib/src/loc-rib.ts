@@ -1,7 +1,7 @@
-import { bestPath, type Ranked } from './best-path.ts';
+import { bestPath, bestRoute, type Ranked } from './best-path.ts';
 import { EdgeHeap } from './edge-heap.ts';
-import type { LocRibChange, RibEvent } from './rib-event.ts';
-import { inWindow, routeKey, type RibRoute } from './rib-route.ts';
+import type { AcceptedAdvertisement, LocRibChange, RibEvent } from './rib-event.ts';
+import { advertisementOf, inWindow, routeOf, type RibAdvertisement, type RibRoute } from './rib-route.ts';
 
 /** A neighbor that went down and whose routes older than `downSeq` are kept until `until`. */
 interface Stale {
@@ -9,26 +9,74 @@ interface Stale {
   readonly downSeq: number;
 }
 
-type Edge = { readonly kind: 'window'; readonly route: RibRoute } | { readonly kind: 'stale'; readonly neighbor: string; readonly stale: Stale };
+/**
+ * An advertisement the RIB holds. It counts the patterns that still hold it (at 0 its checkpoint
+ * row goes) in a private field, so it is handed out and serialized as the advertisement alone.
+ */
+class Held {
+  #refs = 0;
+
+  static of(a: RibAdvertisement): Held & RibAdvertisement {
+    return Object.assign(new Held(), a);
+  }
+
+  hold(): void {
+    this.#refs++;
+  }
+
+  /** True when no pattern holds it any more. */
+  release(): boolean {
+    return --this.#refs === 0;
+  }
+
+  get unheld(): boolean {
+    return this.#refs === 0;
+  }
+}
+type HeldAdvertisement = Held & RibAdvertisement;
+
+/**
+ * One pattern's best route (undefined when none is usable) and then every route it has, one
+ * advertisement each (a neighbor's per valid_from, §6.6). An exact-size array replaced on every
+ * change: a pattern costs one map entry and one small array (a pushed-to or spread array
+ * reserves room for 17 or more).
+ */
+type Slot = readonly [best: HeldAdvertisement | undefined, ...held: HeldAdvertisement[]];
+
+const routesIn = (slot: Slot): readonly HeldAdvertisement[] => slot.slice(1) as HeldAdvertisement[];
+const NO_ROUTES: Slot = [undefined];
+
+/** Where in the slot the neighbor's route for that valid_from is, or -1. */
+function placeOf(slot: Slot, neighbor: string, validFrom: number | undefined): number {
+  for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.validFrom === validFrom) return at;
+  return -1;
+}
+
+type Edge = { readonly kind: 'window'; readonly pattern: string; readonly held: HeldAdvertisement } | { readonly kind: 'stale'; readonly neighbor: string; readonly stale: Stale };
 
 /**
  * A change to what a checkpoint must hold, in the order it happened: a checkpoint store applies
- * them in one transaction per batch instead of rewriting the whole state (1M routes).
+ * them in one transaction per batch instead of rewriting the whole state (1M routes). An
+ * advertisement is stored once for all its patterns.
  */
 export type StoreOp =
-  | { readonly op: 'put'; readonly route: RibRoute }
-  | { readonly op: 'delete'; readonly neighbor: string; readonly key: string }
+  | { readonly op: 'advertisement'; readonly advertisement: RibAdvertisement }
+  | { readonly op: 'drop-advertisement'; readonly advertisement: RibAdvertisement }
+  | { readonly op: 'put'; readonly pattern: string; readonly advertisement: RibAdvertisement }
+  | { readonly op: 'delete'; readonly pattern: string; readonly advertisement: RibAdvertisement }
   | { readonly op: 'stale'; readonly neighbor: string; readonly until: number; readonly downSeq: number }
   | { readonly op: 'unstale'; readonly neighbor: string; readonly downSeq: number };
 
-/** The projection's whole state, as a checkpoint holds it (JSON). */
+/** The projection's whole state, as a checkpoint holds it. */
 export interface LocRibSnapshot {
-  readonly v: 1;
+  readonly v: 2;
   readonly localAd: string;
   readonly now: number;
   readonly lastSeq: number;
   readonly loopsDropped: number;
-  readonly routes: readonly RibRoute[];
+  readonly advertisements: readonly RibAdvertisement[];
+  /** Each route: its pattern and its advertisement's id. */
+  readonly routes: readonly (readonly [pattern: string, receivedSeq: number, index: number])[];
   readonly stale: readonly (readonly [neighbor: string, until: number, downSeq: number])[];
 }
 
@@ -45,15 +93,18 @@ export interface Unusable {
  * event: no clock, no IO, so applying the same events gives the same Loc-RIB and the same changes,
  * from the start or from a snapshot. An event at or below the last applied sequence changes
  * nothing, so a redelivered event is harmless.
+ *
+ * Routes are kept by pattern: a slot holds each neighbor's advertisements for it (a handful), so
+ * the pattern text is stored once and a route costs one reference. A neighbor's routes are found
+ * by a scan, which only a session loss needs.
  */
 export class LocRib {
   readonly localAd: string;
   #now = 0;
   #lastSeq = 0;
   #loopsDropped = 0;
-  readonly #adjRibIn = new Map<string, Map<string, RibRoute>>();
-  readonly #candidates = new Map<string, Set<RibRoute>>();
-  readonly #best = new Map<string, RibRoute>();
+  readonly #slots = new Map<string, Slot>();
+  #bestCount = 0;
   /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
   readonly #stale = new Map<string, Stale[]>();
   readonly #edges = new EdgeHeap<Edge>();
@@ -76,22 +127,26 @@ export class LocRib {
     return this.#loopsDropped;
   }
 
+  /** Patterns with a best route. */
   get size(): number {
-    return this.#best.size;
+    return this.#bestCount;
   }
 
   best(pattern: string): RibRoute | undefined {
-    return this.#best.get(pattern);
+    const best = this.#slots.get(pattern)?.[0];
+    return best && routeOf(pattern, best);
   }
 
   /** The best route of every pattern that has one, by pattern. */
   *entries(): IterableIterator<[pattern: string, route: RibRoute]> {
-    yield* [...this.#best].sort(([a], [b]) => (a < b ? -1 : 1));
+    const patterns = [...this.#slots].flatMap(([pattern, slot]) => (slot[0] ? [pattern] : [])).sort();
+    for (const pattern of patterns) yield [pattern, this.best(pattern)!];
   }
 
   /** Every route for a pattern: the usable ones ranked with why each lost, and those outside their window. */
   explain(pattern: string): { readonly ranked: readonly Ranked[]; readonly unusable: readonly Unusable[] } {
-    const all = [...(this.#candidates.get(pattern) ?? [])];
+    const slot = this.#slots.get(pattern);
+    const all = (slot ? routesIn(slot) : []).map((a) => routeOf(pattern, a));
     return {
       ranked: bestPath(all.filter((r) => inWindow(r, this.#now))),
       unusable: all
@@ -123,8 +178,8 @@ export class LocRib {
         this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
         break;
       case 'update':
-        for (const w of event.withdrawn) this.#remove(event.neighbor, routeKey(w.pattern, w.validFrom), touched);
-        for (const route of event.accepted) this.#accept({ ...route, neighbor: event.neighbor, receivedSeq: event.seq }, touched);
+        for (const w of event.withdrawn) for (const pattern of w.patterns) this.#remove(pattern, event.neighbor, w.validFrom, touched);
+        event.accepted.forEach((a, index) => this.#accept(event, a, index, touched));
         break;
       case 'clock':
         this.#advance(event.now, touched);
@@ -143,66 +198,92 @@ export class LocRib {
   }
 
   snapshot(): LocRibSnapshot {
+    const advertisements = new Set<RibAdvertisement>();
+    const routes: [string, number, number][] = [];
+    for (const [pattern, slot] of this.#slots) {
+      for (const held of routesIn(slot)) {
+        advertisements.add(held);
+        routes.push([pattern, held.receivedSeq, held.index]);
+      }
+    }
     return {
-      v: 1,
+      v: 2,
       localAd: this.localAd,
       now: this.#now,
       lastSeq: this.#lastSeq,
       loopsDropped: this.#loopsDropped,
-      routes: [...this.#adjRibIn.values()].flatMap((routes) => [...routes.values()]),
+      advertisements: [...advertisements].map(advertisementOf),
+      routes,
       stale: [...this.#stale].flatMap(([neighbor, marks]) => marks.map((s) => [neighbor, s.until, s.downSeq] as const)),
     };
   }
 
   static restore(snapshot: LocRibSnapshot): LocRib {
-    if (snapshot.v !== 1) throw new Error(`checkpoint version ${String(snapshot.v)}: this RIB reads version 1`);
+    if (snapshot.v !== 2) throw new Error(`checkpoint version ${String(snapshot.v)}: this RIB reads version 2`);
     const rib = new LocRib(snapshot.localAd);
     rib.#now = snapshot.now;
     rib.#lastSeq = snapshot.lastSeq;
     rib.#loopsDropped = snapshot.loopsDropped;
-    const touched = new Set<string>();
-    for (const route of snapshot.routes) rib.#insert(route, touched);
+    const byId = new Map<string, HeldAdvertisement>();
+    for (const a of snapshot.advertisements) byId.set(`${a.receivedSeq}.${a.index}`, Held.of(advertisementOf(a)));
+    for (const [pattern, receivedSeq, index] of snapshot.routes) {
+      const held = byId.get(`${receivedSeq}.${index}`);
+      if (!held) throw new Error(`checkpoint route ${pattern} names advertisement ${receivedSeq}.${index}, which the checkpoint does not hold`);
+      rib.#insert(pattern, held, undefined);
+    }
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
-    rib.#rank(touched, snapshot.lastSeq);
+    for (const pattern of rib.#slots.keys()) rib.#rerank(pattern);
     rib.#storeOps = [];
     return rib;
   }
 
-  /** §5.3: a route whose AD_PATH holds our AD is discarded and counted, and replaces (withdraws) its key. */
-  #accept(route: RibRoute, touched: Set<string>): void {
-    if (route.adPath.includes(this.localAd)) {
-      this.#loopsDropped++;
-      this.#remove(route.neighbor, routeKey(route.pattern, route.validFrom), touched);
+  /** §5.3: an advertisement whose AD_PATH holds our AD is discarded and counted, and replaces (withdraws) its routes. */
+  #accept(event: RibEvent & { type: 'update' }, accepted: AcceptedAdvertisement, index: number, touched: Set<string>): void {
+    const { patterns, ...attributes } = accepted;
+    if (accepted.adPath.includes(this.localAd)) {
+      this.#loopsDropped += patterns.length;
+      for (const pattern of patterns) this.#remove(pattern, event.neighbor, accepted.validFrom, touched);
       return;
     }
-    this.#insert(route, touched);
+    const held = Held.of({ ...attributes, neighbor: event.neighbor, peerAd: event.peerAd, receivedSeq: event.seq, index });
+    this.#storeOps.push({ op: 'advertisement', advertisement: held });
+    for (const pattern of patterns) this.#insert(pattern, held, touched);
+    // It named no pattern: nothing holds it.
+    if (held.unheld) this.#storeOps.push({ op: 'drop-advertisement', advertisement: held });
   }
 
-  #insert(route: RibRoute, touched: Set<string>): void {
-    const key = routeKey(route.pattern, route.validFrom);
-    this.#remove(route.neighbor, key, touched);
-    let routes = this.#adjRibIn.get(route.neighbor);
-    if (!routes) this.#adjRibIn.set(route.neighbor, (routes = new Map()));
-    routes.set(key, route);
-    this.#storeOps.push({ op: 'put', route });
-    let candidates = this.#candidates.get(route.pattern);
-    if (!candidates) this.#candidates.set(route.pattern, (candidates = new Set()));
-    candidates.add(route);
-    for (const edge of [route.validFrom, route.validUntil]) if (edge !== undefined && edge > this.#now) this.#edges.push(edge, { kind: 'window', route });
-    touched.add(route.pattern);
+  /** `touched` undefined: restoring, nothing to record. A route the neighbor had for the same key is replaced in place. */
+  #insert(pattern: string, held: HeldAdvertisement, touched: Set<string> | undefined): void {
+    const slot = this.#slots.get(pattern) ?? NO_ROUTES;
+    const at = touched ? placeOf(slot, held.neighbor, held.validFrom) : -1;
+    if (at > 0) this.#dropped(pattern, slot[at]!);
+    this.#slots.set(pattern, (at > 0 ? slot.with(at, held) : slot.concat([held])) as unknown as Slot);
+    held.hold();
+    if (held.validFrom !== undefined && held.validFrom > this.#now) this.#edges.push(held.validFrom, { kind: 'window', pattern, held });
+    if (held.validUntil !== undefined && held.validUntil > this.#now) this.#edges.push(held.validUntil, { kind: 'window', pattern, held });
+    if (!touched) return;
+    this.#storeOps.push({ op: 'put', pattern, advertisement: held });
+    touched.add(pattern);
   }
 
-  #remove(neighbor: string, key: string, touched: Set<string>): void {
-    const routes = this.#adjRibIn.get(neighbor);
-    const route = routes?.get(key);
-    if (!routes || !route) return;
-    routes.delete(key);
-    this.#storeOps.push({ op: 'delete', neighbor, key });
-    if (routes.size === 0) this.#adjRibIn.delete(neighbor);
-    const candidates = this.#candidates.get(route.pattern)!;
-    candidates.delete(route);
-    if (candidates.size === 0) this.#candidates.delete(route.pattern);
-    touched.add(route.pattern);
+  /** The route a neighbor has for a pattern and valid_from, if any, leaves (§6.6; unknown: nothing happens). */
+  #remove(pattern: string, neighbor: string, validFrom: number | undefined, touched: Set<string>): void {
+    const slot = this.#slots.get(pattern);
+    const at = slot ? placeOf(slot, neighbor, validFrom) : -1;
+    if (at > 0) this.#removeAt(pattern, slot!, at, touched);
+  }
+
+  /** `at` ≥ 1: the place of the route in its slot. */
+  #removeAt(pattern: string, slot: Slot, at: number, touched: Set<string>): void {
+    this.#dropped(pattern, slot[at]!);
+    this.#slots.set(pattern, slot.toSpliced(at, 1) as unknown as Slot);
+    touched.add(pattern);
+  }
+
+  /** A route left its slot: its row goes, and its advertisement's with the last of its patterns. */
+  #dropped(pattern: string, held: HeldAdvertisement): void {
+    this.#storeOps.push({ op: 'delete', pattern, advertisement: held });
+    if (held.release()) this.#storeOps.push({ op: 'drop-advertisement', advertisement: held });
   }
 
   /** Immediately, or after the stale time: then only the routes it has not announced again since. */
@@ -218,7 +299,12 @@ export class LocRib {
   }
 
   #dropOlder(neighbor: string, seq: number, touched: Set<string>): void {
-    for (const [key, route] of [...(this.#adjRibIn.get(neighbor) ?? [])]) if (route.receivedSeq < seq) this.#remove(neighbor, key, touched);
+    for (const [pattern, slot] of this.#slots) {
+      for (let at = slot.length - 1; at >= 1; at--) {
+        const held = slot[at]!;
+        if (held.neighbor === neighbor && held.receivedSeq < seq) this.#removeAt(pattern, this.#slots.get(pattern)!, at, touched);
+      }
+    }
   }
 
   /** The clock moved (never backwards): routes cross their window edges, stale routes expire. */
@@ -228,10 +314,10 @@ export class LocRib {
       const edge = this.#edges.pop()!;
       if (!this.#live(edge)) continue;
       if (edge.kind === 'window') {
-        const { route } = edge;
+        const { pattern, held } = edge;
         // Past its valid_until a route can never be usable again (the clock never goes back): it goes.
-        if (route.validUntil !== undefined && route.validUntil <= this.#now) this.#remove(route.neighbor, routeKey(route.pattern, route.validFrom), touched);
-        else touched.add(route.pattern);
+        if (held.validUntil !== undefined && held.validUntil <= this.#now) this.#remove(pattern, held.neighbor, held.validFrom, touched);
+        else touched.add(pattern);
       } else {
         const left = (this.#stale.get(edge.neighbor) ?? []).filter((s) => s !== edge.stale);
         if (left.length > 0) this.#stale.set(edge.neighbor, left);
@@ -244,23 +330,29 @@ export class LocRib {
 
   /** An edge still matters if its route is still held, or its stale mark still stands. */
   #live(edge: Edge): boolean {
-    return edge.kind === 'window'
-      ? this.#adjRibIn.get(edge.route.neighbor)?.get(routeKey(edge.route.pattern, edge.route.validFrom)) === edge.route
-      : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
+    return edge.kind === 'window' ? (this.#slots.get(edge.pattern)?.includes(edge.held, 1) ?? false) : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
   }
 
   /** New best routes of the touched patterns, in pattern order so that every run emits the same stream. */
   #rank(touched: Set<string>, causeSeq: number): LocRibChange[] {
     const changes: LocRibChange[] = [];
     for (const pattern of [...touched].sort()) {
-      const usable = [...(this.#candidates.get(pattern) ?? [])].filter((r) => inWindow(r, this.#now));
-      const best = bestPath(usable)[0]?.route;
-      const previous = this.#best.get(pattern);
-      if (best === previous) continue;
-      if (best) this.#best.set(pattern, best);
-      else this.#best.delete(pattern);
-      changes.push({ pattern, best, previous, causeSeq, at: this.#now });
+      const previous = this.#slots.get(pattern)?.[0];
+      const best = this.#rerank(pattern);
+      if (best !== previous) changes.push({ pattern, best, previous, causeSeq, at: this.#now });
     }
     return changes;
+  }
+
+  /** The pattern's best route now; a pattern left with no route goes. */
+  #rerank(pattern: string): HeldAdvertisement | undefined {
+    const slot = this.#slots.get(pattern);
+    if (!slot) return undefined;
+    const routes = routesIn(slot);
+    const best = bestRoute(routes.every((h) => inWindow(h, this.#now)) ? routes : routes.filter((h) => inWindow(h, this.#now)));
+    this.#bestCount += Number(best !== undefined) - Number(slot[0] !== undefined);
+    if (routes.length === 0) this.#slots.delete(pattern);
+    else if (best !== slot[0]) this.#slots.set(pattern, [best].concat(routes) as unknown as Slot);
+    return best;
   }
 }

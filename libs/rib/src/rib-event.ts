@@ -1,9 +1,14 @@
-import type { RibRoute } from './rib-route.ts';
+import type { RibAdvertisement, RouteAttributes } from './rib-route.ts';
 
-/** §6.6: a withdrawal names a pattern and, for a scheduled route, its valid_from. */
+/** §6.6: a withdrawal names patterns and, for scheduled routes, their valid_from. */
 export interface Withdrawal {
-  readonly pattern: string;
+  readonly patterns: readonly string[];
   readonly validFrom: number | undefined;
+}
+
+/** An advertisement import policy accepted (possibly modified), with the patterns it holds. */
+export interface AcceptedAdvertisement extends RouteAttributes {
+  readonly patterns: readonly string[];
 }
 
 /** A route import policy refused, with the rule and why: kept in the log for `explain`, not in the RIB. */
@@ -24,14 +29,16 @@ export type RibEvent =
   | { readonly type: 'neighbor-down'; readonly seq: number; readonly neighbor: string; readonly staleUntil: number | undefined }
   /**
    * The verdict on one RouteUpdate: its withdrawals (applied first, as BGP applies an UPDATE's),
-   * then the routes import policy accepted, one per pattern of each announcement.
+   * then the advertisements import policy accepted. A large update may be split over several
+   * verdicts, withdrawals first (docs/spec-notes.md, the RIB input).
    */
   | {
       readonly type: 'update';
       readonly seq: number;
       readonly neighbor: string;
+      readonly peerAd: string;
       readonly withdrawn: readonly Withdrawal[];
-      readonly accepted: readonly Omit<RibRoute, 'receivedSeq'>[];
+      readonly accepted: readonly AcceptedAdvertisement[];
       readonly rejected: readonly Rejection[];
     }
   /** The service's clock, recorded when it crossed a window edge or a stale deadline (time as data). */
@@ -40,9 +47,9 @@ export type RibEvent =
 /** A change of the best route for a pattern: what the FIB export and the Adj-RIB-Out follow. */
 export interface LocRibChange {
   readonly pattern: string;
-  /** Undefined when the pattern has no usable route any more. */
-  readonly best: RibRoute | undefined;
-  readonly previous: RibRoute | undefined;
+  /** The advertisement that gives the pattern its best route; undefined when it has no usable route any more. */
+  readonly best: RibAdvertisement | undefined;
+  readonly previous: RibAdvertisement | undefined;
   /** The event that caused it, and the RIB's clock then. */
   readonly causeSeq: number;
   readonly at: number;

@@ -1,13 +1,13 @@
 /**
- * A route as the RIB keeps it: one pattern of one announcement (§6.1), from one neighbor, with the
- * path and extensible attributes it came with (§6.2, §6.3). Times are ms since the epoch.
+ * One RouteAdvertisement (§6.1) as the RIB holds it: everything its patterns share: the neighbor it
+ * came from, the path and the extensible attributes (§6.2, §6.3). One object serves all the
+ * advertisement's patterns, so a route costs the RIB a reference, not a copy of its attributes.
+ * Times are ms since the epoch.
  */
-export interface RibRoute {
+export interface RibAdvertisement {
   /** Who announced it: the peer AD and its speaker, so that two speakers of one AD are two neighbors. */
   readonly neighbor: string;
   readonly peerAd: string;
-  /** The canonical pattern text (libs/eid formatPattern). */
-  readonly pattern: string;
   readonly adPath: readonly string[];
   readonly metric: number;
   readonly gatewayEid: string | undefined;
@@ -20,14 +20,45 @@ export interface RibRoute {
   readonly transitive: readonly { readonly typeId: number; readonly value: string }[];
   /** The log sequence of the event that brought it: its age for §4.4 step 4, and its provenance. */
   readonly receivedSeq: number;
+  /** Its place among the event's accepted advertisements: with `receivedSeq`, its identity. */
+  readonly index: number;
 }
 
-/** §6.6: a neighbor's route is identified by its pattern and, for a scheduled route, its valid_from. */
-export const routeKey = (pattern: string, validFrom: number | undefined): string => (validFrom === undefined ? pattern : `${pattern}@${validFrom}`);
+/** A route: one pattern of an advertisement, in the canonical text of libs/eid formatPattern. */
+export interface RibRoute extends RibAdvertisement {
+  readonly pattern: string;
+}
+
+/** What an advertisement says of its routes (§6.2–§6.4), apart from who sent it and when. */
+export type RouteAttributes = Omit<RibAdvertisement, 'neighbor' | 'peerAd' | 'receivedSeq' | 'index'>;
+
+/** The attributes alone, whole: a field JSON left out comes back undefined. */
+export const attributesOf = (a: Partial<RouteAttributes> & Pick<RouteAttributes, 'adPath' | 'metric' | 'transitive'>): RouteAttributes => ({
+  adPath: a.adPath,
+  metric: a.metric,
+  gatewayEid: a.gatewayEid,
+  validFrom: a.validFrom,
+  validUntil: a.validUntil,
+  bandwidthBps: a.bandwidthBps,
+  maxBundleSize: a.maxBundleSize,
+  transitive: a.transitive,
+});
+
+/** An advertisement's own fields, without whatever else the object holding them carries. */
+export const advertisementOf = (a: RibAdvertisement): RibAdvertisement => ({
+  neighbor: a.neighbor,
+  peerAd: a.peerAd,
+  ...attributesOf(a),
+  receivedSeq: a.receivedSeq,
+  index: a.index,
+});
+
+/** The route an advertisement gives a pattern, as consumers of the RIB see it. */
+export const routeOf = (pattern: string, a: RibAdvertisement): RibRoute => ({ pattern, ...advertisementOf(a) });
 
 /** The AD that originated a route: the last of its AD_PATH (§5.3: each AD prepends itself). */
-export const originAd = (route: RibRoute): string => route.adPath[route.adPath.length - 1] ?? route.peerAd;
+export const originAd = (a: RibAdvertisement): string => a.adPath[a.adPath.length - 1] ?? a.peerAd;
 
 /** §6.5: a route is usable only inside [valid_from, valid_until). */
-export const inWindow = (route: RibRoute, now: number): boolean =>
-  (route.validFrom === undefined || route.validFrom <= now) && (route.validUntil === undefined || now < route.validUntil);
+export const inWindow = (a: RibAdvertisement, now: number): boolean =>
+  (a.validFrom === undefined || a.validFrom <= now) && (a.validUntil === undefined || now < a.validUntil);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bestPath } from '../src/best-path.ts';
+import { bestPath, bestRoute } from '../src/best-path.ts';
 import type { RibRoute } from '../src/rib-route.ts';
 import { ribRoute } from './routes.ts';
 
@@ -53,6 +53,8 @@ describe('bestPath (§4.4)', () => {
         const routes = specs.map((s, i) => route(`n${i}`, [...Array.from({ length: s.hops }, (_, h) => `hop${h}.org`), s.origin], s.metric, i + 1));
         const shuffled = [...routes].sort((p, q) => ((p.receivedSeq * 7919 + seed) % 101) - ((q.receivedSeq * 7919 + seed) % 101));
         expect(bestPath(shuffled)[0]!.route).toBe(bestPath(routes)[0]!.route);
+        // The RIB's allocation-free winner is the ranking's.
+        expect(bestRoute(shuffled)).toBe(bestPath(routes)[0]!.route);
         expect(bestPath(routes)).toHaveLength(routes.length);
       }),
     );

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { LocRib, LocRibChange, RibEvent } from '#libs/rib';
-import { ribRoute } from './routes.ts';
+import { advertised, updateEvent } from './routes.ts';
 
 const US = 'us.example.org';
 
@@ -26,11 +26,11 @@ export const history = fc
           const adPath = [neighbor, ...Array.from({ length: s.hops }, (_, h) => `h${h}.org`), ...(s.loop ? [US] : []), `o${s.origin}.org`];
           const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
           // A twin is a second route for the pattern in the same event (one scheduled, one not): they share the age.
-          const twin = s.twin ? [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...(validFrom === undefined ? { validFrom: 1000, validUntil: 9000 } : {}) })] : [];
-          return { type: 'update', seq, neighbor, withdrawn: [], accepted: [ribRoute(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...window }), ...twin], rejected: [] };
+          const twin = s.twin ? [advertised(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...(validFrom === undefined ? { validFrom: 1000, validUntil: 9000 } : {}) })] : [];
+          return updateEvent(seq, neighbor, [], [advertised(neighbor, [`ipn:${s.p}.*`, `ipn:${s.p + 4}.*`], { adPath, metric: s.metric, ...window }), ...twin]);
         }
         case 'withdraw':
-          return { type: 'update', seq, neighbor, withdrawn: [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], accepted: [], rejected: [] };
+          return updateEvent(seq, neighbor, [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], []);
         case 'down':
           return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000 };
         default:

@@ -1,22 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LocRib, type RibEvent, type RibRoute } from '#libs/rib';
+import { LocRib, type AcceptedAdvertisement, type RibEvent } from '#libs/rib';
 import { history, stream, view } from './history.ts';
-import { ribRoute } from './routes.ts';
+import { advertised, updateEvent } from './routes.ts';
 
 const US = 'us.example.org';
 let seq = 0;
 const next = () => ++seq;
 
-const update = (neighbor: string, withdrawn: { pattern: string; validFrom?: number }[], accepted: RibRoute[]): RibEvent => ({
-  type: 'update',
-  seq: next(),
-  neighbor,
-  withdrawn: withdrawn.map((w) => ({ pattern: w.pattern, validFrom: w.validFrom })),
-  accepted,
-  rejected: [],
-});
-const announce = (neighbor: string, pattern: string, over: Partial<RibRoute> = {}): RibEvent => update(neighbor, [], [ribRoute(neighbor, pattern, over)]);
+const update = (neighbor: string, withdrawn: { pattern: string; validFrom?: number }[], accepted: AcceptedAdvertisement[]): RibEvent => updateEvent(next(), neighbor, withdrawn, accepted);
+const announce = (neighbor: string, pattern: string, over: Partial<AcceptedAdvertisement> = {}): RibEvent => update(neighbor, [], [advertised(neighbor, pattern, over)]);
 const withdraw = (neighbor: string, pattern: string, validFrom?: number): RibEvent => update(neighbor, [{ pattern, ...(validFrom === undefined ? {} : { validFrom }) }], []);
 const clock = (now: number): RibEvent => ({ type: 'clock', seq: next(), now });
 const down = (neighbor: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-down', seq: next(), neighbor, staleUntil });
@@ -92,7 +85,7 @@ describe('LocRib', () => {
   it('applies an update\'s withdrawals before its announcements, and every pattern of it under one sequence', () => {
     const rib = new LocRib(US);
     run(rib, [announce('a.org', 'ipn:1.*')]);
-    const both = update('a.org', [{ pattern: 'ipn:1.*' }], [ribRoute('a.org', 'ipn:1.*', { metric: 5 }), ribRoute('a.org', 'ipn:2.*')]);
+    const both = update('a.org', [{ pattern: 'ipn:1.*' }], [advertised('a.org', 'ipn:1.*', { metric: 5 }), advertised('a.org', 'ipn:2.*')]);
     expect(run(rib, [both]).map((c) => [c.pattern, c.best?.metric])).toEqual([['ipn:1.*', 5], ['ipn:2.*', 0]]);
     expect(rib.best('ipn:2.*')?.receivedSeq).toBe(rib.best('ipn:1.*')?.receivedSeq);
   });
@@ -100,7 +93,7 @@ describe('LocRib', () => {
   it('ranks routes of one event by a total order, so a restore in another order picks the same best', () => {
     const rib = new LocRib(US);
     run(rib, [clock(5_000)]);
-    const both = update('a.org', [], [ribRoute('a.org', 'ipn:1.*', { validFrom: 1_000 }), ribRoute('a.org', 'ipn:1.*')]);
+    const both = update('a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: 1_000 }), advertised('a.org', 'ipn:1.*')]);
     run(rib, [both]);
     const snapshot = rib.snapshot();
     const reversed = LocRib.restore({ ...snapshot, routes: [...snapshot.routes].reverse() });

@@ -169,16 +169,32 @@ async function withPattern(
 
 export function explainCommand(args: readonly string[], io: CommandIo): Promise<number> {
   return withPattern(args, io, EXPLAIN_USAGE, async (options, pattern, nc, skipped) => {
-    const rib = await replay(nc, options.stream, options.ad, options.until, skipped);
+    const rib = new LocRib(options.ad);
+    // A neighbor's latest word on the pattern: a route import policy refused stays refused until it announces or withdraws it again.
+    const refused = new Map<string, { neighbor: string; receivedSeq: number; rule: string; reason: string }>();
+    for await (const { seq, event } of readRibLog(nc, options.stream, options.until, skipped)) {
+      if (event.type === 'neighbor-down') refused.delete(event.neighbor);
+      if (event.type === 'update') {
+        if ([...event.withdrawn, ...event.accepted].some((x) => x.patterns.includes(pattern))) refused.delete(event.neighbor);
+        const rejection = event.rejected.findLast((r) => r.pattern === pattern);
+        if (rejection) refused.set(event.neighbor, { neighbor: event.neighbor, receivedSeq: seq, rule: rejection.rule, reason: rejection.reason });
+      }
+      rib.apply(event);
+    }
     const { ranked, unusable } = rib.explain(pattern);
     const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));
     const outside = unusable.map((u) => ({ ...row(u.route), result: u.why }));
+    const rejected = [...refused.values()];
     if (options.json) {
-      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, candidates, unusable: outside })}\n`);
+      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, candidates, unusable: outside, rejected })}\n`);
       return EXIT.ok;
     }
-    const cells = [...candidates.map((c) => [c.neighbor, c.adPath.join(' '), String(c.metric), String(c.receivedSeq), c.result === 'best' ? 'BEST' : `lost to ${c.lostTo} on ${c.step}`]), ...outside.map((u) => [u.neighbor, u.adPath.join(' '), String(u.metric), String(u.receivedSeq), u.result])];
-    io.out.write(`${pattern} at log sequence ${rib.lastSeq}: ${candidates.length} usable, ${outside.length} outside their window\n`);
+    const cells = [
+      ...candidates.map((c) => [c.neighbor, c.adPath.join(' '), String(c.metric), String(c.receivedSeq), c.result === 'best' ? 'BEST' : `lost to ${c.lostTo} on ${c.step}`]),
+      ...outside.map((u) => [u.neighbor, u.adPath.join(' '), String(u.metric), String(u.receivedSeq), u.result]),
+      ...rejected.map((r) => [r.neighbor, '-', '-', String(r.receivedSeq), `rejected by ${r.rule}: ${r.reason}`]),
+    ];
+    io.out.write(`${pattern} at log sequence ${rib.lastSeq}: ${candidates.length} usable, ${outside.length} outside their window, ${rejected.length} rejected\n`);
     if (cells.length > 0) io.out.write(table([['NEIGHBOR', 'AD_PATH', 'METRIC', 'SEQ', 'RESULT'], ...cells]));
     return EXIT.ok;
   });
@@ -192,8 +208,8 @@ export function historyCommand(args: readonly string[], io: CommandIo): Promise<
       const at = new Date(stored).toISOString();
       const neighbor = 'neighbor' in event ? event.neighbor : null;
       if (event.type === 'update') {
-        for (const w of event.withdrawn) if (w.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
-        for (const r of event.accepted) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}` });
+        for (const w of event.withdrawn) if (w.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
+        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}` });
         for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
       }
       for (const change of rib.apply(event)) {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { routeKey, type LocRibSnapshot, type RibRoute, type StoreOp } from '#libs/rib';
+import type { LocRibSnapshot, RibAdvertisement, StoreOp } from '#libs/rib';
 
 /** What a checkpoint records besides the routes: where the projection stands. */
 export interface CheckpointMeta {
@@ -9,12 +9,16 @@ export interface CheckpointMeta {
   readonly loopsDropped: number;
 }
 
+/** The layout this code reads and writes (SQLite user_version). */
+const SCHEMA_VERSION = 2;
+
 /**
- * The RIB projection's checkpoint in SQLite (design.md property 3): the Adj-RIB-In, stale marks
- * and the last applied log sequence, changed by the store operations of each batch in one
- * transaction, so the routes and the sequence they reflect can never disagree. WAL with
- * synchronous FULL: once `save` returns, the batch survives kill -9 and power loss; the stored
- * sequence is where the RIB reads on from.
+ * The RIB projection's checkpoint in SQLite (design.md property 3): the advertisements held, the
+ * routes (pattern → advertisement), stale marks and the last applied log sequence, changed by the
+ * store operations of each batch in one transaction, so the routes and the sequence they reflect
+ * can never disagree. WAL with synchronous FULL: once `save` returns, the batch survives kill -9
+ * and power loss; the stored sequence is where the RIB reads on from. An advertisement is one row
+ * for all its patterns; a route row is its pattern and the advertisement's id.
  */
 export class CheckpointStore {
   readonly #db: Database.Database;
@@ -22,19 +26,27 @@ export class CheckpointStore {
 
   private constructor(db: Database.Database) {
     this.#db = db;
-    const put = db.prepare('INSERT OR REPLACE INTO routes (neighbor, key, route) VALUES (?, ?, ?)');
-    const del = db.prepare('DELETE FROM routes WHERE neighbor = ? AND key = ?');
+    const advertisement = db.prepare('INSERT OR REPLACE INTO advertisements (seq, idx, advertisement) VALUES (?, ?, ?)');
+    const dropAdvertisement = db.prepare('DELETE FROM advertisements WHERE seq = ? AND idx = ?');
+    const put = db.prepare('INSERT OR REPLACE INTO routes (pattern, seq, idx) VALUES (?, ?, ?)');
+    const del = db.prepare('DELETE FROM routes WHERE pattern = ? AND seq = ? AND idx = ?');
     const stale = db.prepare('INSERT OR REPLACE INTO stale (neighbor, until, down_seq) VALUES (?, ?, ?)');
     const unstale = db.prepare('DELETE FROM stale WHERE neighbor = ? AND down_seq = ?');
     const meta = db.prepare('INSERT OR REPLACE INTO meta (id, local_ad, now, last_seq, loops_dropped) VALUES (1, ?, ?, ?, ?)');
     this.#save = db.transaction((ops: readonly StoreOp[], m: CheckpointMeta) => {
       for (const op of ops) {
         switch (op.op) {
+          case 'advertisement':
+            advertisement.run(op.advertisement.receivedSeq, op.advertisement.index, JSON.stringify(op.advertisement));
+            break;
+          case 'drop-advertisement':
+            dropAdvertisement.run(op.advertisement.receivedSeq, op.advertisement.index);
+            break;
           case 'put':
-            put.run(op.route.neighbor, routeKey(op.route.pattern, op.route.validFrom), JSON.stringify(op.route));
+            put.run(op.pattern, op.advertisement.receivedSeq, op.advertisement.index);
             break;
           case 'delete':
-            del.run(op.neighbor, op.key);
+            del.run(op.pattern, op.advertisement.receivedSeq, op.advertisement.index);
             break;
           case 'stale':
             stale.run(op.neighbor, op.until, op.downSeq);
@@ -52,14 +64,26 @@ export class CheckpointStore {
 
   static open(path: string): CheckpointStore {
     const db = new Database(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS routes (neighbor TEXT NOT NULL, key TEXT NOT NULL, route TEXT NOT NULL, PRIMARY KEY (neighbor, key));
-      CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
-      CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
-    `);
-    return new CheckpointStore(db);
+    try {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const empty = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n === 0;
+      if (!empty && version !== SCHEMA_VERSION) {
+        throw new Error(`checkpoint ${path} has layout ${version}, this RIB reads layout ${SCHEMA_VERSION}: move it aside and the RIB rebuilds from the log`);
+      }
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS advertisements (seq INTEGER NOT NULL, idx INTEGER NOT NULL, advertisement TEXT NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS routes (pattern TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (pattern, seq, idx)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
+        CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
+      `);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      return new CheckpointStore(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /** One batch: its store operations and where the projection stands after it, atomically. */
@@ -73,11 +97,10 @@ export class CheckpointStore {
       | { local_ad: string; now: number; last_seq: number; loops_dropped: number }
       | undefined;
     if (meta === undefined) return undefined;
-    const routes = (this.#db.prepare('SELECT route FROM routes ORDER BY neighbor, key').all() as { route: string }[]).map((r) => JSON.parse(r.route) as RibRoute);
-    const stale = (this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').all() as { neighbor: string; until: number; down_seq: number }[]).map(
-      (s) => [s.neighbor, s.until, s.down_seq] as const,
-    );
-    return { v: 1, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, routes, stale };
+    const advertisements = (this.#db.prepare('SELECT advertisement FROM advertisements').pluck().all() as string[]).map((text) => JSON.parse(text) as RibAdvertisement);
+    const routes = this.#db.prepare('SELECT pattern, seq, idx FROM routes').raw().all() as [string, number, number][];
+    const stale = this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').raw().all() as [string, number, number][];
+    return { v: 2, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale };
   }
 
   close(): void {

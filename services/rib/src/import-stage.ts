@@ -1,39 +1,58 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { decodePeerEvent, encodeRibInput, passThroughImport } from '#libs/events';
-import type { RibEvent } from '#libs/rib';
+import { decodePeerEvent, passThroughImport, splitVerdict } from '#libs/events';
 import { consumeBatches } from './batch-consumer.ts';
 
 const ID_PREFIX = 'import-';
+/** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
+const MIN_MESSAGE_BYTES = 64 * 1024;
 
 /**
  * The import stage until the policy service lands: every logged peer event becomes one RIB input
- * event (docs/spec-notes.md §6.1–§6.4) with the message id `import-<peer event seq>`. Published
- * one at a time, so the RIB input holds them in peer-log order; where the stage stands is the id of
- * the last one stored, so a restart resumes right after it, and a publish retried is stored once.
+ * event (docs/spec-notes.md §6.1–§6.4) with the message id `import-<peer event seq>`, or, when
+ * its verdict is larger than a NATS message can be, several (`import-<seq>.<part>/<parts>`).
+ * Published one at a time, so the RIB input holds them in peer-log order; where the stage stands
+ * is the id of the last one stored, so a restart resumes right after it (within a split verdict,
+ * at its next part), and a publish retried is stored once.
  */
 export function startImportStage(
   nc: NatsConnection,
-  options: { peerStream: string; ribStream: string; ribSubject: string; restartMs: number; batch: number; log: (line: Record<string, unknown>) => void },
+  options: {
+    peerStream: string;
+    ribStream: string;
+    ribSubject: string;
+    restartMs: number;
+    batch: number;
+    /** The largest verdict message; default the server's max_payload less room for headers. */
+    maxMessageBytes?: number;
+    log: (line: Record<string, unknown>) => void;
+  },
 ): Promise<{ stop(): Promise<void> }> {
   const js = jetstream(nc);
-  /** A logged peer event as a verdict, or why it cannot be one: a bad envelope or bytes that are no PeerMessage. */
-  const importOne = (text: string, seq: number): Result.Result<RibEvent, string> => {
+  // Room for the headers besides the verdict itself.
+  const maxBytes = options.maxMessageBytes ?? Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
+  /** A logged peer event as a verdict's log forms, or why it cannot be one: a bad envelope, bytes that are no PeerMessage, a route too large. */
+  const importOne = (text: string, seq: number): Result.Result<string[], string> => {
     const event = decodePeerEvent(text);
     if (Result.isFailure(event)) return Result.fail(`not a valid v1 event: ${event.failure}`);
     try {
-      return Result.succeed(passThroughImport(event.success, seq, options.restartMs));
+      return Result.succeed(splitVerdict(passThroughImport(event.success, seq, options.restartMs), maxBytes));
     } catch (error) {
       return Result.fail((error as Error).message);
     }
   };
+  /** Parts of a split verdict already stored, when the last one stored is not its last part. */
+  let resume = { seq: 0, parts: 0 };
   const position = async (): Promise<number> => {
     const jsm = await jetstreamManager(nc);
     // null only when nothing was imported yet; any other failure goes to the retry path, never to "start over".
     const last = await jsm.streams.getMessage(options.ribStream, { last_by_subj: options.ribSubject });
-    const id = last?.header?.get('Nats-Msg-Id') ?? '';
-    return id.startsWith(ID_PREFIX) ? Number(id.slice(ID_PREFIX.length)) + 1 : 1;
+    const id = /^import-(\d+)(?:\.(\d+)\/(\d+))?$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
+    if (!id) return 1;
+    const [seq, part, parts] = [Number(id[1]), Number(id[2] ?? 0), Number(id[3] ?? 1)];
+    resume = { seq, parts: part + 1 };
+    return part + 1 < parts ? seq : seq + 1;
   };
   return consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
     for (const m of messages) {
@@ -43,7 +62,10 @@ export function startImportStage(
         options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq: m.seq, error: verdict.failure });
         continue;
       }
-      await js.publish(options.ribSubject, encodeRibInput(verdict.success), { msgID: `${ID_PREFIX}${m.seq}` });
+      const parts = verdict.success;
+      for (let part = m.seq === resume.seq ? resume.parts : 0; part < parts.length; part++) {
+        await js.publish(options.ribSubject, parts[part]!, { msgID: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
+      }
     }
   });
 }

@@ -5,15 +5,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocRib, type LocRibChange, type RibEvent } from '#libs/rib';
 import { history, stream, view } from '../../../libs/rib/test/history.ts';
-import { ribRoute } from '../../../libs/rib/test/routes.ts';
+import { advertised, updateEvent } from '../../../libs/rib/test/routes.ts';
 import { CheckpointStore } from '../src/checkpoint-store.ts';
 
 const US = 'us.example.org';
 
 /** A snapshot in a canonical order, with undefined fields dropped as JSON drops them. */
 const normalized = (rib: LocRib) => {
-  const snapshot = JSON.parse(JSON.stringify(rib.snapshot())) as { routes: { neighbor: string; pattern: string; validFrom?: number }[]; stale: unknown[] };
-  snapshot.routes.sort((a, b) => `${a.neighbor} ${a.pattern} ${a.validFrom}`.localeCompare(`${b.neighbor} ${b.pattern} ${b.validFrom}`));
+  const snapshot = JSON.parse(JSON.stringify(rib.snapshot())) as { advertisements: { receivedSeq: number; index: number }[]; routes: [string, number, number][]; stale: unknown[] };
+  snapshot.advertisements.sort((a, b) => a.receivedSeq - b.receivedSeq || a.index - b.index);
+  snapshot.routes.sort((a, b) => `${a.join(' ')}`.localeCompare(`${b.join(' ')}`));
   snapshot.stale.sort();
   return snapshot;
 };
@@ -74,11 +75,16 @@ describe('CheckpointStore (SQLite)', () => {
     const rib = new LocRib(US);
     const store = CheckpointStore.open(path);
     applyInBatches(rib, store, [
-      { type: 'update', seq: 1, neighbor: 'a.org', withdrawn: [], accepted: [ribRoute('a.org', 'ipn:1.*'), ribRoute('a.org', 'ipn:2.*')], rejected: [] },
-      { type: 'update', seq: 2, neighbor: 'a.org', withdrawn: [{ pattern: 'ipn:1.*', validFrom: undefined }], accepted: [ribRoute('a.org', 'ipn:2.*', { metric: 9 })], rejected: [] },
+      updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*', 'ipn:2.*'])]),
+      updateEvent(2, 'a.org', [{ pattern: 'ipn:1.*' }], [advertised('a.org', 'ipn:2.*', { metric: 9 })]),
     ], 1);
     store.close();
-    const restored = LocRib.restore(CheckpointStore.open(path).load()!);
+    const reopened = CheckpointStore.open(path);
+    const snapshot = reopened.load()!;
+    reopened.close();
+    // The first advertisement lost both its patterns: its row went with the last of them.
+    expect(snapshot.advertisements.map((a) => [a.receivedSeq, a.metric])).toEqual([[2, 9]]);
+    const restored = LocRib.restore(snapshot);
     expect([...restored.entries()].map(([p, r]) => [p, r.metric, r.receivedSeq])).toEqual([['ipn:2.*', 9, 2]]);
   });
 

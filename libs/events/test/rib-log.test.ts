@@ -1,0 +1,38 @@
+import { Result } from 'effect';
+import { describe, expect, it } from 'vitest';
+import { decodeLocRibChange, decodeRibInput, encodeLocRibChange, encodeRibInput } from '#libs/events';
+import { LocRib, type RibEvent } from '#libs/rib';
+import { advertised, updateEvent } from '../../rib/test/routes.ts';
+
+describe('RIB log forms (v1)', () => {
+  it('reads back every RIB input event as written, absent attributes absent again', () => {
+    const events: RibEvent[] = [
+      { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org' },
+      updateEvent(2, 'a.org s', [{ pattern: 'ipn:9.*', validFrom: 5_000 }], [advertised('a.org s', ['ipn:1.*', 'dtn://rover.example.org/'], { gatewayEid: 'dtn://gw/', validFrom: 1_000, validUntil: 2_000, bandwidthBps: '18446744073709551615', maxBundleSize: 7, transitive: [{ typeId: 42, value: 'AQI=' }] })]),
+      { type: 'neighbor-down', seq: 3, neighbor: 'a.org s', staleUntil: undefined },
+      { type: 'clock', seq: 4, now: 1_000 },
+    ];
+    for (const event of events) expect(decodeRibInput(encodeRibInput(event), event.seq)).toEqual(Result.succeed(event));
+  });
+
+  it('reads back the Loc-RIB changes a RIB emits', () => {
+    const rib = new LocRib('us.example.org');
+    const changes = [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { metric: 4 })]), updateEvent(2, 'b.org', [], [advertised('b.org', 'ipn:1.*', { adPath: [] })])].flatMap((e) => rib.apply(e));
+    expect(changes).toHaveLength(2);
+    for (const change of changes) expect(Result.getOrThrow(decodeLocRibChange(encodeLocRibChange(change)))).toEqual(change);
+  });
+
+  it.each([
+    ['another version', '{"v":2,"type":"clock","now":1}', '"v": 1'],
+    ['a pattern list that is not one', '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[{"patterns":"ipn:1.*"}],"accepted":[],"rejected":[]}', '["withdrawn"][0]["patterns"]'],
+    ['a metric that is no integer', '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[],"accepted":[{"patterns":[],"adPath":[],"metric":1.5,"transitive":[]}],"rejected":[]}', '["metric"]'],
+  ])('refuses an input event with %s, saying where', (_, json, where) => {
+    const decoded = decodeRibInput(json, 1);
+    expect(Result.isFailure(decoded) && decoded.failure).toContain(where);
+  });
+
+  it('refuses a change that is not one', () => {
+    const decoded = decodeLocRibChange('{"v":1,"pattern":"ipn:1.*","best":{"neighbor":"a"},"previous":null,"causeSeq":1,"at":0}');
+    expect(Result.isFailure(decoded) && decoded.failure).toContain('["best"]');
+  });
+});
