@@ -54,6 +54,7 @@ describe('RIB service over JetStream', () => {
     }
     return got;
   };
+  const clockEvents = async () => (await (await jetstreamManager(nc)).streams.info(names.input, { subjects_filter: `r.${id}.clock` })).state.subjects?.[`r.${id}.clock`] ?? 0;
   const summary = async () => (await changes()).map((c) => `${c.pattern} ${c.best?.peerAd ?? '-'}`);
 
   beforeAll(async () => {
@@ -83,6 +84,11 @@ describe('RIB service over JetStream', () => {
     expect(await summary()).toEqual(['ipn:100.* a.example.test', 'ipn:100.* b.example.test', 'ipn:7.* a.example.test', 'ipn:7.* -']);
     await first.stop();
 
+    // While the RIB is stopped, 20 windows open and close: at start it passes them all at once.
+    const soon = Date.now() + 500;
+    for (let i = 0; i < 20; i++) await announce('d.example.test', ['d.example.test'], [{ valid_from: at(soon + i * 50) }, { valid_until: at(soon + i * 50 + 25) }], 200 + i);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const clocksBefore = await clockEvents();
     const second = await runRib();
     stops.push(second.stop);
     // A corrupt event (bytes that are no PeerMessage) is quarantined; what follows it still flows.
@@ -94,6 +100,9 @@ describe('RIB service over JetStream', () => {
     await peerEvent('b.example.test', 'session-down');
     await until('the session loss in the Loc-RIB', async () => ((await changes()).length >= 6 ? true : undefined), { ms: 10_000 });
     expect(await summary()).toEqual(['ipn:100.* a.example.test', 'ipn:100.* b.example.test', 'ipn:7.* a.example.test', 'ipn:7.* -', 'ipn:8.* c.example.test', 'ipn:100.* -']);
+    // The 40 missed edges took one clock event, and the windows that were over left no route behind.
+    expect((await clockEvents()) - clocksBefore).toBe(1);
+    expect([...second.rib().entries()].filter(([pattern]) => /^ipn:2\d\d\./.test(pattern))).toEqual([]);
 
     // A scratch projection replaying the whole input log from sequence 1 ends where the running one is.
     const scratch = new LocRib(US);

@@ -15,6 +15,18 @@ export class EdgeHeap<T> {
     }
   }
 
+  get size(): number {
+    return this.#times.length;
+  }
+
+  /** Keeps only the items `keep` accepts (a rebuild, linear in the size). */
+  retain(keep: (item: T) => boolean): void {
+    const kept = this.#items.flatMap((item, i) => (keep(item) ? [[this.#times[i]!, item] as const] : []));
+    this.#times.length = 0;
+    this.#items.length = 0;
+    for (const [time, item] of kept) this.push(time, item);
+  }
+
   peekTime(): number | undefined {
     return this.#times[0];
   }

@@ -108,6 +108,8 @@ export class LocRib {
   /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
   readonly #stale = new Map<string, Stale[]>();
   readonly #edges = new EdgeHeap<Edge>();
+  /** Edges still in the heap whose route has gone: compacted away once they are half of it. */
+  #deadEdges = 0;
   #storeOps: StoreOp[] = [];
 
   constructor(localAd: string) {
@@ -155,6 +157,11 @@ export class LocRib {
     };
   }
 
+  /** Window edges and stale deadlines in the heap, dead ones not yet compacted included. */
+  get edgeCount(): number {
+    return this.#edges.size;
+  }
+
   /** When the service must next record a clock event: the earliest window edge or stale deadline ahead. */
   nextEdge(): number | undefined {
     for (let time = this.#edges.peekTime(); time !== undefined; time = this.#edges.peekTime()) {
@@ -163,6 +170,7 @@ export class LocRib {
         this.#edges.push(time, edge);
         return time;
       }
+      this.#deadEdges = Math.max(0, this.#deadEdges - 1);
     }
     return undefined;
   }
@@ -284,6 +292,13 @@ export class LocRib {
   #dropped(pattern: string, held: HeldAdvertisement): void {
     this.#storeOps.push({ op: 'delete', pattern, advertisement: held });
     if (held.release()) this.#storeOps.push({ op: 'drop-advertisement', advertisement: held });
+    // Its edges ahead of the clock are still in the heap (those behind it were taken): a peer
+    // re-announcing scheduled routes must not grow the heap without bound.
+    this.#deadEdges += Number(held.validFrom !== undefined && held.validFrom > this.#now) + Number(held.validUntil !== undefined && held.validUntil > this.#now);
+    if (this.#deadEdges > 1_024 && this.#deadEdges * 2 > this.#edges.size) {
+      this.#edges.retain((edge) => this.#live(edge));
+      this.#deadEdges = 0;
+    }
   }
 
   /** Immediately, or after the stale time: then only the routes it has not announced again since. */
@@ -312,7 +327,10 @@ export class LocRib {
     this.#now = Math.max(this.#now, now);
     for (let time = this.#edges.peekTime(); time !== undefined && time <= this.#now; time = this.#edges.peekTime()) {
       const edge = this.#edges.pop()!;
-      if (!this.#live(edge)) continue;
+      if (!this.#live(edge)) {
+        this.#deadEdges = Math.max(0, this.#deadEdges - 1);
+        continue;
+      }
       if (edge.kind === 'window') {
         const { pattern, held } = edge;
         // Past its valid_until a route can never be usable again (the clock never goes back): it goes.

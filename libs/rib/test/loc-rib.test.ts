@@ -144,3 +144,17 @@ describe('LocRib as a replayable projection (design.md property 2)', () => {
     );
   });
 });
+
+describe('LocRib window edges', () => {
+  it('does not keep the edges of routes that are gone: a peer re-announcing a scheduled route keeps the heap small', () => {
+    const rib = new LocRib(US);
+    let seq = 0;
+    const far = 10 ** 12;
+    for (let i = 0; i < 20_000; i++) rib.apply(updateEvent(++seq, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: far + i, validUntil: far + i + 1_000 })]));
+    expect(rib.edgeCount).toBe(40_000);
+    for (let i = 0; i < 20_000; i++) rib.apply(updateEvent(++seq, 'a.org', [{ pattern: 'ipn:1.*', validFrom: far + i }], []));
+    expect(rib.edgeCount).toBeLessThan(2_100);
+    rib.apply(updateEvent(++seq, 'a.org', [], [advertised('a.org', 'ipn:2.*', { validFrom: far, validUntil: far + 1 })]));
+    expect(rib.nextEdge()).toBe(far);
+  });
+});

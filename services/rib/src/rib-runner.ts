@@ -8,6 +8,8 @@ import type { CheckpointStore } from './checkpoint-store.ts';
 
 /** Node's longest timer; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A timer this late means the RIB was away (or busy): the clock event then records the time now. */
+const CATCH_UP_MS = 1_000;
 
 export interface RibRunnerOptions {
   readonly localAd: string;
@@ -52,9 +54,12 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   let armed: number | undefined;
 
   /**
-   * Records a clock event once the wall clock has reached the next edge; its id makes replicas
-   * agree. Node runs a timer of more than 2^31-1 ms after 1 ms, so long waits go in steps, and
-   * the time is checked again before anything is recorded (an edge is never recorded early).
+   * Records a clock event once the wall clock has reached the next edge, holding the edge's own
+   * time, so replicas record the same event (same id). Node runs a timer of more than 2^31-1 ms
+   * after 1 ms, so long waits go in steps, and the time is checked again before anything is
+   * recorded (an edge is never recorded early). When the edge is long past (the RIB was stopped),
+   * the event holds the time now instead: one event passes every edge missed, where one per edge
+   * would take a fetch round each.
    */
   const armClock = () => {
     const edge = rib.nextEdge();
@@ -63,11 +68,13 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     armed = edge;
     if (edge === undefined) return;
     timer = setTimeout(() => {
-      if (options.now() < edge) {
+      const now = options.now();
+      if (now < edge) {
         armed = undefined;
         return armClock();
       }
-      js.publish(options.clockSubject, encodeRibInput({ type: 'clock', seq: 0, now: edge }), { msgID: `clock-${edge}` }).catch((error: Error) => {
+      const at = now - edge > CATCH_UP_MS ? now : edge;
+      js.publish(options.clockSubject, encodeRibInput({ type: 'clock', seq: 0, now: at }), { msgID: `clock-${at}` }).catch((error: Error) => {
         options.log({ level: 'warn', msg: 'clock event not recorded; retrying', error: error.message });
         armed = undefined;
         timer = setTimeout(armClock, 1_000);
