@@ -2,3 +2,4 @@ export { decodePeerEvent, PeerEventV1, type PeerEvent } from './src/peer-event.t
 export { neighborOf, passThroughImport } from './src/pass-through-import.ts';
 export { decodeLocRibChange, decodeRibInput, encodeLocRibChange, encodeRibInput } from './src/rib-log.ts';
 export { splitVerdict } from './src/split-verdict.ts';
+export { decodeJson } from './src/decode-json.ts';

@@ -1,1 +1,2 @@
 export { ensureStream, type StreamSpec } from './src/ensure-stream.ts';
+export { consumeBatches } from './src/batch-consumer.ts';

@@ -264,6 +264,8 @@ export class LocRib {
   #insert(pattern: string, held: HeldAdvertisement, touched: Set<string> | undefined): void {
     const slot = this.#slots.get(pattern) ?? NO_ROUTES;
     const at = touched ? placeOf(slot, held.neighbor, held.validFrom) : -1;
+    // The advertisement named the pattern twice: it holds it already.
+    if (at > 0 && slot[at] === held) return;
     if (at > 0) this.#dropped(pattern, slot[at]!);
     this.#slots.set(pattern, (at > 0 ? slot.with(at, held) : slot.concat([held])) as unknown as Slot);
     held.hold();

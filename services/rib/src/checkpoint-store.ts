@@ -72,13 +72,16 @@ export class CheckpointStore {
       }
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
-      db.exec(`
+      // The tables and the layout number together: a first start killed half-way leaves no file this refuses.
+      db.transaction(() => {
+        db.exec(`
         CREATE TABLE IF NOT EXISTS advertisements (seq INTEGER NOT NULL, idx INTEGER NOT NULL, advertisement TEXT NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS routes (pattern TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (pattern, seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
       `);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })();
       return new CheckpointStore(db);
     } catch (error) {
       db.close();

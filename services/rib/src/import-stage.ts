@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodePeerEvent, passThroughImport, splitVerdict } from '#libs/events';
-import { consumeBatches } from './batch-consumer.ts';
+import { consumeBatches } from '#libs/streams';
 
 const ID_PREFIX = 'import-';
 /** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
@@ -42,8 +42,8 @@ export function startImportStage(
       return Result.fail((error as Error).message);
     }
   };
-  /** Parts of a split verdict already stored, when the last one stored is not its last part. */
-  let resume = { seq: 0, parts: 0 };
+  /** Where a split verdict stopped: its peer seq, the next part, and how many parts it was split into. */
+  let resume = { seq: 0, next: 0, of: 0 };
   const position = async (): Promise<number> => {
     const jsm = await jetstreamManager(nc);
     // null only when nothing was imported yet; any other failure goes to the retry path, never to "start over".
@@ -51,7 +51,7 @@ export function startImportStage(
     const id = /^import-(\d+)(?:\.(\d+)\/(\d+))?$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
     if (!id) return 1;
     const [seq, part, parts] = [Number(id[1]), Number(id[2] ?? 0), Number(id[3] ?? 1)];
-    resume = { seq, parts: part + 1 };
+    resume = { seq, next: part + 1, of: parts };
     return part + 1 < parts ? seq : seq + 1;
   };
   return consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
@@ -63,7 +63,8 @@ export function startImportStage(
         continue;
       }
       const parts = verdict.success;
-      for (let part = m.seq === resume.seq ? resume.parts : 0; part < parts.length; part++) {
+      // Split another way this time (another max_payload): all its parts again, which in order end where the whole does.
+      for (let part = m.seq === resume.seq && parts.length === resume.of ? resume.next : 0; part < parts.length; part++) {
         await js.publish(options.ribSubject, parts[part]!, { msgID: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
       }
     }

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeRibInput, encodeLocRibChange, encodeRibInput } from '#libs/events';
 import { LocRib, type LocRibChange } from '#libs/rib';
-import { consumeBatches } from './batch-consumer.ts';
+import { consumeBatches } from '#libs/streams';
 import type { CheckpointStore } from './checkpoint-store.ts';
 
 /** Node's longest timer; a longer wait is taken in steps. */

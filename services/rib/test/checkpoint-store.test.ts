@@ -88,6 +88,18 @@ describe('CheckpointStore (SQLite)', () => {
     expect([...restored.entries()].map(([p, r]) => [p, r.metric, r.receivedSeq])).toEqual([['ipn:2.*', 9, 2]]);
   });
 
+  it('keeps an advertisement that names a pattern twice: its checkpoint restores', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'rib.sqlite');
+    const rib = new LocRib(US);
+    const store = CheckpointStore.open(path);
+    applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*', 'ipn:1.*', 'ipn:2.*'])])], 1);
+    store.close();
+    const reopened = CheckpointStore.open(path);
+    const restored = LocRib.restore(reopened.load()!);
+    reopened.close();
+    expect([...restored.entries()].map(([p]) => p)).toEqual(['ipn:1.*', 'ipn:2.*']);
+  });
+
   it('is empty until the first save', () => {
     const store = CheckpointStore.open(join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'new.sqlite'));
     expect(store.load()).toBeUndefined();

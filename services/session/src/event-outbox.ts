@@ -82,6 +82,7 @@ export class EventOutbox<E> {
 
   #settled(item: Item<E>, copy: number, seq: number, error: Error | undefined): void {
     this.#inFlight--;
+    if (this.#closed) return;
     if (copy !== item.copy) {
       // A copy superseded while in flight: a newer one follows it anyway.
     } else if (error === undefined) {
@@ -93,7 +94,6 @@ export class EventOutbox<E> {
       if (this.#queue.length === 0) for (const resolve of this.#drained.splice(0)) resolve();
     } else {
       item.state = 'waiting';
-      if (this.#closed) return;
       this.#recover(error);
     }
     if (this.#recovering && this.#inFlight === 0) {

@@ -136,4 +136,19 @@ describe('EventOutbox', () => {
     await drained;
     expect(log.stored).toEqual(['e1 m1', 'e2 m2']);
   });
+
+  it('once closed, ignores what comes back: no retry, no copy', async () => {
+    const log = controlledLog();
+    const retries: number[] = [];
+    const outbox = new EventOutbox(log.append, { window: 2, onRetry: (_, delay) => retries.push(delay), onAcked: () => undefined });
+    outbox.push('e1', 'm1');
+    outbox.push('e2', 'm2');
+    expect(outbox.close()).toBe(2);
+    log.calls[1]!.ack(1);
+    log.calls[0]!.ack(2); // would look misplaced, and failures would retry, were it open
+    await settle();
+    vi.advanceTimersByTime(1_000);
+    await settle();
+    expect([retries, log.calls.length]).toEqual([[], 2]);
+  });
 });

@@ -1,0 +1,41 @@
+import { parseEid } from '#libs/eid';
+import type { RibAdvertisement } from '#libs/rib';
+
+/** A gateway's forwarding entry for one pattern: where bundles go, and the limits and window they go under. */
+export interface FibEntry {
+  readonly pattern: string;
+  /** The next-hop gateway EID (§6.7). */
+  readonly nextHop: string;
+  /** uint64 as decimal text, as on the wire. */
+  readonly bandwidthBps: string | undefined;
+  readonly maxBundleSize: number | undefined;
+  /** The route's window (§6.5), ms since the epoch: the FIB holds it only inside, as the RIB decides by its recorded clock. */
+  readonly validFrom: number | undefined;
+  readonly validUntil: number | undefined;
+  /** Provenance: the neighbor AD it was learned from, its AD_PATH, and the RIB input event that made it best. */
+  readonly peerAd: string;
+  readonly adPath: readonly string[];
+  readonly causeSeq: number;
+}
+
+/**
+ * §6.7: the explicit gateway_eid; else the AD identity of the peer that sent the route, used as is
+ * when it is already an EID, otherwise `dtn://<dns name>/`.
+ */
+export function nextHopOf(a: Pick<RibAdvertisement, 'gatewayEid' | 'peerAd'>): string {
+  if (a.gatewayEid !== undefined) return a.gatewayEid;
+  return parseEid(a.peerAd).ok ? a.peerAd : `dtn://${a.peerAd}/`;
+}
+
+/** The entry a Loc-RIB best route gives a pattern. */
+export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: number): FibEntry => ({
+  pattern,
+  nextHop: nextHopOf(a),
+  bandwidthBps: a.bandwidthBps,
+  maxBundleSize: a.maxBundleSize,
+  validFrom: a.validFrom,
+  validUntil: a.validUntil,
+  peerAd: a.peerAd,
+  adPath: a.adPath,
+  causeSeq,
+});

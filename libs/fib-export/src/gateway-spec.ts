@@ -1,0 +1,23 @@
+import type { RibAdvertisement } from '#libs/rib';
+
+/**
+ * A gateway of our AD and the routes it is to receive (config). A gateway forwards only to next
+ * hops it has links to: `fromPeers` keeps the routes learned from those peer ADs, `schemes` the
+ * patterns of those EID schemes. Absent: all.
+ */
+export interface GatewaySpec {
+  /** Its name: a NATS subject token ([A-Za-z0-9_-]). */
+  readonly name: string;
+  readonly fromPeers: readonly string[] | undefined;
+  readonly schemes: readonly ('ipn' | 'dtn')[] | undefined;
+}
+
+/** Whether the gateway receives the route `a` gives `pattern`. */
+export function receives(gateway: GatewaySpec, pattern: string, a: Pick<RibAdvertisement, 'peerAd'>): boolean {
+  if (gateway.fromPeers !== undefined && !gateway.fromPeers.includes(a.peerAd)) return false;
+  return gateway.schemes === undefined || gateway.schemes.some((scheme) => pattern.startsWith(`${scheme}:`));
+}
+
+/** A stable text of what decides a gateway's table: when it changes, the table is rebuilt. */
+export const fingerprintOf = (gateway: GatewaySpec): string =>
+  JSON.stringify({ fromPeers: gateway.fromPeers === undefined ? null : [...gateway.fromPeers].sort(), schemes: gateway.schemes === undefined ? null : [...gateway.schemes].sort() });
