@@ -1,2 +1,3 @@
 export { ensureStream, type StreamSpec } from './src/ensure-stream.ts';
 export { consumeBatches } from './src/batch-consumer.ts';
+export { readLog } from './src/read-log.ts';

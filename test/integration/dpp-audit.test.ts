@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -8,25 +6,17 @@ import { encodeRibInput } from '#libs/events';
 import type { RibEvent } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
 import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
+import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** design.md property 4: the audit commands answer from the log, as separate processes. */
 describe('dpp replay, explain, history, rib diff', () => {
   let nc: NatsConnection;
   const stream = `A_${randomUUID().slice(0, 8)}`;
 
-  const dpp = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['bin/dpp.js', ...args], { cwd: root });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.on('exit', (status) => resolve({ status, stdout, stderr }));
-    });
+  const dpp = runDpp;
   const common = () => ['--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', stream];
-  const lines = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = jsonLines;
 
   beforeAll(async () => {
     nc = await connect({ servers: inject('natsUrl') });

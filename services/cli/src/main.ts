@@ -1,4 +1,5 @@
 import { EXIT, type CommandIo } from './io.ts';
+import { contactsCommand, fibCommand, fibExportCommand } from './fib-commands.ts';
 import { keygenCommand } from './keygen-command.ts';
 import { patternCommand } from './pattern-command.ts';
 import { explainCommand, historyCommand, replayCommand, ribCommand } from './rib-commands.ts';
@@ -17,6 +18,9 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },
   history: { summary: 'every event in the log that touched a pattern', run: historyCommand },
   rib: { summary: 'run the RIB service (--config FILE), or rib diff A B: the Loc-RIB at two points', run: ribCommand },
+  'fib-export': { summary: "run the FIB-export service: each gateway's FIB in its KV bucket", run: fibExportCommand },
+  fib: { summary: "a gateway's FIB: show, lookup EID, watch, export --format hardy|ion|hdtn", run: fibCommand },
+  contacts: { summary: 'contacts import FILE: an ION or HDTN contact plan as locally originated scheduled routes', run: contactsCommand },
 };
 
 const usage = (): string =>

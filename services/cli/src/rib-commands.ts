@@ -1,13 +1,14 @@
-import { parseArgs } from 'node:util';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { LocRib, type RibRoute } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
+import { commandLine, table } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService } from './run-service.ts';
+import { withNats } from './with-nats.ts';
 
 const COMMON = `  --ad AD          our AD (routes whose AD_PATH holds it are loops, §5.3)
   --nats URL       the NATS server (default nats://127.0.0.1:4222)
@@ -50,29 +51,15 @@ interface Common {
 
 /** The options every audit command shares, or the exit code of a usage error already reported. */
 function common(args: readonly string[], io: CommandIo, usage: string, positionals: number): Common | number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        ad: { type: 'string' },
-        nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
-        stream: { type: 'string', default: 'DPP_RIB_INPUT' },
-        until: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    io.err.write(`dpp: ${(error as Error).message}\n\n${usage}`);
-    return EXIT.usage;
-  }
-  const { values, positionals: given } = parsed;
-  if (values.help) {
-    io.out.write(usage);
-    return EXIT.ok;
-  }
+  const parsed = commandLine(args, io, usage, {
+    ad: { type: 'string' },
+    nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+    stream: { type: 'string', default: 'DPP_RIB_INPUT' },
+    until: { type: 'string' },
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { positionals: given } = parsed;
+  const values = parsed.values as { ad?: string; nats: string; stream: string; until?: string; json: boolean };
   if (values.ad === undefined || given.length !== positionals) {
     io.err.write(`dpp: ${values.ad === undefined ? '--ad is required' : `expected ${positionals} argument(s)`}\n\n${usage}`);
     return EXIT.usage;
@@ -85,24 +72,9 @@ function common(args: readonly string[], io: CommandIo, usage: string, positiona
   return { ad: values.ad, nats: values.nats, stream: values.stream, json: values.json, until: until.success, positionals: given };
 }
 
-/** Runs `body` with a NATS connection; a server that cannot be reached is an error message, not a stack. */
-async function withNats(options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> {
-  let nc: NatsConnection;
-  try {
-    nc = await connect({ servers: options.nats, maxReconnectAttempts: 0 });
-  } catch (error) {
-    io.err.write(`dpp: cannot reach NATS at ${options.nats}: ${(error as Error).message}\n`);
-    return EXIT.invalid;
-  }
-  try {
-    return await body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`));
-  } catch (error) {
-    io.err.write(`dpp: ${(error as Error).message}\n`);
-    return EXIT.invalid;
-  } finally {
-    await nc.close();
-  }
-}
+/** `withNats` for the audit commands: events that do not decode are reported as skipped. */
+const withLog = (options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> =>
+  withNats(options.nats, io, (nc) => body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`)));
 
 const row = (route: RibRoute) => ({
   pattern: route.pattern,
@@ -115,10 +87,6 @@ const row = (route: RibRoute) => ({
   receivedSeq: route.receivedSeq,
 });
 
-const table = (rows: readonly (readonly string[])[]): string => {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return `${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
-};
 
 const window = (route: RibRoute) =>
   route.validFrom === undefined && route.validUntil === undefined
@@ -140,7 +108,7 @@ function printRib(rib: LocRib, options: Common, io: CommandIo): void {
 export async function replayCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const options = common(args, io, REPLAY_USAGE, 0);
   if (typeof options === 'number') return options;
-  return withNats(options, io, async (nc, skipped) => {
+  return withLog(options, io, async (nc, skipped) => {
     printRib(await replay(nc, options.stream, options.ad, options.until, skipped), options, io);
     return EXIT.ok;
   });
@@ -164,7 +132,7 @@ async function withPattern(
   if (typeof options === 'number') return options;
   const pattern = canonical(options.positionals[0], io);
   if (pattern === undefined) return EXIT.invalid;
-  return withNats(options, io, (nc, skipped) => body(options, pattern, nc, skipped));
+  return withLog(options, io, (nc, skipped) => body(options, pattern, nc, skipped));
 }
 
 export function explainCommand(args: readonly string[], io: CommandIo): Promise<number> {
@@ -244,7 +212,7 @@ export async function ribCommand(args: readonly string[], io: CommandIo): Promis
     }
     points.push(point.success);
   }
-  return withNats(options, io, async (nc, skipped) => {
+  return withLog(options, io, async (nc, skipped) => {
     const at = async (point: Until) => new Map((await replay(nc, options.stream, options.ad, point, skipped)).entries());
     const [before, after] = [await at(points[0]), await at(points[1])];
     const patterns = [...new Set([...before.keys(), ...after.keys()])].sort();

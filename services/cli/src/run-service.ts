@@ -43,12 +43,16 @@ export async function runService<C>(
     log({ level: 'error', msg: 'could not start', error: (error as Error).message });
     return EXIT.invalid;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopSignal();
   log({ level: 'info', msg: 'stopping' });
   await running.stop();
   log({ level: 'info', msg: 'stopped' });
   return EXIT.ok;
 }
+
+/** Resolves at SIGINT or SIGTERM: how every long-running command is asked to stop. */
+export const stopSignal = (): Promise<void> =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });

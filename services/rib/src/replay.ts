@@ -1,8 +1,8 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeRibInput } from '#libs/events';
 import { LocRib, type RibEvent } from '#libs/rib';
+import { readLog } from '#libs/streams';
 
 /** A point in the log: up to and including a sequence, or every event stored at or before a time. */
 export type Until = { readonly seq: number } | { readonly time: number } | undefined;
@@ -27,22 +27,12 @@ export interface LoggedEvent {
  * reported to `skipped` and passed over, as the running RIB does.
  */
 export async function* readRibLog(nc: NatsConnection, stream: string, until: Until, skipped: (seq: number, why: string) => void): AsyncGenerator<LoggedEvent> {
-  const info = await (await jetstreamManager(nc)).streams.info(stream);
-  const last = until && 'seq' in until ? Math.min(until.seq, info.state.last_seq) : info.state.last_seq;
-  if (info.state.messages === 0 || last < info.state.first_seq) return;
-  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const messages = await consumer.consume();
-  try {
-    for await (const m of messages) {
-      const stored = Math.floor(m.info.timestampNanos / 1e6);
-      if (until && 'time' in until && stored > until.time) return;
-      const event = decodeRibInput(m.string(), m.seq);
-      if (Result.isSuccess(event)) yield { seq: m.seq, stored, event: event.success };
-      else skipped(m.seq, event.failure);
-      if (m.seq >= last) return;
-    }
-  } finally {
-    await messages.close();
+  for await (const m of readLog(nc, stream, until && 'seq' in until ? until.seq : undefined)) {
+    const stored = Math.floor(m.info.timestampNanos / 1e6);
+    if (until && 'time' in until && stored > until.time) return;
+    const event = decodeRibInput(m.string(), m.seq);
+    if (Result.isSuccess(event)) yield { seq: m.seq, stored, event: event.success };
+    else skipped(m.seq, event.failure);
   }
 }
 

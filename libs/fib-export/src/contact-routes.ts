@@ -1,0 +1,35 @@
+import type { RibEvent } from '#libs/rib';
+import { nodeEid, type Contact } from './formats/contact.ts';
+
+/** The neighbor locally originated contact-plan routes are held under in the RIB. */
+export const contactsNeighbor = (localAd: string): string => `${localAd} contacts`;
+
+/**
+ * A contact plan as locally originated scheduled routes (RIB input): each contact from our node
+ * gives the node it reaches (`ipn:0.N`) a route via that node, inside the contact's window, at its
+ * rate; contacts between other nodes say nothing of our routes and are returned apart. The plan
+ * replaces the one imported before: the events are a session loss of the contacts neighbor (its
+ * old routes go), then the new routes. `seq` is filled in by the log.
+ */
+export function contactRoutes(contacts: readonly Contact[], localNode: number, localAd: string): { events: RibEvent[]; skipped: Contact[] } {
+  const neighbor = contactsNeighbor(localAd);
+  const ours = contacts.filter((c) => c.from === localNode);
+  const accepted = ours.map((c) => ({
+    patterns: [nodeEid(c.to)],
+    adPath: [],
+    metric: 0,
+    gatewayEid: nodeEid(c.to),
+    validFrom: c.start,
+    validUntil: c.end,
+    bandwidthBps: String(Math.round(c.rateBitsPerSec)),
+    maxBundleSize: undefined,
+    transitive: [],
+  }));
+  return {
+    events: [
+      { type: 'neighbor-down', seq: 0, neighbor, staleUntil: undefined },
+      { type: 'update', seq: 0, neighbor, peerAd: localAd, withdrawn: [], accepted, rejected: [] },
+    ],
+    skipped: contacts.filter((c) => c.from !== localNode),
+  };
+}

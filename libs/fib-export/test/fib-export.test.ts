@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { Result } from 'effect';
+import { describe, expect, it } from 'vitest';
+import { decodeFibEntry, deltaFor, encodeFibEntry, keyOf, nextHopOf, patternOfKey, type GatewaySpec } from '#libs/fib-export';
+import { LocRib } from '#libs/rib';
+import { advertised, updateEvent } from '../../rib/test/routes.ts';
+
+const ALL: GatewaySpec = { name: 'all', fromPeers: undefined, schemes: undefined };
+
+describe('next hop (§6.7)', () => {
+  it('is the gateway_eid when there is one, else the peer AD: an EID as is, a DNS name as dtn://name/', () => {
+    expect(nextHopOf({ gatewayEid: 'dtn://ingress1.dsn.example.org', peerAd: 'dsn.example.org' })).toBe('dtn://ingress1.dsn.example.org');
+    expect(nextHopOf({ gatewayEid: undefined, peerAd: 'dsn.example.org' })).toBe('dtn://dsn.example.org/');
+    expect(nextHopOf({ gatewayEid: undefined, peerAd: 'dtn://gateway.dsn.example.org' })).toBe('dtn://gateway.dsn.example.org');
+  });
+});
+
+describe('deltaFor', () => {
+  it('follows the best route into and out of each gateway by its spec', () => {
+    const rib = new LocRib('us.example.org');
+    const onlyA: GatewaySpec = { name: 'a', fromPeers: ['a.org'], schemes: ['ipn'] };
+    const changes = [
+      updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { adPath: ['a.org', 'x.org'] })]),
+      updateEvent(2, 'b.org', [], [advertised('b.org', 'ipn:1.*')]),
+      updateEvent(3, 'b.org', [{ pattern: 'ipn:1.*' }], []),
+      updateEvent(4, 'a.org', [{ pattern: 'ipn:1.*' }], []),
+    ].flatMap((e) => rib.apply(e));
+    const summary = (g: GatewaySpec) => changes.map((c) => deltaFor(g, c)).map((d) => (d === undefined ? '-' : d.op === 'put' ? `put ${d.entry.nextHop}` : 'delete'));
+    expect(summary(ALL)).toEqual(['put dtn://a.org/', 'put dtn://b.org/', 'put dtn://a.org/', 'delete']);
+    // b.org's route is not for gateway a: when it wins, a's entry goes; when it loses, a's comes back.
+    expect(summary(onlyA)).toEqual(['put dtn://a.org/', 'delete', 'put dtn://a.org/', 'delete']);
+  });
+
+  it('stores entries under keys NATS accepts, and reads them back', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }), (pattern) => {
+        expect(keyOf(pattern)).toMatch(/^p\.[A-Za-z0-9_-]+$/);
+        expect(patternOfKey(keyOf(pattern))).toBe(pattern);
+      }),
+    );
+    const entry = { pattern: 'ipn:1.*', nextHop: 'ipn:0.5', bandwidthBps: '1000', maxBundleSize: 7, validFrom: 1, validUntil: 2, peerAd: 'a.org', adPath: ['a.org'], causeSeq: 9 };
+    expect(decodeFibEntry(encodeFibEntry(entry))).toEqual(Result.succeed(entry));
+    expect(Result.isFailure(decodeFibEntry('{"v":1,"pattern":"ipn:1.*"}'))).toBe(true);
+  });
+});

@@ -1,0 +1,1 @@
+export { GatewayFib, type GatewayFibOptions } from './src/gateway-fib.ts';

@@ -1,0 +1,105 @@
+import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { parsePattern } from '#libs/eid';
+import { Fib } from '#libs/fib';
+import { decodeFibEntry, patternOfKey, type FibEntry } from '#libs/fib-export';
+
+export interface GatewayFibOptions {
+  /** The gateway's name in the FIB-export config. */
+  readonly gateway: string;
+  /** The FIB-export `bucket_prefix` (default `dpp-fib`). */
+  readonly bucketPrefix?: string;
+  /** Called after each delta is applied, with the revision it brought the FIB to. */
+  readonly onChange?: (change: { readonly pattern: string; readonly entry: FibEntry | undefined; readonly revision: number }) => void;
+  /** Where a value that does not decode is reported (it is skipped). */
+  readonly onError?: (error: string) => void;
+}
+
+/**
+ * A gateway's forwarding table, kept current from NATS (design.md property 6): the snapshot (the
+ * last value of every pattern in the gateway's KV bucket), then every delta after it, in order,
+ * from one ordered consumer. When the consumer misses a delivery (a gap), or the connection or the
+ * server comes back, it is recreated from the last revision applied + 1: that is the resync, and
+ * since the bucket keeps each pattern's last value, what follows brings the FIB to the same state.
+ * Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
+ *
+ * ```ts
+ * const nc = await connect({ servers: 'nats://127.0.0.1:4222', maxReconnectAttempts: -1 });
+ * const fib = await GatewayFib.open(nc, { gateway: 'goldstone' });
+ * fib.lookup('ipn:100.7')?.nextHop; // 'dtn://dsn.example.org/'
+ * await fib.close();
+ * ```
+ */
+export class GatewayFib {
+  readonly #fib = new Fib<FibEntry>();
+  readonly #options: GatewayFibOptions;
+  #revision = 0;
+  #close: () => Promise<void> = async () => undefined;
+
+  private constructor(options: GatewayFibOptions) {
+    this.#options = options;
+  }
+
+  /** Resolves once the snapshot is loaded. */
+  static async open(nc: NatsConnection, options: GatewayFibOptions): Promise<GatewayFib> {
+    const fib = new GatewayFib(options);
+    const stream = `KV_${options.bucketPrefix ?? 'dpp-fib'}-${options.gateway}`;
+    const info = await (await jetstreamManager(nc)).streams.info(stream);
+    const messages = await (await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject })).consume();
+    let loaded: () => void = () => undefined;
+    const snapshot = new Promise<void>((resolve) => (loaded = resolve));
+    if (info.state.messages === 0) loaded();
+    const done = (async () => {
+      for await (const m of messages) {
+        fib.#apply(m);
+        if (m.info.pending === 0) loaded();
+      }
+    })();
+    fib.#close = async () => {
+      await messages.close();
+      await done;
+    };
+    await snapshot;
+    return fib;
+  }
+
+  /** The most specific entry for an EID (§4.2), or undefined. */
+  lookup(eid: string): FibEntry | undefined {
+    return this.#fib.lookup(eid)?.value;
+  }
+
+  /** The last revision applied: the bucket stream's sequence, the gateway's delta number. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get size(): number {
+    return this.#fib.size;
+  }
+
+  /** Every entry, by pattern. */
+  entries(): FibEntry[] {
+    return [...this.#fib.entries()].map((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    await this.#close();
+  }
+
+  #apply(m: JsMsg): void {
+    this.#revision = m.seq;
+    const pattern = patternOfKey(m.subject.slice(m.subject.indexOf('.', 4) + 1));
+    const parsed = pattern === undefined ? undefined : parsePattern(pattern);
+    if (!parsed?.ok) return this.#options.onError?.(`revision ${m.seq}: key ${m.subject} names no pattern`);
+    const operation = m.headers?.get('KV-Operation');
+    if (operation === 'DEL' || operation === 'PURGE') {
+      this.#fib.delete(parsed.value);
+      return this.#options.onChange?.({ pattern: pattern!, entry: undefined, revision: m.seq });
+    }
+    const entry = decodeFibEntry(m.string());
+    if (Result.isFailure(entry)) return this.#options.onError?.(`revision ${m.seq}: ${entry.failure}`);
+    this.#fib.set(parsed.value, entry.success);
+    this.#options.onChange?.({ pattern: pattern!, entry: entry.success, revision: m.seq });
+  }
+}

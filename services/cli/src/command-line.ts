@@ -1,0 +1,28 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT, type CommandIo } from './io.ts';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * A command's arguments by its options (`--help` and `--json` included), or the exit code once a
+ * usage error or the help text has been written.
+ */
+export function commandLine(args: readonly string[], io: CommandIo, usage: string, options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } | number {
+  try {
+    const parsed = parseArgs({ args: [...args], allowPositionals: true, options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, ...options } });
+    if (parsed.values['help']) {
+      io.out.write(usage);
+      return EXIT.ok;
+    }
+    return { values: parsed.values as Record<string, string | boolean | undefined>, positionals: parsed.positionals };
+  } catch (error) {
+    io.err.write(`dpp: ${(error as Error).message}\n\n${usage}`);
+    return EXIT.usage;
+  }
+}
+
+/** Rows as aligned columns, the first row the heading. */
+export const table = (rows: readonly (readonly string[])[]): string => {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`).join('');
+};

@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { encodeRibInput } from '#libs/events';
+import { contactRoutes, fibContacts, fromHdtnPlan, fromIonContacts, toHardyTvr, toHdtnPlan, toIonContacts, type Contact, type FibEntry } from '#libs/fib-export';
+import { GatewayFib } from '#libs/gateway-client';
+import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
+import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
+import { commandLine, table } from './command-line.ts';
+import { EXIT, type CommandIo } from './io.ts';
+import { runService, stopSignal } from './run-service.ts';
+import { withNats } from './with-nats.ts';
+
+export const FIB_EXPORT_USAGE = `usage: dpp fib-export --config FILE
+
+Runs the FIB-export service: follows the Loc-RIB change stream and keeps each configured gateway's
+FIB in its own KV bucket (<bucket_prefix>-<gateway>): a snapshot a gateway reads first, then the
+deltas after it. JSON log lines on stdout; SIGINT or SIGTERM stops it. The config file is
+described in README, "Gateways and the FIB".
+`;
+
+export const fibExportCommand = (args: readonly string[], io: CommandIo): Promise<number> =>
+  runService('fib-export', FIB_EXPORT_USAGE, args, io, { load: loadFibExportConfig, start: startFibExportService });
+
+const GATEWAY_OPTIONS = `  --gateway NAME        the gateway (a name in the FIB-export config)
+  --nats URL            the NATS server (default nats://127.0.0.1:4222)
+  --bucket-prefix P     the FIB-export bucket_prefix (default dpp-fib)`;
+
+export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--json]            a gateway's FIB
+       dpp fib lookup EID --gateway NAME [--json]      the entry bundles for EID follow (§4.2); exit 1 when none
+       dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
+       dpp fib export --gateway NAME --format hardy|ion|hdtn [--local-node N] [--epoch TIME] [--horizon-hours H]
+                                                       the FIB as a DTN router's contact plan (README: which fields map)
+${GATEWAY_OPTIONS}
+  --json                one JSON object a line instead of a table
+  --local-node N        our node number, the source of ION and HDTN contacts (default 1)
+  --epoch TIME          ISO time HDTN's relative times count from; ION and HDTN contacts of routes
+                        without a window start here (default now)
+  --horizon-hours H     where contacts of routes without an end stop (default 24 after the epoch)
+`;
+
+export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--nats URL] [--stream NAME]
+
+Reads an ION contact plan (its "a contact" lines) or an HDTN contact plan (JSON) and originates,
+for each contact from our node N to node M, a scheduled route for ipn:0.M via ipn:0.M inside the
+contact's window at its rate. The plan replaces the plan imported before. The routes go to the RIB
+input (stream default DPP_RIB_INPUT) as events of the neighbor "<AD> contacts"; their export to
+peers is the policy service's. --format defaults from the file name (.json: hdtn).
+  --epoch TIME     ISO time that relative times (ION +S, HDTN seconds) count from (default now)
+`;
+
+type FibOptions = { gateway: string; nats: string; prefix: string; json: boolean; positionals: string[]; values: Record<string, string | boolean | undefined> };
+
+function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra: Record<string, { type: 'string' }> = {}): FibOptions | number {
+  const parsed = commandLine(args, io, usage, {
+    gateway: { type: 'string' },
+    nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
+    'bucket-prefix': { type: 'string', default: 'dpp-fib' },
+    ...extra,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  return { gateway: (values.gateway as string | undefined) ?? '', nats: values.nats as string, prefix: values['bucket-prefix'] as string, json: values.json as boolean, positionals, values };
+}
+
+const window = (e: FibEntry) =>
+  e.validFrom === undefined && e.validUntil === undefined ? '-' : `${e.validFrom === undefined ? '' : new Date(e.validFrom).toISOString()}..${e.validUntil === undefined ? '' : new Date(e.validUntil).toISOString()}`;
+const cells = (e: FibEntry) => [e.pattern, e.nextHop, window(e), e.bandwidthBps ?? '-', e.peerAd, String(e.causeSeq)];
+const HEAD = ['PATTERN', 'NEXT HOP', 'WINDOW', 'BANDWIDTH', 'PEER AD', 'CAUSE SEQ'];
+
+/** An ISO time option, or now; undefined when it does not parse (reported). */
+function timeOption(text: string | boolean | undefined, name: string, io: CommandIo): number | undefined {
+  if (typeof text !== 'string') return Date.now();
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) io.err.write(`dpp: ${name} "${text}": expected an ISO time, e.g. 2026-12-01T00:00:00Z\n`);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** A non-negative integer option with a default; undefined when it is not one (reported). */
+function intOption(text: string | boolean | undefined, name: string, fallback: number, io: CommandIo): number | undefined {
+  if (typeof text !== 'string') return fallback;
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 0) return n;
+  io.err.write(`dpp: ${name} "${text}": expected a whole number\n`);
+  return undefined;
+}
+
+export async function fibCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h') {
+    io.out.write(FIB_USAGE);
+    return EXIT.ok;
+  }
+  if (sub !== 'show' && sub !== 'lookup' && sub !== 'watch' && sub !== 'export') {
+    io.err.write(`dpp fib: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"`}\n\n${FIB_USAGE}`);
+    return EXIT.usage;
+  }
+  const options = fibOptions(rest, io, FIB_USAGE, { format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'horizon-hours': { type: 'string' } });
+  if (typeof options === 'number') return options;
+  if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
+    io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
+    return EXIT.usage;
+  }
+  const open = (nc: NatsConnection, onChange?: Parameters<typeof GatewayFib.open>[1]['onChange']) =>
+    GatewayFib.open(nc, { gateway: options.gateway, bucketPrefix: options.prefix, ...(onChange ? { onChange } : {}), onError: (error) => io.err.write(`dpp: skipped: ${error}\n`) });
+  switch (sub) {
+    case 'show':
+      return withNats(options.nats, io, async (nc) => {
+        const fib = await open(nc);
+        const entries = fib.entries();
+        if (options.json) for (const e of entries) io.out.write(`${JSON.stringify(e)}\n`);
+        else io.out.write(`gateway ${options.gateway}, revision ${fib.revision}: ${entries.length} pattern${entries.length === 1 ? '' : 's'}\n${table([HEAD, ...entries.map(cells)])}`);
+        await fib.close();
+        return EXIT.ok;
+      });
+    case 'lookup':
+      return withNats(options.nats, io, async (nc) => {
+        const fib = await open(nc);
+        const eid = options.positionals[0]!;
+        const entry = fib.lookup(eid);
+        await fib.close();
+        if (options.json) io.out.write(`${JSON.stringify({ eid, entry: entry ?? null })}\n`);
+        else io.out.write(entry ? `${eid} → ${entry.nextHop} (${entry.pattern}, learned from ${entry.peerAd})\n` : `${eid}: no route\n`);
+        return entry ? EXIT.ok : EXIT.invalid;
+      });
+    case 'watch':
+      return withNats(options.nats, io, async (nc) => {
+        const fib = await open(nc, ({ pattern, entry, revision }) =>
+          io.out.write(options.json ? `${JSON.stringify({ revision, pattern, entry: entry ?? null })}\n` : `${revision}  ${entry ? `put     ${cells(entry).join('  ')}` : `delete  ${pattern}`}\n`),
+        );
+        io.err.write(`dpp: watching gateway ${options.gateway} from revision ${fib.revision} (${fib.size} patterns); Ctrl-C stops\n`);
+        await stopSignal();
+        await fib.close();
+        return EXIT.ok;
+      });
+    default: {
+      const format = options.values['format'];
+      const localNode = intOption(options.values['local-node'], '--local-node', 1, io);
+      const epoch = timeOption(options.values['epoch'], '--epoch', io);
+      const horizon = intOption(options.values['horizon-hours'], '--horizon-hours', 24, io);
+      if (format !== 'hardy' && format !== 'ion' && format !== 'hdtn') {
+        io.err.write(`dpp fib export: --format must be hardy, ion or hdtn\n\n${FIB_USAGE}`);
+        return EXIT.usage;
+      }
+      if (localNode === undefined || epoch === undefined || horizon === undefined) return EXIT.invalid;
+      return withNats(options.nats, io, async (nc) => {
+        const fib = await open(nc);
+        const entries = fib.entries();
+        await fib.close();
+        if (format === 'hardy') {
+          io.out.write(toHardyTvr(entries));
+          return EXIT.ok;
+        }
+        const { contacts, carried, unmapped } = fibContacts(entries, localNode, { from: epoch, horizon: epoch + horizon * 3_600_000 });
+        for (const e of unmapped) io.err.write(`dpp: not expressible in ${format.toUpperCase()} (next hop is no ipn node of allocator 0): ${e.pattern} via ${e.nextHop}\n`);
+        io.out.write(format === 'ion' ? toIonContacts(contacts, carried) : toHdtnPlan(contacts, epoch));
+        return EXIT.ok;
+      });
+    }
+  }
+}
+
+export async function contactsCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h') {
+    io.out.write(CONTACTS_USAGE);
+    return EXIT.ok;
+  }
+  const options = fibOptions(rest, io, CONTACTS_USAGE, { ad: { type: 'string' }, format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, stream: { type: 'string' } });
+  if (typeof options === 'number') return options;
+  const { ad, format: given, stream = 'DPP_RIB_INPUT' } = options.values as { ad?: string; format?: string; stream?: string };
+  const file = options.positionals[0];
+  if (sub !== 'import' || file === undefined || options.positionals.length !== 1 || ad === undefined || options.values['local-node'] === undefined) {
+    io.err.write(`dpp contacts: ${sub !== 'import' ? 'the subcommand is import' : file === undefined ? 'a contact plan FILE is required' : ad === undefined ? '--ad is required' : '--local-node is required'}\n\n${CONTACTS_USAGE}`);
+    return EXIT.usage;
+  }
+  const format = given ?? (file.endsWith('.json') ? 'hdtn' : 'ion');
+  const localNode = intOption(options.values['local-node'], '--local-node', 1, io);
+  const epoch = timeOption(options.values['epoch'], '--epoch', io);
+  if (localNode === undefined || epoch === undefined) return EXIT.invalid;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    io.err.write(`dpp: ${file}: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  const parsed = readPlan(format, text, epoch);
+  if (Result.isFailure(parsed)) {
+    io.err.write(parsed.failure.split('\n').map((e) => `dpp: ${file}: ${e}\n`).join(''));
+    return EXIT.invalid;
+  }
+  const contacts = parsed.success;
+  const { events, skipped } = contactRoutes(contacts, localNode, ad);
+  return withNats(options.nats, io, async (nc) => {
+    // The same file imported twice is stored once (message ids from its content).
+    const digest = createHash('sha256').update(text).update(String(epoch)).digest('hex').slice(0, 16);
+    for (const [i, event] of events.entries()) await jetstream(nc).publish(`${stream.toLowerCase()}.local`, encodeRibInput(event), { msgID: `contacts-${digest}-${i}` });
+    io.out.write(`${contacts.length - skipped.length} contact${contacts.length - skipped.length === 1 ? '' : 's'} from node ${localNode} originated as scheduled routes; ${skipped.length} between other nodes skipped\n`);
+    return EXIT.ok;
+  });
+}
+
+/** A contact plan's contacts, or every problem with it, a line each. */
+function readPlan(format: string, text: string, epoch: number): Result.Result<Contact[], string> {
+  if (format === 'hdtn') return fromHdtnPlan(text, epoch);
+  if (format !== 'ion') return Result.fail(`--format must be ion or hdtn, not "${format}"`);
+  const { contacts, errors } = fromIonContacts(text, epoch);
+  return errors.length > 0 ? Result.fail(errors.join('\n')) : Result.succeed(contacts);
+}

@@ -1,0 +1,24 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { EXIT, type CommandIo } from './io.ts';
+
+/**
+ * Runs a command's `body` with a NATS connection, closed after: a server that cannot be reached,
+ * or a failure inside, is one line on stderr and exit 1, not a stack.
+ */
+export async function withNats(url: string, io: CommandIo, body: (nc: NatsConnection) => Promise<number>): Promise<number> {
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: url, maxReconnectAttempts: 0 });
+  } catch (error) {
+    io.err.write(`dpp: cannot reach NATS at ${url}: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  }
+  try {
+    return await body(nc);
+  } catch (error) {
+    io.err.write(`dpp: ${(error as Error).message}\n`);
+    return EXIT.invalid;
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,21 @@
+import { connect } from '@nats-io/transport-node';
+import type { FibExportConfig } from './fib-export-config.ts';
+import { startFibExport } from './fib-exporter.ts';
+
+/** The FIB-export service: its own NATS connection (reconnecting for ever) around the exporter. */
+export async function startFibExportService(config: FibExportConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
+  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: 'dpp-fib-export' });
+  try {
+    const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, log });
+    log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`) });
+    return {
+      stop: async () => {
+        await exporter.stop();
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}

@@ -1,0 +1,130 @@
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Result } from 'effect';
+import { decodeLocRibChange } from '#libs/events';
+import { deltaFor, encodeFibEntry, fibEntryOf, fingerprintOf, keyOf, receives, type FibDelta, type GatewaySpec } from '#libs/fib-export';
+import type { RibAdvertisement } from '#libs/rib';
+import { consumeBatches, ensureStream, readLog } from '#libs/streams';
+import { STATE_BUCKET } from './fib-export-config.ts';
+
+export interface FibExportOptions {
+  /** The Loc-RIB change stream the FIBs follow. */
+  readonly changeStream: string;
+  readonly gateways: readonly GatewaySpec[];
+  /** Gateway G's FIB is the KV bucket `<prefix>-G`; the exporter's own state is in `<prefix>-export`. */
+  readonly bucketPrefix: string;
+  readonly batch: number;
+  readonly log: (line: Record<string, unknown>) => void;
+}
+
+/** The bucket holding a gateway's FIB: one key per pattern (libs/fib-export keyOf), the entry as value. */
+export const fibBucket = (prefix: string, gateway: string): string => `${prefix}-${gateway}`;
+
+const KEEP_DUPLICATES_MS = 120_000;
+
+/**
+ * The FIB-export service (design.md property 6): follows the Loc-RIB change stream and keeps, per
+ * gateway, a KV bucket of pattern → FibEntry. The bucket's stream is the gateway's delta log (its
+ * revisions are the delta sequence numbers) and its last values are the snapshot, so a gateway
+ * reads the snapshot at revision R and then the deltas after R from one ordered consumer.
+ *
+ * Each batch of changes is collapsed to the last delta per gateway and pattern, published (ids
+ * `fib-<change seq>-<gateway>`, the same on every replica), and only then is the position stored:
+ * a batch cut short is done again, and doing it again stores the same values. A gateway that is
+ * new, or whose spec changed, gets its table rebuilt from the change stream before the exporter
+ * goes on.
+ */
+export async function startFibExport(nc: NatsConnection, options: FibExportOptions): Promise<{ stop(): Promise<void> }> {
+  const kvm = new Kvm(nc);
+  const js = jetstream(nc);
+  const open = async (name: string): Promise<KV> => {
+    const kv = await kvm.create(name, { history: 1, storage: StorageType.File });
+    // The bucket is a stream: check what the server kept, as for every stream of ours.
+    await ensureStream(nc, { name: `KV_${name}`, subjects: [`$KV.${name}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS });
+    return kv;
+  };
+  const state = await open(fibBucket(options.bucketPrefix, STATE_BUCKET));
+  const buckets = new Map<string, KV>();
+  for (const gateway of options.gateways) buckets.set(gateway.name, await open(fibBucket(options.bucketPrefix, gateway.name)));
+  /**
+   * Where this exporter stands: the least position of its gateways. Each gateway has its own, so
+   * exporters with other gateways (or a rebuilt gateway) never move it for this one.
+   */
+  const positions = async (): Promise<Map<string, number | undefined>> => {
+    const known = new Map<string, number | undefined>();
+    for (const gateway of options.gateways) {
+      const stored = (await state.get(`position.${gateway.name}`))?.string();
+      known.set(gateway.name, stored ? Number(stored) : undefined);
+    }
+    return known;
+  };
+  const position = async (): Promise<number> => Math.min(...[...(await positions()).values()].map((p) => p ?? 0));
+  const stored = [...(await positions()).values()].filter((p) => p !== undefined);
+
+  const publish = (gateway: string, delta: FibDelta, id: string): Promise<unknown> => {
+    const subject = `$KV.${fibBucket(options.bucketPrefix, gateway)}.${keyOf(delta.op === 'put' ? delta.entry.pattern : delta.pattern)}`;
+    const h = headers();
+    if (delta.op === 'delete') h.set('KV-Operation', 'DEL');
+    return js.publish(subject, delta.op === 'put' ? encodeFibEntry(delta.entry) : '', { msgID: id, headers: h });
+  };
+
+  // A gateway without a position is new: it is built at where the others stand, or, when all are new, at the stream's end.
+  const end = async () => (await (await jetstreamManager(nc)).streams.info(options.changeStream)).state.last_seq;
+  await rebuildChanged(nc, state, buckets, options, stored.length > 0 ? Math.min(...stored) : await end(), publish);
+
+  return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position: async () => (await position()) + 1, log: options.log }, async (messages) => {
+    const latest = new Map<string, { delta: FibDelta; id: string }>();
+    for (const m of messages) {
+      const change = decodeLocRibChange(m.string());
+      if (Result.isFailure(change)) {
+        options.log({ level: 'error', msg: 'Loc-RIB change quarantined: not a valid v1 change', stream: options.changeStream, seq: m.seq, error: change.failure });
+        continue;
+      }
+      for (const gateway of options.gateways) {
+        const delta = deltaFor(gateway, change.success);
+        if (delta) latest.set(`${gateway.name} ${change.success.pattern}`, { delta, id: `fib-${m.seq}-${gateway.name}` });
+      }
+    }
+    // One delta per gateway and pattern: no two can overtake each other, so they go out together.
+    await Promise.all([...latest].map(([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id)));
+    for (const gateway of options.gateways) await state.put(`position.${gateway.name}`, String(messages.at(-1)!.seq));
+  });
+}
+
+/** Every gateway whose spec is new or changed gets the table the Loc-RIB at `upTo` gives it. */
+async function rebuildChanged(
+  nc: NatsConnection,
+  state: KV,
+  buckets: ReadonlyMap<string, KV>,
+  options: FibExportOptions,
+  upTo: number,
+  publish: (gateway: string, delta: FibDelta, id: string) => Promise<unknown>,
+): Promise<void> {
+  const stale = [];
+  for (const gateway of options.gateways) if ((await state.get(`config.${gateway.name}`))?.string() !== fingerprintOf(gateway)) stale.push(gateway);
+  if (stale.length === 0) return;
+  const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
+  for await (const m of readLog(nc, options.changeStream, upTo)) {
+    const change = decodeLocRibChange(m.string());
+    if (Result.isFailure(change)) continue;
+    if (change.success.best) best.set(change.success.pattern, { advertisement: change.success.best, causeSeq: change.success.causeSeq });
+    else best.delete(change.success.pattern);
+  }
+  for (const gateway of stale) {
+    const bucket = buckets.get(gateway.name)!;
+    const wanted = new Map([...best].filter(([pattern, b]) => receives(gateway, pattern, b.advertisement)).map(([pattern, b]) => [keyOf(pattern), fibEntryOf(pattern, b.advertisement, b.causeSeq)]));
+    const unwanted = [];
+    for await (const key of await bucket.keys()) if (!wanted.has(key)) unwanted.push(key);
+    await inChunks(unwanted, (key) => bucket.delete(key));
+    await inChunks([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${upTo}-${gateway.name}-${keyOf(entry.pattern)}`));
+    await state.put(`position.${gateway.name}`, String(upTo));
+    await state.put(`config.${gateway.name}`, fingerprintOf(gateway));
+    options.log({ level: 'info', msg: 'gateway FIB rebuilt from the Loc-RIB', gateway: gateway.name, atChangeSeq: upTo, entries: wanted.size, removed: unwanted.length });
+  }
+}
+
+/** Pipelined, a bounded number in flight: a rebuild may write a million entries. */
+async function inChunks<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += 1_024) await Promise.all(items.slice(i, i + 1_024).map(each));
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fromIonContacts } from '#libs/fib-export';
+import { ensureStream } from '#libs/streams';
+import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
+import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
+import { startRib } from '../../services/rib/src/rib-runner.ts';
+import { jsonLines, runDpp } from '../harness/dpp-process.ts';
+import { until } from '../harness/until.ts';
+
+const US = 'us.example.test';
+const HOUR = 3_600_000;
+/** ION's absolute time form. */
+const ionTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/-/g, '/').replace('T', '-');
+
+/** `dpp contacts import` and `dpp fib show|lookup|export` against a running RIB and FIB export. */
+describe('dpp contacts and dpp fib', () => {
+  let nc: NatsConnection;
+  const id = randomUUID().slice(0, 8);
+  const names = { input: `FI_${id}`, changes: `FC_${id}`, prefix: `f${id}` };
+  const dir = mkdtempSync(join(tmpdir(), 'dpp-fibcli-'));
+  const stops: (() => Promise<void>)[] = [];
+  const now = Date.now();
+  // A pass open now from our node 1 to node 7, one tomorrow to node 12, and one between two other nodes.
+  const plan = [
+    `a contact ${ionTime(now - HOUR)} ${ionTime(now + HOUR)} 1 7 32000`,
+    `a contact ${ionTime(now + 24 * HOUR)} ${ionTime(now + 25 * HOUR)} 1 12 1000`,
+    'a contact +0 +600 7 12 1000',
+  ].join('\n');
+  const fib = (...args: string[]) => runDpp('fib', ...args, '--gateway', 'gs', '--bucket-prefix', names.prefix, '--nats', inject('natsUrl'));
+
+  beforeAll(async () => {
+    nc = await connect({ servers: inject('natsUrl') });
+    await ensureStream(nc, { name: names.input, subjects: [`${names.input.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, { name: names.changes, subjects: [`${names.changes.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
+    const store = CheckpointStore.open(join(dir, 'rib.sqlite'));
+    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `${names.input.toLowerCase()}.clock`, changeSubject: `${names.changes.toLowerCase()}.change`, changeStream: names.changes, batch: 16, now: Date.now, log: () => undefined });
+    stops.push(async () => (await rib.stop(), store.close()));
+    const exporter = await startFibExport(nc, { changeStream: names.changes, gateways: [{ name: 'gs', fromPeers: undefined, schemes: undefined }], bucketPrefix: names.prefix, batch: 16, log: () => undefined });
+    stops.push(exporter.stop);
+    writeFileSync(join(dir, 'plan.ion'), plan);
+  });
+  afterAll(async () => {
+    for (const stop of stops.reverse()) await stop();
+    await nc?.close();
+  });
+
+  it('imports a contact plan as scheduled routes that reach the gateway, and exports them again with their windows', async () => {
+    const imported = await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'));
+    expect([imported.status, imported.stdout]).toEqual([0, '2 contacts from node 1 originated as scheduled routes; 1 between other nodes skipped\n']);
+
+    const found = await until('the open contact in the gateway FIB', async () => {
+      const run = await fib('lookup', 'ipn:0.7.1', '--json');
+      return run.status === 0 ? jsonLines(run.stdout)[0] : undefined;
+    });
+    expect(found).toMatchObject({ eid: 'ipn:0.7.1', entry: { pattern: 'ipn:0.7', nextHop: 'ipn:0.7', bandwidthBps: '256000', peerAd: US } });
+    // The pass of tomorrow is not in the FIB yet: the RIB adds it when its window opens.
+    const tomorrow = await fib('lookup', 'ipn:0.12.1');
+    expect([tomorrow.status, tomorrow.stdout]).toEqual([1, 'ipn:0.12.1: no route\n']);
+
+    const shown = await fib('show');
+    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 1 pattern\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.7 +ipn:0\.7 /);
+
+    const ion = await fib('export', '--format', 'ion', '--local-node', '1');
+    const exported = fromIonContacts(ion.stdout, 0).contacts;
+    expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.to === 7).map((c) => ({ ...c, start: Math.floor(c.start / 1000) * 1000, end: Math.floor(c.end / 1000) * 1000 })));
+    const hardy = await fib('export', '--format', 'hardy');
+    expect(hardy.stdout).toBe(`ipn:0.7 via ipn:0.7 start ${new Date(Math.floor((now - HOUR) / 1000) * 1000).toISOString()} end ${new Date(Math.floor((now + HOUR) / 1000) * 1000).toISOString()} bandwidth 256000\n`);
+  }, 30_000);
+
+  it('says what is wrong with its command line and its config', async () => {
+    expect((await runDpp('fib', 'show')).status).toBe(2);
+    expect((await fib('export', '--format', 'bird')).stderr).toContain('--format must be hardy, ion or hdtn');
+    const config = join(dir, 'fib.yaml');
+    writeFileSync(config, 'nats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: "a b"\n');
+    const badName = await runDpp('fib-export', '--config', config);
+    expect([badName.status, badName.stderr]).toEqual([1, expect.stringContaining('gateways[0].name: Expected a string matching')]);
+    writeFileSync(config, 'nats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: export\n  - name: gs\n  - name: gs\n');
+    const clash = await runDpp('fib-export', '--config', config);
+    expect(clash.stderr).toContain('gateways[0].name: "export" is the exporter\'s own bucket; choose another name');
+    expect(clash.stderr).toContain('gateways[2].name: "gs" is given twice');
+  }, 30_000);
+});
