@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
+import { fibConvergence } from './figures/fib-convergence.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
 import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
@@ -17,6 +18,7 @@ const FIGURES: Record<string, () => Figure | Promise<Figure>> = {
   'rib-memory': () => ribMemory(quick ? 50_000 : 1_000_000),
   'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
+  'fib-convergence': () => fibConvergence(quick ? 10_000 : 100_000, quick ? 2 : 5, quick ? 20 : 40),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];

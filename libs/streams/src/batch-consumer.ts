@@ -1,4 +1,4 @@
-import { DeliverPolicy, jetstream, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -8,6 +8,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
  * crash it delivers later messages before it redelivers the dead reader's batch, and acknowledging
  * those (ack policy all) acknowledges the batch that was never applied. If `handle` fails, the
  * reader restarts from `position()`, which says where its durable state stands.
+ *
+ * A batch ends when it is full or when the server has nothing more pending: a lone message is
+ * handled at once, not after a fetch's expiry (the FIB convergence figure in bench/).
  */
 export async function consumeBatches(
   nc: NatsConnection,
@@ -15,18 +18,26 @@ export async function consumeBatches(
   handle: (messages: readonly JsMsg[]) => Promise<void>,
 ): Promise<{ stop(): Promise<void> }> {
   let running = true;
+  let messages: ConsumerMessages | undefined;
   const loop = (async () => {
     while (running) {
       try {
         const from = await options.position();
         const consumer = await jetstream(nc).consumers.get(options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
         try {
-          while (running) {
-            const batch: JsMsg[] = [];
-            for await (const m of await consumer.fetch({ max_messages: options.batch, expires: 1_000 })) batch.push(m);
-            if (batch.length > 0 && running) await handle(batch);
+          messages = await consumer.consume({ max_messages: options.batch * 2 });
+          if (!running) break;
+          let batch: JsMsg[] = [];
+          for await (const m of messages) {
+            batch.push(m);
+            if (batch.length < options.batch && m.info.pending > 0) continue;
+            if (!running) break;
+            await handle(batch);
+            batch = [];
           }
         } finally {
+          // stop, not close: close waits for an iteration that, when `stop()` came first, never began.
+          messages?.stop();
           // Each retry makes a new consumer: the old one must not linger on the server.
           await consumer.delete().catch(() => false);
         }
@@ -40,6 +51,7 @@ export async function consumeBatches(
   return {
     stop: async () => {
       running = false;
+      messages?.stop();
       await loop;
     },
   };
