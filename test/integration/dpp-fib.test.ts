@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromIonContacts } from '#libs/fib-export';
@@ -70,6 +72,22 @@ describe('dpp contacts and dpp fib', () => {
     expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.to === 7).map((c) => ({ ...c, start: Math.floor(c.start / 1000) * 1000, end: Math.floor(c.end / 1000) * 1000 })));
     const hardy = await fib('export', '--format', 'hardy');
     expect(hardy.stdout).toBe(`ipn:0.7 via ipn:0.7 start ${new Date(Math.floor((now - HOUR) / 1000) * 1000).toISOString()} end ${new Date(Math.floor((now + HOUR) / 1000) * 1000).toISOString()} bandwidth 256000\n`);
+  }, 30_000);
+
+  it('watches a gateway FIB: the deltas as they come, until Ctrl-C', async () => {
+    const child = spawn(process.execPath, ['bin/dpp.js', 'fib', 'watch', '--gateway', 'gs', '--bucket-prefix', names.prefix, '--nats', inject('natsUrl'), '--json'], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+    let [stdout, stderr] = ['', ''];
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await until('the watch to start', () => (stderr.includes('watching gateway gs') ? true : undefined));
+    // A new plan without the pass to node 7: its route leaves the FIB.
+    writeFileSync(join(dir, 'empty.ion'), '# no passes\n');
+    expect((await runDpp('contacts', 'import', join(dir, 'empty.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'))).status).toBe(0);
+    const deleted = await until('the delete delta', () => jsonLines(stdout).find((l) => l['pattern'] === 'ipn:0.7' && l['entry'] === null));
+    expect(deleted['revision']).toEqual(expect.any(Number));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   }, 30_000);
 
   it('says what is wrong with its command line and its config', async () => {
