@@ -9,7 +9,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { decodeLocRibChange, decodeRibInput, type PeerEvent } from '#libs/events';
+import { decodeLocRibChanges, decodeRibInput, type PeerEvent } from '#libs/events';
 import { LocRib, type LocRibChange } from '#libs/rib';
 import { peerMessageCodec } from '#libs/wire';
 import { seeded } from '../../bench/lib/random.ts';
@@ -93,7 +93,7 @@ describe('dpp rib under kill -9', () => {
     }
     await until('every change published', async () => ((await count(names.changes)) >= expected.length ? true : undefined), { ms: 60_000 });
     // Each change read back as a valid v1 change, equal to the reference run's.
-    const published = (await read(names.changes)).map(({ text }) => Result.getOrThrow(decodeLocRibChange(text)));
+    const published = (await read(names.changes)).flatMap(({ text }) => Result.getOrThrow(decodeLocRibChanges(text)));
     expect(published).toEqual(expected);
 
     const stopped = new Promise((resolve) => child!.once('exit', resolve));

@@ -6,7 +6,7 @@ import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { decodeLocRibChange, decodeRibInput, type PeerEvent } from '#libs/events';
+import { decodeLocRibChanges, decodeRibInput, type PeerEvent } from '#libs/events';
 import { LocRib, type LocRibChange } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
@@ -49,7 +49,7 @@ describe('RIB service over JetStream', () => {
     const got: LocRibChange[] = [];
     if (info.state.messages === 0) return got;
     for await (const m of await (await jetstream(nc).consumers.get(names.changes)).fetch({ max_messages: info.state.messages, expires: 2_000 })) {
-      got.push(Result.getOrThrow(decodeLocRibChange(m.string())));
+      got.push(...Result.getOrThrow(decodeLocRibChanges(m.string())));
       if (got.length === info.state.messages) break;
     }
     return got;

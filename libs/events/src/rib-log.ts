@@ -34,16 +34,21 @@ const RibInputV1 = Schema.Union([
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('clock'), now: Schema.Finite }),
 ]);
 
-/** A Loc-RIB change in the log, version 1: the pattern, and the advertisements that give it its best route now and before. */
+/**
+ * Loc-RIB changes in the log, version 1: those one RIB input event caused (its sequence and the
+ * RIB's clock then), each the pattern and the advertisements that give it its best route now and
+ * before. One message holds at most `CHANGES_PER_MESSAGE`.
+ */
 const AdvertisementV1 = Schema.Struct({ neighbor: Schema.String, peerAd: Schema.String, receivedSeq: Schema.Int, index: Schema.Int, ...attributeFields });
-const LocRibChangeV1 = Schema.Struct({
+const LocRibChangesV1 = Schema.Struct({
   v: Schema.Literal(1),
-  pattern: Schema.String,
-  best: Schema.NullOr(AdvertisementV1),
-  previous: Schema.NullOr(AdvertisementV1),
   causeSeq: Schema.Int,
   at: Schema.Finite,
+  changes: Schema.Array(Schema.Struct({ pattern: Schema.String, best: Schema.NullOr(AdvertisementV1), previous: Schema.NullOr(AdvertisementV1) })),
 });
+
+/** Changes per change message: a full-table load is thousands of messages, not a million, and each stays far under max_payload. */
+export const CHANGES_PER_MESSAGE = 1_000;
 
 /** The log form of a RIB input event (its sequence is the log's). */
 export const encodeRibInput = (event: RibEvent): string => {
@@ -78,16 +83,19 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
   }
 }
 
-/** A Loc-RIB change in the log, version 1: what the FIB export and the Adj-RIB-Out follow. */
-export const encodeLocRibChange = (change: LocRibChange): string =>
-  JSON.stringify({ v: 1, pattern: change.pattern, best: change.best ?? null, previous: change.previous ?? null, causeSeq: change.causeSeq, at: change.at });
+/** The log form of changes of one RIB input event (the caller cuts them to `CHANGES_PER_MESSAGE`). */
+export function encodeLocRibChanges(changes: readonly LocRibChange[]): string {
+  const [first] = changes;
+  if (first === undefined) throw new Error('no change to encode');
+  return JSON.stringify({ v: 1, causeSeq: first.causeSeq, at: first.at, changes: changes.map((c) => ({ pattern: c.pattern, best: c.best ?? null, previous: c.previous ?? null })) });
+}
 
-/** A Loc-RIB change read back from the change stream, or why it is not one. */
-export function decodeLocRibChange(json: string): Result.Result<LocRibChange, string> {
-  const decoded = decodeJson(LocRibChangeV1, json);
+/** Loc-RIB changes read back from the change stream, or why they are not. */
+export function decodeLocRibChanges(json: string): Result.Result<LocRibChange[], string> {
+  const decoded = decodeJson(LocRibChangesV1, json);
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
-  const c = decoded.success;
+  const { causeSeq, at, changes } = decoded.success;
   const advertisement = (a: typeof AdvertisementV1.Type | null): RibAdvertisement | undefined =>
     a === null ? undefined : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index };
-  return Result.succeed({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq: c.causeSeq, at: c.at });
+  return Result.succeed(changes.map((c) => ({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
 }

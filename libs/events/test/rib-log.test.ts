@@ -1,6 +1,6 @@
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { decodeLocRibChange, decodeRibInput, encodeLocRibChange, encodeRibInput } from '#libs/events';
+import { decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput } from '#libs/events';
 import { LocRib, type RibEvent } from '#libs/rib';
 import { advertised, updateEvent } from '../../rib/test/routes.ts';
 
@@ -19,7 +19,8 @@ describe('RIB log forms (v1)', () => {
     const rib = new LocRib('us.example.org');
     const changes = [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { metric: 4 })]), updateEvent(2, 'b.org', [], [advertised('b.org', 'ipn:1.*', { adPath: [] })])].flatMap((e) => rib.apply(e));
     expect(changes).toHaveLength(2);
-    for (const change of changes) expect(Result.getOrThrow(decodeLocRibChange(encodeLocRibChange(change)))).toEqual(change);
+    expect(Result.getOrThrow(decodeLocRibChanges(encodeLocRibChanges(changes.slice(0, 1))))).toEqual(changes.slice(0, 1));
+    expect(Result.getOrThrow(decodeLocRibChanges(encodeLocRibChanges(changes.slice(1))))).toEqual(changes.slice(1));
   });
 
   it.each([
@@ -32,7 +33,7 @@ describe('RIB log forms (v1)', () => {
   });
 
   it('refuses a change that is not one', () => {
-    const decoded = decodeLocRibChange('{"v":1,"pattern":"ipn:1.*","best":{"neighbor":"a"},"previous":null,"causeSeq":1,"at":0}');
+    const decoded = decodeLocRibChanges('{"v":1,"causeSeq":1,"at":0,"changes":[{"pattern":"ipn:1.*","best":{"neighbor":"a"},"previous":null}]}');
     expect(Result.isFailure(decoded) && decoded.failure).toContain('["best"]');
   });
 });

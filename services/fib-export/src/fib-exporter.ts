@@ -2,7 +2,7 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Result } from 'effect';
-import { decodeLocRibChange } from '#libs/events';
+import { decodeLocRibChanges } from '#libs/events';
 import { deltaFor, encodeFibEntry, fibEntryOf, fingerprintOf, keyOf, receives, type FibDelta, type GatewaySpec } from '#libs/fib-export';
 import type { RibAdvertisement } from '#libs/rib';
 import { consumeBatches, ensureStream, readLog } from '#libs/streams';
@@ -30,7 +30,7 @@ const KEEP_DUPLICATES_MS = 120_000;
  * reads the snapshot at revision R and then the deltas after R from one ordered consumer.
  *
  * Each batch of changes is collapsed to the last delta per gateway and pattern, published (ids
- * `fib-<change seq>-<gateway>`, the same on every replica), and only then is the position stored:
+ * `fib-<change message seq>-<index>-<gateway>`, the same on every replica), and only then is the position stored:
  * a batch cut short is done again, and doing it again stores the same values. A gateway that is
  * new, or whose spec changed, gets its table rebuilt from the change stream before the exporter
  * goes on.
@@ -76,14 +76,16 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
   return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position: async () => (await position()) + 1, log: options.log }, async (messages) => {
     const latest = new Map<string, { delta: FibDelta; id: string }>();
     for (const m of messages) {
-      const change = decodeLocRibChange(m.string());
-      if (Result.isFailure(change)) {
-        options.log({ level: 'error', msg: 'Loc-RIB change quarantined: not a valid v1 change', stream: options.changeStream, seq: m.seq, error: change.failure });
+      const changes = decodeLocRibChanges(m.string());
+      if (Result.isFailure(changes)) {
+        options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq: m.seq, error: changes.failure });
         continue;
       }
-      for (const gateway of options.gateways) {
-        const delta = deltaFor(gateway, change.success);
-        if (delta) latest.set(`${gateway.name} ${change.success.pattern}`, { delta, id: `fib-${m.seq}-${gateway.name}` });
+      for (const [i, change] of changes.success.entries()) {
+        for (const gateway of options.gateways) {
+          const delta = deltaFor(gateway, change);
+          if (delta) latest.set(`${gateway.name} ${change.pattern}`, { delta, id: `fib-${m.seq}-${i}-${gateway.name}` });
+        }
       }
     }
     // One delta per gateway and pattern: no two can overtake each other, so they go out together.
@@ -106,10 +108,11 @@ async function rebuildChanged(
   if (stale.length === 0) return;
   const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
   for await (const m of readLog(nc, options.changeStream, upTo)) {
-    const change = decodeLocRibChange(m.string());
-    if (Result.isFailure(change)) continue;
-    if (change.success.best) best.set(change.success.pattern, { advertisement: change.success.best, causeSeq: change.success.causeSeq });
-    else best.delete(change.success.pattern);
+    const changes = decodeLocRibChanges(m.string());
+    for (const change of Result.isSuccess(changes) ? changes.success : []) {
+      if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
+      else best.delete(change.pattern);
+    }
   }
   for (const gateway of stale) {
     const bucket = buckets.get(gateway.name)!;

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { decodeRibInput, encodeLocRibChange, encodeRibInput } from '#libs/events';
+import { CHANGES_PER_MESSAGE, decodeRibInput, encodeLocRibChanges, encodeRibInput } from '#libs/events';
 import { LocRib, type LocRibChange } from '#libs/rib';
 import { consumeBatches } from '#libs/streams';
 import type { CheckpointStore } from './checkpoint-store.ts';
@@ -95,20 +95,21 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   const alreadyPublished = (seq: number, index: number) => seq < lastPublished.seq || (seq === lastPublished.seq && index <= lastPublished.index);
 
   const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const changes: { change: LocRibChange; index: number }[] = [];
+    const parts: { seq: number; part: number; changes: readonly LocRibChange[] }[] = [];
     for (const m of messages) {
       const event = decodeRibInput(m.string(), m.seq);
       if (Result.isFailure(event)) {
         options.log({ level: 'error', msg: 'RIB input quarantined: not a valid v1 event', stream: options.inputStream, seq: m.seq, error: event.failure });
         continue;
       }
-      // An event's changes are the same on every run, so their ids are too, however batches fall.
-      rib.apply(event.success).forEach((change, index) => changes.push({ change, index }));
+      // An event's changes are the same on every run, so their messages and ids are too, however batches fall.
+      const changes = rib.apply(event.success);
+      for (let at = 0; at < changes.length; at += CHANGES_PER_MESSAGE) parts.push({ seq: m.seq, part: at / CHANGES_PER_MESSAGE, changes: changes.slice(at, at + CHANGES_PER_MESSAGE) });
     }
-    // One at a time: a change lost in an outage must not land after a later one.
-    for (const { change, index } of changes) {
-      if (alreadyPublished(change.causeSeq, index)) continue;
-      await js.publish(options.changeSubject, encodeLocRibChange(change), { msgID: `locrib-${change.causeSeq}-${index}` });
+    // One at a time: changes lost in an outage must not land after later ones.
+    for (const { seq, part, changes } of parts) {
+      if (alreadyPublished(seq, part)) continue;
+      await js.publish(options.changeSubject, encodeLocRibChanges(changes), { msgID: `locrib-${seq}-${part}` });
     }
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
     armClock();
