@@ -114,6 +114,10 @@ describe('FIB export to gateways', () => {
     const changed = await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [{ ...added, fromPeers: ['a.example.test'], schemes: ['dtn'] }], bucketPrefix: 'fib', batch: 16, log });
     await until('the rebuilt table', () => (view(fib).join() === 'dtn://rover.example.test/ via dtn://a.example.test/' ? true : undefined));
     await changed.stop();
+    // And back, within the duplicate window: the first spec's table again, not taken for a duplicate.
+    const back = await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [added], bucketPrefix: 'fib', batch: 16, log });
+    await until('the first table again', () => (view(fib).join() === 'ipn:100.* via ipn:5.0,ipn:200.* via ipn:5.0' ? true : undefined));
+    await back.stop();
     await fib.close();
   }, 30_000);
 });

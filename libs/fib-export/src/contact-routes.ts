@@ -7,13 +7,15 @@ export const contactsNeighbor = (localAd: string): string => `${localAd} contact
 /**
  * A contact plan as locally originated scheduled routes (RIB input): each contact from our node
  * gives the node it reaches (`ipn:0.N`) a route via that node, inside the contact's window, at its
- * rate; contacts between other nodes say nothing of our routes and are returned apart. The plan
+ * rate; contacts between other nodes, or of our node with itself, say nothing of our routes and
+ * are returned apart. The plan
  * replaces the one imported before: the events are a session loss of the contacts neighbor (its
  * old routes go), then the new routes. `seq` is filled in by the log.
  */
 export function contactRoutes(contacts: readonly Contact[], localNode: number, localAd: string): { events: RibEvent[]; skipped: Contact[] } {
   const neighbor = contactsNeighbor(localAd);
-  const ours = contacts.filter((c) => c.from === localNode);
+  // A contact of our node with itself (ION plans carry them for loopback) is no route.
+  const ours = contacts.filter((c) => c.from === localNode && c.to !== localNode);
   const accepted = ours.map((c) => ({
     patterns: [nodeEid(c.to)],
     adPath: [],
@@ -30,6 +32,6 @@ export function contactRoutes(contacts: readonly Contact[], localNode: number, l
       { type: 'neighbor-down', seq: 0, neighbor, staleUntil: undefined },
       { type: 'update', seq: 0, neighbor, peerAd: localAd, withdrawn: [], accepted, rejected: [] },
     ],
-    skipped: contacts.filter((c) => c.from !== localNode),
+    skipped: contacts.filter((c) => !ours.includes(c)),
   };
 }

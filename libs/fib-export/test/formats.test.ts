@@ -28,6 +28,7 @@ const SAMPLE: FibEntry[] = [
 const ION = `# goldstone passes
 1
 s
+a contact +0 +86400 1 1 125000000
 a contact +0 +3600 1 7 32000
 a range +0 +3600 1 7 1
 a contact 2026/12/01-02:00:00 2026/12/01-03:00:00 1 12 1000
@@ -50,6 +51,7 @@ describe('ION contacts', () => {
     const { contacts, errors } = fromIonContacts(ION, T0);
     expect(errors).toEqual([]);
     expect(contacts).toEqual([
+      { from: 1, to: 1, start: T0, end: T0 + 24 * HOUR, rateBitsPerSec: 1_000_000_000 },
       { from: 1, to: 7, start: T0, end: T0 + HOUR, rateBitsPerSec: 256_000 },
       { from: 1, to: 12, start: T0 + 2 * HOUR, end: T0 + 3 * HOUR, rateBitsPerSec: 8_000 },
       { from: 7, to: 1, start: T0, end: T0 + 600_000, rateBitsPerSec: 256_000 },
@@ -59,7 +61,10 @@ describe('ION contacts', () => {
   });
 
   it('writes the FIB as contacts from our node, the patterns as comments, and says what it cannot express', () => {
-    const { contacts, carried, unmapped } = fibContacts(SAMPLE, 1, { from: T0, horizon: T0 + 24 * HOUR });
+    // A window to node 12 that touches the other one, at another rate and without one: merged, at the highest.
+    const touching = [...SAMPLE, entry('ipn:0.12', 'ipn:0.12', { validFrom: T0 + HOUR, validUntil: T0 + 2 * HOUR })];
+    const { contacts, carried, unmapped, unrated } = fibContacts(touching, 1, { from: T0, horizon: T0 + 24 * HOUR, defaultRateBps: 16_000 });
+    expect(unrated.map((e) => e.pattern)).toEqual(['ipn:0.12']);
     const text = toIonContacts(contacts, carried, unmapped.map((e) => `${e.pattern} via ${e.nextHop}`));
     expect(text).toBe(
       [
@@ -67,9 +72,10 @@ describe('ION contacts', () => {
         '# ipn:0.[8-9] via ipn:0.7',
         'a contact 2026/12/01-00:00:00 2026/12/01-01:00:00 1 7 32000',
         'a range 2026/12/01-00:00:00 2026/12/01-01:00:00 1 7 1',
+        '# ipn:0.12 via ipn:0.12',
         '# dtn://rover.example.org/** via ipn:0.12',
-        'a contact 2026/12/01-02:00:00 2026/12/01-03:00:00 1 12 1000',
-        'a range 2026/12/01-02:00:00 2026/12/01-03:00:00 1 12 1',
+        'a contact 2026/12/01-01:00:00 2026/12/01-03:00:00 1 12 2000',
+        'a range 2026/12/01-01:00:00 2026/12/01-03:00:00 1 12 1',
         '# not expressible in ION (next hop is no ipn node of allocator 0): ipn:100.* via dtn://dsn.example.org/',
         '',
       ].join('\n'),
@@ -91,15 +97,16 @@ describe('contact plans imported as routes, then exported', () => {
   it('keep their windows and rates, ION → routes → ION and HDTN → routes → HDTN', () => {
     const viaRoutes = (contacts: readonly Contact[]): Contact[] => {
       const { events, skipped } = contactRoutes(contacts, 1, 'us.example.org');
-      expect(skipped.every((c) => c.from !== 1)).toBe(true);
+      expect(skipped.every((c) => c.from !== 1 || c.to === 1)).toBe(true);
       const update = events.find((e) => e.type === 'update')!;
       if (update.type !== 'update') throw new Error('no routes');
       // The FIB entries these routes give when their windows are open.
       const entries = update.accepted.flatMap((a, index) => a.patterns.map((p) => fibEntryOf(p, { ...a, neighbor: update.neighbor, peerAd: update.peerAd, receivedSeq: 1, index }, 1)));
-      return fibContacts(entries, 1, { from: T0, horizon: T0 }).contacts;
+      return fibContacts(entries, 1, { from: T0, horizon: T0, defaultRateBps: 1 }).contacts;
     };
     const ion = fromIonContacts(ION, T0).contacts;
-    const ours = ion.filter((c) => c.from === 1);
+    // Our node's contacts with others: the loopback contact is no route.
+    const ours = ion.filter((c) => c.from === 1 && c.to !== 1);
     expect(fromIonContacts(toIonContacts(viaRoutes(ion)), T0).contacts).toEqual(ours);
     expect(Result.getOrThrow(fromHdtnPlan(toHdtnPlan(viaRoutes(ion), T0), T0))).toEqual(ours);
   });

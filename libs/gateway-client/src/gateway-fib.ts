@@ -36,6 +36,7 @@ export class GatewayFib {
   readonly #options: GatewayFibOptions;
   #revision = 0;
   #close: () => Promise<void> = async () => undefined;
+  #ended: Promise<void> = Promise.resolve();
 
   private constructor(options: GatewayFibOptions) {
     this.#options = options;
@@ -50,18 +51,29 @@ export class GatewayFib {
     let loaded: () => void = () => undefined;
     const snapshot = new Promise<void>((resolve) => (loaded = resolve));
     if (info.state.messages === 0) loaded();
-    const done = (async () => {
+    fib.#ended = (async () => {
       for await (const m of messages) {
         fib.#apply(m);
         if (m.info.pending === 0) loaded();
       }
     })();
+    // Whoever does not wait for the end must not see it as an unhandled rejection.
+    fib.#ended.catch(() => undefined);
     fib.#close = async () => {
       await messages.close();
-      await done;
+      await fib.#ended.catch(() => undefined);
     };
-    await snapshot;
+    // The connection can close before the snapshot is in: then there is no FIB to answer with.
+    await Promise.race([snapshot, fib.#ended.then(() => Promise.reject(new Error(`the FIB of gateway ${options.gateway} ended before its snapshot was read`)))]);
     return fib;
+  }
+
+  /**
+   * Settles when the FIB stops following its bucket: closed, or its connection gone for good (a
+   * connection that reconnects for ever only ends when closed).
+   */
+  get ended(): Promise<void> {
+    return this.#ended;
   }
 
   /** The most specific entry for an EID (§4.2), or undefined. */

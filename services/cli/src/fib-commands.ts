@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -31,7 +31,7 @@ const GATEWAY_OPTIONS = `  --gateway NAME        the gateway (a name in the FIB-
 export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--json]            a gateway's FIB
        dpp fib lookup EID --gateway NAME [--json]      the entry bundles for EID follow (§4.2); exit 1 when none
        dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
-       dpp fib export --gateway NAME --format hardy|ion|hdtn [--local-node N] [--epoch TIME] [--horizon-hours H]
+       dpp fib export --gateway NAME --format hardy|ion|hdtn [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
                                                        the FIB as a DTN router's contact plan (README: which fields map)
 ${GATEWAY_OPTIONS}
   --json                one JSON object a line instead of a table
@@ -39,6 +39,7 @@ ${GATEWAY_OPTIONS}
   --epoch TIME          ISO time HDTN's relative times count from; ION and HDTN contacts of routes
                         without a window start here (default now)
   --horizon-hours H     where contacts of routes without an end stop (default 24 after the epoch)
+  --default-rate-bps R  the rate of contacts of routes without bandwidth (ION refuses 0; default 1000000)
 `;
 
 export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--nats URL] [--stream NAME]
@@ -97,7 +98,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     io.err.write(`dpp fib: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"`}\n\n${FIB_USAGE}`);
     return EXIT.usage;
   }
-  const options = fibOptions(rest, io, FIB_USAGE, { format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'horizon-hours': { type: 'string' } });
+  const options = fibOptions(rest, io, FIB_USAGE, { format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'horizon-hours': { type: 'string' }, 'default-rate-bps': { type: 'string' } });
   if (typeof options === 'number') return options;
   if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
     io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
@@ -131,20 +132,22 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
           io.out.write(options.json ? `${JSON.stringify({ revision, pattern, entry: entry ?? null })}\n` : `${revision}  ${entry ? `put     ${cells(entry).join('  ')}` : `delete  ${pattern}`}\n`),
         );
         io.err.write(`dpp: watching gateway ${options.gateway} from revision ${fib.revision} (${fib.size} patterns); Ctrl-C stops\n`);
-        await stopSignal();
+        const stopped = await Promise.race([stopSignal().then(() => true), fib.ended.then(() => false, () => false)]);
         await fib.close();
-        return EXIT.ok;
-      });
+        if (!stopped) io.err.write(`dpp: the FIB of gateway ${options.gateway} stopped following its bucket (the connection closed)\n`);
+        return stopped ? EXIT.ok : EXIT.invalid;
+      }, { reconnect: true });
     default: {
       const format = options.values['format'];
       const localNode = intOption(options.values['local-node'], '--local-node', 1, io);
       const epoch = timeOption(options.values['epoch'], '--epoch', io);
       const horizon = intOption(options.values['horizon-hours'], '--horizon-hours', 24, io);
+      const defaultRate = intOption(options.values['default-rate-bps'], '--default-rate-bps', 1_000_000, io);
       if (format !== 'hardy' && format !== 'ion' && format !== 'hdtn') {
         io.err.write(`dpp fib export: --format must be hardy, ion or hdtn\n\n${FIB_USAGE}`);
         return EXIT.usage;
       }
-      if (localNode === undefined || epoch === undefined || horizon === undefined) return EXIT.invalid;
+      if (localNode === undefined || epoch === undefined || horizon === undefined || defaultRate === undefined) return EXIT.invalid;
       return withNats(options.nats, io, async (nc) => {
         const fib = await open(nc);
         const entries = fib.entries();
@@ -153,8 +156,9 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
           io.out.write(toHardyTvr(entries));
           return EXIT.ok;
         }
-        const { contacts, carried, unmapped } = fibContacts(entries, localNode, { from: epoch, horizon: epoch + horizon * 3_600_000 });
+        const { contacts, carried, unmapped, unrated } = fibContacts(entries, localNode, { from: epoch, horizon: epoch + horizon * 3_600_000, defaultRateBps: defaultRate });
         for (const e of unmapped) io.err.write(`dpp: not expressible in ${format.toUpperCase()} (next hop is no ipn node of allocator 0): ${e.pattern} via ${e.nextHop}\n`);
+        for (const e of unrated) io.err.write(`dpp: ${e.pattern} via ${e.nextHop} has no bandwidth: its contact is written at --default-rate-bps ${defaultRate}\n`);
         io.out.write(format === 'ion' ? toIonContacts(contacts, carried) : toHdtnPlan(contacts, epoch));
         return EXIT.ok;
       });
@@ -195,10 +199,10 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
   const contacts = parsed.success;
   const { events, skipped } = contactRoutes(contacts, localNode, ad);
   return withNats(options.nats, io, async (nc) => {
-    // The same file imported twice is stored once (message ids from its content).
-    const digest = createHash('sha256').update(text).update(String(epoch)).digest('hex').slice(0, 16);
-    for (const [i, event] of events.entries()) await jetstream(nc).publish(`${stream.toLowerCase()}.local`, encodeRibInput(event), { msgID: `contacts-${digest}-${i}` });
-    io.out.write(`${contacts.length - skipped.length} contact${contacts.length - skipped.length === 1 ? '' : 's'} from node ${localNode} originated as scheduled routes; ${skipped.length} between other nodes skipped\n`);
+    // Ids of this import: a publish retried is stored once, and a plan imported again (A, B, A) is applied again.
+    const importId = randomUUID();
+    for (const [i, event] of events.entries()) await jetstream(nc).publish(`${stream.toLowerCase()}.local`, encodeRibInput(event), { msgID: `contacts-${importId}-${i}` });
+    io.out.write(`${contacts.length - skipped.length} contact${contacts.length - skipped.length === 1 ? '' : 's'} from node ${localNode} originated as scheduled routes; ${skipped.length} between other nodes or with itself skipped\n`);
     return EXIT.ok;
   });
 }

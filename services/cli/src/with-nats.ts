@@ -2,13 +2,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { EXIT, type CommandIo } from './io.ts';
 
 /**
- * Runs a command's `body` with a NATS connection, closed after: a server that cannot be reached,
+ * Runs a command's `body` with a NATS connection, closed after: a server that cannot be reached at first,
  * or a failure inside, is one line on stderr and exit 1, not a stack.
  */
-export async function withNats(url: string, io: CommandIo, body: (nc: NatsConnection) => Promise<number>): Promise<number> {
+export async function withNats(url: string, io: CommandIo, body: (nc: NatsConnection) => Promise<number>, options: { reconnect?: boolean } = {}): Promise<number> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: url, maxReconnectAttempts: 0 });
+    // A one-shot command gives up with the server; one that follows a stream waits for it to come back.
+    nc = await connect({ servers: url, maxReconnectAttempts: options.reconnect ? -1 : 0 });
   } catch (error) {
     io.err.write(`dpp: cannot reach NATS at ${url}: ${(error as Error).message}\n`);
     return EXIT.invalid;

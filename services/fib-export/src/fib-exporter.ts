@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
@@ -48,10 +49,12 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
   const buckets = new Map<string, KV>();
   for (const gateway of options.gateways) buckets.set(gateway.name, await open(fibBucket(options.bucketPrefix, gateway.name)));
   /**
-   * Where this exporter stands: the least position of its gateways. Each gateway has its own, so
-   * exporters with other gateways (or a rebuilt gateway) never move it for this one.
+   * Where each gateway stands in the change stream. Each has its own, so exporters with other
+   * gateways never move it for this one, and a change a gateway has passed is never published
+   * for it again (which would put an old value back once its message id is out of the duplicate
+   * window).
    */
-  const positions = async (): Promise<Map<string, number | undefined>> => {
+  const readPositions = async (): Promise<Map<string, number | undefined>> => {
     const known = new Map<string, number | undefined>();
     for (const gateway of options.gateways) {
       const stored = (await state.get(`position.${gateway.name}`))?.string();
@@ -59,8 +62,14 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
     }
     return known;
   };
-  const position = async (): Promise<number> => Math.min(...[...(await positions()).values()].map((p) => p ?? 0));
-  const stored = [...(await positions()).values()].filter((p) => p !== undefined);
+  let positions = await readPositions();
+  /** Positions only move forward: a lagging replica does not take one back. */
+  const advance = async (gateway: string, seq: number): Promise<void> => {
+    const stored = Number((await state.get(`position.${gateway}`))?.string() || '0');
+    if (seq > stored) await state.put(`position.${gateway}`, String(seq));
+    positions.set(gateway, Math.max(stored, seq));
+  };
+  const fingerprints = new Map(options.gateways.map((g) => [g.name, createHash('sha256').update(fingerprintOf(g)).digest('hex').slice(0, 12)]));
 
   const publish = (gateway: string, delta: FibDelta, id: string): Promise<unknown> => {
     const subject = `$KV.${fibBucket(options.bucketPrefix, gateway)}.${keyOf(delta.op === 'put' ? delta.entry.pattern : delta.pattern)}`;
@@ -69,11 +78,21 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
     return js.publish(subject, delta.op === 'put' ? encodeFibEntry(delta.entry) : '', { msgID: id, headers: h });
   };
 
-  // A gateway without a position is new: it is built at where the others stand, or, when all are new, at the stream's end.
+  // A gateway that is new or changed is built where the unchanged ones stand, or, when all are, at the stream's end.
   const end = async () => (await (await jetstreamManager(nc)).streams.info(options.changeStream)).state.last_seq;
-  await rebuildChanged(nc, state, buckets, options, stored.length > 0 ? Math.min(...stored) : await end(), publish);
+  const unchanged = [];
+  for (const gateway of options.gateways) {
+    const position = positions.get(gateway.name);
+    if (position !== undefined && (await state.get(`config.${gateway.name}`))?.string() === fingerprintOf(gateway)) unchanged.push(position);
+  }
+  await rebuildChanged(nc, state, buckets, options, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
+  positions = await readPositions();
 
-  return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position: async () => (await position()) + 1, log: options.log }, async (messages) => {
+  const position = async (): Promise<number> => {
+    positions = await readPositions();
+    return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
+  };
+  return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
     const latest = new Map<string, { delta: FibDelta; id: string }>();
     for (const m of messages) {
       const changes = decodeLocRibChanges(m.string());
@@ -81,16 +100,18 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
         options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq: m.seq, error: changes.failure });
         continue;
       }
-      for (const [i, change] of changes.success.entries()) {
-        for (const gateway of options.gateways) {
+      for (const gateway of options.gateways) {
+        if (m.seq <= (positions.get(gateway.name) ?? 0)) continue;
+        for (const [i, change] of changes.success.entries()) {
           const delta = deltaFor(gateway, change);
-          if (delta) latest.set(`${gateway.name} ${change.pattern}`, { delta, id: `fib-${m.seq}-${i}-${gateway.name}` });
+          // The spec is in the id: a gateway whose spec changed must not have its new deltas taken for old ones.
+          if (delta) latest.set(`${gateway.name} ${change.pattern}`, { delta, id: `fib-${m.seq}-${i}-${gateway.name}-${fingerprints.get(gateway.name)}` });
         }
       }
     }
     // One delta per gateway and pattern: no two can overtake each other, so they go out together.
-    await Promise.all([...latest].map(([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id)));
-    for (const gateway of options.gateways) await state.put(`position.${gateway.name}`, String(messages.at(-1)!.seq));
+    await inChunks([...latest], ([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id));
+    for (const gateway of options.gateways) await advance(gateway.name, messages.at(-1)!.seq);
   });
 }
 
@@ -120,7 +141,10 @@ async function rebuildChanged(
     const unwanted = [];
     for await (const key of await bucket.keys()) if (!wanted.has(key)) unwanted.push(key);
     await inChunks(unwanted, (key) => bucket.delete(key));
-    await inChunks([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${upTo}-${gateway.name}-${keyOf(entry.pattern)}`));
+    // Each rebuild its own ids: a rebuild back to an earlier spec must not have its puts taken for the first one's.
+    const rebuild = randomUUID();
+    await inChunks([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${rebuild}-${keyOf(entry.pattern)}`));
+    // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${gateway.name}`, String(upTo));
     await state.put(`config.${gateway.name}`, fingerprintOf(gateway));
     options.log({ level: 'info', msg: 'gateway FIB rebuilt from the Loc-RIB', gateway: gateway.name, atChangeSeq: upTo, entries: wanted.size, removed: unwanted.length });

@@ -9,28 +9,48 @@ const fromIonTime = (text: string, epoch: number): number =>
 
 /**
  * Contacts from the FIB: the local node to each next hop that is an ipn node of the default
- * allocator, over each window (open ends closed at `horizon`), at the route's bandwidth. ION
- * routes by contact graph: the patterns cannot be said in a contact, so each contact is preceded
- * by comments naming the patterns it carries; entries whose next hop is no such node are listed
- * as not expressible.
+ * allocator, over the routes' windows (open ends at `from` and `horizon`), at their bandwidth.
+ * ION keeps only the first of overlapping contacts between two nodes and refuses a rate of 0, so
+ * windows to one node that overlap or touch become one contact at the highest of their rates, and
+ * a route without bandwidth gets `defaultRateBps` (reported in `unrated`). ION routes by contact
+ * graph: the patterns cannot be said in a contact, so each contact comes with the patterns it
+ * carries (for comments); entries whose next hop is no such node are `unmapped`.
  */
-export function fibContacts(entries: readonly FibEntry[], localNode: number, window: { readonly from: number; readonly horizon: number }): { contacts: Contact[]; carried: Map<Contact, string[]>; unmapped: FibEntry[] } {
-  const byKey = new Map<string, Contact>();
-  const carried = new Map<Contact, string[]>();
+export function fibContacts(
+  entries: readonly FibEntry[],
+  localNode: number,
+  window: { readonly from: number; readonly horizon: number; readonly defaultRateBps: number },
+): { contacts: Contact[]; carried: Map<Contact, string[]>; unmapped: FibEntry[]; unrated: FibEntry[] } {
   const unmapped: FibEntry[] = [];
+  const unrated: FibEntry[] = [];
+  const byNode = new Map<number, { contact: Contact; carries: string }[]>();
   for (const e of entries) {
     const to = nodeOf(e.nextHop);
     if (to === undefined) {
       unmapped.push(e);
       continue;
     }
-    const contact: Contact = { from: localNode, to, start: e.validFrom ?? window.from, end: e.validUntil ?? window.horizon, rateBitsPerSec: Number(e.bandwidthBps ?? 0) };
-    const key = JSON.stringify(contact);
-    const same = byKey.get(key) ?? contact;
-    byKey.set(key, same);
-    carried.set(same, [...(carried.get(same) ?? []), `${e.pattern} via ${e.nextHop}`]);
+    if (e.bandwidthBps === undefined) unrated.push(e);
+    const contact: Contact = { from: localNode, to, start: e.validFrom ?? window.from, end: e.validUntil ?? window.horizon, rateBitsPerSec: Number(e.bandwidthBps ?? window.defaultRateBps) };
+    byNode.set(to, [...(byNode.get(to) ?? []), { contact, carries: `${e.pattern} via ${e.nextHop}` }]);
   }
-  return { contacts: [...byKey.values()], carried, unmapped };
+  const contacts: Contact[] = [];
+  const carried = new Map<Contact, string[]>();
+  for (const windows of byNode.values()) {
+    windows.sort((a, b) => a.contact.start - b.contact.start);
+    let current: { contact: Contact; carries: string[] } | undefined;
+    for (const { contact, carries } of windows) {
+      if (current && contact.start <= current.contact.end) {
+        current.contact = { ...current.contact, end: Math.max(current.contact.end, contact.end), rateBitsPerSec: Math.max(current.contact.rateBitsPerSec, contact.rateBitsPerSec) };
+        current.carries.push(carries);
+        continue;
+      }
+      if (current) contacts.push(current.contact), carried.set(current.contact, current.carries);
+      current = { contact, carries: [carries] };
+    }
+    if (current) contacts.push(current.contact), carried.set(current.contact, current.carries);
+  }
+  return { contacts, carried, unmapped, unrated };
 }
 
 /** ionadmin commands: `a contact` (rate in bytes/s, as ION has it) and `a range` (one-way light time 1 s) per contact. */
