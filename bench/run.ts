@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
-import { fibConvergence } from './figures/fib-convergence.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
+import { pipeline } from './figures/pipeline.ts';
 import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
 /**
@@ -13,12 +13,12 @@ import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const quick = values.quick;
 
-const FIGURES: Record<string, () => Figure | Promise<Figure>> = {
+const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[]>> = {
   'fib-lookup': () => fibLookup(quick ? 100_000 : 1_000_000, quick ? 3 : 7),
   'rib-memory': () => ribMemory(quick ? 50_000 : 1_000_000),
   'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
-  'fib-convergence': () => fibConvergence(quick ? 10_000 : 100_000, quick ? 2 : 5, quick ? 20 : 40),
+  pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 5, quick ? 20 : 40),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];
@@ -30,7 +30,7 @@ for (const name of chosen) {
     process.exit(2);
   }
   process.stderr.write(`bench: ${name}...\n`);
-  figures.push(await run());
+  figures.push(...[await run()].flat());
 }
 
 const info = machine();

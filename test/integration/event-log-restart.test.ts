@@ -1,19 +1,12 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair } from '#libs/identity';
-import { DEFAULT_SESSION_CONFIG, NotificationCode } from '#libs/session';
-import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
+import { NotificationCode } from '#libs/session';
+import { peerMessageCodec } from '#libs/wire';
 import type { PeerEvent } from '#libs/events';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
-import { PeerClient, type Received } from '../../services/session/src/peer-service.ts';
-import { startResponder } from '../../services/session/src/responder-server.ts';
-import type { PeerStream } from '../../services/session/src/session-runner.ts';
-import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
-import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
 import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
-import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
+import { startPeeringLab, type PeeringLab } from '../harness/peering-lab.ts';
 import { until } from '../harness/until.ts';
 
 const PEER = 'dsn.example.test';
@@ -27,66 +20,29 @@ const UPDATES = 300;
 describe('peer events survive a nats-server restart mid-stream', () => {
   let nats: NatsServer;
   let nc: NatsConnection;
-  let dns: DnsLab;
-  let tls: TlsLab;
-  let key: AdKeyPair;
+  let lab: PeeringLab;
   let stop: () => Promise<void>;
   let port: number;
   let impatientPort: number;
   let stopImpatient: () => Promise<void>;
 
   beforeAll(async () => {
-    key = await generateAdKey();
-    dns = await startDnsLab({ signed: [svcbZoneLine(PEER, key.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
-    tls = startTlsLab();
+    lab = await startPeeringLab(US, PEER);
     nats = await startNatsServer();
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const events = await PeerEventLog.open(nc, { stream: 'RESTART', subjectPrefix: 'restart' });
-    const responder = async (eventLogTimeoutMs: number) =>
-      startResponder({
-        host: '127.0.0.1',
-        port: 0,
-        tls: { ...tls.issue(US), ca: tls.ca, requireClientCert: false },
-        config: { ...DEFAULT_SESSION_CONFIG, localAd: US, speakerId: 'dtn://esa', peers: new Set([PEER]), messageRate: { perSecond: 10_000, burst: 10_000 } },
-        limits: DEFAULT_LIMITS,
-        deps: {
-          key: await generateAdKey(),
-          lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
-          events,
-          log: () => undefined,
-          now: Date.now,
-          maxInFlight: 64,
-          eventLogTimeoutMs,
-        },
-      });
-    ({ port, stop } = await responder(30_000));
-    ({ port: impatientPort, stop: stopImpatient } = await responder(1_000));
+    ({ port, stop } = await lab.responder(events, { eventLogTimeoutMs: 30_000 }));
+    ({ port: impatientPort, stop: stopImpatient } = await lab.responder(events, { eventLogTimeoutMs: 1_000 }));
   }, 60_000);
   afterAll(async () => {
     await stop?.();
     await stopImpatient?.();
     await nc?.close();
     await nats?.stop();
-    await dns?.stop();
-    tls?.remove();
+    await lab?.stop();
   });
 
-  /** An established peer that writes PeerMessages by hand. */
-  const establishedPeer = async (at: number) => {
-    const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
-    const client = new Client(`127.0.0.1:${at}`, channelCredentials({ ...tls.issue(PEER), ca: tls.ca, requireClientCert: false }, US), adAuthority(US));
-    const call = (client as unknown as { Peer(): PeerStream }).Peer();
-    const inbox: PeerMessage__Output[] = [];
-    call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
-    let seq = 0;
-    const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
-    const next = (payload: string, ms?: number) => until(payload, () => inbox.find((m) => m.payload === payload), ms === undefined ? {} : { ms });
-    send({ hello: { local_ad_id: PEER, hold_time_seconds: 90 } });
-    const challenge = await next('challenge');
-    send({ response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
-    await next('keep_alive');
-    return { send, next, close: () => (call.end(), client.close()) };
-  };
+  const establishedPeer = (at: number) => lab.establishedPeer(at);
   const update = (i: number) => ({ update: { announcements: [{ patterns: [{ ipn: { allocator_id: 7, node_id: i } }], ad_path: [PEER] }] } });
 
   it('logs every update, the last copies in the order the peer sent them', async () => {

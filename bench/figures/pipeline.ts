@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { GatewayFib } from '#libs/gateway-client';
+import { ensureStream } from '#libs/streams';
+import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
+import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
+import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
+import { startImportStage } from '../../services/rib/src/import-stage.ts';
+import { startRib } from '../../services/rib/src/rib-runner.ts';
+import { PeerEventLog } from '../../services/session/src/event-log.ts';
+import { startNatsServer } from '../../test/harness/nats-server.ts';
+import { startPeeringLab } from '../../test/harness/peering-lab.ts';
+import { figure, median, type Figure } from '../lib/figure.ts';
+
+const US = 'us.example.test';
+const PEER = 'dsn.example.test';
+const PER_UPDATE = 100;
+const p = (samples: readonly number[], q: number): number => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The whole route path with real parts, one stack for three figures: a peer over gRPC/TLS
+ * (identity through the DNSSEC lab) → session service → peer event log → import stage → RIB
+ * (SQLite checkpoint) → Loc-RIB changes → FIB export → the gateway's KV bucket → GatewayFib.
+ * 1. Ingest: `n` routes in RouteUpdates of 100, until the gateway holds them all; beside it, a
+ *    bare pipelined JetStream publish of as many events of the same size.
+ * 2. Convergence: single advertisements at a low steady rate on that loaded RIB, from the gRPC
+ *    write to the gateway's delta, p99 per round; beside it a bare publish → ordered consumer.
+ * 3. Session loss: the peer's session ends; until the gateway has none of its routes left.
+ */
+export async function pipeline(n: number, rounds: number, perRound: number): Promise<Figure[]> {
+  const nats = await startNatsServer();
+  const lab = await startPeeringLab(US, PEER);
+  const nc = await connect({ servers: nats.url });
+  const dir = mkdtempSync(join(tmpdir(), 'dpp-bench-pipe-'));
+  const stops: (() => Promise<unknown>)[] = [];
+  try {
+    const log = () => undefined;
+    const events = await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' });
+    const responder = await lab.responder(events);
+    stops.push(responder.stop);
+    for (const name of ['RIBIN', 'LOCRIB']) await ensureStream(nc, { name, subjects: [`${name.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
+    stops.push((await startImportStage(nc, { peerStream: 'PEERS', ribStream: 'RIBIN', ribSubject: 'ribin.verdict', restartMs: 0, batch: 256, log })).stop);
+    const store = CheckpointStore.open(join(dir, 'rib.sqlite'));
+    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, now: Date.now, log });
+    stops.push(async () => (await rib.stop(), store.close()));
+    stops.push((await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: 'fib', batch: 256, log })).stop);
+    const arrived = new Map<string, number>();
+    const fib = await GatewayFib.open(nc, { gateway: 'gw', bucketPrefix: 'fib', onChange: ({ pattern, entry }) => entry && arrived.set(pattern, performance.now()) });
+    stops.push(() => fib.close());
+    const peer = await lab.establishedPeer(responder.port);
+
+    const update = (allocator: number, first: number, count: number): RouteUpdate => ({
+      announcements: [{ patterns: Array.from({ length: count }, (_, j) => ({ ipn: { allocator_id: allocator, node_id: first + j } })), ad_path: [PEER] }],
+    });
+
+    // 1. Ingest.
+    const ingestStart = performance.now();
+    for (let i = 0; i < n; i += PER_UPDATE) if (!peer.send({ update: update(1, i, Math.min(PER_UPDATE, n - i)) })) await peer.drained();
+    while (fib.size < n) await sleep(20);
+    const ingestRate = n / ((performance.now() - ingestStart) / 1000);
+    // The bare baseline: as many events, of the size the session service logs, published pipelined.
+    const eventBytes = Buffer.byteLength(JSON.stringify({ v: 1, kind: 'route-update', sessionId: 'x'.repeat(36), n: 1, speakerId: 'dtn://us', peerAd: PEER, peerSpeakerId: 'dtn://dsn', receivedAt: Date.now(), sequenceNumber: '1', message: peerMessageCodec().encode({ sequence_number: '1', update: update(1, 0, PER_UPDATE) }).toString('base64') }));
+    const js = jetstream(nc);
+    await (await jetstreamManager(nc)).streams.add({ name: 'RAW', subjects: ['raw.>'], storage: StorageType.File });
+    const payload = 'x'.repeat(eventBytes);
+    const rawStart = performance.now();
+    for (let i = 0; i < n / PER_UPDATE; i += 256) await Promise.all(Array.from({ length: Math.min(256, n / PER_UPDATE - i) }, () => js.publish('raw.in', payload)));
+    const rawRate = n / ((performance.now() - rawStart) / 1000);
+
+    // 2. Convergence on the loaded RIB.
+    const rawArrived = new Map<string, number>();
+    const raw = await (await js.consumers.get('RAW', { deliver_policy: DeliverPolicy.New })).consume();
+    void (async () => {
+      for await (const m of raw) rawArrived.set(m.string(), performance.now());
+    })();
+    stops.push(() => raw.close());
+    const measured: number[] = [];
+    const baseline: number[] = [];
+    const all: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round: number[] = [];
+      const rawRound: number[] = [];
+      for (let i = 0; i < perRound; i++) {
+        const node = r * perRound + i;
+        const start = performance.now();
+        peer.send({ update: update(2, node, 1) });
+        const pattern = `ipn:2.${node}`;
+        while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
+        round.push(arrived.get(pattern)! - start);
+        const rawStart = performance.now();
+        await js.publish('raw.x', `${r}.${i}`);
+        while (!rawArrived.has(`${r}.${i}`)) await new Promise((resolve) => setImmediate(resolve));
+        rawRound.push(rawArrived.get(`${r}.${i}`)! - rawStart);
+        await sleep(10);
+      }
+      measured.push(p(round, 0.99));
+      baseline.push(p(rawRound, 0.99));
+      all.push(...round);
+    }
+
+    // 3. Session loss.
+    const lossStart = performance.now();
+    peer.close();
+    while (fib.size > 0) await sleep(20);
+    const lossMs = performance.now() - lossStart;
+
+    return [
+      figure({
+        name: `Ingest, ${n} routes over gRPC to the gateway FIB`,
+        unit: 'routes/s',
+        measured: { name: 'peer → gateway FIB', runs: [ingestRate] },
+        baseline: { name: 'bare JetStream publish, same events and bytes', runs: [rawRate] },
+        targets: { min: 150_000, minRatio: 0.5 },
+        notes: { routes: n, routesPerUpdate: PER_UPDATE, eventBytes },
+      }),
+      figure({
+        name: `Convergence, one advertisement on ${n} routes`,
+        unit: 'ms p99',
+        measured: { name: 'gRPC write → gateway delta', runs: measured },
+        baseline: { name: 'JetStream publish → ordered consumer', runs: baseline },
+        targets: { max: 10 },
+        notes: { preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': Math.max(...all), 'baseline p99 of rounds, median': median(baseline) },
+      }),
+      figure({
+        name: `Session loss, ${n + rounds * perRound} routes leave the gateway FIB`,
+        unit: 'ms',
+        measured: { name: 'session end → gateway FIB empty', runs: [lossMs] },
+        baseline: { name: 'ingest of as many routes', runs: [((n + rounds * perRound) / ingestRate) * 1000] },
+        targets: {},
+        notes: { routes: n + rounds * perRound },
+      }),
+    ];
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await nc.close();
+    await nats.stop();
+    await lab.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair } from '#libs/identity';
+import { DEFAULT_SESSION_CONFIG } from '#libs/session';
+import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
+import type { PeerEventLog } from '../../services/session/src/event-log.ts';
+import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
+import { PeerClient, type Received } from '../../services/session/src/peer-service.ts';
+import { startResponder } from '../../services/session/src/responder-server.ts';
+import type { PeerStream } from '../../services/session/src/session-runner.ts';
+import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
+import { startDnsLab, type DnsLab } from './dns-lab.ts';
+import { startTlsLab, type TlsLab } from './tls-lab.ts';
+import { until } from './until.ts';
+
+/** A peer driven by hand over real gRPC/TLS: it writes PeerMessages and reads what comes back. */
+export interface HandPeer {
+  send(m: Omit<PeerMessage, 'sequence_number'>): boolean;
+  next(payload: string, ms?: number): Promise<PeerMessage__Output>;
+  /** Resolves when the stream can take more (gRPC flow control). */
+  drained(): Promise<void>;
+  close(): void;
+}
+
+/**
+ * Our speaker's session responder and a peer AD whose key is published in the DNS lab (DNSSEC),
+ * with the TLS lab's certificates: what tests and the bench need to peer for real.
+ */
+export interface PeeringLab {
+  readonly dns: DnsLab;
+  readonly tls: TlsLab;
+  readonly peerKey: AdKeyPair;
+  /** Our responder, appending to `events`. */
+  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number }): Promise<{ port: number; stop(): Promise<void> }>;
+  /** The peer, through the handshake (§5.2) to ESTABLISHED. */
+  establishedPeer(port: number): Promise<HandPeer>;
+  stop(): Promise<void>;
+}
+
+export async function startPeeringLab(us: string, peer: string): Promise<PeeringLab> {
+  const peerKey = await generateAdKey();
+  const dns = await startDnsLab({ signed: [svcbZoneLine(peer, peerKey.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
+  const tls = startTlsLab();
+  return {
+    dns,
+    tls,
+    peerKey,
+    responder: async (events, options = {}) =>
+      startResponder({
+        host: '127.0.0.1',
+        port: 0,
+        tls: { ...tls.issue(us), ca: tls.ca, requireClientCert: false },
+        config: { ...DEFAULT_SESSION_CONFIG, localAd: us, speakerId: 'dtn://us', peers: new Set([peer]), messageRate: { perSecond: 100_000, burst: 100_000 } },
+        limits: DEFAULT_LIMITS,
+        deps: {
+          key: await generateAdKey(),
+          lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
+          events,
+          log: () => undefined,
+          now: Date.now,
+          maxInFlight: 64,
+          eventLogTimeoutMs: options.eventLogTimeoutMs ?? 30_000,
+        },
+      }),
+    establishedPeer: async (port) => {
+      const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
+      const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...tls.issue(peer), ca: tls.ca, requireClientCert: false }, us), adAuthority(us));
+      const call = (client as unknown as { Peer(): PeerStream }).Peer();
+      const inbox: PeerMessage__Output[] = [];
+      call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+      let seq = 0;
+      const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
+      const next = (payload: string, ms?: number) => until(payload, () => inbox.find((m) => m.payload === payload), ms === undefined ? {} : { ms });
+      send({ hello: { local_ad_id: peer, hold_time_seconds: 90 } });
+      const challenge = await next('challenge');
+      send({ response: { signature: await signNonce(challenge.challenge!.nonce, peerKey.secretKey) } });
+      await next('keep_alive');
+      return {
+        send,
+        next,
+        drained: () => new Promise<void>((resolve) => (call as unknown as { once(e: 'drain', f: () => void): void }).once('drain', resolve)),
+        close: () => (call.end(), client.close()),
+      };
+    },
+    stop: async () => {
+      await dns.stop();
+      tls.remove();
+    },
+  };
+}
