@@ -110,7 +110,7 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
       }
     }
     // One delta per gateway and pattern: no two can overtake each other, so they go out together.
-    await inChunks([...latest], ([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id));
+    await pipelined([...latest], ([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id));
     for (const gateway of options.gateways) await advance(gateway.name, messages.at(-1)!.seq);
   });
 }
@@ -140,10 +140,10 @@ async function rebuildChanged(
     const wanted = new Map([...best].filter(([pattern, b]) => receives(gateway, pattern, b.advertisement)).map(([pattern, b]) => [keyOf(pattern), fibEntryOf(pattern, b.advertisement, b.causeSeq)]));
     const unwanted = [];
     for await (const key of await bucket.keys()) if (!wanted.has(key)) unwanted.push(key);
-    await inChunks(unwanted, (key) => bucket.delete(key));
+    await pipelined(unwanted, (key) => bucket.delete(key));
     // Each rebuild its own ids: a rebuild back to an earlier spec must not have its puts taken for the first one's.
     const rebuild = randomUUID();
-    await inChunks([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${rebuild}-${keyOf(entry.pattern)}`));
+    await pipelined([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${rebuild}-${keyOf(entry.pattern)}`));
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${gateway.name}`, String(upTo));
     await state.put(`config.${gateway.name}`, fingerprintOf(gateway));
@@ -151,7 +151,11 @@ async function rebuildChanged(
   }
 }
 
-/** Pipelined, a bounded number in flight: a rebuild may write a million entries. */
-async function inChunks<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < items.length; i += 1_024) await Promise.all(items.slice(i, i + 1_024).map(each));
+/** Pipelined: up to 1,024 in flight at every moment (a rebuild may write a million entries). */
+async function pipelined<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await each(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(1_024, items.length) }, lane));
 }
