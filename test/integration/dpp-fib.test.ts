@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,9 +90,24 @@ describe('dpp contacts and dpp fib', () => {
     expect(await exited).toBe(0);
   }, 30_000);
 
+  it('keeps an export file current as a live subscriber', async () => {
+    const out = join(dir, 'tvr.txt');
+    const child = spawn(process.execPath, ['bin/dpp.js', 'fib', 'export', '--format', 'hardy', '--out', out, '--follow', '--gateway', 'gs', '--bucket-prefix', names.prefix, '--nats', inject('natsUrl')], { cwd: fileURLToPath(new URL('../../', import.meta.url)) });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    await until('the file written', () => (stderr.includes(`${out} follows gateway gs`) ? true : undefined));
+    // The plan with the open pass again: the file gets its line.
+    expect((await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'))).status).toBe(0);
+    await until('the route in the file', () => (readFileSync(out, 'utf8').startsWith('ipn:0.7 via ipn:0.7 start ') ? true : undefined));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+
   it('says what is wrong with its command line and its config', async () => {
     expect((await runDpp('fib', 'show')).status).toBe(2);
     expect((await fib('export', '--format', 'bird')).stderr).toContain('--format must be hardy, ion or hdtn');
+    expect((await fib('export', '--format', 'ion', '--follow')).stderr).toContain('--follow needs --out FILE');
     const config = join(dir, 'fib.yaml');
     writeFileSync(config, 'nats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: "a b"\n');
     const badName = await runDpp('fib-export', '--config', config);

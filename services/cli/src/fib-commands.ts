@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
@@ -31,8 +31,9 @@ const GATEWAY_OPTIONS = `  --gateway NAME        the gateway (a name in the FIB-
 export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--json]            a gateway's FIB
        dpp fib lookup EID --gateway NAME [--json]      the entry bundles for EID follow (§4.2); exit 1 when none
        dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
-       dpp fib export --gateway NAME --format hardy|ion|hdtn [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
-                                                       the FIB as a DTN router's contact plan (README: which fields map)
+       dpp fib export --gateway NAME --format hardy|ion|hdtn [--out FILE [--follow]] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
+                                                       the FIB as a DTN router's contact plan (README: which fields map);
+                                                       with --follow, FILE is kept current (rewritten whole) until Ctrl-C
 ${GATEWAY_OPTIONS}
   --json                one JSON object a line instead of a table
   --local-node N        our node number, the source of ION and HDTN contacts (default 1)
@@ -54,7 +55,7 @@ peers is the policy service's. --format defaults from the file name (.json: hdtn
 
 type FibOptions = { gateway: string; nats: string; prefix: string; json: boolean; positionals: string[]; values: Record<string, string | boolean | undefined> };
 
-function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra: Record<string, { type: 'string' }> = {}): FibOptions | number {
+function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra: Record<string, { type: 'string' | 'boolean' }> = {}): FibOptions | number {
   const parsed = commandLine(args, io, usage, {
     gateway: { type: 'string' },
     nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
@@ -98,7 +99,15 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     io.err.write(`dpp fib: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"`}\n\n${FIB_USAGE}`);
     return EXIT.usage;
   }
-  const options = fibOptions(rest, io, FIB_USAGE, { format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'horizon-hours': { type: 'string' }, 'default-rate-bps': { type: 'string' } });
+  const options = fibOptions(rest, io, FIB_USAGE, {
+    format: { type: 'string' },
+    'local-node': { type: 'string' },
+    epoch: { type: 'string' },
+    'horizon-hours': { type: 'string' },
+    'default-rate-bps': { type: 'string' },
+    out: { type: 'string' },
+    follow: { type: 'boolean' },
+  });
   if (typeof options === 'number') return options;
   if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
     io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
@@ -148,22 +157,60 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
         return EXIT.usage;
       }
       if (localNode === undefined || epoch === undefined || horizon === undefined || defaultRate === undefined) return EXIT.invalid;
-      return withNats(options.nats, io, async (nc) => {
-        const fib = await open(nc);
-        const entries = fib.entries();
-        await fib.close();
-        if (format === 'hardy') {
-          io.out.write(toHardyTvr(entries));
-          return EXIT.ok;
-        }
+      const render = (entries: readonly FibEntry[]): string => {
+        if (format === 'hardy') return toHardyTvr(entries);
         const { contacts, carried, unmapped, unrated } = fibContacts(entries, localNode, { from: epoch, horizon: epoch + horizon * 3_600_000, defaultRateBps: defaultRate });
         for (const e of unmapped) io.err.write(`dpp: not expressible in ${format.toUpperCase()} (next hop is no ipn node of allocator 0): ${e.pattern} via ${e.nextHop}\n`);
         for (const e of unrated) io.err.write(`dpp: ${e.pattern} via ${e.nextHop} has no bandwidth: its contact is written at --default-rate-bps ${defaultRate}\n`);
-        io.out.write(format === 'ion' ? toIonContacts(contacts, carried) : toHdtnPlan(contacts, epoch));
-        return EXIT.ok;
-      });
+        return format === 'ion' ? toIonContacts(contacts, carried) : toHdtnPlan(contacts, epoch);
+      };
+      const out = options.values['out'];
+      if (options.values['follow'] !== true) {
+        return withNats(options.nats, io, async (nc) => {
+          const fib = await open(nc);
+          const text = render(fib.entries());
+          await fib.close();
+          if (typeof out === 'string') await writeAtomically(out, text);
+          else io.out.write(text);
+          return EXIT.ok;
+        });
+      }
+      if (typeof out !== 'string') {
+        io.err.write(`dpp fib export: --follow needs --out FILE (the file a router reloads)\n\n${FIB_USAGE}`);
+        return EXIT.usage;
+      }
+      // A live subscriber: the file follows the FIB, rewritten whole (and atomically) once deltas pause.
+      return withNats(
+        options.nats,
+        io,
+        async (nc) => {
+          let timer: NodeJS.Timeout | undefined;
+          let writing = Promise.resolve();
+          let fib: GatewayFib | undefined;
+          const rewrite = () => {
+            clearTimeout(timer);
+            timer = setTimeout(() => (writing = writing.then(() => writeAtomically(out, render(fib!.entries())))), 200);
+          };
+          fib = await open(nc, () => fib && rewrite());
+          await writeAtomically(out, render(fib.entries()));
+          io.err.write(`dpp: ${out} follows gateway ${options.gateway} from revision ${fib.revision}; Ctrl-C stops\n`);
+          const stopped = await Promise.race([stopSignal().then(() => true), fib.ended.then(() => false, () => false)]);
+          clearTimeout(timer);
+          await writing;
+          await fib.close();
+          return stopped ? EXIT.ok : EXIT.invalid;
+        },
+        { reconnect: true },
+      );
     }
   }
+}
+
+/** The file replaced whole, so a router reloading it never reads half of it. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
 }
 
 export async function contactsCommand(args: readonly string[], io: CommandIo): Promise<number> {
