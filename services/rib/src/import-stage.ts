@@ -2,6 +2,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodePeerEvent, passThroughImport, splitVerdict } from '#libs/events';
+import { applyImportPolicy, type ImportPolicy } from '#libs/policy';
 import { consumeBatches } from '#libs/streams';
 
 const ID_PREFIX = 'import-';
@@ -10,7 +11,8 @@ const MIN_MESSAGE_BYTES = 64 * 1024;
 
 /**
  * The import stage until the policy service lands: every logged peer event becomes one RIB input
- * event (docs/spec-notes.md §6.1–§6.4) with the message id `import-<peer event seq>`, or, when
+ * event (docs/spec-notes.md §6.1–§6.4), its routes judged by the import policy (libs/policy), with
+ * the message id `import-<peer event seq>`, or, when
  * its verdict is larger than a NATS message can be, several (`import-<seq>.<part>/<parts>`).
  * Published one at a time, so the RIB input holds them in peer-log order; where the stage stands
  * is the id of the last one stored, so a restart resumes right after it (within a split verdict,
@@ -26,6 +28,8 @@ export function startImportStage(
     batch: number;
     /** The largest verdict message; default the server's max_payload less room for headers. */
     maxMessageBytes?: number;
+    /** The import policy; default: accept every route. */
+    policy?: ImportPolicy;
     log: (line: Record<string, unknown>) => void;
   },
 ): Promise<{ stop(): Promise<void> }> {
@@ -37,7 +41,8 @@ export function startImportStage(
     const event = decodePeerEvent(text);
     if (Result.isFailure(event)) return Result.fail(`not a valid v1 event: ${event.failure}`);
     try {
-      return Result.succeed(splitVerdict(passThroughImport(event.success, seq, options.restartMs), maxBytes));
+      const verdict = passThroughImport(event.success, seq, options.restartMs);
+      return Result.succeed(splitVerdict(verdict.type === 'update' && options.policy ? applyImportPolicy(options.policy, verdict) : verdict, maxBytes));
     } catch (error) {
       return Result.fail((error as Error).message);
     }

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { Result, Schema } from 'effect';
 import { loadYaml } from '#libs/config';
 import { adName } from '#libs/identity';
+import { ACCEPT_ALL, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1));
 
@@ -15,6 +16,7 @@ const RibFile = Schema.Struct({
   ),
   restart_time_ms: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   batch: Schema.optional(Positive),
+  policy: Schema.optional(PolicyFile),
 });
 
 export interface RibConfig {
@@ -26,6 +28,8 @@ export interface RibConfig {
   readonly locRib: string;
   readonly restartMs: number;
   readonly batch: number;
+  /** The import policy (README, "Import policy"); without one, every route is accepted. */
+  readonly policy: ImportPolicy;
 }
 
 export async function loadRibConfig(path: string): Promise<Result.Result<RibConfig, string>> {
@@ -33,7 +37,9 @@ export async function loadRibConfig(path: string): Promise<Result.Result<RibConf
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const file = decoded.success;
   const ad = adName(file.ad);
-  if (Result.isFailure(ad)) return Result.fail(`${path}: ad: ${ad.failure}`);
+  const policy = file.policy ? compilePolicy(file.policy, `${path}: policy`) : { policy: ACCEPT_ALL, problems: [] };
+  const problems = [...(Result.isFailure(ad) ? [`${path}: ad: ${ad.failure}`] : []), ...policy.problems];
+  if (Result.isFailure(ad) || problems.length > 0) return Result.fail(problems.join('\n'));
   return Result.succeed({
     localAd: ad.success,
     natsUrl: file.nats.url,
@@ -43,5 +49,6 @@ export async function loadRibConfig(path: string): Promise<Result.Result<RibConf
     locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
     restartMs: file.restart_time_ms ?? 0,
     batch: file.batch ?? 256,
+    policy: policy.policy,
   });
 }

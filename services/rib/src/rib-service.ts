@@ -28,7 +28,7 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
     store = CheckpointStore.open(config.checkpoint);
     await ensureStream(nc, { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 });
     await ensureStream(nc, { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 });
-    importer = await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log });
+    importer = await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, policy: config.policy, log });
     const rib = await startRib(nc, store, {
       localAd: config.localAd,
       inputStream: config.ribInput,

@@ -1,0 +1,106 @@
+import { covers, parsePattern, type EidPattern } from '#libs/eid';
+import { attributesOf, type AcceptedAdvertisement, type Rejection, type RibEvent, type RouteAttributes } from '#libs/rib';
+import { setText, type Condition, type ImportPolicy, type Rule } from './import-policy.ts';
+
+type UpdateVerdict = Extract<RibEvent, { type: 'update' }>;
+
+/** What the import policy decided for one route, and by which rule. */
+export type RouteDecision =
+  | { readonly accept: true; readonly attributes: RouteAttributes; readonly rules: readonly string[] }
+  | { readonly accept: false; readonly rule: string; readonly reason: string };
+
+/**
+ * A verdict under the import policy: each route (one pattern of an advertisement) is checked for
+ * origin authorization (§9.3), then goes through the chains that apply to its peer, rule after
+ * rule; a rule that matches may change attributes (`set`, `strip`) and accept or reject. A route
+ * no rule decides gets the default. Accepted routes that came out alike stay one advertisement;
+ * a refused one is a rejection naming the rule and why, so `dpp explain` can say it.
+ */
+export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict): UpdateVerdict {
+  const chains = policy.chains.filter((c) => c.peers.includes('*') || c.peers.includes(verdict.peerAd));
+  const accepted: AcceptedAdvertisement[] = [];
+  const rejected: Rejection[] = [...verdict.rejected];
+  for (const advertisement of verdict.accepted) {
+    const alike = new Map<string, { attributes: RouteAttributes; patterns: string[] }>();
+    for (const text of advertisement.patterns) {
+      const parsed = parsePattern(text);
+      if (!parsed.ok) {
+        rejected.push({ pattern: text, rule: 'invalid-pattern', reason: parsed.error.message });
+        continue;
+      }
+      const decision = decideRoute(policy, chains, verdict.peerAd, advertisement, parsed.value, text);
+      if (!decision.accept) {
+        rejected.push({ pattern: text, rule: decision.rule, reason: decision.reason });
+        continue;
+      }
+      const key = decision.rules.join('\n');
+      const group = alike.get(key);
+      if (group) group.patterns.push(text);
+      else alike.set(key, { attributes: decision.attributes, patterns: [text] });
+    }
+    for (const { attributes, patterns } of alike.values()) accepted.push({ ...attributes, patterns });
+  }
+  return { ...verdict, accepted, rejected };
+}
+
+/** One route through origin authorization and the chains. */
+export function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
+  const origin = advertisement.adPath.at(-1) ?? peerAd;
+  if (policy.origins) {
+    const authorizing = policy.origins.table.filter((entry) => entry.patterns.some((p) => covers(p, pattern)));
+    if (authorizing.length > 0 && !authorizing.some((entry) => entry.origin === origin) && policy.origins.onInvalid === 'reject') {
+      return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${authorizing.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };
+    }
+  }
+  let attributes = attributesOf(advertisement);
+  const rules: string[] = [];
+  for (const chain of chains) {
+    for (const rule of chain.rules) {
+      if (!rule.conditions.every((c) => holds(c, { attributes, pattern, origin, peerAd }))) continue;
+      attributes = modified(attributes, rule);
+      rules.push(rule.name);
+      if (rule.then === 'accept') return { accept: true, attributes, rules };
+      if (rule.then === 'reject') return { accept: false, rule: rule.name, reason: rule.reason ?? `rule ${rule.name} matched` };
+    }
+  }
+  return policy.default === 'accept' ? { accept: true, attributes, rules } : { accept: false, rule: 'default', reason: 'no rule accepted it, and the import default is reject' };
+}
+
+const within = (value: number | undefined, range: { readonly min: number | undefined; readonly max: number | undefined }): boolean =>
+  value !== undefined && (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
+
+function holds(condition: Condition, route: { attributes: RouteAttributes; pattern: EidPattern; origin: string; peerAd: string }): boolean {
+  const { attributes: a } = route;
+  switch (condition.kind) {
+    case 'patterns-in':
+      return condition.patterns.some((p) => covers(p, route.pattern));
+    case 'ad-path-contains':
+      return a.adPath.includes(condition.ad);
+    case 'ad-path-length':
+      return within(a.adPath.length, condition.range);
+    case 'origin-ad':
+      return condition.ads.includes(route.origin);
+    case 'neighbor-ad':
+      return condition.ads.includes(route.peerAd);
+    case 'has-window':
+      return (a.validFrom !== undefined || a.validUntil !== undefined) === condition.value;
+    case 'bandwidth-bps':
+      return within(a.bandwidthBps === undefined ? undefined : Number(a.bandwidthBps), condition.range);
+    case 'max-bundle-size':
+      return within(a.maxBundleSize, condition.range);
+    default:
+      return condition satisfies never;
+  }
+}
+
+function modified(a: RouteAttributes, rule: Rule): RouteAttributes {
+  const stripped = new Set(rule.strip);
+  return {
+    ...a,
+    ...rule.set,
+    ...(stripped.has('gateway_eid') ? { gatewayEid: undefined } : {}),
+    ...(stripped.has('bandwidth_bps') ? { bandwidthBps: undefined } : {}),
+    ...(stripped.has('max_bundle_size') ? { maxBundleSize: undefined } : {}),
+    ...(stripped.has('transitive') ? { transitive: [] } : {}),
+  };
+}

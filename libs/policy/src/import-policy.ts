@@ -1,0 +1,101 @@
+import { formatPattern, parsePattern, type EidPattern } from '#libs/eid';
+import type { PolicyFile } from './policy-file.ts';
+
+type Range = { readonly min: number | undefined; readonly max: number | undefined };
+
+/** A condition of a rule, with its pattern set resolved. */
+export type Condition =
+  | { readonly kind: 'patterns-in'; readonly set: string; readonly patterns: readonly EidPattern[] }
+  | { readonly kind: 'ad-path-contains'; readonly ad: string }
+  | { readonly kind: 'ad-path-length'; readonly range: Range }
+  | { readonly kind: 'origin-ad'; readonly ads: readonly string[] }
+  | { readonly kind: 'neighbor-ad'; readonly ads: readonly string[] }
+  | { readonly kind: 'has-window'; readonly value: boolean }
+  | { readonly kind: 'bandwidth-bps'; readonly range: Range }
+  | { readonly kind: 'max-bundle-size'; readonly range: Range };
+
+export type StrippedAttribute = 'gateway_eid' | 'bandwidth_bps' | 'max_bundle_size' | 'transitive';
+
+export interface Rule {
+  readonly name: string;
+  readonly conditions: readonly Condition[];
+  readonly set: { readonly metric?: number; readonly gatewayEid?: string; readonly bandwidthBps?: string; readonly maxBundleSize?: number };
+  readonly strip: readonly StrippedAttribute[];
+  /** What the rule decides when it matches: accept, reject, or nothing (evaluation goes on). */
+  readonly then: 'accept' | 'reject' | 'next';
+  readonly reason: string | undefined;
+}
+
+export interface ImportPolicy {
+  readonly default: 'accept' | 'reject';
+  /** Applied in order to a peer's routes: every chain that names its AD, or `*`. */
+  readonly chains: readonly { readonly peers: readonly string[]; readonly rules: readonly Rule[] }[];
+  readonly origins: { readonly onInvalid: 'reject' | 'accept'; readonly table: readonly { readonly origin: string; readonly patterns: readonly EidPattern[] }[] } | undefined;
+}
+
+/** A policy that accepts everything: the pass-through import. */
+export const ACCEPT_ALL: ImportPolicy = { default: 'accept', chains: [], origins: undefined };
+
+const range = (r: { readonly min?: number | undefined; readonly max?: number | undefined } | undefined): Range => ({ min: r?.min, max: r?.max });
+
+/**
+ * The `policy:` section checked and resolved: every pattern parsed, every pattern set a rule
+ * names defined. A problem is one line naming the field and the fix, under `at` (the file's name
+ * and the section's place in it).
+ */
+export function compilePolicy(file: PolicyFile, at: string): { policy: ImportPolicy; problems: string[] } {
+  const problems: string[] = [];
+  const patterns = (texts: readonly string[], field: string): EidPattern[] =>
+    texts.flatMap((text, i) => {
+      const parsed = parsePattern(text);
+      if (parsed.ok) return [parsed.value];
+      problems.push(`${at}.${field}[${i}]: "${text}": ${parsed.error.message}`);
+      return [];
+    });
+  const sets = new Map(Object.entries(file.pattern_sets ?? {}).map(([name, texts]) => [name, patterns(texts, `pattern_sets.${name}`)]));
+  const chains = (file.import?.chains ?? []).map((chain, c) => ({
+    peers: chain.peers,
+    rules: chain.rules.map((rule, r): Rule => {
+      const field = `import.chains[${c}].rules[${r}]`;
+      const m = rule.match ?? {};
+      const conditions: Condition[] = [];
+      if (m.patterns_in !== undefined) {
+        const set = sets.get(m.patterns_in);
+        if (set === undefined) problems.push(`${at}.${field}.match.patterns_in: no pattern set "${m.patterns_in}"; define it under pattern_sets`);
+        conditions.push({ kind: 'patterns-in', set: m.patterns_in, patterns: set ?? [] });
+      }
+      if (m.ad_path_contains !== undefined) conditions.push({ kind: 'ad-path-contains', ad: m.ad_path_contains });
+      if (m.ad_path_length !== undefined) conditions.push({ kind: 'ad-path-length', range: range(m.ad_path_length) });
+      if (m.origin_ad !== undefined) conditions.push({ kind: 'origin-ad', ads: m.origin_ad });
+      if (m.neighbor_ad !== undefined) conditions.push({ kind: 'neighbor-ad', ads: m.neighbor_ad });
+      if (m.has_window !== undefined) conditions.push({ kind: 'has-window', value: m.has_window });
+      if (m.bandwidth_bps !== undefined) conditions.push({ kind: 'bandwidth-bps', range: range(m.bandwidth_bps) });
+      if (m.max_bundle_size !== undefined) conditions.push({ kind: 'max-bundle-size', range: range(m.max_bundle_size) });
+      const then = rule.then ?? (rule.set || rule.strip ? 'next' : 'accept');
+      if (rule.reason !== undefined && then !== 'reject') problems.push(`${at}.${field}.reason: a reason is for rules that reject; add then: reject, or remove it`);
+      return {
+        name: rule.name,
+        conditions,
+        set: {
+          ...(rule.set?.metric === undefined ? {} : { metric: rule.set.metric }),
+          ...(rule.set?.gateway_eid === undefined ? {} : { gatewayEid: rule.set.gateway_eid }),
+          ...(rule.set?.bandwidth_bps === undefined ? {} : { bandwidthBps: String(rule.set.bandwidth_bps) }),
+          ...(rule.set?.max_bundle_size === undefined ? {} : { maxBundleSize: rule.set.max_bundle_size }),
+        },
+        strip: rule.strip ?? [],
+        then,
+        reason: rule.reason,
+      };
+    }),
+  }));
+  const names = chains.flatMap((c) => c.rules.map((r) => r.name));
+  names.forEach((name, i) => names.indexOf(name) < i && problems.push(`${at}.import: rule name "${name}" is used twice; each rule needs its own name (verdicts name it)`));
+  const origins = file.origin_authorization && {
+    onInvalid: file.origin_authorization.on_invalid ?? 'reject',
+    table: file.origin_authorization.table.map((entry, i) => ({ origin: entry.origin, patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) })),
+  };
+  return { policy: { default: file.import?.default ?? 'accept', chains, origins }, problems };
+}
+
+/** A pattern set's text for reasons. */
+export const setText = (patterns: readonly EidPattern[]): string => patterns.map(formatPattern).join(', ');
