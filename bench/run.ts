@@ -2,7 +2,9 @@ import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
+import { handshakes } from './figures/handshakes.ts';
 import { pipeline } from './figures/pipeline.ts';
+import { scheduledWindows } from './figures/scheduled-windows.ts';
 import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
 /**
@@ -19,6 +21,8 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
   pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 5, quick ? 20 : 40),
+  handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
+  'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 100),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];

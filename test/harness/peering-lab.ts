@@ -2,7 +2,7 @@ import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyP
 import { DEFAULT_SESSION_CONFIG } from '#libs/session';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
 import type { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
+import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
 import { PeerClient, type Received } from '../../services/session/src/peer-service.ts';
 import { startResponder } from '../../services/session/src/responder-server.ts';
 import type { PeerStream } from '../../services/session/src/session-runner.ts';
@@ -29,7 +29,7 @@ export interface PeeringLab {
   readonly tls: TlsLab;
   readonly peerKey: AdKeyPair;
   /** Our responder, appending to `events`. */
-  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number }): Promise<{ port: number; stop(): Promise<void> }>;
+  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number; limits?: SpeakerLimits }): Promise<{ port: number; stop(): Promise<void> }>;
   /** The peer, through the handshake (§5.2) to ESTABLISHED. */
   establishedPeer(port: number): Promise<HandPeer>;
   stop(): Promise<void>;
@@ -39,6 +39,8 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
   const peerKey = await generateAdKey();
   const dns = await startDnsLab({ signed: [svcbZoneLine(peer, peerKey.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
   const tls = startTlsLab();
+  // Issued once: the openssl CLI takes tens of milliseconds a certificate.
+  const [ourCert, peerCert] = [tls.issue(us), tls.issue(peer)];
   return {
     dns,
     tls,
@@ -47,9 +49,9 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
       startResponder({
         host: '127.0.0.1',
         port: 0,
-        tls: { ...tls.issue(us), ca: tls.ca, requireClientCert: false },
+        tls: { ...ourCert, ca: tls.ca, requireClientCert: false },
         config: { ...DEFAULT_SESSION_CONFIG, localAd: us, speakerId: 'dtn://us', peers: new Set([peer]), messageRate: { perSecond: 100_000, burst: 100_000 } },
-        limits: DEFAULT_LIMITS,
+        limits: options.limits ?? DEFAULT_LIMITS,
         deps: {
           key: await generateAdKey(),
           lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
@@ -62,7 +64,7 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
       }),
     establishedPeer: async (port) => {
       const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
-      const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...tls.issue(peer), ca: tls.ca, requireClientCert: false }, us), adAuthority(us));
+      const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...peerCert, ca: tls.ca, requireClientCert: false }, us), adAuthority(us));
       const call = (client as unknown as { Peer(): PeerStream }).Peer();
       const inbox: PeerMessage__Output[] = [];
       call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
