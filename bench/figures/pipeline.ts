@@ -45,7 +45,7 @@ export async function pipeline(n: number, rounds: number, perRound: number): Pro
     for (const name of ['RIBIN', 'LOCRIB']) await ensureStream(nc, { name, subjects: [`${name.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
     stops.push((await startImportStage(nc, { peerStream: 'PEERS', ribStream: 'RIBIN', ribSubject: 'ribin.verdict', restartMs: 0, batch: 256, log })).stop);
     const store = CheckpointStore.open(join(dir, 'rib.sqlite'));
-    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, now: Date.now, log });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, catchUpMs: 60_000, now: Date.now, log });
     stops.push(async () => (await rib.stop(), store.close()));
     stops.push((await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: 'fib', batch: 256, log })).stop);
     const arrived = new Map<string, number>();

@@ -31,7 +31,7 @@ export async function scheduledWindows(n: number, edges: number): Promise<Figure
     const log = () => undefined;
     for (const name of ['RIBIN', 'LOCRIB']) await ensureStream(nc, { name, subjects: [`${name.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
     const store = CheckpointStore.open(join(dir, 'rib.sqlite'));
-    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, now: Date.now, log });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, catchUpMs: 60_000, now: Date.now, log });
     stops.push(async () => (await rib.stop(), store.close()));
     stops.push((await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: 'fib', batch: 256, log })).stop);
     const opened = new Map<string, number>();

@@ -40,7 +40,7 @@ describe('dpp contacts and dpp fib', () => {
     await ensureStream(nc, { name: names.input, subjects: [`${names.input.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
     await ensureStream(nc, { name: names.changes, subjects: [`${names.changes.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
     const store = CheckpointStore.open(join(dir, 'rib.sqlite'));
-    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `${names.input.toLowerCase()}.clock`, changeSubject: `${names.changes.toLowerCase()}.change`, changeStream: names.changes, batch: 16, now: Date.now, log: () => undefined });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `${names.input.toLowerCase()}.clock`, changeSubject: `${names.changes.toLowerCase()}.change`, changeStream: names.changes, batch: 16, catchUpMs: 60_000, now: Date.now, log: () => undefined });
     stops.push(async () => (await rib.stop(), store.close()));
     const exporter = await startFibExport(nc, { changeStream: names.changes, gateways: [{ name: 'gs', fromPeers: undefined, schemes: undefined }], bucketPrefix: names.prefix, batch: 16, log: () => undefined });
     stops.push(exporter.stop);

@@ -47,7 +47,7 @@ describe('FIB export to gateways', () => {
     await ensureStream(nc, { name: 'RIB', subjects: ['rib.>'], duplicateWindowMs: 120_000 });
     await ensureStream(nc, { name: 'LOCRIB', subjects: ['locrib.>'], duplicateWindowMs: 120_000 });
     const store = CheckpointStore.open(join(mkdtempSync(join(tmpdir(), 'dpp-fib-')), 'rib.sqlite'));
-    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIB', clockSubject: 'rib.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 16, now: Date.now, log });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIB', clockSubject: 'rib.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 16, catchUpMs: 60_000, now: Date.now, log });
     stops.push(async () => (await rib.stop(), store.close()));
     ribView = () => [...rib.rib().entries()].map(([pattern, best]) => `${pattern} via ${nextHopOf(best)}`);
     const exporter = await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [ALL, ONLY_A], bucketPrefix: 'fib', batch: 16, log });

@@ -45,6 +45,7 @@ describe('RIB replicas, active-active', () => {
           changeSubject: `${names.changes.toLowerCase()}.change`,
           changeStream: names.changes,
           batch: name === 'a' ? 3 : 7,
+          catchUpMs: 60_000,
           now: Date.now,
           log: () => undefined,
         });

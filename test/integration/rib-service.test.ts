@@ -40,7 +40,7 @@ describe('RIB service over JetStream', () => {
 
   const runRib = async () => {
     const store = CheckpointStore.open(checkpoint);
-    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `r.${id}.clock`, changeSubject: `c.${id}.change`, changeStream: names.changes, batch: 4, now: Date.now, log });
+    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `r.${id}.clock`, changeSubject: `c.${id}.change`, changeStream: names.changes, batch: 4, catchUpMs: 1_000, now: Date.now, log });
     return { rib: rib.rib, stop: async () => (await rib.stop(), store.close()) };
   };
 
@@ -84,7 +84,7 @@ describe('RIB service over JetStream', () => {
     expect(await summary()).toEqual(['ipn:100.* a.example.test', 'ipn:100.* b.example.test', 'ipn:7.* a.example.test', 'ipn:7.* -']);
     await first.stop();
 
-    // While the RIB is stopped, 20 windows open and close: at start it passes them all at once.
+    // While the RIB is stopped, 20 windows open and close: at start it passes them all at once (more than catchUpMs late).
     const soon = Date.now() + 500;
     for (let i = 0; i < 20; i++) await announce('d.example.test', ['d.example.test'], [{ valid_from: at(soon + i * 50) }, { valid_until: at(soon + i * 50 + 25) }], 200 + i);
     await new Promise((resolve) => setTimeout(resolve, 2_500));

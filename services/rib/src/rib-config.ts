@@ -16,6 +16,7 @@ const RibFile = Schema.Struct({
   ),
   restart_time_ms: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   batch: Schema.optional(Positive),
+  clock_catch_up_ms: Schema.optional(Positive),
   policy: Schema.optional(PolicyFile),
 });
 
@@ -28,6 +29,8 @@ export interface RibConfig {
   readonly locRib: string;
   readonly restartMs: number;
   readonly batch: number;
+  /** Window edges missed by more than this are passed at once (rib-runner.ts). */
+  readonly catchUpMs: number;
   /** The import policy (README, "Import policy"); without one, every route is accepted. */
   readonly policy: ImportPolicy;
 }
@@ -49,6 +52,7 @@ export async function loadRibConfig(path: string): Promise<Result.Result<RibConf
     locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
     restartMs: file.restart_time_ms ?? 0,
     batch: file.batch ?? 256,
+    catchUpMs: file.clock_catch_up_ms ?? 60_000,
     policy: policy.policy,
   });
 }

@@ -8,8 +8,6 @@ import type { CheckpointStore } from './checkpoint-store.ts';
 
 /** Node's longest timer; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** A timer this late means the RIB was away (or busy): the clock event then records the time now. */
-const CATCH_UP_MS = 1_000;
 
 export interface RibRunnerOptions {
   readonly localAd: string;
@@ -20,6 +18,12 @@ export interface RibRunnerOptions {
   /** The stream the changes go to: where the last change already published is read at start. */
   readonly changeStream: string;
   readonly batch: number;
+  /**
+   * An edge missed by more than this (the RIB was stopped) is passed with every other missed one
+   * in one clock event holding the time now; nearer ones are recorded one by one, so a RIB that
+   * is merely busy still opens and closes every window.
+   */
+  readonly catchUpMs: number;
   readonly now: () => number;
   readonly log: (line: Record<string, unknown>) => void;
 }
@@ -57,9 +61,9 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
    * Records a clock event once the wall clock has reached the next edge, holding the edge's own
    * time, so replicas record the same event (same id). Node runs a timer of more than 2^31-1 ms
    * after 1 ms, so long waits go in steps, and the time is checked again before anything is
-   * recorded (an edge is never recorded early). When the edge is long past (the RIB was stopped),
-   * the event holds the time now instead: one event passes every edge missed, where one per edge
-   * would take a fetch round each.
+   * recorded (an edge is never recorded early). When the edge is further past than `catchUpMs`
+   * (the RIB was stopped), the event holds the time now instead: one event passes every edge
+   * missed, where one per edge would take a round through the log each.
    */
   const armClock = () => {
     const edge = rib.nextEdge();
@@ -73,7 +77,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
         armed = undefined;
         return armClock();
       }
-      const at = now - edge > CATCH_UP_MS ? now : edge;
+      const at = now - edge > options.catchUpMs ? now : edge;
       js.publish(options.clockSubject, encodeRibInput({ type: 'clock', seq: 0, now: at }), { msgID: `clock-${at}` }).catch((error: Error) => {
         options.log({ level: 'warn', msg: 'clock event not recorded; retrying', error: error.message });
         armed = undefined;

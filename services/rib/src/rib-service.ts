@@ -36,6 +36,7 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
       changeSubject: subjects.change,
       changeStream: config.locRib,
       batch: config.batch,
+      catchUpMs: config.catchUpMs,
       now: Date.now,
       log,
     });
