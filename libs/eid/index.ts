@@ -9,4 +9,4 @@ export { EMPTY_HASH, extendHash, regionEquals, regionHash } from './src/name-has
 export { matches } from './src/matches.ts';
 export { isDtnAny, labelFits, splitDtnWildcard, type DtnWildcard } from './src/dtn-wildcard.ts';
 export { WIRE_IPN_ANY, patternFromWire, patternToWire } from './src/wire-pattern.ts';
-export { covers } from './src/covers.ts';
+export { covers, overlaps } from './src/covers.ts';

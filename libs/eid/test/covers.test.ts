@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { covers, matches, parseEid, parsePattern, type EidPattern } from '#libs/eid';
+import { covers, matches, overlaps, parseEid, parsePattern, type EidPattern } from '#libs/eid';
 
 const p = (text: string): EidPattern => {
   const parsed = parsePattern(text);
@@ -44,5 +44,21 @@ describe('covers', () => {
         if (covers(p(outer), p(inner)) && matches(p(inner), eid.value)) expect(matches(p(outer), eid.value)).toBe(true);
       }),
     );
+  });
+});
+
+describe('overlaps', () => {
+  it.each([
+    ['ipn:100.[0-15]', 'ipn:100.[12-19]', true],
+    ['ipn:100.[0-15]', 'ipn:100.[16-19]', false],
+    ['ipn:100.*', 'ipn:101.*', false],
+    ['ipn:*', 'ipn:101.3', true],
+    ['dtn://ro*.example.org', 'dtn://*er.example.org', true],
+    ['dtn://ro*.example.org', 'dtn://ab*.example.org', false],
+    ['dtn://rover.example.org', 'dtn://ro*.example.org', true],
+    ['dtn://*.example.org', 'ipn:1.1', false],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(overlaps(p(a), p(b))).toBe(expected);
+    expect(overlaps(p(b), p(a))).toBe(expected);
   });
 });

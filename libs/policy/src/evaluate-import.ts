@@ -1,5 +1,5 @@
-import { covers, parsePattern, type EidPattern } from '#libs/eid';
-import { attributesOf, type AcceptedAdvertisement, type Rejection, type RibEvent, type RouteAttributes } from '#libs/rib';
+import { covers, overlaps, parsePattern, type EidPattern } from '#libs/eid';
+import { attributesOf, type AcceptedAdvertisement, type Rejection, type RibEvent, type RouteAttributes, type Withdrawal } from '#libs/rib';
 import { setText, type Condition, type ImportPolicy, type Rule } from './import-policy.ts';
 
 type UpdateVerdict = Extract<RibEvent, { type: 'update' }>;
@@ -14,23 +14,24 @@ export type RouteDecision =
  * origin authorization (§9.3), then goes through the chains that apply to its peer, rule after
  * rule; a rule that matches may change attributes (`set`, `strip`) and accept or reject. A route
  * no rule decides gets the default. Accepted routes that came out alike stay one advertisement;
- * a refused one is a rejection naming the rule and why, so `dpp explain` can say it.
+ * a refused one is a rejection naming the rule and why, so `dpp explain` can say it, and it
+ * withdraws what the neighbor had for that pattern and window (as BGP treats a refused update):
+ * the neighbor no longer offers a route policy takes.
  */
 export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict): UpdateVerdict {
-  const chains = policy.chains.filter((c) => c.peers.includes('*') || c.peers.includes(verdict.peerAd));
+  const peerAd = verdict.peerAd.toLowerCase();
+  const chains = policy.chains.filter((c) => c.peers.includes('*') || c.peers.includes(peerAd));
   const accepted: AcceptedAdvertisement[] = [];
   const rejected: Rejection[] = [...verdict.rejected];
+  const refusedWindows = new Map<number | undefined, string[]>();
   for (const advertisement of verdict.accepted) {
     const alike = new Map<string, { attributes: RouteAttributes; patterns: string[] }>();
     for (const text of advertisement.patterns) {
       const parsed = parsePattern(text);
-      if (!parsed.ok) {
-        rejected.push({ pattern: text, rule: 'invalid-pattern', reason: parsed.error.message });
-        continue;
-      }
-      const decision = decideRoute(policy, chains, verdict.peerAd, advertisement, parsed.value, text);
+      const decision = parsed.ok ? decideRoute(policy, chains, peerAd, advertisement, parsed.value, text) : { accept: false as const, rule: 'invalid-pattern', reason: parsed.error.message };
       if (!decision.accept) {
         rejected.push({ pattern: text, rule: decision.rule, reason: decision.reason });
+        refusedWindows.set(advertisement.validFrom, [...(refusedWindows.get(advertisement.validFrom) ?? []), text]);
         continue;
       }
       const key = decision.rules.join('\n');
@@ -40,16 +41,21 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
     }
     for (const { attributes, patterns } of alike.values()) accepted.push({ ...attributes, patterns });
   }
-  return { ...verdict, accepted, rejected };
+  const withdrawn: Withdrawal[] = [...verdict.withdrawn, ...[...refusedWindows].map(([validFrom, patterns]) => ({ patterns, validFrom }))];
+  return { ...verdict, withdrawn, accepted, rejected };
 }
 
 /** One route through origin authorization and the chains. */
 export function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
-  const origin = advertisement.adPath.at(-1) ?? peerAd;
+  const origin = (advertisement.adPath.at(-1) ?? peerAd).toLowerCase();
   if (policy.origins) {
-    const authorizing = policy.origins.table.filter((entry) => entry.patterns.some((p) => covers(p, pattern)));
-    if (authorizing.length > 0 && !authorizing.some((entry) => entry.origin === origin) && policy.origins.onInvalid === 'reject') {
-      return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${authorizing.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };
+    // An entry speaks for a route that may take any of its traffic (ipn ranges and dtn wildcards
+    // can overlap without one covering the other); the route is valid only when one of its
+    // origin's entries covers it whole.
+    const concerned = policy.origins.table.filter((entry) => entry.patterns.some((p) => overlaps(p, pattern)));
+    const valid = concerned.some((entry) => entry.origin === origin && entry.patterns.some((p) => covers(p, pattern)));
+    if (concerned.length > 0 && !valid && policy.origins.onInvalid === 'reject') {
+      return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${concerned.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };
     }
   }
   let attributes = attributesOf(advertisement);
@@ -75,7 +81,7 @@ function holds(condition: Condition, route: { attributes: RouteAttributes; patte
     case 'patterns-in':
       return condition.patterns.some((p) => covers(p, route.pattern));
     case 'ad-path-contains':
-      return a.adPath.includes(condition.ad);
+      return a.adPath.some((ad) => ad.toLowerCase() === condition.ad);
     case 'ad-path-length':
       return within(a.adPath.length, condition.range);
     case 'origin-ad':
@@ -85,7 +91,8 @@ function holds(condition: Condition, route: { attributes: RouteAttributes; patte
     case 'has-window':
       return (a.validFrom !== undefined || a.validUntil !== undefined) === condition.value;
     case 'bandwidth-bps':
-      return within(a.bandwidthBps === undefined ? undefined : Number(a.bandwidthBps), condition.range);
+      // uint64 as text: compared as BigInt, so no rate above 2^53 rounds into or out of a range.
+      return a.bandwidthBps !== undefined && (condition.range.min === undefined || BigInt(a.bandwidthBps) >= BigInt(condition.range.min)) && (condition.range.max === undefined || BigInt(a.bandwidthBps) <= BigInt(condition.range.max));
     case 'max-bundle-size':
       return within(a.maxBundleSize, condition.range);
     default:

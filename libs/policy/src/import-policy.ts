@@ -1,4 +1,6 @@
-import { formatPattern, parsePattern, type EidPattern } from '#libs/eid';
+import { Result } from 'effect';
+import { formatPattern, parseEid, parsePattern, type EidPattern } from '#libs/eid';
+import { adName } from '#libs/identity';
 import type { PolicyFile } from './policy-file.ts';
 
 type Range = { readonly min: number | undefined; readonly max: number | undefined };
@@ -52,9 +54,21 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: ImportPol
       problems.push(`${at}.${field}[${i}]: "${text}": ${parsed.error.message}`);
       return [];
     });
+  /** AD names as the rest of dpp holds them (lower case, no trailing dot), or a problem naming the field. */
+  const ad = (name: string, field: string): string => {
+    const normal = adName(name);
+    if (Result.isSuccess(normal)) return normal.success;
+    problems.push(`${at}.${field}: "${name}": ${normal.failure}`);
+    return name;
+  };
+  const ads = (names: readonly string[], field: string) => names.map((name, i) => ad(name, `${field}[${i}]`));
+  const checkedRange = (r: { readonly min?: number | undefined; readonly max?: number | undefined }, field: string): Range => {
+    if (r.min !== undefined && r.max !== undefined && r.min > r.max) problems.push(`${at}.${field}: min ${r.min} is above max ${r.max}; swap them`);
+    return range(r);
+  };
   const sets = new Map(Object.entries(file.pattern_sets ?? {}).map(([name, texts]) => [name, patterns(texts, `pattern_sets.${name}`)]));
   const chains = (file.import?.chains ?? []).map((chain, c) => ({
-    peers: chain.peers,
+    peers: chain.peers.map((peer, i) => (peer === '*' ? peer : ad(peer, `import.chains[${c}].peers[${i}]`))),
     rules: chain.rules.map((rule, r): Rule => {
       const field = `import.chains[${c}].rules[${r}]`;
       const m = rule.match ?? {};
@@ -64,13 +78,14 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: ImportPol
         if (set === undefined) problems.push(`${at}.${field}.match.patterns_in: no pattern set "${m.patterns_in}"; define it under pattern_sets`);
         conditions.push({ kind: 'patterns-in', set: m.patterns_in, patterns: set ?? [] });
       }
-      if (m.ad_path_contains !== undefined) conditions.push({ kind: 'ad-path-contains', ad: m.ad_path_contains });
-      if (m.ad_path_length !== undefined) conditions.push({ kind: 'ad-path-length', range: range(m.ad_path_length) });
-      if (m.origin_ad !== undefined) conditions.push({ kind: 'origin-ad', ads: m.origin_ad });
-      if (m.neighbor_ad !== undefined) conditions.push({ kind: 'neighbor-ad', ads: m.neighbor_ad });
+      if (m.ad_path_contains !== undefined) conditions.push({ kind: 'ad-path-contains', ad: ad(m.ad_path_contains, `${field}.match.ad_path_contains`) });
+      if (m.ad_path_length !== undefined) conditions.push({ kind: 'ad-path-length', range: checkedRange(m.ad_path_length, `${field}.match.ad_path_length`) });
+      if (m.origin_ad !== undefined) conditions.push({ kind: 'origin-ad', ads: ads(m.origin_ad, `${field}.match.origin_ad`) });
+      if (m.neighbor_ad !== undefined) conditions.push({ kind: 'neighbor-ad', ads: ads(m.neighbor_ad, `${field}.match.neighbor_ad`) });
       if (m.has_window !== undefined) conditions.push({ kind: 'has-window', value: m.has_window });
-      if (m.bandwidth_bps !== undefined) conditions.push({ kind: 'bandwidth-bps', range: range(m.bandwidth_bps) });
-      if (m.max_bundle_size !== undefined) conditions.push({ kind: 'max-bundle-size', range: range(m.max_bundle_size) });
+      if (m.bandwidth_bps !== undefined) conditions.push({ kind: 'bandwidth-bps', range: checkedRange(m.bandwidth_bps, `${field}.match.bandwidth_bps`) });
+      if (m.max_bundle_size !== undefined) conditions.push({ kind: 'max-bundle-size', range: checkedRange(m.max_bundle_size, `${field}.match.max_bundle_size`) });
+      if (rule.set?.gateway_eid !== undefined && !parseEid(rule.set.gateway_eid).ok) problems.push(`${at}.${field}.set.gateway_eid: "${rule.set.gateway_eid}" is no EID; write ipn:A.N or dtn://name/`);
       const then = rule.then ?? (rule.set || rule.strip ? 'next' : 'accept');
       if (rule.reason !== undefined && then !== 'reject') problems.push(`${at}.${field}.reason: a reason is for rules that reject; add then: reject, or remove it`);
       return {
@@ -92,7 +107,7 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: ImportPol
   names.forEach((name, i) => names.indexOf(name) < i && problems.push(`${at}.import: rule name "${name}" is used twice; each rule needs its own name (verdicts name it)`));
   const origins = file.origin_authorization && {
     onInvalid: file.origin_authorization.on_invalid ?? 'reject',
-    table: file.origin_authorization.table.map((entry, i) => ({ origin: entry.origin, patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) })),
+    table: file.origin_authorization.table.map((entry, i) => ({ origin: ad(entry.origin, `origin_authorization.table[${i}].origin`), patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) })),
   };
   return { policy: { default: file.import?.default ?? 'accept', chains, origins }, problems };
 }

@@ -1,7 +1,7 @@
 import { Schema } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
-import type { AcceptedAdvertisement } from '#libs/rib';
+import { LocRib, type AcceptedAdvertisement } from '#libs/rib';
 import { advertised, updateEvent } from '../../rib/test/routes.ts';
 
 const compile = (file: unknown): ImportPolicy => {
@@ -91,5 +91,34 @@ describe('import policy: evaluation', () => {
     ]);
     const lenient = compile({ origin_authorization: { on_invalid: 'accept', table: [{ origin: 'dsn.example.org', patterns: ['ipn:100.*'] }] } });
     expect(run(lenient, [advertised(PEER, 'ipn:100.5', { adPath: [PEER, 'rogue.example.org'] })]).rejected).toEqual([]);
+  });
+
+  it('withdraws what the neighbor had when policy refuses its new route for that pattern and window', () => {
+    const policy = compile({ import: { chains: [{ peers: ['*'], rules: [{ name: 'no-bad', match: { ad_path_contains: 'BAD.example.org' }, then: 'reject' }] }] } });
+    const rib = new LocRib('us.example.org');
+    rib.apply(applyImportPolicy(policy, updateEvent(1, PEER, [], [advertised(PEER, 'ipn:100.*', { adPath: [PEER, 'good.example.org'] })])));
+    expect(rib.best('ipn:100.*')?.adPath).toEqual([PEER, 'good.example.org']);
+    const changes = rib.apply(applyImportPolicy(policy, updateEvent(2, PEER, [], [advertised(PEER, 'ipn:100.*', { adPath: [PEER, 'bad.example.org'] })])));
+    expect(changes.map((c) => [c.pattern, c.best])).toEqual([['ipn:100.*', undefined]]);
+  });
+
+  it('refuses a route that takes part of an authorized range without being covered by its origin\'s entry', () => {
+    const policy = compile({ origin_authorization: { table: [{ origin: 'X.example.org', patterns: ['ipn:100.[0-15]'] }] } });
+    expect(run(policy, [advertised(PEER, 'ipn:100.[12-19]', { adPath: [PEER, 'evil.example.org'] })]).rejected.map((r) => r[1])).toEqual(['origin-authorization']);
+    expect(run(policy, [advertised(PEER, 'ipn:100.[2-4]', { adPath: [PEER, 'x.example.org'] })]).rejected).toEqual([]);
+    expect(run(policy, [advertised(PEER, 'ipn:100.[16-19]', { adPath: [PEER, 'evil.example.org'] })]).rejected).toEqual([]);
+  });
+
+  it('checks AD names, ranges and gateway EIDs at load', () => {
+    const file = Schema.decodeUnknownSync(PolicyFile)({
+      import: { chains: [{ peers: ['bad name'], rules: [{ name: 'r', match: { ad_path_length: { min: 5, max: 2 } }, set: { gateway_eid: 'nowhere' } }] }] },
+    });
+    const problems = compilePolicy(file, 'p').problems;
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(/^p\.import\.chains\[0\]\.peers\[0\]: "bad name": /);
+    expect(problems.slice(1)).toEqual([
+      'p.import.chains[0].rules[0].match.ad_path_length: min 5 is above max 2; swap them',
+      'p.import.chains[0].rules[0].set.gateway_eid: "nowhere" is no EID; write ipn:A.N or dtn://name/',
+    ]);
   });
 });
