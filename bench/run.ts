@@ -22,7 +22,7 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
   pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 5, quick ? 20 : 40),
   handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
-  'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 100),
+  'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];

@@ -13,13 +13,16 @@ import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { figure, type Figure } from '../lib/figure.ts';
 
 const US = 'us.example.test';
+/** Edges this far apart: the changes come at the rate of an orbit-dense contact plan, not all at once. */
+const SPACING_MS = 100;
 const p = (samples: readonly number[], q: number): number => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
 
 /**
- * Scheduled windows: `n` routes whose windows open at `edges` instants 50 ms apart and close 1 s
+ * Scheduled windows: `n` routes whose windows open at `edges` instants 100 ms apart and close 1 s
  * later; for every route, how late its entry appeared in (and left) the gateway's FIB after the
  * edge, p99. The RIB records each edge as a clock event when its timer fires, then the change
- * goes through the change stream, the FIB export and the gateway's bucket. Beside it: how late
+ * goes through the change stream, the FIB export and the gateway's bucket; a window whose close
+ * reaches the exporter with its open is never seen open (counted). Beside it: how late
  * Node's own timers fire for the same instants (what any edge-driven process starts from).
  */
 export async function scheduledWindows(n: number, edges: number): Promise<Figure> {
@@ -42,7 +45,7 @@ export async function scheduledWindows(n: number, edges: number): Promise<Figure
     // The routes, announced well before their windows: 100 patterns an advertisement.
     const first = Date.now() + 5_000 + n / 50;
     const perEdge = Math.ceil(n / edges);
-    const window = (route: number) => ({ from: first + Math.floor(route / perEdge) * 50, until: first + Math.floor(route / perEdge) * 50 + 1_000 });
+    const window = (route: number) => ({ from: first + Math.floor(route / perEdge) * SPACING_MS, until: first + Math.floor(route / perEdge) * SPACING_MS + 1_000 });
     const js = jetstream(nc);
     for (let i = 0, seq = 0; i < n; i += 100) {
       const patterns = Array.from({ length: Math.min(100, n - i) }, (_, j) => `ipn:7.${i + j}`);
@@ -55,28 +58,32 @@ export async function scheduledWindows(n: number, edges: number): Promise<Figure
     // Node's timers for the same instants, in the same process.
     const timerLate: number[] = [];
     for (let e = 0; e < edges; e++) {
-      const at = first + e * 50;
+      const at = first + e * SPACING_MS;
       setTimeout(() => timerLate.push(Date.now() - at), at - Date.now());
     }
-    const last = first + (edges - 1) * 50 + 1_000;
+    const last = first + (edges - 1) * SPACING_MS + 1_000;
     while (Date.now() < last + 2_000 || closed.size < n) {
       if (Date.now() > last + 60_000) throw new Error(`windows not all closed in the FIB a minute after the last edge (${closed.size}/${n})`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const late: number[] = [];
+    let unseen = 0;
     for (let route = 0; route < n; route++) {
       const { from, until } = window(route);
       const pattern = `ipn:7.${route}`;
-      late.push(opened.get(pattern)! - from, closed.get(pattern)! - until);
+      // A window the gateway never saw open: its open and close reached the exporter in one batch (far behind).
+      if (!opened.has(pattern)) unseen++;
+      else late.push(opened.get(pattern)! - from);
+      late.push(closed.get(pattern)! - until);
     }
-    if (late.some((ms) => Number.isNaN(ms) || ms < 0)) throw new Error('a route entered or left the FIB before its edge');
+    if (late.some((ms) => ms < 0)) throw new Error('a route entered or left the FIB before its edge');
     return figure({
       name: `Scheduled windows, ${n} routes over ${edges} edges`,
       unit: 'ms p99 late',
       measured: { name: 'window edge → gateway FIB', runs: [p(late, 0.99)] },
       baseline: { name: 'Node timer for the same instants', runs: [p(timerLate, 0.99)] },
       targets: {},
-      notes: { routes: n, edges, 'p50 ms': p(late, 0.5), 'max ms': Math.max(...late), 'timer p50 ms': p(timerLate, 0.5) },
+      notes: { routes: n, edges, 'p50 ms': p(late, 0.5), 'max ms': p(late, 1), 'timer p50 ms': p(timerLate, 0.5), 'windows the gateway never saw open': unseen },
     });
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
