@@ -20,9 +20,9 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'rib-memory': () => ribMemory(quick ? 50_000 : 1_000_000),
   'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
-  pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 5, quick ? 20 : 40),
+  pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 3, quick ? 20 : 60),
   handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
-  'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500),
+  'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500, quick ? 1 : 3),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];
