@@ -5,4 +5,4 @@ export { nodeEid, nodeOf, type Contact } from './src/formats/contact.ts';
 export { fromHardyTvr, toHardyTvr, type TvrRoute } from './src/formats/hardy-tvr.ts';
 export { fibContacts, fromIonContacts, toIonContacts } from './src/formats/ion-contacts.ts';
 export { fromHdtnPlan, toHdtnPlan } from './src/formats/hdtn-contact-plan.ts';
-export { contactRoutes, contactsNeighbor } from './src/contact-routes.ts';
+export { contactRoutes } from './src/contact-routes.ts';

@@ -1,9 +1,6 @@
 import type { RibEvent } from '#libs/rib';
 import { nodeEid, type Contact } from './formats/contact.ts';
 
-/** The neighbor locally originated contact-plan routes are held under in the RIB. */
-export const contactsNeighbor = (localAd: string): string => `${localAd} contacts`;
-
 /**
  * A contact plan as locally originated scheduled routes (RIB input): each contact from our node
  * gives the node it reaches (`ipn:0.N`) a route via that node, inside the contact's window, at its
@@ -13,7 +10,8 @@ export const contactsNeighbor = (localAd: string): string => `${localAd} contact
  * old routes go), then the new routes. `seq` is filled in by the log.
  */
 export function contactRoutes(contacts: readonly Contact[], localNode: number, localAd: string): { events: RibEvent[]; skipped: Contact[] } {
-  const neighbor = contactsNeighbor(localAd);
+  // The neighbor the RIB holds the plan's routes under: a plan replaces the one before by its session loss.
+  const neighbor = `${localAd} contacts`;
   // A contact of our node with itself (ION plans carry them for loopback) is no route.
   const ours = contacts.filter((c) => c.from === localNode && c.to !== localNode);
   const accepted = ours.map((c) => ({

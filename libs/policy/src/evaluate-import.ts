@@ -5,7 +5,7 @@ import { setText, type Condition, type ImportPolicy, type Rule } from './import-
 type UpdateVerdict = Extract<RibEvent, { type: 'update' }>;
 
 /** What the import policy decided for one route, and by which rule. */
-export type RouteDecision =
+type RouteDecision =
   | { readonly accept: true; readonly attributes: RouteAttributes; readonly rules: readonly string[] }
   | { readonly accept: false; readonly rule: string; readonly reason: string };
 
@@ -46,7 +46,7 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
 }
 
 /** One route through origin authorization and the chains. */
-export function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
+function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
   const origin = (advertisement.adPath.at(-1) ?? peerAd).toLowerCase();
   if (policy.origins) {
     // An entry speaks for a route that may take any of its traffic (ipn ranges and dtn wildcards

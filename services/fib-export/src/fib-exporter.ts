@@ -31,10 +31,10 @@ const KEEP_DUPLICATES_MS = 120_000;
  * reads the snapshot at revision R and then the deltas after R from one ordered consumer.
  *
  * Each batch of changes is collapsed to the last delta per gateway and pattern, published (ids
- * `fib-<change message seq>-<index>-<gateway>`, the same on every replica), and only then is the position stored:
- * a batch cut short is done again, and doing it again stores the same values. A gateway that is
- * new, or whose spec changed, gets its table rebuilt from the change stream before the exporter
- * goes on.
+ * `fib-<change message seq>-<index>-<gateway>-<spec hash>`, the same on every replica with that
+ * spec), and only then are the gateways' positions moved: a batch cut short is done again, and
+ * doing it again stores the same values. A gateway that is new, or whose spec changed, gets its
+ * table rebuilt from the change stream before the exporter goes on.
  */
 export async function startFibExport(nc: NatsConnection, options: FibExportOptions): Promise<{ stop(): Promise<void> }> {
   const kvm = new Kvm(nc);
@@ -80,12 +80,14 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
 
   // A gateway that is new or changed is built where the unchanged ones stand, or, when all are, at the stream's end.
   const end = async () => (await (await jetstreamManager(nc)).streams.info(options.changeStream)).state.last_seq;
-  const unchanged = [];
+  const unchanged: number[] = [];
+  const stale: GatewaySpec[] = [];
   for (const gateway of options.gateways) {
     const position = positions.get(gateway.name);
-    if (position !== undefined && (await state.get(`config.${gateway.name}`))?.string() === fingerprintOf(gateway)) unchanged.push(position);
+    if ((await state.get(`config.${gateway.name}`))?.string() !== fingerprintOf(gateway)) stale.push(gateway);
+    else if (position !== undefined) unchanged.push(position);
   }
-  await rebuildChanged(nc, state, buckets, options, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
+  if (stale.length > 0) await rebuild(nc, state, buckets, options, stale, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
   positions = await readPositions();
 
   const position = async (): Promise<number> => {
@@ -93,7 +95,7 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
     return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
   };
   return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const latest = new Map<string, { delta: FibDelta; id: string }>();
+    const latest = new Map<string, { gateway: string; delta: FibDelta; id: string }>();
     for (const m of messages) {
       const changes = decodeLocRibChanges(m.string());
       if (Result.isFailure(changes)) {
@@ -105,28 +107,26 @@ export async function startFibExport(nc: NatsConnection, options: FibExportOptio
         for (const [i, change] of changes.success.entries()) {
           const delta = deltaFor(gateway, change);
           // The spec is in the id: a gateway whose spec changed must not have its new deltas taken for old ones.
-          if (delta) latest.set(`${gateway.name} ${change.pattern}`, { delta, id: `fib-${m.seq}-${i}-${gateway.name}-${fingerprints.get(gateway.name)}` });
+          if (delta) latest.set(`${gateway.name} ${change.pattern}`, { gateway: gateway.name, delta, id: `fib-${m.seq}-${i}-${gateway.name}-${fingerprints.get(gateway.name)}` });
         }
       }
     }
     // One delta per gateway and pattern: no two can overtake each other, so they go out together.
-    await pipelined([...latest], ([key, { delta, id }]) => publish(key.slice(0, key.indexOf(' ')), delta, id));
+    await pipelined([...latest.values()], ({ gateway, delta, id }) => publish(gateway, delta, id));
     for (const gateway of options.gateways) await advance(gateway.name, messages.at(-1)!.seq);
   });
 }
 
-/** Every gateway whose spec is new or changed gets the table the Loc-RIB at `upTo` gives it. */
-async function rebuildChanged(
+/** Each gateway whose spec is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
+async function rebuild(
   nc: NatsConnection,
   state: KV,
   buckets: ReadonlyMap<string, KV>,
   options: FibExportOptions,
+  stale: readonly GatewaySpec[],
   upTo: number,
   publish: (gateway: string, delta: FibDelta, id: string) => Promise<unknown>,
 ): Promise<void> {
-  const stale = [];
-  for (const gateway of options.gateways) if ((await state.get(`config.${gateway.name}`))?.string() !== fingerprintOf(gateway)) stale.push(gateway);
-  if (stale.length === 0) return;
   const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
   for await (const m of readLog(nc, options.changeStream, upTo)) {
     const changes = decodeLocRibChanges(m.string());
@@ -142,8 +142,8 @@ async function rebuildChanged(
     for await (const key of await bucket.keys()) if (!wanted.has(key)) unwanted.push(key);
     await pipelined(unwanted, (key) => bucket.delete(key));
     // Each rebuild its own ids: a rebuild back to an earlier spec must not have its puts taken for the first one's.
-    const rebuild = randomUUID();
-    await pipelined([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${rebuild}-${keyOf(entry.pattern)}`));
+    const rebuildId = randomUUID();
+    await pipelined([...wanted.values()], (entry) => publish(gateway.name, { op: 'put', entry }, `fib-rebuild-${rebuildId}-${keyOf(entry.pattern)}`));
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${gateway.name}`, String(upTo));
     await state.put(`config.${gateway.name}`, fingerprintOf(gateway));
