@@ -1,6 +1,5 @@
-export { fibEntryOf, nextHopOf, type FibEntry } from './src/fib-entry.ts';
-export { fingerprintOf, receives, type GatewaySpec } from './src/gateway-spec.ts';
-export { decodeFibEntry, deltaFor, encodeFibEntry, keyOf, patternOfKey, type FibDelta } from './src/fib-delta.ts';
+export { decodeFibEntry, encodeFibEntry, fibEntryOf, nextHopOf, type FibEntry } from './src/fib-entry.ts';
+export { gatewayTable, type GatewaySpec } from './src/gateway-spec.ts';
 export { nodeEid, nodeOf, type Contact } from './src/formats/contact.ts';
 export { fromHardyTvr, toHardyTvr, type TvrRoute } from './src/formats/hardy-tvr.ts';
 export { fibContacts, fromIonContacts, toIonContacts } from './src/formats/ion-contacts.ts';

@@ -1,4 +1,6 @@
+import { Result, Schema } from 'effect';
 import { parseEid } from '#libs/eid';
+import { decodeJson } from '#libs/events';
 import type { RibAdvertisement } from '#libs/rib';
 
 /** A gateway's forwarding entry for one pattern: where bundles go, and the limits and window they go under. */
@@ -39,3 +41,37 @@ export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: numbe
   adPath: a.adPath,
   causeSeq,
 });
+
+const FibEntryV1 = Schema.Struct({
+  v: Schema.Literal(1),
+  pattern: Schema.String,
+  nextHop: Schema.String,
+  bandwidthBps: Schema.optional(Schema.String),
+  maxBundleSize: Schema.optional(Schema.Int),
+  validFrom: Schema.optional(Schema.Finite),
+  validUntil: Schema.optional(Schema.Finite),
+  peerAd: Schema.String,
+  adPath: Schema.Array(Schema.String),
+  causeSeq: Schema.Int,
+});
+
+/** A FIB entry's value in the bucket, version 1 (JSON). */
+export const encodeFibEntry = (entry: FibEntry): string => JSON.stringify({ v: 1, ...entry });
+
+/** A stored FIB entry read back with validation, or why it is not one. */
+export function decodeFibEntry(json: string): Result.Result<FibEntry, string> {
+  const decoded = decodeJson(FibEntryV1, json);
+  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
+  const e = decoded.success;
+  return Result.succeed({
+    pattern: e.pattern,
+    nextHop: e.nextHop,
+    bandwidthBps: e.bandwidthBps,
+    maxBundleSize: e.maxBundleSize,
+    validFrom: e.validFrom,
+    validUntil: e.validUntil,
+    peerAd: e.peerAd,
+    adPath: e.adPath,
+    causeSeq: e.causeSeq,
+  });
+}

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { decodeFibEntry, deltaFor, encodeFibEntry, keyOf, nextHopOf, patternOfKey, type GatewaySpec } from '#libs/fib-export';
+import { decodeFibEntry, encodeFibEntry, gatewayTable, nextHopOf, type GatewaySpec } from '#libs/fib-export';
+import { deltaOf, keyOf, patternOfKey } from '#libs/tables';
 import { LocRib } from '#libs/rib';
 import { advertised, updateEvent } from '../../rib/test/routes.ts';
 
@@ -15,7 +16,7 @@ describe('next hop (§6.7)', () => {
   });
 });
 
-describe('deltaFor', () => {
+describe('a gateway table', () => {
   it('follows the best route into and out of each gateway by its spec', () => {
     const rib = new LocRib('us.example.org');
     const onlyA: GatewaySpec = { name: 'a', fromPeers: ['a.org'], schemes: ['ipn'] };
@@ -25,7 +26,7 @@ describe('deltaFor', () => {
       updateEvent(3, 'b.org', [{ pattern: 'ipn:1.*' }], []),
       updateEvent(4, 'a.org', [{ pattern: 'ipn:1.*' }], []),
     ].flatMap((e) => rib.apply(e));
-    const summary = (g: GatewaySpec) => changes.map((c) => deltaFor(g, c)).map((d) => (d === undefined ? '-' : d.op === 'put' ? `put ${d.entry.nextHop}` : 'delete'));
+    const summary = (g: GatewaySpec) => changes.map((c) => deltaOf(gatewayTable(g), c)).map((d) => (d === undefined ? '-' : d.value !== undefined ? `put ${JSON.parse(d.value).nextHop}` : 'delete'));
     expect(summary(ALL)).toEqual(['put dtn://a.org/', 'put dtn://b.org/', 'put dtn://a.org/', 'delete']);
     // b.org's route is not for gateway a: when it wins, a's entry goes; when it loses, a's comes back.
     expect(summary(onlyA)).toEqual(['put dtn://a.org/', 'delete', 'put dtn://a.org/', 'delete']);

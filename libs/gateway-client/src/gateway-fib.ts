@@ -1,9 +1,9 @@
-import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
-import { decodeFibEntry, patternOfKey, type FibEntry } from '#libs/fib-export';
+import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
+import { followTable, patternOfKey, tableBucket, type TableEntry } from '#libs/tables';
 
 export interface GatewayFibOptions {
   /** The gateway's name in the FIB-export config. */
@@ -18,10 +18,8 @@ export interface GatewayFibOptions {
 
 /**
  * A gateway's forwarding table, kept current from NATS (design.md property 6): the snapshot (the
- * last value of every pattern in the gateway's KV bucket), then every delta after it, in order,
- * from one ordered consumer. When the consumer misses a delivery (a gap), or the connection or the
- * server comes back, it is recreated from the last revision applied + 1: that is the resync, and
- * since the bucket keeps each pattern's last value, what follows brings the FIB to the same state.
+ * last value of every pattern in the gateway's KV bucket), then every delta after it, in order;
+ * on a gap or a reconnect it resyncs from the last revision applied + 1 (libs/tables followTable).
  * Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
  *
  * ```ts
@@ -45,26 +43,10 @@ export class GatewayFib {
   /** Resolves once the snapshot is loaded. */
   static async open(nc: NatsConnection, options: GatewayFibOptions): Promise<GatewayFib> {
     const fib = new GatewayFib(options);
-    const stream = `KV_${options.bucketPrefix ?? 'dpp-fib'}-${options.gateway}`;
-    const info = await (await jetstreamManager(nc)).streams.info(stream);
-    const messages = await (await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject })).consume();
-    let loaded: () => void = () => undefined;
-    const snapshot = new Promise<void>((resolve) => (loaded = resolve));
-    if (info.state.messages === 0) loaded();
-    fib.#ended = (async () => {
-      for await (const m of messages) {
-        fib.#apply(m);
-        if (m.info.pending === 0) loaded();
-      }
-    })();
-    // Whoever does not wait for the end must not see it as an unhandled rejection.
-    fib.#ended.catch(() => undefined);
-    fib.#close = async () => {
-      await messages.close();
-      await fib.#ended.catch(() => undefined);
-    };
-    // The connection can close before the snapshot is in: then there is no FIB to answer with.
-    await Promise.race([snapshot, fib.#ended.then(() => Promise.reject(new Error(`the FIB of gateway ${options.gateway} ended before its snapshot was read`)))]);
+    const follower = await followTable(nc, tableBucket(options.bucketPrefix ?? 'dpp-fib', options.gateway), (entry) => fib.#apply(entry));
+    fib.#ended = follower.ended;
+    fib.#close = () => follower.close();
+    await follower.ready.catch(() => Promise.reject(new Error(`the FIB of gateway ${options.gateway} ended before its snapshot was read`)));
     return fib;
   }
 
@@ -99,19 +81,18 @@ export class GatewayFib {
     await this.#close();
   }
 
-  #apply(m: JsMsg): void {
-    this.#revision = m.seq;
-    const pattern = patternOfKey(m.subject.slice(m.subject.indexOf('.', 4) + 1));
+  #apply({ key, value, revision }: TableEntry): void {
+    this.#revision = revision;
+    const pattern = patternOfKey(key);
     const parsed = pattern === undefined ? undefined : parsePattern(pattern);
-    if (!parsed?.ok) return this.#options.onError?.(`revision ${m.seq}: key ${m.subject} names no pattern`);
-    const operation = m.headers?.get('KV-Operation');
-    if (operation === 'DEL' || operation === 'PURGE') {
+    if (!parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
+    if (value === undefined) {
       this.#fib.delete(parsed.value);
-      return this.#options.onChange?.({ pattern: pattern!, entry: undefined, revision: m.seq });
+      return this.#options.onChange?.({ pattern: pattern!, entry: undefined, revision });
     }
-    const entry = decodeFibEntry(m.string());
-    if (Result.isFailure(entry)) return this.#options.onError?.(`revision ${m.seq}: ${entry.failure}`);
+    const entry = decodeFibEntry(value);
+    if (Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
     this.#fib.set(parsed.value, entry.success);
-    this.#options.onChange?.({ pattern: pattern!, entry: entry.success, revision: m.seq });
+    this.#options.onChange?.({ pattern: pattern!, entry: entry.success, revision });
   }
 }

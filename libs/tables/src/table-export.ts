@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import { Kvm, type KV } from '@nats-io/kv';
+import { Result } from 'effect';
+import { decodeLocRibChanges } from '#libs/events';
+import type { RibAdvertisement } from '#libs/rib';
+import { consumeBatches, ensureStream, readLog } from '#libs/streams';
+import { deltaOf, type TableDelta, type TableTarget } from './table-delta.ts';
+import { tableBucket } from './table-key.ts';
+import { readTable } from './table-follower.ts';
+
+export interface TableExportOptions {
+  /** The Loc-RIB change stream the tables follow. */
+  readonly changeStream: string;
+  readonly targets: readonly TableTarget[];
+  /** Target T's table is the KV bucket `<prefix>-T`; the exporter's own state is in `<prefix>-<stateName>`. */
+  readonly bucketPrefix: string;
+  readonly stateName: string;
+  /** Message ids start with it: two exporters on one server must not take each other's deltas for their own. */
+  readonly idPrefix: string;
+  readonly batch: number;
+  readonly log: (line: Record<string, unknown>) => void;
+}
+
+const KEEP_DUPLICATES_MS = 120_000;
+
+/**
+ * Keeps, per target, a KV bucket of pattern → value from the Loc-RIB change stream (design.md
+ * property 6; the FIB export and the Adj-RIB-Out). The bucket's stream is the target's delta log
+ * (its revisions are the delta sequence numbers) and its last values are the snapshot, so a reader
+ * takes the snapshot at revision R and then the deltas after R from one ordered consumer.
+ *
+ * Each batch of changes is collapsed to the last delta per target and pattern, published (ids
+ * `<idPrefix>-<change message seq>-<index>-<target>-<fingerprint hash>`, the same on every replica
+ * with that target), and only then are the targets' positions moved: a batch cut short is done
+ * again, and doing it again stores the same values. A target that is new, or whose fingerprint
+ * changed, gets its table rebuilt from the change stream before the exporter goes on; a rebuild
+ * writes only the entries that differ, so a reader sees just the difference.
+ */
+export async function startTableExport(nc: NatsConnection, options: TableExportOptions): Promise<{ stop(): Promise<void> }> {
+  const kvm = new Kvm(nc);
+  const js = jetstream(nc);
+  const open = async (name: string): Promise<KV> => {
+    const kv = await kvm.create(name, { history: 1, storage: StorageType.File });
+    // The bucket is a stream: check what the server kept, as for every stream of ours.
+    await ensureStream(nc, { name: `KV_${name}`, subjects: [`$KV.${name}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS });
+    return kv;
+  };
+  const state = await open(tableBucket(options.bucketPrefix, options.stateName));
+  for (const target of options.targets) await open(tableBucket(options.bucketPrefix, target.name));
+  /**
+   * Where each target stands in the change stream. Each has its own, so exporters with other
+   * targets never move it for this one, and a change a target has passed is never published for
+   * it again (which would put an old value back once its message id is out of the duplicate window).
+   */
+  const readPositions = async (): Promise<Map<string, number | undefined>> => {
+    const known = new Map<string, number | undefined>();
+    for (const target of options.targets) {
+      const stored = (await state.get(`position.${target.name}`))?.string();
+      known.set(target.name, stored ? Number(stored) : undefined);
+    }
+    return known;
+  };
+  let positions = await readPositions();
+  /** Positions only move forward: a lagging replica does not take one back. */
+  const advance = async (target: string, seq: number): Promise<void> => {
+    const stored = Number((await state.get(`position.${target}`))?.string() || '0');
+    if (seq > stored) await state.put(`position.${target}`, String(seq));
+    positions.set(target, Math.max(stored, seq));
+  };
+  const hashes = new Map(options.targets.map((t) => [t.name, createHash('sha256').update(t.fingerprint).digest('hex').slice(0, 12)]));
+
+  const publish = (target: string, delta: TableDelta, id: string): Promise<unknown> => {
+    const h = headers();
+    if (delta.value === undefined) h.set('KV-Operation', 'DEL');
+    return js.publish(`$KV.${tableBucket(options.bucketPrefix, target)}.${delta.key}`, delta.value ?? '', { msgID: id, headers: h });
+  };
+
+  // A target that is new or changed is built where the unchanged ones stand, or, when all are, at the stream's end.
+  const end = async () => (await (await jetstreamManager(nc)).streams.info(options.changeStream)).state.last_seq;
+  const unchanged: number[] = [];
+  const stale: TableTarget[] = [];
+  for (const target of options.targets) {
+    const position = positions.get(target.name);
+    if ((await state.get(`config.${target.name}`))?.string() !== target.fingerprint) stale.push(target);
+    else if (position !== undefined) unchanged.push(position);
+  }
+  if (stale.length > 0) await rebuild(nc, state, options, stale, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
+  positions = await readPositions();
+
+  const position = async (): Promise<number> => {
+    positions = await readPositions();
+    return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
+  };
+  return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
+    const latest = new Map<string, { target: string; delta: TableDelta; id: string }>();
+    for (const m of messages) {
+      const changes = decodeLocRibChanges(m.string());
+      if (Result.isFailure(changes)) {
+        options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq: m.seq, error: changes.failure });
+        continue;
+      }
+      for (const target of options.targets) {
+        if (m.seq <= (positions.get(target.name) ?? 0)) continue;
+        for (const [i, change] of changes.success.entries()) {
+          const delta = deltaOf(target, change);
+          // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
+          if (delta) latest.set(`${target.name} ${delta.key}`, { target: target.name, delta, id: `${options.idPrefix}-${m.seq}-${i}-${target.name}-${hashes.get(target.name)}` });
+        }
+      }
+    }
+    // One delta per target and pattern: no two can overtake each other, so they go out together.
+    await pipelined([...latest.values()], ({ target, delta, id }) => publish(target, delta, id));
+    for (const target of options.targets) await advance(target.name, messages.at(-1)!.seq);
+  });
+}
+
+/** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
+async function rebuild(
+  nc: NatsConnection,
+  state: KV,
+  options: TableExportOptions,
+  stale: readonly TableTarget[],
+  upTo: number,
+  publish: (target: string, delta: TableDelta, id: string) => Promise<unknown>,
+): Promise<void> {
+  const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
+  for await (const m of readLog(nc, options.changeStream, upTo)) {
+    const changes = decodeLocRibChanges(m.string());
+    for (const change of Result.isSuccess(changes) ? changes.success : []) {
+      if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
+      else best.delete(change.pattern);
+    }
+  }
+  for (const target of stale) {
+    const wanted = new Map<string, string>();
+    for (const [pattern, b] of best) {
+      const delta = deltaOf(target, { pattern, best: b.advertisement, previous: undefined, causeSeq: b.causeSeq, at: 0 });
+      if (delta?.value !== undefined) wanted.set(delta.key, delta.value);
+    }
+    const held = await readTable(nc, tableBucket(options.bucketPrefix, target.name));
+    const deltas: TableDelta[] = [
+      ...[...held.keys()].filter((key) => !wanted.has(key)).map((key) => ({ key, value: undefined })),
+      ...[...wanted].filter(([key, value]) => held.get(key) !== value).map(([key, value]) => ({ key, value })),
+    ];
+    // Each rebuild its own ids: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
+    const rebuildId = randomUUID();
+    await pipelined(deltas, (delta) => publish(target.name, delta, `${options.idPrefix}-rebuild-${rebuildId}-${delta.key}`));
+    // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
+    await state.put(`position.${target.name}`, String(upTo));
+    await state.put(`config.${target.name}`, target.fingerprint);
+    options.log({ level: 'info', msg: 'table rebuilt from the Loc-RIB', table: target.name, atChangeSeq: upTo, entries: wanted.size, written: deltas.length });
+  }
+}
+
+/** Pipelined: up to 1,024 in flight at every moment (a rebuild may write a million entries). */
+async function pipelined<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await each(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(1_024, items.length) }, lane));
+}

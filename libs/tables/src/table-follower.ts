@@ -1,0 +1,70 @@
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+
+/** One entry of a table as it arrives: its value, or undefined when deleted. */
+export interface TableEntry {
+  readonly key: string;
+  readonly value: string | undefined;
+  /** The bucket stream's sequence: the table's delta number. */
+  readonly revision: number;
+  /** Messages the server still has for this reader: 0 when it has caught up. */
+  readonly pending: number;
+}
+
+export interface TableFollower {
+  /** Settles when the snapshot (the last value of every key) is in; rejects if the follower ended first. */
+  readonly ready: Promise<void>;
+  /** Settles when the follower stops: closed, or its connection gone for good. */
+  readonly ended: Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Follows a table's KV bucket: the snapshot (the last value of every key), then every delta after
+ * it, in order, from one ordered consumer. When that consumer misses a delivery, or the connection
+ * or the server comes back, nats.js recreates it from the last sequence delivered + 1: that is the
+ * resync, and since the bucket keeps each key's last value, what follows brings the table to the
+ * same state. Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
+ */
+export async function followTable(nc: NatsConnection, bucket: string, onEntry: (entry: TableEntry) => void | Promise<void>): Promise<TableFollower> {
+  const stream = `KV_${bucket}`;
+  const prefix = `$KV.${bucket}.`;
+  const info = await (await jetstreamManager(nc)).streams.info(stream);
+  const messages = await (await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject })).consume();
+  let loaded: () => void = () => undefined;
+  const snapshot = new Promise<void>((resolve) => (loaded = resolve));
+  if (info.state.messages === 0) loaded();
+  const ended = (async () => {
+    for await (const m of messages) {
+      const operation = m.headers?.get('KV-Operation');
+      const deleted = operation === 'DEL' || operation === 'PURGE';
+      await onEntry({ key: m.subject.slice(prefix.length), value: deleted ? undefined : m.string(), revision: m.seq, pending: m.info.pending });
+      if (m.info.pending === 0) loaded();
+    }
+  })();
+  // Whoever does not wait for the end must not see it as an unhandled rejection.
+  ended.catch(() => undefined);
+  // The connection can close before the snapshot is in: then there is no table to answer with.
+  const ready = Promise.race([snapshot, ended.then(() => Promise.reject(new Error(`the table ${bucket} ended before its snapshot was read`)))]);
+  ready.catch(() => undefined);
+  return {
+    ready,
+    ended,
+    close: async () => {
+      await messages.close();
+      await ended.catch(() => undefined);
+    },
+  };
+}
+
+/** A table's current entries (key → value), read once. */
+export async function readTable(nc: NatsConnection, bucket: string): Promise<Map<string, string>> {
+  const table = new Map<string, string>();
+  const follower = await followTable(nc, bucket, ({ key, value }) => void (value === undefined ? table.delete(key) : table.set(key, value)));
+  try {
+    await follower.ready;
+  } finally {
+    await follower.close();
+  }
+  return table;
+}
