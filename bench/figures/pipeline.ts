@@ -8,7 +8,7 @@ import { ensureStream } from '#libs/streams';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
-import { startImportStage } from '../../services/rib/src/import-stage.ts';
+import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { startNatsServer } from '../../test/harness/nats-server.ts';

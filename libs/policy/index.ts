@@ -1,3 +1,5 @@
 export { PolicyFile } from './src/policy-file.ts';
-export { ACCEPT_ALL, compilePolicy, type Condition, type ImportPolicy, type Rule } from './src/import-policy.ts';
+export { ACCEPT_ALL, compilePolicy, type Condition, type ExportPolicy, type ImportPolicy, type Policy, type Rule } from './src/policy.ts';
 export { applyImportPolicy } from './src/evaluate-import.ts';
+export { exportRoute, peerTable, type ExportDecision } from './src/evaluate-export.ts';
+export { AdjRibIn } from './src/soft-reconfiguration.ts';

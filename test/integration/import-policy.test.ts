@@ -3,10 +3,11 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result, Schema } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeRibInput, type PeerEvent } from '#libs/events';
-import { compilePolicy, PolicyFile } from '#libs/policy';
+import { PolicyFile } from '#libs/policy';
 import { ensureStream, readLog } from '#libs/streams';
 import { peerMessageCodec } from '#libs/wire';
-import { startImportStage } from '../../services/rib/src/import-stage.ts';
+import { startImportStage } from '../../services/policy/src/import-stage.ts';
+import { logPolicyVersion } from '../../services/policy/src/policy-version.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { until } from '../harness/until.ts';
@@ -24,15 +25,12 @@ describe('import policy in the import stage', () => {
     nc = await connect({ servers: inject('natsUrl') });
     const peers = await PeerEventLog.open(nc, { stream: names.peer, subjectPrefix: `pp.${id}` });
     await ensureStream(nc, { name: names.input, subjects: [`${names.input.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
-    const { policy, problems } = compilePolicy(
-      Schema.decodeUnknownSync(PolicyFile)({
-        origin_authorization: { table: [{ origin: PEER, patterns: ['ipn:100.*'] }] },
-        import: { chains: [{ peers: [PEER], rules: [{ name: 'prefer', match: { origin_ad: [PEER] }, set: { metric: 5 }, then: 'accept' }] }] },
-      }),
-      'test',
-    );
-    expect(problems).toEqual([]);
-    ({ stop } = await startImportStage(nc, { peerStream: names.peer, ribStream: names.input, ribSubject: `${names.input.toLowerCase()}.verdict`, restartMs: 0, batch: 8, policy, log: () => undefined }));
+    const policy = Schema.decodeUnknownSync(PolicyFile)({
+      origin_authorization: { table: [{ origin: PEER, patterns: ['ipn:100.*'] }] },
+      import: { chains: [{ peers: [PEER], rules: [{ name: 'prefer', match: { origin_ad: [PEER] }, set: { metric: 5 }, then: 'accept' }] }] },
+    });
+    await logPolicyVersion(nc, names.peer, `pp.${id}.policy`, policy, Date.now());
+    ({ stop } = await startImportStage(nc, { peerStream: names.peer, ribStream: names.input, ribSubject: `${names.input.toLowerCase()}.verdict`, restartMs: 0, batch: 8, log: () => undefined }));
     const update = { announcements: [
       { patterns: [{ ipn: { allocator_id: 100, node_id: 1 } }], ad_path: [PEER] },
       { patterns: [{ ipn: { allocator_id: 100, node_id: 2 } }], ad_path: [PEER, 'rogue.example.test'] },

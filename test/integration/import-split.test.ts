@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeRibInput, type PeerEvent } from '#libs/events';
 import { ensureStream } from '#libs/streams';
 import { peerMessageCodec } from '#libs/wire';
-import { startImportStage } from '../../services/rib/src/import-stage.ts';
+import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { until } from '../harness/until.ts';
 

@@ -19,31 +19,37 @@ import { until } from '../harness/until.ts';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = 80;
 
-/** design.md property 3: a RIB killed with SIGKILL again and again loses nothing and repeats nothing. */
-describe('dpp rib under kill -9', () => {
+/** design.md property 3: a RIB and a policy service killed with SIGKILL again and again lose nothing and repeat nothing. */
+describe('dpp rib and dpp policy under kill -9', () => {
   let nc: NatsConnection;
   const id = randomUUID().slice(0, 8);
   const names = { peer: `KP_${id}`, input: `KR_${id}`, changes: `KC_${id}` };
   const dir = mkdtempSync(join(tmpdir(), 'dpp-ribkill-'));
   const config = join(dir, 'rib.yaml');
+  const policyConfig = join(dir, 'policy.yaml');
+  let policy: ChildProcess | undefined;
   let child: ChildProcess | undefined;
 
   beforeAll(async () => {
     nc = await connect({ servers: inject('natsUrl') });
-    writeFileSync(config, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, checkpoint: 'rib.sqlite', streams: { peer_events: names.peer, rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
+    writeFileSync(config, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, checkpoint: 'rib.sqlite', streams: { rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
+    writeFileSync(policyConfig, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, streams: { peer_events: names.peer, peer_subject_prefix: `kp.${id}`, rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
   });
   afterAll(async () => {
     child?.kill('SIGKILL');
+    policy?.kill('SIGKILL');
     await nc?.close();
   });
 
-  const start = async () => {
-    const process_ = spawn(process.execPath, ['bin/dpp.js', 'rib', '--config', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const service = async (name: 'rib' | 'policy', file: string, ready: string) => {
+    const process_ = spawn(process.execPath, ['bin/dpp.js', name, '--config', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     process_.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    await until('the RIB to resume', () => (out.includes('"RIB resumed"') ? true : undefined), { ms: 15_000 });
+    await until(`dpp ${name} to start`, () => (out.includes(ready) ? true : undefined), { ms: 15_000 });
     return process_;
   };
+  const start = () => service('rib', config, '"RIB resumed"');
+  const startPolicy = () => service('policy', policyConfig, '"policy service running"');
   const kill9 = async (p: ChildProcess) => {
     const gone = new Promise((resolve) => p.once('exit', resolve));
     p.kill('SIGKILL');
@@ -66,6 +72,8 @@ describe('dpp rib under kill -9', () => {
     const random = seeded(4242);
     const killAt = new Set(Array.from({ length: 4 }, () => 10 + Math.floor(random() * (EVENTS - 20))));
     child = await start();
+    policy = await startPolicy();
+    let kills = 0;
     for (let i = 1; i <= EVENTS; i++) {
       const ad = `n${Math.floor(random() * 3)}.example.test`;
       const pattern = { ipn: { allocator_id: Math.floor(random() * 10), is_wildcard: true } };
@@ -75,8 +83,14 @@ describe('dpp rib under kill -9', () => {
       await peers.append(event, `${id}-${i}`);
       if (killAt.has(i)) {
         await new Promise((resolve) => setTimeout(resolve, Math.floor(random() * 150)));
-        await kill9(child);
-        child = await start();
+        // The RIB or the policy service (which writes the RIB input), by turns.
+        if (kills++ % 2 === 0) {
+          await kill9(child);
+          child = await start();
+        } else {
+          await kill9(policy);
+          policy = await startPolicy();
+        }
       }
     }
     // Every peer event imported exactly once, whatever the kills.
@@ -96,9 +110,11 @@ describe('dpp rib under kill -9', () => {
     const published = (await read(names.changes)).flatMap(({ text }) => Result.getOrThrow(decodeLocRibChanges(text)));
     expect(published).toEqual(expected);
 
-    const stopped = new Promise((resolve) => child!.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await stopped).toBe(0);
-    child = undefined;
+    for (const p of [child, policy]) {
+      const stopped = new Promise((resolve) => p.once('exit', resolve));
+      p.kill('SIGTERM');
+      expect(await stopped).toBe(0);
+    }
+    child = policy = undefined;
   }, 240_000);
 });

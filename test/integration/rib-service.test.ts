@@ -11,7 +11,7 @@ import { LocRib, type LocRibChange } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
-import { startImportStage } from '../../services/rib/src/import-stage.ts';
+import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { until } from '../harness/until.ts';

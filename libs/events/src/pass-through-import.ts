@@ -1,6 +1,7 @@
 import { formatPattern, patternFromWire } from '#libs/eid';
 import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
-import { peerMessageCodec, type RouteAdvertisement__Output, type Timestamp__Output } from '#libs/wire';
+import { peerMessageCodec } from '#libs/wire';
+import { attributesFromWire, timestampMs } from './wire-route.ts';
 import type { PeerEvent } from './peer-event.ts';
 
 const codec = peerMessageCodec();
@@ -30,7 +31,7 @@ export function passThroughImport(event: PeerEvent, seq: number, restartMs: numb
 
 /**
  * The withdrawals and advertisements of a logged RouteUpdate; a pattern that does not decode is
- * rejected. A route-update without message bytes, or bytes that are no PeerMessage, throws: the
+ * rejected, and so is a route the session dropped over the peer's route limit. A route-update without message bytes, or bytes that are no PeerMessage, throws: the
  * event as a whole is corrupt and the caller quarantines it.
  */
 function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: AcceptedAdvertisement[]; rejected: Rejection[] } {
@@ -45,46 +46,18 @@ function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Accept
       return [];
     });
   // Those left with no pattern say nothing.
-  const withdrawn = (update?.withdrawals ?? []).map((w) => ({ patterns: canonical(w.patterns), validFrom: ms(w.valid_from) })).filter((w) => w.patterns.length > 0);
-  const accepted = (update?.announcements ?? []).map((a) => ({ patterns: canonical(a.patterns), adPath: a.ad_path, metric: a.metric, ...attributesOf(a) })).filter((a) => a.patterns.length > 0);
+  const withdrawn = (update?.withdrawals ?? []).map((w) => ({ patterns: canonical(w.patterns), validFrom: timestampMs(w.valid_from) })).filter((w) => w.patterns.length > 0);
+  const dropped = new Set(event.overLimit?.routes.map((r) => `${r.pattern} ${r.validFrom}`));
+  const accepted = (update?.announcements ?? [])
+    .map((a) => {
+      const attributes = attributesFromWire(a);
+      const patterns = canonical(a.patterns).filter((pattern) => {
+        if (!dropped.has(`${pattern} ${attributes.validFrom}`)) return true;
+        rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
+        return false;
+      });
+      return { patterns, adPath: a.ad_path, metric: a.metric, ...attributes };
+    })
+    .filter((a) => a.patterns.length > 0);
   return { withdrawn, accepted, rejected };
 }
-
-/** §6.3, §6.4: the known attributes, and the unknown ones marked transitive; a repeated attribute's last value counts. */
-function attributesOf(a: RouteAdvertisement__Output): Omit<AcceptedAdvertisement, 'patterns' | 'adPath' | 'metric'> {
-  let gatewayEid: string | undefined;
-  let validFrom: number | undefined;
-  let validUntil: number | undefined;
-  let bandwidthBps: string | undefined;
-  let maxBundleSize: number | undefined;
-  const transitive: { typeId: number; value: string }[] = [];
-  for (const attribute of a.attributes) {
-    switch (attribute.attribute) {
-      case 'gateway_eid':
-        gatewayEid = attribute.gateway_eid;
-        break;
-      case 'valid_from':
-        validFrom = ms(attribute.valid_from);
-        break;
-      case 'valid_until':
-        validUntil = ms(attribute.valid_until);
-        break;
-      case 'bandwidth_bps':
-        bandwidthBps = attribute.bandwidth_bps;
-        break;
-      case 'max_bundle_size':
-        maxBundleSize = attribute.max_bundle_size;
-        break;
-      case 'unknown':
-        if (attribute.unknown?.transitive) transitive.push({ typeId: attribute.unknown.type_id, value: Buffer.from(attribute.unknown.value).toString('base64') });
-        break;
-      default:
-        break;
-    }
-  }
-  return { gatewayEid, validFrom, validUntil, bandwidthBps, maxBundleSize, transitive };
-}
-
-/** A protobuf Timestamp as ms since the epoch; absent stays absent. */
-const ms = (ts: Timestamp__Output | null | undefined): number | undefined =>
-  ts === null || ts === undefined ? undefined : Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6);

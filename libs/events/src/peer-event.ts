@@ -25,9 +25,33 @@ export const PeerEventV1 = Schema.Struct({
   holdTime: Schema.optional(Schema.Int),
   code: Schema.optional(Schema.Int),
   reason: Schema.optional(Schema.String),
+  /**
+   * route-update: routes the session dropped because the peer went over its route limit (§9.4,
+   * action drop): the limit, and each route by pattern (canonical text) and window start.
+   */
+  overLimit: Schema.optional(Schema.Struct({ limit: Schema.Int, routes: Schema.Array(Schema.Struct({ pattern: Schema.String, validFrom: Schema.optional(Schema.Finite) })) })),
 });
 
 export type PeerEvent = typeof PeerEventV1.Type;
 
+/**
+ * A policy version taking effect (docs/spec-notes.md §9.3, policy versions), version 1: logged
+ * among the peer events, so it applies to every peer event after it, in log order, and replay
+ * meets it where it took effect. `policy` is the config's `policy:` section as written.
+ */
+export const PolicyEventV1 = Schema.Struct({
+  v: Schema.Literal(1),
+  kind: Schema.Literal('policy'),
+  /** A hash of the policy: a version logged again unchanged changes nothing. */
+  version: Schema.String,
+  at: Schema.Finite,
+  policy: Schema.Unknown,
+});
+
+export type PolicyEvent = typeof PolicyEventV1.Type;
+
 /** Decodes a logged event's JSON; an error says which field is wrong, for the quarantine log line. */
 export const decodePeerEvent = (json: string): Result.Result<PeerEvent, string> => decodeJson(PeerEventV1, json);
+
+/** An event of the peer log: a peer's, or a policy version. */
+export const decodeLoggedEvent = (json: string): Result.Result<PeerEvent | PolicyEvent, string> => decodeJson(Schema.Union([PeerEventV1, PolicyEventV1]), json);

@@ -3,7 +3,7 @@ import { attributesOf, type AcceptedAdvertisement, type LocRibChange, type RibAd
 import { decodeJson } from './decode-json.ts';
 
 /** The attributes of an advertisement (§6.2–§6.4); JSON leaves out those that are absent. */
-const attributeFields = {
+export const attributeFields = {
   adPath: Schema.Array(Schema.String),
   metric: Schema.Int,
   gatewayEid: Schema.optional(Schema.String),
@@ -99,3 +99,12 @@ export function decodeLocRibChanges(json: string): Result.Result<LocRibChange[],
     a === null ? undefined : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index };
   return Result.succeed(changes.map((c) => ({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
 }
+
+/** Subjects inside the RIB's two streams, named after them: the input (verdicts, clock) and the Loc-RIB changes. */
+export const ribSubjects = (config: { readonly ribInput: string; readonly locRib: string }) => ({
+  input: `${config.ribInput.toLowerCase()}.>`,
+  verdict: `${config.ribInput.toLowerCase()}.verdict`,
+  clock: `${config.ribInput.toLowerCase()}.clock`,
+  locRib: `${config.locRib.toLowerCase()}.>`,
+  change: `${config.locRib.toLowerCase()}.change`,
+});

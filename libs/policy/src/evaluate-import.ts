@@ -1,6 +1,7 @@
 import { covers, overlaps, parsePattern, type EidPattern } from '#libs/eid';
 import { attributesOf, type AcceptedAdvertisement, type Rejection, type RibEvent, type RouteAttributes, type Withdrawal } from '#libs/rib';
-import { setText, type Condition, type ImportPolicy, type Rule } from './import-policy.ts';
+import { chainsFor, setText, type Chains, type ImportPolicy } from './policy.ts';
+import { runChains } from './rules.ts';
 
 type UpdateVerdict = Extract<RibEvent, { type: 'update' }>;
 
@@ -20,7 +21,7 @@ type RouteDecision =
  */
 export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict): UpdateVerdict {
   const peerAd = verdict.peerAd.toLowerCase();
-  const chains = policy.chains.filter((c) => c.peers.includes('*') || c.peers.includes(peerAd));
+  const chains = chainsFor(policy.chains, peerAd);
   const accepted: AcceptedAdvertisement[] = [];
   const rejected: Rejection[] = [...verdict.rejected];
   const refusedWindows = new Map<number | undefined, string[]>();
@@ -46,7 +47,7 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
 }
 
 /** One route through origin authorization and the chains. */
-function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
+function decideRoute(policy: ImportPolicy, chains: Chains, peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
   const origin = (advertisement.adPath.at(-1) ?? peerAd).toLowerCase();
   if (policy.origins) {
     // An entry speaks for a route that may take any of its traffic (ipn ranges and dtn wildcards
@@ -58,56 +59,9 @@ function decideRoute(policy: ImportPolicy, chains: ImportPolicy['chains'], peerA
       return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${concerned.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };
     }
   }
-  let attributes = attributesOf(advertisement);
-  const rules: string[] = [];
-  for (const chain of chains) {
-    for (const rule of chain.rules) {
-      if (!rule.conditions.every((c) => holds(c, { attributes, pattern, origin, peerAd }))) continue;
-      attributes = modified(attributes, rule);
-      rules.push(rule.name);
-      if (rule.then === 'accept') return { accept: true, attributes, rules };
-      if (rule.then === 'reject') return { accept: false, rule: rule.name, reason: rule.reason ?? `rule ${rule.name} matched` };
-    }
-  }
-  return policy.default === 'accept' ? { accept: true, attributes, rules } : { accept: false, rule: 'default', reason: 'no rule accepted it, and the import default is reject' };
+  const { then, attributes, rules, reason } = runChains(chains, { pattern, origin, peerAd }, attributesOf(advertisement));
+  if (then === 'reject') return { accept: false, rule: rules.at(-1)!, reason: reason! };
+  if (then === 'accept' || policy.default === 'accept') return { accept: true, attributes, rules };
+  return { accept: false, rule: 'default', reason: 'no rule accepted it, and the import default is reject' };
 }
 
-const within = (value: number | undefined, range: { readonly min: number | undefined; readonly max: number | undefined }): boolean =>
-  value !== undefined && (range.min === undefined || value >= range.min) && (range.max === undefined || value <= range.max);
-
-function holds(condition: Condition, route: { attributes: RouteAttributes; pattern: EidPattern; origin: string; peerAd: string }): boolean {
-  const { attributes: a } = route;
-  switch (condition.kind) {
-    case 'patterns-in':
-      return condition.patterns.some((p) => covers(p, route.pattern));
-    case 'ad-path-contains':
-      return a.adPath.some((ad) => ad.toLowerCase() === condition.ad);
-    case 'ad-path-length':
-      return within(a.adPath.length, condition.range);
-    case 'origin-ad':
-      return condition.ads.includes(route.origin);
-    case 'neighbor-ad':
-      return condition.ads.includes(route.peerAd);
-    case 'has-window':
-      return (a.validFrom !== undefined || a.validUntil !== undefined) === condition.value;
-    case 'bandwidth-bps':
-      // uint64 as text: compared as BigInt, so no rate above 2^53 rounds into or out of a range.
-      return a.bandwidthBps !== undefined && (condition.range.min === undefined || BigInt(a.bandwidthBps) >= BigInt(condition.range.min)) && (condition.range.max === undefined || BigInt(a.bandwidthBps) <= BigInt(condition.range.max));
-    case 'max-bundle-size':
-      return within(a.maxBundleSize, condition.range);
-    default:
-      return condition satisfies never;
-  }
-}
-
-function modified(a: RouteAttributes, rule: Rule): RouteAttributes {
-  const stripped = new Set(rule.strip);
-  return {
-    ...a,
-    ...rule.set,
-    ...(stripped.has('gateway_eid') ? { gatewayEid: undefined } : {}),
-    ...(stripped.has('bandwidth_bps') ? { bandwidthBps: undefined } : {}),
-    ...(stripped.has('max_bundle_size') ? { maxBundleSize: undefined } : {}),
-    ...(stripped.has('transitive') ? { transitive: [] } : {}),
-  };
-}

@@ -27,13 +27,17 @@ const Rule = Schema.Struct({
     }),
   ),
   strip: Schema.optional(Schema.Array(Attribute)),
+  /** Export only: send the route with the gateway it came with (§6.7) instead of ours. */
+  keep_gateway: Schema.optional(Schema.Boolean),
   then: Schema.optional(Schema.Literals(['accept', 'reject', 'next'])),
   reason: Schema.optional(Schema.NonEmptyString),
 });
 
+const Chains = Schema.optional(Schema.Array(Schema.Struct({ peers: Schema.Array(Schema.NonEmptyString), rules: Schema.Array(Rule) })));
+
 /**
- * The `policy:` section of a config (README, "Import policy"): named pattern sets, the origin
- * authorization table (§9.3), and the import chains per peer with a default.
+ * The `policy:` section of a config (README, "Policy"): named pattern sets, the origin
+ * authorization table (§9.3), and the import and export chains per peer, each with a default.
  */
 export const PolicyFile = Schema.Struct({
   pattern_sets: Schema.optional(Schema.Record(Schema.String, Schema.Array(Schema.NonEmptyString))),
@@ -43,10 +47,13 @@ export const PolicyFile = Schema.Struct({
       table: Schema.Array(Schema.Struct({ origin: Schema.NonEmptyString, patterns: Schema.Array(Schema.NonEmptyString) })),
     }),
   ),
-  import: Schema.optional(
+  import: Schema.optional(Schema.Struct({ default: Schema.optional(Schema.Literals(['accept', 'reject'])), chains: Chains })),
+  export: Schema.optional(
     Schema.Struct({
       default: Schema.optional(Schema.Literals(['accept', 'reject'])),
-      chains: Schema.optional(Schema.Array(Schema.Struct({ peers: Schema.Array(Schema.NonEmptyString), rules: Schema.Array(Rule) }))),
+      /** Our gateway, put on every route we send (§6.7); absent: none, so peers derive dtn://<our AD>/. */
+      gateway_eid: Schema.optional(Schema.NonEmptyString),
+      chains: Chains,
     }),
   ),
 });

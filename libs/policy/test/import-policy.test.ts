@@ -7,7 +7,7 @@ import { advertised, updateEvent } from '../../rib/test/routes.ts';
 const compile = (file: unknown): ImportPolicy => {
   const { policy, problems } = compilePolicy(Schema.decodeUnknownSync(PolicyFile)(file), 'rib.yaml: policy');
   expect(problems).toEqual([]);
-  return policy;
+  return policy.import;
 };
 const PEER = 'dsn.example.org';
 /** The routes of one update from PEER under a policy: accepted pattern → its attributes, and the rejections. */

@@ -4,16 +4,21 @@ import type { NatsConnection } from '@nats-io/transport-node';
 /**
  * A stream's messages from its first to `until` (or to its last message when the read starts),
  * in order, for the audit commands and rebuilds: an ordered consumer, closed when the read ends.
+ * With `subject`, only the messages on it.
  */
-export async function* readLog(nc: NatsConnection, stream: string, until?: number): AsyncGenerator<JsMsg> {
+export async function* readLog(nc: NatsConnection, stream: string, until?: number, subject?: string): AsyncGenerator<JsMsg> {
   const info = await (await jetstreamManager(nc)).streams.info(stream);
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;
-  const messages = await (await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All })).consume();
+  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subject: subject }) });
+  if (subject !== undefined && (await consumer.info(true)).num_pending === 0) return;
+  const messages = await consumer.consume();
   try {
     for await (const m of messages) {
+      if (m.seq > last) return;
       yield m;
-      if (m.seq >= last) return;
+      // Filtered, the last message may be one the consumer never delivers: it ends when nothing is pending.
+      if (m.seq >= last || (subject !== undefined && m.info.pending === 0)) return;
     }
   } finally {
     await messages.close();

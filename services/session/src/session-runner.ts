@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Result } from 'effect';
 import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupOptions } from '#libs/identity';
-import { initialSession, nextDeadline, NotificationCode, step, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
+import { initialSession, nextDeadline, NotificationCode, RouteCount, step, type RouteLimit, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import type { PeerMessage, RouteUpdate } from '#libs/wire';
 import type { PeerEvent } from '#libs/events';
 import type { PeerEventLog } from './event-log.ts';
@@ -32,6 +32,10 @@ export interface SessionDeps {
   readonly maxInFlight: number;
   /** How long the event log may refuse or delay an event before the session is closed. */
   readonly eventLogTimeoutMs: number;
+  /** The route limit of a peer AD (§9.4), if it has one. */
+  readonly routeLimit?: (peerAd: string) => RouteLimit | undefined;
+  /** Starts sending an established session its peer's Adj-RIB-Out (full table, then changes). */
+  readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => void) => { stop(): void };
 }
 
 /** How long a closed client call may still flush our Notification before it is cancelled. */
@@ -75,6 +79,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let stepping = false;
   /** The wire bytes of each received RouteUpdate, for the event log (keyed by the decoded update). */
   const wireBytes = new WeakMap<object, Buffer>();
+  let limit: RouteLimit | undefined;
+  let routes: RouteCount | undefined;
+  let adjRibOut: { stop(): void } | undefined;
 
   const log = (line: Record<string, unknown>) => deps.log({ session: sessionId, role, peerAd: state.peerAd, phase: state.phase, ...line });
 
@@ -159,15 +166,26 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         wasEstablished = true;
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
+        limit = deps.routeLimit?.(output.peerAd);
+        routes = limit && new RouteCount(limit);
+        adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => feed({ type: 'send-update', update }));
         return;
-      case 'route-update':
-        append(event('route-update', { sequenceNumber: output.sequenceNumber, message: wireBytes.get(output.update)?.toString('base64') ?? '' }));
+      case 'route-update': {
+        // §9.4: counted before it is logged, so routes over the limit are marked in the event itself.
+        const limited = routes?.admit(output.update);
+        if (limited?.crossed === 'warn') log({ level: 'warn', msg: 'peer is over its route limit', routes: routes?.size, max: limit?.max, action: 'warn' });
+        const overLimit = limited && limited.dropped.length > 0 ? { overLimit: { limit: limit!.max, routes: limited.dropped.map((r) => (r.validFrom === undefined ? { pattern: r.pattern } : r)) } } : {};
+        if (limited && limited.dropped.length > 0) log({ level: 'warn', msg: 'routes over the route limit dropped', dropped: limited.dropped.length, max: limit?.max, action: limit?.action });
+        append(event('route-update', { sequenceNumber: output.sequenceNumber, message: wireBytes.get(output.update)?.toString('base64') ?? '', ...overLimit }));
+        if (limited?.crossed === 'teardown') feed({ type: 'refuse', code: NotificationCode.LIMIT_ROUTES, reason: `more than ${limit!.max} routes; the limit is ${limit!.max}` });
         return;
+      }
       case 'notice':
         log({ level: 'info', msg: output.message });
         return;
       case 'closed':
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
+        adjRibOut?.stop();
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);
         stream.end();

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Result, Schema } from 'effect';
 import { loadYaml } from '#libs/config';
 import { adName, readKeyFile, type AdKeyPair, type LookupOptions, type Resolver } from '#libs/identity';
-import { DEFAULT_SESSION_CONFIG, type SessionConfig } from '#libs/session';
+import { DEFAULT_SESSION_CONFIG, type RouteLimit, type SessionConfig } from '#libs/session';
 import { DEFAULT_EVENT_LOG, type EventLogConfig } from './event-log.ts';
 import { DEFAULT_BACKOFF, type Backoff, type PeerTarget } from './initiator-client.ts';
 import { DEFAULT_LIMITS, type SpeakerLimits } from './limits.ts';
@@ -13,6 +13,7 @@ import type { TlsFiles } from './tls.ts';
 const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }));
 const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1));
 const Rate = Schema.Struct({ per_second: Schema.Finite.check(Schema.isGreaterThan(0)), burst: Positive });
+const MaxRoutes = Schema.Struct({ max: Positive, action: Schema.optional(Schema.Literals(['warn', 'drop', 'teardown'])) });
 
 /** The session part of one speaker's YAML config file (README, "Running a speaker"). */
 const SpeakerFile = Schema.Struct({
@@ -30,8 +31,13 @@ const SpeakerFile = Schema.Struct({
     timeout_ms: Schema.optional(Positive),
     svcb_keys: Schema.optional(Schema.Tuple([Port, Port])),
   }),
-  nats: Schema.Struct({ url: Schema.NonEmptyString, stream: Schema.optional(Schema.NonEmptyString), subject_prefix: Schema.optional(Schema.NonEmptyString) }),
-  peers: Schema.Array(Schema.Struct({ ad: Schema.NonEmptyString, address: Schema.optional(Schema.NonEmptyString) })),
+  nats: Schema.Struct({
+    url: Schema.NonEmptyString,
+    stream: Schema.optional(Schema.NonEmptyString),
+    subject_prefix: Schema.optional(Schema.NonEmptyString),
+    adj_rib_out_prefix: Schema.optional(Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]+$/))),
+  }),
+  peers: Schema.Array(Schema.Struct({ ad: Schema.NonEmptyString, address: Schema.optional(Schema.NonEmptyString), max_routes: Schema.optional(MaxRoutes) })),
   accept_any_peer: Schema.optional(Schema.Boolean),
   session: Schema.optional(
     Schema.Struct({
@@ -42,7 +48,9 @@ const SpeakerFile = Schema.Struct({
       message_rate: Schema.optional(Rate),
     }),
   ),
-  limits: Schema.optional(Schema.Struct({ max_message_bytes: Schema.optional(Positive), max_sessions: Schema.optional(Positive), connection_rate: Schema.optional(Rate) })),
+  limits: Schema.optional(
+    Schema.Struct({ max_message_bytes: Schema.optional(Positive), max_sessions: Schema.optional(Positive), connection_rate: Schema.optional(Rate), max_routes: Schema.optional(MaxRoutes) }),
+  ),
   // Resends must land within the stream's 2-minute duplicate window to be stored once.
   events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive.check(Schema.isLessThanOrEqualTo(110_000))) })),
   backoff: Schema.optional(Schema.Struct({ initial_ms: Positive, max_ms: Positive })),
@@ -59,6 +67,10 @@ export interface SpeakerConfig {
   readonly eventLog: EventLogConfig;
   readonly dial: readonly PeerTarget[];
   readonly limits: SpeakerLimits;
+  /** §9.4: each peer AD's route limit (its own, else `limits.max_routes`). */
+  readonly routeLimit: (peerAd: string) => RouteLimit | undefined;
+  /** Peer P's Adj-RIB-Out is the KV bucket `<prefix>-<P, dots as _>`, kept by the policy service. */
+  readonly adjRibOutPrefix: string;
   readonly maxInFlight: number;
   readonly eventLogTimeoutMs: number;
   readonly backoff: Backoff;
@@ -81,7 +93,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
     if (peer.address !== undefined && hostPort(peer.address, undefined) === undefined) {
       at(`peers[${i}].address`, `"${peer.address}" is not HOST:PORT (e.g. dpp.dsn.example.org:4556 or [2001:db8::1]:4556)`);
     }
-    return { ad: Result.isSuccess(name) ? name.success : peer.ad, address: peer.address };
+    return { ad: Result.isSuccess(name) ? name.success : peer.ad, address: peer.address, maxRoutes: peer.max_routes };
   });
   const resolvers = file.dns.resolvers.flatMap((text, i) => {
     const parsed = hostPort(text, 53);
@@ -120,6 +132,8 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
   ];
   const session = file.session ?? {};
   const defaults = DEFAULT_SESSION_CONFIG;
+  const routeLimit = (given: typeof MaxRoutes.Type | undefined): RouteLimit | undefined => given && { max: given.max, action: given.action ?? 'drop' };
+  const routeLimits = new Map(peers.map((p) => [p.ad, routeLimit(p.maxRoutes ?? file.limits?.max_routes)]));
   return Result.succeed({
     session: {
       localAd: ad.success,
@@ -143,6 +157,8 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
       maxSessions: file.limits?.max_sessions ?? DEFAULT_LIMITS.maxSessions,
       connectionRate: file.limits?.connection_rate ? { perSecond: file.limits.connection_rate.per_second, burst: file.limits.connection_rate.burst } : DEFAULT_LIMITS.connectionRate,
     },
+    routeLimit: (peerAd) => (routeLimits.has(peerAd) ? routeLimits.get(peerAd) : routeLimit(file.limits?.max_routes)),
+    adjRibOutPrefix: file.nats.adj_rib_out_prefix ?? 'dpp-out',
     maxInFlight: file.events?.max_in_flight ?? 256,
     eventLogTimeoutMs: file.events?.log_timeout_ms ?? 30_000,
     backoff: file.backoff ? { initialMs: file.backoff.initial_ms, maxMs: file.backoff.max_ms } : DEFAULT_BACKOFF,

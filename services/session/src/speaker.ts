@@ -1,11 +1,12 @@
 import { connect } from '@nats-io/transport-node';
 import type { LogLine } from '#libs/log';
+import { adToken, tableBucket } from '#libs/tables';
+import { followAdjRibOut } from './adj-rib-out-feed.ts';
 import { PeerEventLog } from './event-log.ts';
 import { dialPeer } from './initiator-client.ts';
 import { startResponder } from './responder-server.ts';
 import type { SessionDeps } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
-
 
 /**
  * One speaker's session service: the event log, a Responder when `listen` is set, and a dialler
@@ -33,6 +34,8 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     now: Date.now,
     maxInFlight: config.maxInFlight,
     eventLogTimeoutMs: config.eventLogTimeoutMs,
+    routeLimit: config.routeLimit,
+    adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: config.session.maxPatternsPerUpdate, log }),
   };
   const responder = config.listen
     ? await startResponder({ ...config.listen, tls: config.tls, config: config.session, limits: config.limits, deps })

@@ -1,0 +1,96 @@
+import { Schema } from 'effect';
+import { describe, expect, it } from 'vitest';
+import { compilePolicy, exportRoute, peerTable, PolicyFile, type ExportPolicy } from '#libs/policy';
+import { LocRib, type RibAdvertisement } from '#libs/rib';
+import { deltaOf } from '#libs/tables';
+import { advertised, ribRoute, updateEvent } from '../../rib/test/routes.ts';
+
+const US = 'b.example.org';
+const compile = (file: unknown): ExportPolicy => {
+  const { policy, problems } = compilePolicy(Schema.decodeUnknownSync(PolicyFile)(file), 'policy.yaml: policy');
+  expect(problems).toEqual([]);
+  return policy.export;
+};
+const learned = (from: string, over: Partial<RibAdvertisement> = {}): RibAdvertisement => {
+  const { pattern: _, ...a } = ribRoute(from, 'ipn:100.*', over);
+  return a;
+};
+const OPEN = compile({});
+
+describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
+  it('prepends our AD, keeps metric, windows and transitive attributes, and puts no gateway of ours unless one is configured', () => {
+    const route = learned('a.example.org', { adPath: ['a.example.org', 'x.example.org'], metric: 42, gatewayEid: 'dtn://gw.a.example.org/', validFrom: 1_000, validUntil: 2_000, bandwidthBps: '9', transitive: [{ typeId: 99, value: 'AQI=' }] });
+    expect(exportRoute(OPEN, US, 'c.example.org', 'ipn:100.*', route)).toEqual({
+      export: true,
+      rules: [],
+      attributes: { adPath: [US, 'a.example.org', 'x.example.org'], metric: 42, gatewayEid: undefined, validFrom: 1_000, validUntil: 2_000, bandwidthBps: '9', maxBundleSize: undefined, transitive: [{ typeId: 99, value: 'AQI=' }] },
+    });
+    const ours = compile({ export: { gateway_eid: 'ipn:200.1' } });
+    expect(exportRoute(ours, US, 'c.example.org', 'ipn:100.*', route)).toMatchObject({ attributes: { gatewayEid: 'ipn:200.1' } });
+  });
+
+  it('never sends a route back to the AD it came from, nor to an AD on its AD_PATH', () => {
+    const route = learned('a.example.org', { adPath: ['a.example.org', 'c.example.org'] });
+    expect(exportRoute(OPEN, US, 'a.example.org', 'ipn:100.*', route)).toEqual({ export: false, rule: 'from-peer', reason: 'learned from a.example.org: never sent back to the AD it came from' });
+    expect(exportRoute(OPEN, US, 'c.example.org', 'ipn:100.*', route)).toMatchObject({ export: false, rule: 'ad-path' });
+    expect(exportRoute(OPEN, US, 'd.example.org', 'ipn:100.*', route)).toMatchObject({ export: true });
+  });
+
+  it('sends a locally originated route with our AD alone on its AD_PATH', () => {
+    const local = { ...learned(US, { adPath: [], gatewayEid: 'ipn:0.7' }), neighbor: `${US} contacts` };
+    expect(exportRoute(OPEN, US, 'a.example.org', 'ipn:0.7', local)).toMatchObject({ export: true, attributes: { adPath: [US], gatewayEid: undefined } });
+  });
+
+  it('runs the chains that name the peer: reject with a reason, keep or set the gateway, and the default last', () => {
+    const policy = compile({
+      pattern_sets: { science: ['ipn:100.*'] },
+      export: {
+        default: 'reject',
+        gateway_eid: 'dtn://gw.b.example.org/',
+        chains: [
+          {
+            peers: ['c.example.org'],
+            rules: [
+              { name: 'no-x', match: { ad_path_contains: 'x.example.org' }, then: 'reject', reason: 'x is not for c' },
+              { name: 'direct', match: { origin_ad: ['a.example.org'] }, keep_gateway: true, then: 'accept' },
+              { name: 'science', match: { patterns_in: 'science' }, set: { gateway_eid: 'ipn:200.9' }, then: 'accept' },
+            ],
+          },
+        ],
+      },
+    });
+    expect(exportRoute(policy, US, 'c.example.org', 'ipn:100.*', learned('a.example.org', { adPath: ['a.example.org', 'x.example.org'] }))).toEqual({ export: false, rule: 'no-x', reason: 'x is not for c' });
+    expect(exportRoute(policy, US, 'c.example.org', 'ipn:100.*', learned('a.example.org'))).toMatchObject({ export: true, rules: ['direct'], attributes: { gatewayEid: 'dtn://a.example.org/' } });
+    expect(exportRoute(policy, US, 'c.example.org', 'ipn:100.*', learned('e.example.org'))).toMatchObject({ export: true, rules: ['science'], attributes: { gatewayEid: 'ipn:200.9' } });
+    expect(exportRoute(policy, US, 'c.example.org', 'ipn:300.*', learned('e.example.org'))).toEqual({ export: false, rule: 'default', reason: 'no rule accepted it, and the export default is reject' });
+    // Another peer: no chain names it, so the default decides.
+    expect(exportRoute(policy, US, 'd.example.org', 'ipn:100.*', learned('a.example.org'))).toMatchObject({ export: false, rule: 'default' });
+  });
+
+  it('names the export field at fault, and refuses keep_gateway on import', () => {
+    const file = Schema.decodeUnknownSync(PolicyFile)({
+      import: { chains: [{ peers: ['*'], rules: [{ name: 'k', keep_gateway: true }] }] },
+      export: { gateway_eid: 'nowhere', chains: [{ peers: ['*'], rules: [{ name: 'both', keep_gateway: true, set: { gateway_eid: 'ipn:1.1' } }] }] },
+    });
+    expect(compilePolicy(file, 'p').problems).toEqual([
+      'p.export.gateway_eid: "nowhere" is no EID; write ipn:A.N or dtn://name/',
+      'p.import.chains[0].rules[0].keep_gateway: keep_gateway is for export rules (a route we send keeps its own gateway); remove it here',
+      'p.export.chains[0].rules[0]: keep_gateway and set.gateway_eid say two things; keep one',
+    ]);
+  });
+
+  it("keeps a peer's Adj-RIB-Out from the Loc-RIB changes: in when best and exported, out while the best is the peer's own", () => {
+    const rib = new LocRib(US);
+    const table = peerTable('c', OPEN, US, 'c.example.org');
+    const changes = [
+      updateEvent(1, 'a.example.org', [], [advertised('a.example.org', 'ipn:1.*', { adPath: ['a.example.org', 'x.example.org'] })]),
+      updateEvent(2, 'c.example.org', [], [advertised('c.example.org', 'ipn:1.*')]),
+      updateEvent(3, 'c.example.org', [{ pattern: 'ipn:1.*' }], []),
+    ].flatMap((e) => rib.apply(e));
+    const summary = changes.map((c) => deltaOf(table, c)).map((d) => (d === undefined ? '-' : d.value === undefined ? 'withdraw' : `send ${JSON.parse(d.value).adPath.join(' ')}`));
+    expect(summary).toEqual([`send ${US} a.example.org x.example.org`, 'withdraw', `send ${US} a.example.org x.example.org`]);
+    // The fingerprint follows the policy that concerns the peer, and only it.
+    expect(peerTable('c', compile({ export: { chains: [{ peers: ['d.example.org'], rules: [{ name: 'r', then: 'reject' }] }] } }), US, 'c.example.org').fingerprint).toBe(table.fingerprint);
+    expect(peerTable('c', compile({ export: { gateway_eid: 'ipn:1.1' } }), US, 'c.example.org').fingerprint).not.toBe(table.fingerprint);
+  });
+});

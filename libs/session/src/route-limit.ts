@@ -1,0 +1,67 @@
+import { formatPattern, patternFromWire } from '#libs/eid';
+import { timestampMs } from '#libs/events';
+import type { RouteUpdate__Output } from '#libs/wire';
+
+/** §9.4 route table exhaustion: the most routes a peer may have, and what happens above (like BGP max-prefix). */
+export interface RouteLimit {
+  readonly max: number;
+  /** warn: log and keep them; drop: keep none above the limit; teardown: drop them and end the session (LIMIT_ROUTES). */
+  readonly action: 'warn' | 'drop' | 'teardown';
+}
+
+/** What the limit made of one RouteUpdate. */
+export interface LimitOutcome {
+  /** The routes above the limit not to be taken (drop and teardown), by canonical pattern and window start. */
+  readonly dropped: readonly { readonly pattern: string; readonly validFrom: number | undefined }[];
+  /** Set when this update took the peer over the limit: warn once (until it is back under), or tear down. */
+  readonly crossed: 'warn' | 'teardown' | undefined;
+}
+
+/**
+ * The routes a session's peer has now (announced and not withdrawn, one per pattern and window
+ * start, as the RIB holds them), counted against its limit as updates arrive, before they are
+ * logged: routes received, before import policy (BIRD's receive limit). Patterns are those the FSM
+ * already checked.
+ */
+export class RouteCount {
+  readonly #limit: RouteLimit;
+  readonly #held = new Set<string>();
+  #warned = false;
+
+  constructor(limit: RouteLimit) {
+    this.#limit = limit;
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  admit(update: RouteUpdate__Output): LimitOutcome {
+    const text = (p: Parameters<typeof patternFromWire>[0]) => {
+      const parsed = patternFromWire(p);
+      return parsed.ok ? formatPattern(parsed.value) : undefined;
+    };
+    for (const w of update.withdrawals) for (const p of w.patterns) this.#held.delete(`${text(p)} ${timestampMs(w.valid_from)}`);
+    if (this.#held.size < this.#limit.max) this.#warned = false;
+    const dropped: { pattern: string; validFrom: number | undefined }[] = [];
+    let crossed: LimitOutcome['crossed'];
+    for (const a of update.announcements) {
+      const validFrom = timestampMs(a.attributes.findLast((x) => x.attribute === 'valid_from')?.valid_from);
+      for (const p of a.patterns) {
+        const pattern = text(p);
+        if (pattern === undefined) continue;
+        const key = `${pattern} ${validFrom}`;
+        if (this.#held.has(key)) continue;
+        if (this.#held.size < this.#limit.max || this.#limit.action === 'warn') {
+          this.#held.add(key);
+          if (this.#held.size > this.#limit.max && !this.#warned) crossed = 'warn';
+          continue;
+        }
+        dropped.push({ pattern, validFrom });
+        if (this.#limit.action === 'teardown') crossed = 'teardown';
+      }
+    }
+    if (crossed === 'warn') this.#warned = true;
+    return { dropped, crossed };
+  }
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { attributesOf, type RouteAttributes } from '#libs/rib';
+import { AdjRibOut } from '#libs/session';
+import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
+import type { ExportedRoute } from '#libs/events';
+
+const route = (pattern: string, over: Partial<RouteAttributes> = {}): ExportedRoute => ({ pattern, attributes: attributesOf({ adPath: ['b.org', 'a.org'], metric: 5, transitive: [], ...over }) });
+const changes = (...entries: [string, ExportedRoute | undefined][]) => new Map(entries);
+/** What a peer reads: each update through the real codec, as pattern lists. */
+const read = (updates: RouteUpdate[]) =>
+  updates.map((u) => {
+    const decoded = peerMessageCodec().decode(peerMessageCodec().encode({ sequence_number: '1', update: u })).update!;
+    return {
+      withdrawn: decoded.withdrawals.map((w) => [w.patterns.length, w.valid_from?.seconds ?? null]),
+      announced: decoded.announcements.map((a) => [a.patterns.length, a.ad_path.join(' '), a.metric, a.attributes.map((x) => x.attribute).join(',')]),
+    };
+  });
+
+describe('AdjRibOut', () => {
+  it('sends the whole table first, alike routes in one advertisement, cut to the patterns an update may hold', () => {
+    const out = new AdjRibOut();
+    const table = changes(['ipn:1.1', route('ipn:1.1')], ['ipn:1.2', route('ipn:1.2')], ['ipn:1.3', route('ipn:1.3')], ['ipn:2.1', route('ipn:2.1', { metric: 1, validFrom: 60_000, transitive: [{ typeId: 7, value: 'AA==' }] })]);
+    expect(read(out.updatesFor(table, 2))).toEqual([
+      { withdrawn: [], announced: [[2, 'b.org a.org', 5, '']] },
+      { withdrawn: [], announced: [[1, 'b.org a.org', 5, ''], [1, 'b.org a.org', 1, 'valid_from,unknown']] },
+    ]);
+    expect(out.size).toBe(4);
+  });
+
+  it('withdraws a route gone, and one whose window start changed under its old start before announcing it again', () => {
+    const out = new AdjRibOut();
+    out.updatesFor(changes(['ipn:1.1', route('ipn:1.1', { validFrom: 60_000 })], ['ipn:1.2', route('ipn:1.2')]), 100);
+    expect(read(out.updatesFor(changes(['ipn:1.1', route('ipn:1.1', { validFrom: 120_000 })], ['ipn:1.2', undefined], ['ipn:9.9', undefined]), 100))).toEqual([
+      { withdrawn: [[1, '60'], [1, null]], announced: [[1, 'b.org a.org', 5, 'valid_from']] },
+    ]);
+    expect(out.size).toBe(1);
+    // A route replaced with the same window start is announced again, with no withdrawal (an implicit replace).
+    expect(read(out.updatesFor(changes(['ipn:1.1', route('ipn:1.1', { validFrom: 120_000, metric: 9 })]), 100))).toEqual([{ withdrawn: [], announced: [[1, 'b.org a.org', 9, 'valid_from']] }]);
+    expect(out.updatesFor(new Map(), 100)).toEqual([]);
+  });
+});

@@ -1,0 +1,149 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Result, Schema } from 'effect';
+import { decodeLoggedEvent, passThroughImport, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
+import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
+import type { RibEvent } from '#libs/rib';
+import { consumeBatches, readLog } from '#libs/streams';
+
+const ID_PREFIX = 'import-';
+/** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
+const MIN_MESSAGE_BYTES = 64 * 1024;
+
+/** The import policy in force and the version it came from (none before the first policy event). */
+interface InForce {
+  readonly version: string | undefined;
+  readonly policy: ImportPolicy;
+}
+const NO_POLICY: InForce = { version: undefined, policy: ACCEPT_ALL.import };
+
+/** A logged policy event's import policy, or why it cannot be applied. */
+function compiled(event: PolicyEvent, seq: number): Result.Result<InForce, string> {
+  const file = Schema.decodeUnknownResult(PolicyFile)(event.policy);
+  if (Result.isFailure(file)) return Result.fail(`policy version ${event.version} at ${seq} does not decode: ${String(file.failure)}`);
+  const { policy, problems } = compilePolicy(file.success, `policy version ${event.version}`);
+  return problems.length > 0 ? Result.fail(problems.join('; ')) : Result.succeed({ version: event.version, policy: policy.import });
+}
+
+/**
+ * The policy service's import stage: every logged peer event becomes one RIB input event
+ * (docs/spec-notes.md §6.1–§6.4), its routes judged by the import policy in force at that point of
+ * the log, with the message id `import-<peer event seq>`, or, when its verdict is larger than a
+ * NATS message can be, several (`import-<seq>.<part>/<parts>`). A policy event in the log changes
+ * the policy from there on, and re-judges the routes of the neighbors that are up (the Adj-RIB-In,
+ * folded from the log before it): the verdicts of what changed get the policy event's sequence
+ * (docs/spec-notes.md, policy versions). Published one at a time, so the RIB input holds them in
+ * peer-log order; where the stage stands is the id of the last one stored, so a restart resumes
+ * right after it (within a split verdict, at its next part), and a publish retried is stored once.
+ */
+export function startImportStage(
+  nc: NatsConnection,
+  options: {
+    peerStream: string;
+    ribStream: string;
+    ribSubject: string;
+    restartMs: number;
+    batch: number;
+    /** The largest verdict message; default the server's max_payload less room for headers. */
+    maxMessageBytes?: number;
+    log: (line: Record<string, unknown>) => void;
+  },
+): Promise<{ stop(): Promise<void> }> {
+  const js = jetstream(nc);
+  // Room for the headers besides the verdict itself.
+  const maxBytes = options.maxMessageBytes ?? Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
+  let inForce = NO_POLICY;
+  const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq, error });
+
+  /** The verdict of one peer event under the policy in force, or why it cannot be one (bytes that are no PeerMessage, …). */
+  const verdictOf = (event: PeerEvent, seq: number): Result.Result<RibEvent, string> => {
+    try {
+      const verdict = passThroughImport(event, seq, options.restartMs);
+      return Result.succeed(verdict.type === 'update' ? applyImportPolicy(inForce.policy, verdict) : verdict);
+    } catch (error) {
+      return Result.fail((error as Error).message);
+    }
+  };
+  /** A policy version at `seq`: what it changes in the routes of the neighbors up then. */
+  const reconfigure = async (next: InForce, seq: number): Promise<RibEvent[]> => {
+    if (next.version === inForce.version) return [];
+    const adjRibIn = new AdjRibIn();
+    for await (const m of readLog(nc, options.peerStream, seq - 1)) {
+      const event = decodeLoggedEvent(m.string());
+      if (Result.isFailure(event) || event.success.kind === 'policy') continue;
+      try {
+        adjRibIn.apply(passThroughImport(event.success, m.seq, options.restartMs));
+      } catch {
+        // Quarantined when it was read: it holds no route.
+      }
+    }
+    const verdicts = adjRibIn.reconfigure(inForce.policy, next.policy, seq);
+    options.log({ level: 'info', msg: 'import policy version in force', version: next.version, seq, routesReevaluated: adjRibIn.size, neighborsChanged: verdicts.length });
+    return verdicts;
+  };
+  /** A logged event as the log forms of its verdicts, or why it cannot be applied. */
+  const importOne = async (text: string, seq: number): Promise<Result.Result<string[], string>> => {
+    const event = decodeLoggedEvent(text);
+    if (Result.isFailure(event)) return Result.fail(`not a valid v1 event: ${event.failure}`);
+    if (event.success.kind === 'policy') {
+      const next = compiled(event.success, seq);
+      if (Result.isFailure(next)) return Result.fail(next.failure);
+      const verdicts = await reconfigure(next.success, seq);
+      inForce = next.success;
+      return Result.try({ try: () => verdicts.flatMap((v) => splitVerdict(v, maxBytes)), catch: (error) => (error as Error).message });
+    }
+    const verdict = verdictOf(event.success, seq);
+    if (Result.isFailure(verdict)) return Result.fail(verdict.failure);
+    return Result.try({ try: () => splitVerdict(verdict.success, maxBytes), catch: (error) => (error as Error).message });
+  };
+
+  /** The policy in force just before `seq`: the last valid policy event before it. */
+  const policyBefore = async (seq: number): Promise<InForce> => {
+    let found = NO_POLICY;
+    for await (const m of readLog(nc, options.peerStream, seq - 1, `${await policySubject(nc, options.peerStream)}`)) {
+      const event = decodeLoggedEvent(m.string());
+      if (Result.isSuccess(event) && event.success.kind === 'policy') found = Result.getOrElse(compiled(event.success, m.seq), () => found);
+    }
+    return found;
+  };
+
+  /** Where a split verdict stopped: its peer seq, the next part, and how many parts it was split into. */
+  let resume = { seq: 0, next: 0, of: 0 };
+  const position = async (): Promise<number> => {
+    const jsm = await jetstreamManager(nc);
+    // null only when nothing was imported yet; any other failure goes to the retry path, never to "start over".
+    const last = await jsm.streams.getMessage(options.ribStream, { last_by_subj: options.ribSubject });
+    const id = /^import-(\d+)(?:\.(\d+)\/(\d+))?$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
+    const from = (() => {
+      if (!id) return 1;
+      const [seq, part, parts] = [Number(id[1]), Number(id[2] ?? 0), Number(id[3] ?? 1)];
+      resume = { seq, next: part + 1, of: parts };
+      return part + 1 < parts ? seq : seq + 1;
+    })();
+    inForce = await policyBefore(from);
+    return from;
+  };
+  return consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
+    for (const m of messages) {
+      const verdict = await importOne(m.string(), m.seq);
+      if (Result.isFailure(verdict)) {
+        // Quarantined: it stays in the log for inspection and is never applied half-way.
+        quarantine(m.seq, verdict.failure);
+        continue;
+      }
+      const parts = verdict.success;
+      // Split another way this time (another max_payload): all its parts again, which in order end where the whole does.
+      for (let part = m.seq === resume.seq && parts.length === resume.of ? resume.next : 0; part < parts.length; part++) {
+        await js.publish(options.ribSubject, parts[part]!, { msgID: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
+      }
+    }
+  });
+}
+
+/** The subject policy events are logged on: `<prefix>.policy`, the prefix being the peer stream's (`<prefix>.>`). */
+export async function policySubject(nc: NatsConnection, peerStream: string): Promise<string> {
+  const subjects = (await (await jetstreamManager(nc)).streams.info(peerStream)).config.subjects ?? [];
+  const wildcard = subjects.find((s) => s.endsWith('.>'));
+  if (wildcard === undefined) throw new Error(`stream ${peerStream} has no subjects <prefix>.>: it is not a peer event log`);
+  return `${wildcard.slice(0, -2)}.policy`;
+}

@@ -1,0 +1,46 @@
+import { connect } from '@nats-io/transport-node';
+import { ribSubjects } from '#libs/events';
+import { peerTable } from '#libs/policy';
+import { adToken, startTableExport } from '#libs/tables';
+import { ensureStream } from '#libs/streams';
+import { startImportStage } from './import-stage.ts';
+import type { PolicyConfig } from './policy-config.ts';
+import { logPolicyVersion } from './policy-version.ts';
+
+/** The exporter's own state bucket: `<prefix>-_export`; no peer AD's token starts with `_`. */
+const STATE = '_export';
+
+/**
+ * The policy service (design.md, data flow): the import stage between the peer events and the RIB
+ * input, and the export stage between the Loc-RIB changes and each peer's Adj-RIB-Out, which the
+ * session services send. At start it logs its policy as the version in force when it is not
+ * already, so the import stage applies it from that point of the log on.
+ */
+export async function startPolicyService(config: PolicyConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
+  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-policy ${config.localAd}` });
+  const subjects = ribSubjects(config);
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    await ensureStream(nc, { name: config.peerEvents, subjects: [`${config.peerSubjectPrefix}.>`], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 });
+    const logged = await logPolicyVersion(nc, config.peerEvents, `${config.peerSubjectPrefix}.policy`, config.policyFile, Date.now());
+    log({ level: 'info', msg: logged.seq === undefined ? 'policy version already in force' : 'policy version logged', version: logged.version, seq: logged.seq });
+    stops.push((await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log })).stop);
+    const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
+    if (targets.length > 0) {
+      stops.push((await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, log })).stop);
+    }
+    log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
+    return {
+      stop: async () => {
+        for (const stop of stops.reverse()) await stop();
+        await nc.drain().catch(() => nc.close());
+      },
+    };
+  } catch (error) {
+    for (const stop of stops.reverse()) await stop();
+    await nc.close();
+    throw error;
+  }
+}

@@ -1,0 +1,58 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { decodeExportedRoute, type ExportedRoute } from '#libs/events';
+import type { LogLine } from '#libs/log';
+import { AdjRibOut } from '#libs/session';
+import { followTable, patternOfKey, type TableFollower } from '#libs/tables';
+import type { RouteUpdate } from '#libs/wire';
+
+const RETRY_MS = 1_000;
+
+/**
+ * Sends one established session's peer its Adj-RIB-Out, as the policy service keeps it in the
+ * peer's KV bucket: the whole table first, then every change, batched into RouteUpdates of at most
+ * `maxPatterns` patterns (a batch ends when the bucket has nothing more pending). While the bucket
+ * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
+ * the table is followed again and only what differs from what was sent goes out.
+ */
+export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => void, options: { maxPatterns: number; log: LogLine }): { stop(): void } {
+  const sent = new AdjRibOut();
+  let pending = new Map<string, ExportedRoute | undefined>();
+  let running = true;
+  let follower: TableFollower | undefined;
+  let wake: () => void = () => undefined;
+  const flush = () => {
+    const updates = sent.updatesFor(pending, options.maxPatterns);
+    pending = new Map();
+    for (const update of updates) send(update);
+  };
+  void (async () => {
+    let missing = false;
+    while (running) {
+      try {
+        follower = await followTable(nc, bucket, ({ key, value, revision, pending: more }) => {
+          const pattern = patternOfKey(key);
+          const route = value === undefined ? undefined : decodeExportedRoute(value);
+          if (pattern === undefined || (route !== undefined && Result.isFailure(route))) {
+            options.log({ level: 'error', msg: 'Adj-RIB-Out entry skipped: not a v1 exported route', bucket, revision, error: route && Result.isFailure(route) ? route.failure : `key ${key}` });
+          } else pending.set(pattern, route?.success);
+          if (more === 0 || pending.size >= options.maxPatterns) flush();
+        });
+        if (!running) await follower.close();
+        missing = false;
+        await follower.ended;
+      } catch (error) {
+        if (!missing) options.log({ level: 'info', msg: 'no Adj-RIB-Out for this peer yet; waiting for the policy service', bucket, error: (error as Error).message });
+        missing = true;
+      }
+      if (running) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, RETRY_MS)));
+    }
+  })();
+  return {
+    stop: () => {
+      running = false;
+      wake();
+      void follower?.close();
+    },
+  };
+}
