@@ -62,29 +62,33 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
           eventLogTimeoutMs: options.eventLogTimeoutMs ?? 30_000,
         },
       }),
-    establishedPeer: async (port) => {
-      const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
-      const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...peerCert, ca: tls.ca, requireClientCert: false }, us), adAuthority(us));
-      const call = (client as unknown as { Peer(): PeerStream }).Peer();
-      const inbox: PeerMessage__Output[] = [];
-      call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
-      let seq = 0;
-      const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
-      const next = (payload: string, ms?: number) => until(payload, () => inbox.find((m) => m.payload === payload), ms === undefined ? {} : { ms });
-      send({ hello: { local_ad_id: peer, hold_time_seconds: 90 } });
-      const challenge = await next('challenge');
-      send({ response: { signature: await signNonce(challenge.challenge!.nonce, peerKey.secretKey) } });
-      await next('keep_alive');
-      return {
-        send,
-        next,
-        drained: () => new Promise<void>((resolve) => (call as unknown as { once(e: 'drain', f: () => void): void }).once('drain', resolve)),
-        close: () => (call.end(), client.close()),
-      };
-    },
+    establishedPeer: (port) => handPeer({ port, us, peer, peerKey, cert: peerCert, ca: tls.ca }),
     stop: async () => {
       await dns.stop();
       tls.remove();
     },
+  };
+}
+
+/** A peer AD driven by hand, through the handshake (§5.2) to ESTABLISHED with the speaker of `us` at `port`. */
+export async function handPeer(options: { port: number; us: string; peer: string; peerKey: AdKeyPair; cert: { cert: Buffer; key: Buffer }; ca: Buffer }): Promise<HandPeer> {
+  const { us, peer } = options;
+  const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
+  const client = new Client(`127.0.0.1:${options.port}`, channelCredentials({ ...options.cert, ca: options.ca, requireClientCert: false }, us), adAuthority(us));
+  const call = (client as unknown as { Peer(): PeerStream }).Peer();
+  const inbox: PeerMessage__Output[] = [];
+  call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+  let seq = 0;
+  const send = (m: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...m });
+  const next = (payload: string, ms?: number) => until(payload, () => inbox.find((m) => m.payload === payload), ms === undefined ? {} : { ms });
+  send({ hello: { local_ad_id: peer, hold_time_seconds: 90 } });
+  const challenge = await next('challenge');
+  send({ response: { signature: await signNonce(challenge.challenge!.nonce, options.peerKey.secretKey) } });
+  await next('keep_alive');
+  return {
+    send,
+    next,
+    drained: () => new Promise<void>((resolve) => (call as unknown as { once(e: 'drain', f: () => void): void }).once('drain', resolve)),
+    close: () => (call.end(), client.close()),
   };
 }

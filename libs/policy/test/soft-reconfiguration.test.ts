@@ -45,8 +45,7 @@ describe('soft reconfiguration', () => {
       fc.property(fc.array(event, { maxLength: 30 }), fc.nat(2), fc.nat(2), (script, first, second) => {
         const events: RibEvent[] = script.map((e, i) => {
           const seq = i + 1;
-          if (e.kind === 'up') return { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who };
-          if (e.kind === 'down') return { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined };
+          if (e.kind !== 'update') return e.kind === 'up' ? { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who } : { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined };
           const update = e.withdraw ? updateEvent(seq, `${e.who} s`, [{ pattern: e.pattern }], []) : updateEvent(seq, `${e.who} s`, [], [advertised(e.who, e.pattern, { adPath: e.long ? [e.who, 'z.org'] : [e.who] })]);
           return { ...update, peerAd: e.who };
         });
