@@ -3,3 +3,4 @@ export { ACCEPT_ALL, compilePolicy, type Condition, type ExportPolicy, type Impo
 export { applyImportPolicy } from './src/evaluate-import.ts';
 export { exportRoute, peerTable, type ExportDecision } from './src/evaluate-export.ts';
 export { AdjRibIn } from './src/soft-reconfiguration.ts';
+export { CounterFold, type PeerCounters } from './src/peer-counters.ts';

@@ -21,6 +21,7 @@ import { loadSpeakerConfig } from '../../services/session/src/speaker-config.ts'
 import { startSpeaker } from '../../services/session/src/speaker.ts';
 import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
 import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
+import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { handPeer, type HandPeer } from '../harness/peering-lab.ts';
 import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
 import { until } from '../harness/until.ts';
@@ -255,4 +256,20 @@ describe('transit through three speakers in a line', () => {
     for await (const m of readLog(nc, 'DPP_RIB_INPUT')) replayed.apply(Result.getOrThrow(decodeRibInput(m.string(), m.seq)));
     expect([...replayed.entries()].map(([p, r]) => [p, r.peerAd]).sort()).toEqual([...(await locRib(ads[B]!))].map(([p, r]) => [p, r.peerAd]).sort());
   }, 90_000);
+
+  it("counts B's routes per peer, and explains what B sends each peer for a pattern", async () => {
+    const config = join(ads[B]!.dir, 'policy.yaml');
+    const counted = await runDpp('policy', 'counters', '--config', config, '--json');
+    expect(counted.status).toBe(0);
+    const byPeer = Object.fromEntries(jsonLines(counted.stdout).map((c) => [c['peerAd'], c]));
+    expect(byPeer[A]).toMatchObject({ sessionsUp: 1, announced: 2, withdrawn: 1, accepted: 2, rejected: {}, exported: 0, filtered: { 'from-peer': 1 } });
+    expect(byPeer[C]).toMatchObject({ exported: 1, filtered: {} });
+    // C: its route accepted, then refused by the new policy (soft reconfiguration), and nothing of it sent back.
+    expect(byPeer[C]).toMatchObject({ sessionsUp: 1, announced: 1, accepted: 1, rejected: { 'c-maintenance': 1 } });
+    expect(byPeer[D]).toMatchObject({ sessionsUp: 1, sessionsDown: 1, limitTeardowns: 1, updates: 2, announced: 7, rejected: { 'origin-authorization': 1, 'route-limit': 1 } });
+    const explained = await runDpp('policy', 'explain', 'ipn:100.*', '--config', config);
+    expect(explained.stdout).toContain(`ipn:100.*: best from ${A}, AD_PATH ${A}`);
+    expect(explained.stdout).toMatch(new RegExp(`${A.replaceAll('.', '\\.')}\\s+no\\s+from-peer\\s+learned from ${A.replaceAll('.', '\\.')}`));
+    expect(explained.stdout).toMatch(new RegExp(`${C.replaceAll('.', '\\.')}\\s+yes\\s+${B.replaceAll('.', '\\.')} ${A.replaceAll('.', '\\.')}\\s+dtn://gw2\\.b\\.example\\.test/`));
+  }, 60_000);
 });

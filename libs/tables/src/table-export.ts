@@ -125,14 +125,7 @@ async function rebuild(
   upTo: number,
   publish: (target: string, delta: TableDelta, id: string) => Promise<unknown>,
 ): Promise<void> {
-  const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
-  for await (const m of readLog(nc, options.changeStream, upTo)) {
-    const changes = decodeLocRibChanges(m.string());
-    for (const change of Result.isSuccess(changes) ? changes.success : []) {
-      if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
-      else best.delete(change.pattern);
-    }
-  }
+  const best = await readLocRib(nc, options.changeStream, upTo);
   for (const target of stale) {
     const wanted = new Map<string, string>();
     for (const [pattern, b] of best) {
@@ -152,6 +145,23 @@ async function rebuild(
     await state.put(`config.${target.name}`, target.fingerprint);
     options.log({ level: 'info', msg: 'table rebuilt from the Loc-RIB', table: target.name, atChangeSeq: upTo, entries: wanted.size, written: deltas.length });
   }
+}
+
+/**
+ * The Loc-RIB as the change stream has it up to `upTo` (default: its end): each pattern's best
+ * route and the RIB input event that made it best. Changes that do not decode are passed over
+ * (the exporter logs them when it meets them).
+ */
+export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?: number): Promise<Map<string, { advertisement: RibAdvertisement; causeSeq: number }>> {
+  const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
+  for await (const m of readLog(nc, changeStream, upTo)) {
+    const changes = decodeLocRibChanges(m.string());
+    for (const change of Result.isSuccess(changes) ? changes.success : []) {
+      if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
+      else best.delete(change.pattern);
+    }
+  }
+  return best;
 }
 
 /** Pipelined: up to 1,024 in flight at every moment (a rebuild may write a million entries). */

@@ -2,7 +2,7 @@ import { EXIT, type CommandIo } from './io.ts';
 import { contactsCommand, fibCommand, fibExportCommand } from './fib-commands.ts';
 import { keygenCommand } from './keygen-command.ts';
 import { patternCommand } from './pattern-command.ts';
-import { policyCommand } from './policy-command.ts';
+import { policyCommand } from './policy-commands.ts';
 import { explainCommand, historyCommand, replayCommand, ribCommand } from './rib-commands.ts';
 import { sessionCommand } from './session-command.ts';
 
@@ -18,7 +18,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', run: replayCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },
   history: { summary: 'every event in the log that touched a pattern', run: historyCommand },
-  policy: { summary: 'run the policy service: import verdicts into the RIB input, each peer\'s Adj-RIB-Out from the Loc-RIB', run: policyCommand },
+  policy: { summary: "run the policy service (import verdicts, each peer's Adj-RIB-Out); policy counters, policy explain PATTERN", run: policyCommand },
   rib: { summary: 'run the RIB service (--config FILE), or rib diff A B: the Loc-RIB at two points', run: ribCommand },
   'fib-export': { summary: "run the FIB-export service: each gateway's FIB in its KV bucket", run: fibExportCommand },
   fib: { summary: "a gateway's FIB: show, lookup EID, watch, export --format hardy|ion|hdtn", run: fibCommand },

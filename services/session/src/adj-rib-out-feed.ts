@@ -11,32 +11,34 @@ const RETRY_MS = 1_000;
 /**
  * Sends one established session's peer its Adj-RIB-Out, as the policy service keeps it in the
  * peer's KV bucket: the whole table first, then every change, batched into RouteUpdates of at most
- * `maxPatterns` patterns (a batch ends when the bucket has nothing more pending). While the bucket
+ * `maxPatterns` patterns (a batch ends when the bucket has nothing more pending), no faster than
+ * the peer reads them. While the bucket
  * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
  * the table is followed again and only what differs from what was sent goes out.
  */
-export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => void, options: { maxPatterns: number; log: LogLine }): { stop(): void } {
+export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => Promise<void>, options: { maxPatterns: number; log: LogLine }): { stop(): void } {
   const sent = new AdjRibOut();
   let pending = new Map<string, ExportedRoute | undefined>();
   let running = true;
   let follower: TableFollower | undefined;
   let wake: () => void = () => undefined;
-  const flush = () => {
+  /** Sends what is pending; it waits while the peer's stream is full, which stops the table being read meanwhile. */
+  const flush = async () => {
     const updates = sent.updatesFor(pending, options.maxPatterns);
     pending = new Map();
-    for (const update of updates) send(update);
+    for (const update of updates) await send(update);
   };
   void (async () => {
     let missing = false;
     while (running) {
       try {
-        follower = await followTable(nc, bucket, ({ key, value, revision, pending: more }) => {
+        follower = await followTable(nc, bucket, async ({ key, value, revision, pending: more }) => {
           const pattern = patternOfKey(key);
           const route = value === undefined ? undefined : decodeExportedRoute(value);
           if (pattern === undefined || (route !== undefined && Result.isFailure(route))) {
             options.log({ level: 'error', msg: 'Adj-RIB-Out entry skipped: not a v1 exported route', bucket, revision, error: route && Result.isFailure(route) ? route.failure : `key ${key}` });
           } else pending.set(pattern, route?.success);
-          if (more === 0 || pending.size >= options.maxPatterns) flush();
+          if (more === 0 || pending.size >= options.maxPatterns) await flush();
         });
         if (!running) await follower.close();
         missing = false;

@@ -19,6 +19,7 @@ export interface PeerStream {
   on(event: 'data', listener: (received: Received) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  once(event: 'drain', listener: () => void): unknown;
 }
 
 export interface SessionDeps {
@@ -34,8 +35,12 @@ export interface SessionDeps {
   readonly eventLogTimeoutMs: number;
   /** The route limit of a peer AD (§9.4), if it has one. */
   readonly routeLimit?: (peerAd: string) => RouteLimit | undefined;
-  /** Starts sending an established session its peer's Adj-RIB-Out (full table, then changes). */
-  readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => void) => { stop(): void };
+  /**
+   * Starts sending an established session its peer's Adj-RIB-Out (full table, then changes);
+   * `send` resolves when the stream can take more, so a slow peer slows the reading of the table
+   * instead of filling memory.
+   */
+  readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => Promise<void>) => { stop(): void };
 }
 
 /** How long a closed client call may still flush our Notification before it is cancelled. */
@@ -69,6 +74,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let timer: NodeJS.Timeout | undefined;
   let wasEstablished = false;
   let eventCount = 0;
+  let over = false;
   let paused = false;
   let logGiveUp: NodeJS.Timeout | undefined;
   let finish: (outcome: SessionOutcome) => void = () => undefined;
@@ -82,6 +88,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let limit: RouteLimit | undefined;
   let routes: RouteCount | undefined;
   let adjRibOut: { stop(): void } | undefined;
+  /** Resolves when the stream takes writes again (at once while it does, and for good once the session is over). */
+  let writable: Promise<void> = Promise.resolve();
+  let released: () => void = () => undefined;
 
   const log = (line: Record<string, unknown>) => deps.log({ session: sessionId, role, peerAd: state.peerAd, phase: state.phase, ...line });
 
@@ -146,7 +155,12 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const perform = (output: SessionOutput) => {
     switch (output.type) {
       case 'send':
-        stream.write(output.message);
+        if (!stream.write(output.message) && !over) {
+          writable = new Promise<void>((resolve) => {
+            released = resolve;
+            stream.once('drain', resolve);
+          });
+        }
         return;
       case 'lookup-identity':
         lookupDtnIdentity(output.ad, deps.lookup).then((identity) => {
@@ -168,7 +182,10 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         append(event('session-up', { holdTime: output.holdTime }));
         limit = deps.routeLimit?.(output.peerAd);
         routes = limit && new RouteCount(limit);
-        adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => feed({ type: 'send-update', update }));
+        adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => {
+          feed({ type: 'send-update', update });
+          return writable;
+        });
         return;
       case 'route-update': {
         // §9.4: counted before it is logged, so routes over the limit are marked in the event itself.
@@ -185,6 +202,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         return;
       case 'closed':
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
+        over = true;
+        released();
         adjRibOut?.stop();
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);
