@@ -1,11 +1,11 @@
 import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair } from '#libs/identity';
-import { DEFAULT_SESSION_CONFIG } from '#libs/session';
+import { DEFAULT_SESSION_CONFIG, type RouteLimit } from '#libs/session';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
 import type { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
 import { PeerClient, type Received } from '../../services/session/src/peer-service.ts';
 import { startResponder } from '../../services/session/src/responder-server.ts';
-import type { PeerStream } from '../../services/session/src/session-runner.ts';
+import type { PeerStream, SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
 import { startDnsLab, type DnsLab } from './dns-lab.ts';
 import { startTlsLab, type TlsLab } from './tls-lab.ts';
@@ -15,6 +15,8 @@ import { until } from './until.ts';
 export interface HandPeer {
   send(m: Omit<PeerMessage, 'sequence_number'>): boolean;
   next(payload: string, ms?: number): Promise<PeerMessage__Output>;
+  /** Everything received so far, in order. */
+  received(): readonly PeerMessage__Output[];
   /** Resolves when the stream can take more (gRPC flow control). */
   drained(): Promise<void>;
   close(): void;
@@ -29,7 +31,7 @@ export interface PeeringLab {
   readonly tls: TlsLab;
   readonly peerKey: AdKeyPair;
   /** Our responder, appending to `events`. */
-  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number; limits?: SpeakerLimits }): Promise<{ port: number; stop(): Promise<void> }>;
+  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number; limits?: SpeakerLimits; routeLimit?: RouteLimit; adjRibOut?: SessionDeps['adjRibOut'] }): Promise<{ port: number; stop(): Promise<void> }>;
   /** The peer, through the handshake (§5.2) to ESTABLISHED. */
   establishedPeer(port: number): Promise<HandPeer>;
   stop(): Promise<void>;
@@ -60,6 +62,8 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
           now: Date.now,
           maxInFlight: 64,
           eventLogTimeoutMs: options.eventLogTimeoutMs ?? 30_000,
+          routeLimit: () => options.routeLimit,
+          ...(options.adjRibOut ? { adjRibOut: options.adjRibOut } : {}),
         },
       }),
     establishedPeer: (port) => handPeer({ port, us, peer, peerKey, cert: peerCert, ca: tls.ca }),
@@ -88,6 +92,7 @@ export async function handPeer(options: { port: number; us: string; peer: string
   return {
     send,
     next,
+    received: () => inbox,
     drained: () => new Promise<void>((resolve) => (call as unknown as { once(e: 'drain', f: () => void): void }).once('drain', resolve)),
     close: () => (call.end(), client.close()),
   };
