@@ -4,6 +4,7 @@ import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
 import { handshakes } from './figures/handshakes.ts';
 import { pipeline } from './figures/pipeline.ts';
+import { adjRibOutSend, policyImport, softReconfiguration } from './figures/policy.ts';
 import { scheduledWindows } from './figures/scheduled-windows.ts';
 import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
@@ -22,6 +23,9 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
   pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 3, quick ? 20 : 60),
   handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
+  'policy-import': () => policyImport(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
+  'soft-reconfiguration': () => softReconfiguration(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
+  'adj-rib-out': () => adjRibOutSend(quick ? 10_000 : 200_000, quick ? 1 : 3),
   'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500, quick ? 1 : 3),
 };
 

@@ -53,7 +53,7 @@ function decideRoute(policy: ImportPolicy, chains: Chains, peerAd: string, adver
     // An entry speaks for a route that may take any of its traffic (ipn ranges and dtn wildcards
     // can overlap without one covering the other); the route is valid only when one of its
     // origin's entries covers it whole.
-    const concerned = policy.origins.table.filter((entry) => entry.patterns.some((p) => overlaps(p, pattern)));
+    const concerned = policy.origins.table.candidates(pattern).filter((entry) => entry.patterns.some((p) => overlaps(p, pattern)));
     const valid = concerned.some((entry) => entry.origin === origin && entry.patterns.some((p) => covers(p, pattern)));
     if (concerned.length > 0 && !valid && policy.origins.onInvalid === 'reject') {
       return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${concerned.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };

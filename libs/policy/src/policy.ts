@@ -1,6 +1,7 @@
 import { Result } from 'effect';
 import { formatPattern, parseEid, parsePattern, type EidPattern } from '#libs/eid';
 import { adName } from '#libs/identity';
+import { OriginTable } from './origin-table.ts';
 import type { PolicyFile } from './policy-file.ts';
 
 type Range = { readonly min: number | undefined; readonly max: number | undefined };
@@ -36,7 +37,7 @@ export type Chains = readonly { readonly peers: readonly string[]; readonly rule
 export interface ImportPolicy {
   readonly default: 'accept' | 'reject';
   readonly chains: Chains;
-  readonly origins: { readonly onInvalid: 'reject' | 'accept'; readonly table: readonly { readonly origin: string; readonly patterns: readonly EidPattern[] }[] } | undefined;
+  readonly origins: { readonly onInvalid: 'reject' | 'accept'; readonly table: OriginTable } | undefined;
 }
 
 export interface ExportPolicy {
@@ -132,7 +133,7 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: Policy; p
   };
   const origins = file.origin_authorization && {
     onInvalid: file.origin_authorization.on_invalid ?? 'reject',
-    table: file.origin_authorization.table.map((entry, i) => ({ origin: ad(entry.origin, `origin_authorization.table[${i}].origin`), patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) })),
+    table: new OriginTable(file.origin_authorization.table.map((entry, i) => ({ origin: ad(entry.origin, `origin_authorization.table[${i}].origin`), patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) }))),
   };
   const gatewayEid = file.export?.gateway_eid;
   if (gatewayEid !== undefined && !parseEid(gatewayEid).ok) problems.push(`${at}.export.gateway_eid: "${gatewayEid}" is no EID; write ipn:A.N or dtn://name/`);
