@@ -8,9 +8,27 @@ import { loadPolicyConfig } from '../src/policy-config.ts';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 
+const blocks = [...readme.matchAll(/```yaml\n([\s\S]+?)```/g)].map((m) => m[1]!);
+
 describe('policy service config', () => {
+  it('reads the policy service config README shows, and every policy example in it compiles', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpp-config-'));
+    const example = blocks.find((b) => b.startsWith('ad:') && b.includes('adj_rib_out_prefix:'));
+    expect(example).toBeDefined();
+    writeFileSync(join(dir, 'policy.yaml'), example!);
+    const loaded = await loadPolicyConfig(join(dir, 'policy.yaml'));
+    if (Result.isFailure(loaded)) expect.fail(loaded.failure);
+    expect(loaded.success).toMatchObject({ localAd: 'esa.example.org', peers: ['dsn.example.org', 'jaxa.example.org'], adjRibOutPrefix: 'dpp-out', peerSubjectPrefix: 'dpp.peer', restartMs: 0 });
+    const policies = blocks.filter((b) => b.startsWith('policy:'));
+    expect(policies.length).toBeGreaterThanOrEqual(2);
+    for (const policy of policies) {
+      writeFileSync(join(dir, 'policy.yaml'), `ad: esa.example.org\nnats: { url: "nats://127.0.0.1:4222" }\n${policy}`);
+      const compiled = await loadPolicyConfig(join(dir, 'policy.yaml'));
+      if (Result.isFailure(compiled)) expect.fail(compiled.failure);
+    }
+  });
+
   it('reads the import policy README shows, and it decides as README says', async () => {
-    const blocks = [...readme.matchAll(/```yaml\n([\s\S]+?)```/g)].map((m) => m[1]!);
     const policyExample = blocks.find((b) => b.startsWith('policy:'));
     expect(policyExample).toBeDefined();
     const file = join(mkdtempSync(join(tmpdir(), 'dpp-config-')), 'policy.yaml');
