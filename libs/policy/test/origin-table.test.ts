@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { overlaps } from '#libs/eid';
-import { OriginTable } from '../src/origin-table.ts';
+import { OriginTable, type OriginEntry } from '../src/origin-table.ts';
 import { anyPattern } from '../../../test/harness/arbitraries.ts';
 
 describe('origin authorization table index', () => {
@@ -10,7 +10,7 @@ describe('origin authorization table index', () => {
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 12 }), anyPattern, (entries, route) => {
         const table = new OriginTable(entries);
-        const concerns = (e: (typeof entries)[number]) => e.patterns.some((p) => overlaps(p, route));
+        const concerns = (e: OriginEntry) => e.patterns.some((p) => overlaps(p, route));
         expect(table.candidates(route).filter(concerns)).toEqual(entries.filter(concerns));
       }),
       { numRuns: 2_000 },
