@@ -28,7 +28,7 @@ const RibInputV1 = Schema.Union([
     neighbor: Schema.String,
     peerAd: Schema.String,
     withdrawn: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), validFrom: Schema.optional(Schema.Finite) })),
-    accepted: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), ...attributeFields })),
+    accepted: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), rules: Schema.optional(Schema.Array(Schema.String)), ...attributeFields })),
     rejected: Schema.Array(Schema.Struct({ pattern: Schema.String, rule: Schema.String, reason: Schema.String })),
   }),
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('clock'), now: Schema.Finite }),
@@ -73,7 +73,7 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
         neighbor: e.neighbor,
         peerAd: e.peerAd,
         withdrawn: e.withdrawn.map((w) => ({ patterns: w.patterns, validFrom: w.validFrom })),
-        accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns, ...attributesOf(a) })),
+        accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns, ...attributesOf(a), ...(a.rules === undefined ? {} : { rules: a.rules }) })),
         rejected: e.rejected,
       });
     case 'clock':

@@ -26,7 +26,7 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
   const rejected: Rejection[] = [...verdict.rejected];
   const refusedWindows = new Map<number | undefined, string[]>();
   for (const advertisement of verdict.accepted) {
-    const alike = new Map<string, { attributes: RouteAttributes; patterns: string[] }>();
+    const alike = new Map<string, { attributes: RouteAttributes; patterns: string[]; rules: readonly string[] }>();
     for (const text of advertisement.patterns) {
       const parsed = parsePattern(text);
       const decision = parsed.ok ? decideRoute(policy, chains, peerAd, advertisement, parsed.value, text) : { accept: false as const, rule: 'invalid-pattern', reason: parsed.error.message };
@@ -38,9 +38,9 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
       const key = decision.rules.join('\n');
       const group = alike.get(key);
       if (group) group.patterns.push(text);
-      else alike.set(key, { attributes: decision.attributes, patterns: [text] });
+      else alike.set(key, { attributes: decision.attributes, patterns: [text], rules: decision.rules });
     }
-    for (const { attributes, patterns } of alike.values()) accepted.push({ ...attributes, patterns });
+    for (const { attributes, patterns, rules } of alike.values()) accepted.push({ ...attributes, patterns, ...(rules.length > 0 ? { rules } : {}) });
   }
   const withdrawn: Withdrawal[] = [...verdict.withdrawn, ...[...refusedWindows].map(([validFrom, patterns]) => ({ patterns, validFrom }))];
   return { ...verdict, withdrawn, accepted, rejected };
@@ -49,6 +49,7 @@ export function applyImportPolicy(policy: ImportPolicy, verdict: UpdateVerdict):
 /** One route through origin authorization and the chains. */
 function decideRoute(policy: ImportPolicy, chains: Chains, peerAd: string, advertisement: RouteAttributes, pattern: EidPattern, text: string): RouteDecision {
   const origin = (advertisement.adPath.at(-1) ?? peerAd).toLowerCase();
+  let flagged: string[] = [];
   if (policy.origins) {
     // An entry speaks for a route that may take any of its traffic (ipn ranges and dtn wildcards
     // can overlap without one covering the other); the route is valid only when one of its
@@ -58,10 +59,12 @@ function decideRoute(policy: ImportPolicy, chains: Chains, peerAd: string, adver
     if (concerned.length > 0 && !valid && policy.origins.onInvalid === 'reject') {
       return { accept: false, rule: 'origin-authorization', reason: `origin ${origin} is not authorized for ${text}; authorized: ${concerned.map((e) => `${e.origin} (${setText(e.patterns)})`).join('; ')}` };
     }
+    // Let in, but flagged in the log for the operator (`on_invalid: accept`).
+    if (concerned.length > 0 && !valid) flagged = ['origin-invalid'];
   }
   const { then, attributes, rules, reason } = runChains(chains, { pattern, origin, peerAd }, attributesOf(advertisement));
   if (then === 'reject') return { accept: false, rule: rules.at(-1)!, reason: reason! };
-  if (then === 'accept' || policy.default === 'accept') return { accept: true, attributes, rules };
+  if (then === 'accept' || policy.default === 'accept') return { accept: true, attributes, rules: [...flagged, ...rules] };
   return { accept: false, rule: 'default', reason: 'no rule accepted it, and the import default is reject' };
 }
 

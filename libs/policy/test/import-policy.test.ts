@@ -61,6 +61,9 @@ describe('import policy: evaluation', () => {
       rejected: [['ipn:200.1', 'default', 'no rule accepted it, and the import default is reject']],
     });
     expect(run(policy, [advertised(PEER, 'ipn:100.1', { adPath: [PEER, 'x.org', 'y.org'] })]).rejected).toEqual([['ipn:100.1', 'long-paths', 'too far']]);
+    // The log says which rules made an accepted route what it is.
+    const verdict = applyImportPolicy(policy, updateEvent(1, PEER, [], [advertised(PEER, 'ipn:100.1')]));
+    expect(verdict.type === 'update' && verdict.accepted[0]!.rules).toEqual(['cap-bundles', 'dsn-space']);
   });
 
   it.each([
@@ -91,6 +94,9 @@ describe('import policy: evaluation', () => {
     ]);
     const lenient = compile({ origin_authorization: { on_invalid: 'accept', table: [{ origin: 'dsn.example.org', patterns: ['ipn:100.*'] }] } });
     expect(run(lenient, [advertised(PEER, 'ipn:100.5', { adPath: [PEER, 'rogue.example.org'] })]).rejected).toEqual([]);
+    // Let in, but flagged in the log; a valid one carries no flag.
+    const flagged = applyImportPolicy(lenient, updateEvent(1, PEER, [], [advertised(PEER, 'ipn:100.5', { adPath: [PEER, 'rogue.example.org'] }), advertised(PEER, 'ipn:100.6', { adPath: [PEER, 'dsn.example.org'] })]));
+    expect(flagged.type === 'update' && flagged.accepted.map((a) => [a.patterns, a.rules])).toEqual([[['ipn:100.5'], ['origin-invalid']], [['ipn:100.6'], undefined]]);
   });
 
   it('withdraws what the neighbor had when policy refuses its new route for that pattern and window', () => {

@@ -247,7 +247,7 @@ export class LocRib {
 
   /** §5.3: an advertisement whose AD_PATH holds our AD is discarded and counted, and replaces (withdraws) its routes. */
   #accept(event: RibEvent & { type: 'update' }, accepted: AcceptedAdvertisement, index: number, touched: Set<string>): void {
-    const { patterns, ...attributes } = accepted;
+    const { patterns, rules: _, ...attributes } = accepted;
     if (accepted.adPath.includes(this.localAd)) {
       this.#loopsDropped += patterns.length;
       for (const pattern of patterns) this.#remove(pattern, event.neighbor, accepted.validFrom, touched);

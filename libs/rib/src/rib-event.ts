@@ -9,6 +9,12 @@ export interface Withdrawal {
 /** An advertisement import policy accepted (possibly modified), with the patterns it holds. */
 export interface AcceptedAdvertisement extends RouteAttributes {
   readonly patterns: readonly string[];
+  /**
+   * The import rules that matched it, in order (those that changed it, the one that accepted it;
+   * `origin-invalid` when origin authorization found it invalid but let it in): for audit, in the
+   * log only; the RIB does not keep them.
+   */
+  readonly rules?: readonly string[];
 }
 
 /** A route import policy refused, with the rule and why: kept in the log for `explain`, not in the RIB. */

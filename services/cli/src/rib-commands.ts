@@ -177,7 +177,7 @@ export function historyCommand(args: readonly string[], io: CommandIo): Promise<
       const neighbor = 'neighbor' in event ? event.neighbor : null;
       if (event.type === 'update') {
         for (const w of event.withdrawn) if (w.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
-        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}` });
+        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}${r.rules ? `, import rules ${r.rules.join(', ')}` : ''}` });
         for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
       }
       for (const change of rib.apply(event)) {
