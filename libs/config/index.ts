@@ -1,1 +1,2 @@
-export { loadYaml } from './src/load-yaml.ts';
+export { loadDppFile, loadYaml } from './src/load-yaml.ts';
+export { DEFAULT_NATS_URL, DppFile, ENV_OVERRIDES, MaxRoutes, streamsOf, withEnvOverrides, type Streams } from './src/dpp-file.ts';

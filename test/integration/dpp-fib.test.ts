@@ -109,10 +109,10 @@ describe('dpp contacts and dpp fib', () => {
     expect((await fib('export', '--format', 'bird')).stderr).toContain('--format must be hardy, ion or hdtn');
     expect((await fib('export', '--format', 'ion', '--follow')).stderr).toContain('--follow needs --out FILE');
     const config = join(dir, 'fib.yaml');
-    writeFileSync(config, 'nats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: "a b"\n');
+    writeFileSync(config, 'ad: us.example.test\nnats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: "a b"\n');
     const badName = await runDpp('fib-export', '--config', config);
     expect([badName.status, badName.stderr]).toEqual([1, expect.stringContaining('gateways[0].name: Expected a string matching')]);
-    writeFileSync(config, 'nats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: export\n  - name: gs\n  - name: gs\n');
+    writeFileSync(config, 'ad: us.example.test\nnats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: export\n  - name: gs\n  - name: gs\n');
     const clash = await runDpp('fib-export', '--config', config);
     expect(clash.stderr).toContain('gateways[0].name: "export" is the exporter\'s own bucket; choose another name');
     expect(clash.stderr).toContain('gateways[2].name: "gs" is given twice');

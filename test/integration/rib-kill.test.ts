@@ -33,7 +33,7 @@ describe('dpp rib and dpp policy under kill -9', () => {
   beforeAll(async () => {
     nc = await connect({ servers: inject('natsUrl') });
     writeFileSync(config, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, checkpoint: 'rib.sqlite', streams: { rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
-    writeFileSync(policyConfig, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, streams: { peer_events: names.peer, peer_subject_prefix: `kp.${id}`, rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
+    writeFileSync(policyConfig, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl'), stream: names.peer, subject_prefix: `kp.${id}` }, streams: { rib_input: names.input, loc_rib: names.changes }, batch: 5 }));
   });
   afterAll(async () => {
     child?.kill('SIGKILL');

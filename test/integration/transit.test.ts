@@ -47,6 +47,9 @@ interface Ad {
   readonly dir: string;
   port: number | undefined;
   readonly stops: Map<'session' | 'rib' | 'policy', () => Promise<void>>;
+  /** Its config file, and what was last written to it. */
+  readonly config: string;
+  file: Record<string, unknown>;
 }
 
 /**
@@ -61,7 +64,7 @@ describe('transit through three speakers in a line', () => {
   const ads: Record<string, Ad> = {};
   let d: HandPeer | undefined;
 
-  const startAd = async (name: string, speaker: Record<string, unknown>, policy: Record<string, unknown>): Promise<Ad> => {
+  const startAd = async (name: string, speaker: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<Ad> => {
     const nats = await startNatsServer();
     const dir = mkdtempSync(join(tmpdir(), `dpp-transit-${name.split('.')[0]}-`));
     await writeKeyFiles(join(dir, 'key'), keys[name]!, false);
@@ -69,27 +72,37 @@ describe('transit through three speakers in a line', () => {
     writeFileSync(join(dir, 'tls.crt'), cert.cert);
     writeFileSync(join(dir, 'tls.key'), cert.key);
     writeFileSync(join(dir, 'ca.crt'), tls.ca);
-    const ad: Ad = { name, nats, nc: await connect({ servers: nats.url, maxReconnectAttempts: -1 }), dir, port: undefined, stops: new Map() };
-    writeFileSync(join(dir, 'rib.yaml'), stringify({ ad: name, nats: { url: nats.url }, checkpoint: 'rib.sqlite', batch: 64 }));
-    writeFileSync(
-      join(dir, 'speaker.yaml'),
-      stringify({ ad: name, key_file: 'key', tls: { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' }, dns: { resolvers: [`${dns.resolver.host}:${dns.resolver.port}`] }, nats: { url: nats.url }, backoff: { initial_ms: 200, max_ms: 1_000 }, ...speaker }),
-    );
-    writePolicy(ad, policy);
+    const ad: Ad = { name, nats, nc: await connect({ servers: nats.url, maxReconnectAttempts: -1 }), dir, port: undefined, stops: new Map(), config: join(dir, 'dpp.yaml'), file: {} };
+    // One file for the speaker's three services, as an operator writes it.
+    writeConfig(ad, {
+      ad: name,
+      key_file: 'key',
+      tls: { cert: 'tls.crt', key: 'tls.key', ca: 'ca.crt' },
+      dns: { resolvers: [`${dns.resolver.host}:${dns.resolver.port}`] },
+      nats: { url: nats.url },
+      backoff: { initial_ms: 200, max_ms: 1_000 },
+      checkpoint: 'rib.sqlite',
+      batch: 64,
+      ...speaker,
+      ...policy,
+    });
     const log = () => undefined;
-    const rib = await loadRibConfig(join(dir, 'rib.yaml'));
+    const rib = await loadRibConfig(ad.config);
     ad.stops.set('rib', (await startRibService(Result.getOrThrow(rib), log)).stop);
     await startPolicy(ad);
-    const config = await loadSpeakerConfig(join(dir, 'speaker.yaml'));
+    const config = await loadSpeakerConfig(ad.config);
     if (Result.isFailure(config)) throw new Error(config.failure);
     const running = await startSpeaker(config.success, log);
     ad.port = running.port;
     ad.stops.set('session', running.stop);
     return ad;
   };
-  const writePolicy = (ad: Ad, policy: Record<string, unknown>) => writeFileSync(join(ad.dir, 'policy.yaml'), stringify({ ad: ad.name, nats: { url: ad.nats.url }, batch: 64, ...policy }));
+  const writeConfig = (ad: Ad, file: Record<string, unknown>) => {
+    ad.file = file;
+    writeFileSync(ad.config, stringify(file));
+  };
   const startPolicy = async (ad: Ad) => {
-    const config = await loadPolicyConfig(join(ad.dir, 'policy.yaml'));
+    const config = await loadPolicyConfig(ad.config);
     if (Result.isFailure(config)) throw new Error(config.failure);
     ad.stops.set('policy', (await startPolicyService(config.success, () => undefined)).stop);
   };
@@ -137,10 +150,10 @@ describe('transit through three speakers in a line', () => {
     for (const ad of [A, B, C, D]) keys[ad] = await generateAdKey();
     dns = await startDnsLab({ signed: [A, B, C, D].map((ad) => svcbZoneLine(ad, keys[ad]!.publicKey, DEFAULT_SVC_PARAMS)), unsigned: [] });
     tls = startTlsLab();
-    ads[B] = await startAd(B, { listen: { host: '127.0.0.1', port: 0 }, peers: [{ ad: A }, { ad: C }, { ad: D, max_routes: { max: 6, action: 'teardown' } }] }, { peers: [A, C, D], policy: B_POLICY });
+    ads[B] = await startAd(B, { listen: { host: '127.0.0.1', port: 0 }, peers: [{ ad: A }, { ad: C }, { ad: D, max_routes: { max: 6, action: 'teardown' } }] }, { policy: B_POLICY });
     const viaB = [{ ad: B, address: `127.0.0.1:${ads[B].port}` }];
-    ads[A] = await startAd(A, { peers: viaB }, { peers: [B] });
-    ads[C] = await startAd(C, { peers: viaB }, { peers: [B] });
+    ads[A] = await startAd(A, { peers: viaB });
+    ads[C] = await startAd(C, { peers: viaB });
   }, 120_000);
   afterAll(async () => {
     d?.close();
@@ -223,8 +236,8 @@ describe('transit through three speakers in a line', () => {
   it('applies a new policy at B without a session reset, and a replay of the log with its policy versions gives the same verdicts', async () => {
     const [upsAtB, upsAtA] = [await sessionUps(ads[B]!), await sessionUps(ads[A]!)];
     await ads[B]!.stops.get('policy')!();
-    writePolicy(ads[B]!, {
-      peers: [A, C, D],
+    writeConfig(ads[B]!, {
+      ...ads[B]!.file,
       policy: {
         ...B_POLICY,
         export: { gateway_eid: 'dtn://gw2.b.example.test/' },
@@ -258,7 +271,7 @@ describe('transit through three speakers in a line', () => {
   }, 90_000);
 
   it("counts B's routes per peer, and explains what B sends each peer for a pattern", async () => {
-    const config = join(ads[B]!.dir, 'policy.yaml');
+    const config = ads[B]!.config;
     const counted = await runDpp('policy', 'counters', '--config', config, '--json');
     expect(counted.status).toBe(0);
     const byPeer = Object.fromEntries(jsonLines(counted.stdout).map((c) => [c['peerAd'], c]));

@@ -1,15 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { Result, Schema, SchemaIssue } from 'effect';
 import { parse as parseYaml } from 'yaml';
+import { DppFile, withEnvOverrides } from './dpp-file.ts';
 
 /**
- * A YAML config file decoded with a schema; unknown fields are refused. A failure is one line a
+ * A YAML config file decoded with a schema (after `adjust`, such as environment overrides);
+ * unknown fields are refused. A failure is one line a
  * problem: `FILE: field.path: what was expected`, so an operator sees every fix at once.
  */
-export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S): Promise<Result.Result<S['Type'], string>> {
+export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<S['Type'], string>> {
   let raw: unknown;
   try {
-    raw = parseYaml(await readFile(path, 'utf8'));
+    raw = adjust(parseYaml(await readFile(path, 'utf8')));
   } catch (error) {
     return Result.fail(`${path}: ${(error as Error).message}`);
   }
@@ -30,3 +32,6 @@ function issueLines(path: string, formatted: string): string {
   }
   return out.join('\n');
 }
+
+/** The speaker's config file, with the environment's overrides (DPP_NATS_URL, DPP_KEY_FILE, DPP_TLS_KEY). */
+export const loadDppFile = (path: string): Promise<Result.Result<DppFile, string>> => loadYaml(path, DppFile, (raw) => withEnvOverrides(raw, process.env));

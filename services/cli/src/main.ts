@@ -1,3 +1,4 @@
+import { configCommand } from './config-command.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { contactsCommand, fibCommand, fibExportCommand } from './fib-commands.ts';
 import { keygenCommand } from './keygen-command.ts';
@@ -14,6 +15,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
   keygen: { summary: "make an AD's ed25519 key pair and print the SVCB record to publish", run: keygenCommand },
+  config: { summary: "config check FILE: the speaker's config file as each of its services reads it", run: configCommand },
   session: { summary: 'run the session service of one speaker from its config file', run: sessionCommand },
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', run: replayCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },

@@ -1,22 +1,9 @@
 import { dirname, resolve } from 'node:path';
-import { Result, Schema } from 'effect';
-import { loadYaml } from '#libs/config';
+import { Result } from 'effect';
+import { loadDppFile, streamsOf } from '#libs/config';
 import { adName } from '#libs/identity';
 
-const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1));
-
-/** The RIB service's YAML config (README, "Running the RIB"). */
-const RibFile = Schema.Struct({
-  ad: Schema.NonEmptyString,
-  nats: Schema.Struct({ url: Schema.NonEmptyString }),
-  checkpoint: Schema.NonEmptyString,
-  streams: Schema.optional(
-    Schema.Struct({ rib_input: Schema.optional(Schema.NonEmptyString), loc_rib: Schema.optional(Schema.NonEmptyString) }),
-  ),
-  batch: Schema.optional(Positive),
-  clock_catch_up_ms: Schema.optional(Positive),
-});
-
+/** What the RIB service runs with, from the speaker's config file (README, "Configuration"). */
 export interface RibConfig {
   readonly localAd: string;
   readonly natsUrl: string;
@@ -29,17 +16,22 @@ export interface RibConfig {
 }
 
 export async function loadRibConfig(path: string): Promise<Result.Result<RibConfig, string>> {
-  const decoded = await loadYaml(path, RibFile);
+  const decoded = await loadDppFile(path);
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const file = decoded.success;
   const ad = adName(file.ad);
-  if (Result.isFailure(ad)) return Result.fail(`${path}: ad: ${ad.failure}`);
+  const problems = [
+    ...(Result.isFailure(ad) ? [`${path}: ad: ${ad.failure}`] : []),
+    ...(file.checkpoint === undefined ? [`${path}: checkpoint: missing: the RIB keeps its checkpoint in this SQLite file (e.g. /var/lib/dpp/rib.sqlite)`] : []),
+  ];
+  if (Result.isFailure(ad) || file.checkpoint === undefined || problems.length > 0) return Result.fail(problems.join('\n'));
+  const streams = streamsOf(file);
   return Result.succeed({
     localAd: ad.success,
-    natsUrl: file.nats.url,
+    natsUrl: streams.natsUrl,
     checkpoint: resolve(dirname(path), file.checkpoint),
-    ribInput: file.streams?.rib_input ?? 'DPP_RIB_INPUT',
-    locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
+    ribInput: streams.ribInput,
+    locRib: streams.locRib,
     batch: file.batch ?? 256,
     catchUpMs: file.clock_catch_up_ms ?? 60_000,
   });

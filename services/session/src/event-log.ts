@@ -10,7 +10,6 @@ export interface EventLogConfig {
   readonly subjectPrefix: string;
 }
 
-export const DEFAULT_EVENT_LOG: EventLogConfig = { stream: 'DPP_PEER_EVENTS', subjectPrefix: 'dpp.peer' };
 
 /**
  * Appends peer events to a JetStream stream (file storage). Every event of a session is numbered

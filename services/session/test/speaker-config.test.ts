@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { generateAdKey, writeKeyFiles } from '#libs/identity';
+import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { loadSpeakerConfig } from '../src/speaker-config.ts';
 
@@ -23,15 +24,37 @@ describe('speaker config', () => {
     for (const line of complaints) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
   });
 
-  it('reads the RIB config README shows, the checkpoint path relative to the file', async () => {
-    const blocks = [...readme.matchAll(/```yaml\n([\s\S]+?)```/g)].map((m) => m[1]!);
-    const ribExample = blocks.find((b) => b.includes('checkpoint:'));
-    expect(ribExample).toBeDefined();
-    const file = join(mkdtempSync(join(tmpdir(), 'dpp-config-')), 'rib.yaml');
-    writeFileSync(file, ribExample!);
-    const loaded = await loadRibConfig(file);
-    if (Result.isFailure(loaded)) expect.fail(loaded.failure);
-    expect(loaded.success).toMatchObject({ localAd: 'esa.example.org', checkpoint: '/var/lib/dpp/rib.sqlite', ribInput: 'DPP_RIB_INPUT', batch: 256 });
+  it('reads the example config README shows for the RIB and the FIB export: their parts of the same file', async () => {
+    const example = /```yaml\n([\s\S]+?)```/.exec(readme)![1]!;
+    const file = join(mkdtempSync(join(tmpdir(), 'dpp-config-')), 'esa.yaml');
+    writeFileSync(file, example.replace(/^ {3}/gm, ''));
+    const rib = await loadRibConfig(file);
+    if (Result.isFailure(rib)) expect.fail(rib.failure);
+    expect(rib.success).toMatchObject({ localAd: 'esa.example.org', checkpoint: '/var/lib/dpp/rib.sqlite', ribInput: 'DPP_RIB_INPUT', batch: 256, catchUpMs: 60_000 });
+    const fib = await loadFibExportConfig(file);
+    if (Result.isFailure(fib)) expect.fail(fib.failure);
+    expect(fib.success).toMatchObject({ bucketPrefix: 'dpp-fib', gateways: [{ name: 'goldstone', fromPeers: ['dsn.example.org'], schemes: ['ipn'] }, { name: 'madrid' }] });
+  });
+
+  it('names the part a service misses, and takes overrides from the environment', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dpp-config-')), 'bare.yaml');
+    writeFileSync(file, 'ad: esa.example.org\n');
+    const session = await loadSpeakerConfig(file);
+    expect(Result.isFailure(session) && session.failure.split('\n')).toEqual([
+      `${file}: key_file: missing: the session service signs with this AD key (dpp keygen writes one)`,
+      `${file}: tls: missing: { cert, key, ca } of this AD, or plaintext-lab in labs`,
+      `${file}: dns: missing: { resolvers: ["HOST:PORT"] }, a validating resolver`,
+    ]);
+    const rib = await loadRibConfig(file);
+    expect(Result.isFailure(rib) && rib.failure).toBe(`${file}: checkpoint: missing: the RIB keeps its checkpoint in this SQLite file (e.g. /var/lib/dpp/rib.sqlite)`);
+    writeFileSync(file, 'ad: esa.example.org\ncheckpoint: rib.sqlite\nnats: { url: "nats://in-the-file:4222" }\n');
+    process.env['DPP_NATS_URL'] = 'nats://from-the-environment:4222';
+    try {
+      expect(Result.getOrThrow(await loadRibConfig(file)).natsUrl).toBe('nats://from-the-environment:4222');
+    } finally {
+      delete process.env['DPP_NATS_URL'];
+    }
+    expect(Result.getOrThrow(await loadRibConfig(file)).natsUrl).toBe('nats://in-the-file:4222');
   });
 
   it('fills in the defaults, and says at start when DNSSEC or TLS is off', async () => {

@@ -1,0 +1,132 @@
+import { Schema } from 'effect';
+import { PolicyFile } from '#libs/policy';
+
+const Port = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }));
+const Positive = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1));
+const Rate = Schema.Struct({ per_second: Schema.Finite.check(Schema.isGreaterThan(0)), burst: Positive });
+const Token = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]+$/));
+export const MaxRoutes = Schema.Struct({ max: Positive, action: Schema.optional(Schema.Literals(['warn', 'drop', 'teardown'])) });
+
+/**
+ * One speaker's config file (README, "Configuration"): every service of the speaker reads the same
+ * file and takes its part; a part a service needs and does not find is named by that service.
+ */
+export const DppFile = Schema.Struct({
+  ad: Schema.NonEmptyString,
+  nats: Schema.optional(
+    Schema.Struct({
+      url: Schema.optional(Schema.NonEmptyString),
+      stream: Schema.optional(Schema.NonEmptyString),
+      subject_prefix: Schema.optional(Schema.NonEmptyString),
+      adj_rib_out_prefix: Schema.optional(Token),
+    }),
+  ),
+  streams: Schema.optional(Schema.Struct({ rib_input: Schema.optional(Schema.NonEmptyString), loc_rib: Schema.optional(Schema.NonEmptyString) })),
+  batch: Schema.optional(Positive),
+  // The session service.
+  speaker_id: Schema.optional(Schema.String),
+  key_file: Schema.optional(Schema.NonEmptyString),
+  listen: Schema.optional(Schema.Struct({ host: Schema.NonEmptyString, port: Port })),
+  tls: Schema.optional(
+    Schema.Union([
+      Schema.Literal('plaintext-lab'),
+      Schema.Struct({ cert: Schema.NonEmptyString, key: Schema.NonEmptyString, ca: Schema.NonEmptyString, require_client_cert: Schema.optional(Schema.Boolean) }),
+    ]),
+  ),
+  dns: Schema.optional(
+    Schema.Struct({
+      resolvers: Schema.Array(Schema.NonEmptyString),
+      require_dnssec: Schema.optional(Schema.Boolean),
+      timeout_ms: Schema.optional(Positive),
+      svcb_keys: Schema.optional(Schema.Tuple([Port, Port])),
+    }),
+  ),
+  peers: Schema.optional(Schema.Array(Schema.Struct({ ad: Schema.NonEmptyString, address: Schema.optional(Schema.NonEmptyString), max_routes: Schema.optional(MaxRoutes) }))),
+  accept_any_peer: Schema.optional(Schema.Boolean),
+  session: Schema.optional(
+    Schema.Struct({
+      hold_time: Schema.optional(Positive),
+      hold_time_range: Schema.optional(Schema.Tuple([Schema.Int, Schema.Int])),
+      handshake_timeout_ms: Schema.optional(Positive),
+      max_patterns_per_update: Schema.optional(Positive),
+      message_rate: Schema.optional(Rate),
+    }),
+  ),
+  limits: Schema.optional(
+    Schema.Struct({ max_message_bytes: Schema.optional(Positive), max_sessions: Schema.optional(Positive), connection_rate: Schema.optional(Rate), max_routes: Schema.optional(MaxRoutes) }),
+  ),
+  // Resends must land within the stream's 2-minute duplicate window to be stored once.
+  events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive.check(Schema.isLessThanOrEqualTo(110_000))) })),
+  backoff: Schema.optional(Schema.Struct({ initial_ms: Positive, max_ms: Positive })),
+  // The RIB service.
+  checkpoint: Schema.optional(Schema.NonEmptyString),
+  clock_catch_up_ms: Schema.optional(Positive),
+  // The policy service.
+  restart_time_ms: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  policy: Schema.optional(PolicyFile),
+  // The FIB-export service.
+  gateways: Schema.optional(
+    Schema.Array(
+      Schema.Struct({ name: Token, from_peers: Schema.optional(Schema.Array(Schema.NonEmptyString)), schemes: Schema.optional(Schema.Array(Schema.Literals(['ipn', 'dtn']))) }),
+    ),
+  ),
+  fib: Schema.optional(Schema.Struct({ bucket_prefix: Schema.optional(Token) })),
+  // Every service: its Prometheus /metrics, /healthz and /readyz (README, "Observing").
+  metrics: Schema.optional(
+    Schema.Struct({ host: Schema.optional(Schema.NonEmptyString), session: Schema.optional(Port), rib: Schema.optional(Port), policy: Schema.optional(Port), fib_export: Schema.optional(Port) }),
+  ),
+});
+
+export type DppFile = typeof DppFile.Type;
+
+/** Where the speaker's services meet in NATS: what every service derives from the same file. */
+export interface Streams {
+  readonly natsUrl: string;
+  readonly peerEvents: string;
+  /** Peer events are on `<prefix>.<kind>.<peer AD>`, policy versions on `<prefix>.policy`. */
+  readonly peerSubjectPrefix: string;
+  readonly ribInput: string;
+  readonly locRib: string;
+  /** Peer P's Adj-RIB-Out is the KV bucket `<prefix>-<P, dots as _>`. */
+  readonly adjRibOutPrefix: string;
+  readonly fibBucketPrefix: string;
+}
+
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+export const streamsOf = (file: DppFile): Streams => ({
+  natsUrl: file.nats?.url ?? DEFAULT_NATS_URL,
+  peerEvents: file.nats?.stream ?? 'DPP_PEER_EVENTS',
+  peerSubjectPrefix: file.nats?.subject_prefix ?? 'dpp.peer',
+  ribInput: file.streams?.rib_input ?? 'DPP_RIB_INPUT',
+  locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
+  adjRibOutPrefix: file.nats?.adj_rib_out_prefix ?? 'dpp-out',
+  fibBucketPrefix: file.fib?.bucket_prefix ?? 'dpp-fib',
+});
+
+/**
+ * Environment variables that override a field, for what should not sit in a file (secrets, and
+ * the NATS URL an orchestrator hands out): applied to the parsed YAML before it is checked.
+ */
+export const ENV_OVERRIDES: readonly { readonly variable: string; readonly path: readonly string[] }[] = [
+  { variable: 'DPP_NATS_URL', path: ['nats', 'url'] },
+  { variable: 'DPP_KEY_FILE', path: ['key_file'] },
+  { variable: 'DPP_TLS_KEY', path: ['tls', 'key'] },
+];
+
+/** The parsed YAML with the environment's overrides set. */
+export function withEnvOverrides(raw: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  const out = structuredClone(raw) as Record<string, unknown>;
+  for (const { variable, path } of ENV_OVERRIDES) {
+    const value = env[variable];
+    if (value === undefined || value === '') continue;
+    let at = out;
+    for (const key of path.slice(0, -1)) {
+      if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+      at = at[key] as Record<string, unknown>;
+    }
+    at[path.at(-1)!] = value;
+  }
+  return out;
+}

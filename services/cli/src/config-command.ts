@@ -1,0 +1,54 @@
+import { Result } from 'effect';
+import { loadDppFile } from '#libs/config';
+import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
+import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
+import { policyVersion } from '../../policy/src/policy-version.ts';
+import { loadRibConfig } from '../../rib/src/rib-config.ts';
+import { loadSpeakerConfig } from '../../session/src/speaker-config.ts';
+import { commandLine, table } from './command-line.ts';
+import { EXIT, type CommandIo } from './io.ts';
+
+export const CONFIG_USAGE = `usage: dpp config check FILE [--json]
+
+Checks a speaker's config file for each of its services (session, policy, RIB, FIB export) as
+that service would read it at start: files it names are read (keys, certificates), the policy is
+compiled. A service whose part the file does not have is reported as not configured. Exits 0
+when every configured service would start, 1 otherwise (each problem on stderr, naming the file
+and the field), 2 on a wrong command line.
+`;
+
+/** A service's verdict on the file: ok with a summary, not configured, or its problems. */
+type Check = { readonly service: string; readonly status: 'ok' | 'not configured' | 'invalid'; readonly detail: string };
+
+export async function configCommand(args: readonly string[], io: CommandIo): Promise<number> {
+  const parsed = commandLine(args, io, CONFIG_USAGE, {});
+  if (typeof parsed === 'number') return parsed;
+  const [sub, file, ...extra] = parsed.positionals;
+  if (sub !== 'check' || file === undefined || extra.length > 0) {
+    io.err.write(`dpp config: expected "check FILE"\n\n${CONFIG_USAGE}`);
+    return EXIT.usage;
+  }
+  const raw = await loadDppFile(file);
+  if (Result.isFailure(raw)) {
+    io.err.write(`${raw.failure}\n`);
+    return EXIT.invalid;
+  }
+  const has = raw.success;
+  const check = async <C>(service: string, configured: boolean, missing: string, load: (path: string) => Promise<Result.Result<C, string>>, summary: (c: C) => string): Promise<Check> => {
+    if (!configured) return { service, status: 'not configured', detail: missing };
+    const loaded = await load(file);
+    return Result.isSuccess(loaded) ? { service, status: 'ok', detail: summary(loaded.success) } : { service, status: 'invalid', detail: loaded.failure };
+  };
+  const checks = [
+    await check('session', has.key_file !== undefined || has.tls !== undefined || has.dns !== undefined, 'no key_file, tls or dns', loadSpeakerConfig, (c) =>
+      [`${c.dial.length} peers to dial`, c.listen ? `listening on ${c.listen.host}:${c.listen.port}` : 'not listening', ...c.warnings.map(() => 'with warnings (see dpp session)')].join(', '),
+    ),
+    await check('policy', true, '', loadPolicyConfig, (c) => `${c.peers.length} peers with an Adj-RIB-Out, policy version ${policyVersion(c.policyFile)}`),
+    await check('rib', has.checkpoint !== undefined, 'no checkpoint', loadRibConfig, (c) => `checkpoint ${c.checkpoint}`),
+    await check('fib-export', has.gateways !== undefined, 'no gateways', loadFibExportConfig, (c) => `gateways ${c.gateways.map((g) => g.name).join(', ')}`),
+  ];
+  if (parsed.values['json']) for (const c of checks) io.out.write(`${JSON.stringify(c)}\n`);
+  else io.out.write(table([['SERVICE', 'STATUS', 'DETAIL'], ...checks.map((c) => [c.service, c.status, c.status === 'invalid' ? 'see below' : c.detail])]));
+  for (const c of checks) if (c.status === 'invalid') io.err.write(`${c.detail}\n`);
+  return checks.some((c) => c.status === 'invalid') ? EXIT.invalid : EXIT.ok;
+}

@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { generateAdKey, writeKeyFiles } from '#libs/identity';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const dpp = (...args: string[]) => spawnSync(process.execPath, ['bin/dpp.js', ...args], { cwd: root, encoding: 'utf8' });
+
+describe('dpp config check', () => {
+  it('reports each service of the file: ok, not configured, or its problems naming the field, and exits 1 on any', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpp-check-'));
+    await writeKeyFiles(join(dir, 'esa.key'), await generateAdKey(), false);
+    const base = { ad: 'esa.example.org', key_file: 'esa.key', tls: 'plaintext-lab', dns: { resolvers: ['127.0.0.1:53'] }, peers: [{ ad: 'dsn.example.org', address: '127.0.0.1:4556' }], checkpoint: 'rib.sqlite' };
+    writeFileSync(join(dir, 'good.yaml'), stringify(base));
+    const good = dpp('config', 'check', join(dir, 'good.yaml'), '--json');
+    expect(good.status).toBe(0);
+    expect(good.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { service: 'session', status: 'ok', detail: '1 peers to dial, not listening, with warnings (see dpp session)' },
+      { service: 'policy', status: 'ok', detail: expect.stringMatching(/^1 peers with an Adj-RIB-Out, policy version [0-9a-f]{16}$/) },
+      { service: 'rib', status: 'ok', detail: `checkpoint ${join(dir, 'rib.sqlite')}` },
+      { service: 'fib-export', status: 'not configured', detail: 'no gateways' },
+    ]);
+
+    writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy: { import: { chains: [{ peers: ['*'], rules: [{ name: 'r', match: { patterns_in: 'nope' } }] }] } }, gateways: [{ name: 'gs' }, { name: 'gs' }] }));
+    const bad = dpp('config', 'check', join(dir, 'bad.yaml'));
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toMatch(/policy\s+invalid\s+see below/);
+    expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: policy.import.chains[0].rules[0].match.patterns_in: no pattern set "nope"; define it under pattern_sets`);
+    expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[1].name: "gs" is given twice; gateway names must differ`);
+
+    writeFileSync(join(dir, 'typo.yaml'), 'ad: esa.example.org\ncheckpiont: rib.sqlite\n');
+    const typo = dpp('config', 'check', join(dir, 'typo.yaml'));
+    expect([typo.status, typo.stderr.trim()]).toEqual([1, `${join(dir, 'typo.yaml')}: checkpiont: not a field of this config: remove it, or check its spelling`]);
+    expect(dpp('config', 'frobnicate').status).toBe(2);
+  });
+});
