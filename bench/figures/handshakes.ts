@@ -3,9 +3,9 @@ import { DEFAULT_SVC_PARAMS, lookupDtnIdentity } from '#libs/identity';
 import { Result } from 'effect';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
-import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { startPeeringLab } from '../../test/harness/peering-lab.ts';
 import { figure, type Figure } from '../lib/figure.ts';
+import { startNatsServer } from '#libs/lab';
 
 const US = 'us.example.test';
 const PEER = 'dsn.example.test';

@@ -11,9 +11,9 @@ import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { startPeeringLab } from '../../test/harness/peering-lab.ts';
 import { figure, median, type Figure } from '../lib/figure.ts';
+import { startNatsServer } from '#libs/lab';
 
 const US = 'us.example.test';
 const PEER = 'dsn.example.test';

@@ -8,9 +8,9 @@ import { attributesOf, type RibEvent } from '#libs/rib';
 import { adToken, keyOf, readTable, tableBucket } from '#libs/tables';
 import { followAdjRibOut } from '../../services/session/src/adj-rib-out-feed.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { startPeeringLab } from '../../test/harness/peering-lab.ts';
 import { figure, rate, type Figure } from '../lib/figure.ts';
+import { startNatsServer } from '#libs/lab';
 
 const PEERS = ['a.example.org', 'b.example.org', 'c.example.org', 'd.example.org'];
 type Update = Extract<RibEvent, { type: 'update' }>;
@@ -111,7 +111,7 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
     }
     await Promise.all(puts);
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' }), {
-      adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket('out', adToken(peerAd)), send, { maxPatterns: 10_000, log: () => undefined }),
+      adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket('out', adToken(peerAd)), send, { maxPatterns: 10_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
     });
     const [measured, baseline] = [[] as number[], [] as number[]];
     for (let r = 0; r < runs; r++) {

@@ -9,9 +9,9 @@ import Database from 'better-sqlite3';
 import { Result } from 'effect';
 import { decodeRibInput, encodeRibInput } from '#libs/events';
 import { LocRib, routeOf, type RibEvent } from '#libs/rib';
-import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { figure, median, type Figure } from '../lib/figure.ts';
+import { startNatsServer } from '#libs/lab';
 
 const US = 'us.example.org';
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();

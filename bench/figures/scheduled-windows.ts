@@ -9,8 +9,8 @@ import { ensureStream } from '#libs/streams';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
-import { startNatsServer } from '../../test/harness/nats-server.ts';
 import { figure, type Figure } from '../lib/figure.ts';
+import { startNatsServer } from '#libs/lab';
 
 const US = 'us.example.test';
 /** Edges this far apart: the changes come at the rate of an orbit-dense contact plan, not all at once. */

@@ -13,3 +13,4 @@ export type { RouteUpdate, RouteUpdate__Output } from './generated/dtn/peering/v
 export type { RouteWithdrawal, RouteWithdrawal__Output } from './generated/dtn/peering/v1/RouteWithdrawal.ts';
 export type { UnknownAttribute, UnknownAttribute__Output } from './generated/dtn/peering/v1/UnknownAttribute.ts';
 export type { Timestamp, Timestamp__Output } from './generated/google/protobuf/Timestamp.ts';
+export { NotificationCode, ROUTES_OUTLIVE } from './src/notification-code.ts';

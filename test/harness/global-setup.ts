@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startNatsServer } from './nats-server.ts';
+import { startNatsServer } from '#libs/lab';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -7,9 +7,7 @@ import { PeerClient, type Received } from '../../services/session/src/peer-servi
 import { startResponder } from '../../services/session/src/responder-server.ts';
 import type { PeerStream, SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
-import { startDnsLab, type DnsLab } from './dns-lab.ts';
-import { startTlsLab, type TlsLab } from './tls-lab.ts';
-import { until } from './until.ts';
+import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
 
 /** A peer driven by hand over real gRPC/TLS: it writes PeerMessages and reads what comes back. */
 export interface HandPeer {
@@ -31,7 +29,7 @@ export interface PeeringLab {
   readonly tls: TlsLab;
   readonly peerKey: AdKeyPair;
   /** Our responder, appending to `events`. */
-  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number; limits?: SpeakerLimits; routeLimit?: RouteLimit; adjRibOut?: SessionDeps['adjRibOut'] }): Promise<{ port: number; stop(): Promise<void> }>;
+  responder(events: PeerEventLog, options?: { eventLogTimeoutMs?: number; limits?: SpeakerLimits; routeLimit?: RouteLimit; adjRibOut?: SessionDeps['adjRibOut']; log?: SessionDeps['log'] }): Promise<{ port: number; stop(): Promise<void> }>;
   /** The peer, through the handshake (§5.2) to ESTABLISHED. */
   establishedPeer(port: number): Promise<HandPeer>;
   stop(): Promise<void>;
@@ -58,7 +56,7 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
           key: await generateAdKey(),
           lookup: { resolvers: [dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
           events,
-          log: () => undefined,
+          log: options.log ?? (() => undefined),
           now: Date.now,
           maxInFlight: 64,
           eventLogTimeoutMs: options.eventLogTimeoutMs ?? 30_000,

@@ -9,11 +9,17 @@ import { adToken, keyOf, tableBucket } from '#libs/tables';
 import { followAdjRibOut } from '../../services/session/src/adj-rib-out-feed.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { startPeeringLab, type HandPeer, type PeeringLab } from '../harness/peering-lab.ts';
-import { until } from '../harness/until.ts';
+import { EventEmitter } from 'node:events';
+import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce } from '#libs/identity';
+import { until } from '#libs/lab';
+import { DEFAULT_SESSION_CONFIG } from '#libs/session';
+import { peerMessageCodec, type PeerMessage, type RouteUpdate } from '#libs/wire';
+import { runSession, type PeerStream } from '../../services/session/src/session-runner.ts';
 
 const US = 'us.example.test';
 const PEER = 'peer.example.test';
 const ROUTES = 2_500;
+const codec = peerMessageCodec();
 
 /** What the peer holds from what it received: pattern count announced less withdrawn. */
 const held = (peer: HandPeer) => {
@@ -45,7 +51,7 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     for (let n = 1; n <= ROUTES; n++) await kv.put(keyOf(`ipn:9.${n}`), encodeExportedRoute(`ipn:9.${n}`, attributes));
     const id = randomUUID().slice(0, 8);
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: `AO_${id}`, subjectPrefix: `ao.${id}` }), {
-      adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(prefix, adToken(peerAd)), send, { maxPatterns: 1_000, log: () => undefined }),
+      adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(prefix, adToken(peerAd)), send, { maxPatterns: 1_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
     });
     const peer = await lab.establishedPeer(responder.port);
     await until('the full table', () => (held(peer).size === ROUTES ? true : undefined), { ms: 20_000 });
@@ -59,4 +65,56 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     peer.close();
     await responder.stop();
   }, 60_000);
+
+  it('holds the feed while the stream is full, lets it go on drain, and releases it when the session ends undrained', async () => {
+    const id = randomUUID().slice(0, 8);
+    const events = await PeerEventLog.open(nc, { stream: `WL_${id}`, subjectPrefix: `wl.${id}` });
+    const written: PeerMessage[] = [];
+    let full = false;
+    const emitter = new EventEmitter();
+    // A stream whose peer reads only when told: write() answers false while it is "full".
+    const stream = Object.assign(emitter, { write: (m: PeerMessage) => (written.push(m), !full), end: () => undefined, pause: () => undefined, resume: () => undefined }) as unknown as PeerStream & EventEmitter;
+    const received = (m: PeerMessage) => {
+      const bytes = Buffer.from(codec.encode(m));
+      emitter.emit('data', { message: codec.decode(bytes), bytes });
+    };
+    const sends: ('pending' | 'settled')[] = [];
+    let send: ((update: RouteUpdate) => Promise<void>) | undefined;
+    let stopped = false;
+    const session = runSession('responder', { ...DEFAULT_SESSION_CONFIG, localAd: US, speakerId: 'dtn://us', peers: new Set([PEER]) }, stream, {
+      key: await generateAdKey(),
+      lookup: { resolvers: [lab.dns.resolver], requireDnssec: true, timeoutMs: 2_000, params: DEFAULT_SVC_PARAMS },
+      events,
+      log: () => undefined,
+      now: Date.now,
+      maxInFlight: 64,
+      eventLogTimeoutMs: 30_000,
+      adjRibOut: (_peerAd, sender) => ((send = sender), { stop: () => void (stopped = true) }),
+    });
+    const track = (p: Promise<void>) => {
+      const i = sends.push('pending') - 1;
+      void p.then(() => (sends[i] = 'settled'));
+    };
+    received({ sequence_number: '1', hello: { local_ad_id: PEER, hold_time_seconds: 3 } });
+    const challenge = await until('the challenge', () => written.find((m) => m.challenge));
+    received({ sequence_number: '2', response: { signature: await signNonce(challenge.challenge!.nonce as Uint8Array, lab.peerKey.secretKey) } });
+    await until('established', () => send);
+    full = true;
+    track(send!({ announcements: [], withdrawals: [] }));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(sends).toEqual(['pending']);
+    full = false;
+    emitter.emit('drain');
+    await until('the feed let go on drain', () => (sends[0] === 'settled' ? true : undefined));
+    // Full again, a keepalive (every hold/3 = 1 s) also hits it, and the peer goes away undrained.
+    full = true;
+    track(send!({ announcements: [], withdrawals: [] }));
+    const keepalives = () => written.filter((m) => m.keep_alive).length;
+    const before = keepalives();
+    await until('a keepalive into the full stream', () => (keepalives() > before ? true : undefined), { ms: 5_000 });
+    emitter.emit('close');
+    await session.done;
+    await until('the waiting send released', () => (sends[1] === 'settled' ? true : undefined));
+    expect(stopped).toBe(true);
+  }, 30_000);
 });

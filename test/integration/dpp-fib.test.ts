@@ -12,7 +12,7 @@ import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { jsonLines, runDpp } from '../harness/dpp-process.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 const US = 'us.example.test';
 const HOUR = 3_600_000;

@@ -10,9 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles } from '#libs/identity';
 import type { PeerEvent } from '#libs/events';
-import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
-import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
-import { until } from '../harness/until.ts';
+import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 

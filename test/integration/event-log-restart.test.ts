@@ -5,9 +5,8 @@ import { NotificationCode } from '#libs/session';
 import { peerMessageCodec } from '#libs/wire';
 import type { PeerEvent } from '#libs/events';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
 import { startPeeringLab, type PeeringLab } from '../harness/peering-lab.ts';
-import { until } from '../harness/until.ts';
+import { type NatsServer, startNatsServer, until } from '#libs/lab';
 
 const PEER = 'dsn.example.test';
 const US = 'esa.example.test';

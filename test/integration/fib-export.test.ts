@@ -13,8 +13,7 @@ import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
-import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
-import { until } from '../harness/until.ts';
+import { type NatsServer, startNatsServer, until } from '#libs/lab';
 
 const US = 'us.example.test';
 const ALL: GatewaySpec = { name: 'all', fromPeers: undefined, schemes: undefined };

@@ -12,8 +12,7 @@ import {
   type LookupOptions,
   type Resolver,
 } from '#libs/identity';
-import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
-import { freePort } from '../harness/server-process.ts';
+import { freePort, startDnsLab, type DnsLab } from '#libs/lab';
 
 /**
  * §5.2 step 2 against real DNS: knot serving a DNSSEC-signed zone and an unsigned one, unbound

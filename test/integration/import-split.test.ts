@@ -8,7 +8,7 @@ import { ensureStream } from '#libs/streams';
 import { peerMessageCodec } from '#libs/wire';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 /** A RouteUpdate whose verdict is larger than a log message may be: split, in order, each part once. */
 describe('import stage, verdicts larger than a message', () => {

@@ -14,7 +14,7 @@ import { LocRib, type LocRibChange } from '#libs/rib';
 import { peerMessageCodec } from '#libs/wire';
 import { seeded } from '../../bench/lib/random.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const EVENTS = 80;

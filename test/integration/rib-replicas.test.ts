@@ -12,7 +12,7 @@ import { ensureStream, readLog } from '#libs/streams';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 const US = 'us.example.test';
 

@@ -14,7 +14,7 @@ import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 const US = 'us.example.test';
 

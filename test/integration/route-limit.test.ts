@@ -7,7 +7,7 @@ import type { RouteLimit } from '#libs/session';
 import { readLog } from '#libs/streams';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { startPeeringLab, type PeeringLab } from '../harness/peering-lab.ts';
-import { until } from '../harness/until.ts';
+import { until } from '#libs/lab';
 
 const US = 'us.example.test';
 const PEER = 'peer.example.test';
@@ -27,10 +27,10 @@ describe('route limit per peer', () => {
   });
 
   /** A session under `limit`: the route updates it logged, once `updates` of them are in. */
-  const session = async (limit: RouteLimit, script: (send: (update: object) => void) => void, updates: number): Promise<PeerEvent[]> => {
+  const session = async (limit: RouteLimit, script: (send: (update: object) => void) => void, updates: number, log: (line: Record<string, unknown>) => void = () => undefined): Promise<PeerEvent[]> => {
     const id = randomUUID().slice(0, 8);
     const events = await PeerEventLog.open(nc, { stream: `RL_${id}`, subjectPrefix: `rl.${id}` });
-    const responder = await lab.responder(events, { routeLimit: limit });
+    const responder = await lab.responder(events, { routeLimit: limit, log });
     const peer = await lab.establishedPeer(responder.port);
     script((update) => peer.send({ update }));
     const logged = await until('the updates logged', async () => {
@@ -55,8 +55,18 @@ describe('route limit per peer', () => {
     expect(logged.map((e) => e.overLimit)).toEqual([{ limit: 2, routes: [{ pattern: 'ipn:7.3' }] }, undefined, { limit: 2, routes: [{ pattern: 'ipn:7.5' }] }]);
   }, 30_000);
 
-  it('warn: logs every route, none marked', async () => {
-    const logged = await session({ max: 1, action: 'warn' }, (send) => send({ announcements: [{ patterns: [node(1), node(2), node(3)], ad_path: [PEER] }] }), 1);
-    expect(logged.map((e) => e.overLimit)).toEqual([undefined]);
+  it('warn: logs every route, none marked, and warns once while over', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await session(
+      { max: 1, action: 'warn' },
+      (send) => {
+        send({ announcements: [{ patterns: [node(1), node(2), node(3)], ad_path: [PEER] }] });
+        send({ announcements: [{ patterns: [node(4)], ad_path: [PEER] }] });
+      },
+      2,
+      (line) => lines.push(line),
+    );
+    expect(logged.map((e) => e.overLimit)).toEqual([undefined, undefined]);
+    expect(lines.filter((l) => l['msg'] === 'peer is over its route limit')).toEqual([expect.objectContaining({ level: 'warn', routes: 3, max: 1, peerAd: PEER })]);
   }, 30_000);
 });

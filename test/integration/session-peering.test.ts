@@ -15,9 +15,7 @@ import { dialPeer } from '../../services/session/src/initiator-client.ts';
 import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
-import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
-import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
-import { until } from '../harness/until.ts';
+import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
 
 const INITIATOR = 'dsn.example.test';
 const RESPONDER = 'esa.example.test';

@@ -19,12 +19,9 @@ import { loadRibConfig } from '../../services/rib/src/rib-config.ts';
 import { startRibService } from '../../services/rib/src/rib-service.ts';
 import { loadSpeakerConfig } from '../../services/session/src/speaker-config.ts';
 import { startSpeaker } from '../../services/session/src/speaker.ts';
-import { startDnsLab, type DnsLab } from '../harness/dns-lab.ts';
-import { startNatsServer, type NatsServer } from '../harness/nats-server.ts';
 import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { handPeer, type HandPeer } from '../harness/peering-lab.ts';
-import { startTlsLab, type TlsLab } from '../harness/tls-lab.ts';
-import { until } from '../harness/until.ts';
+import { type DnsLab, type NatsServer, startDnsLab, startNatsServer, startTlsLab, type TlsLab, until } from '#libs/lab';
 
 const A = 'a.example.test';
 const B = 'b.example.test';

@@ -1,6 +1,8 @@
+import { Result } from 'effect';
 import { formatPattern, patternFromWire } from '#libs/eid';
+import { adName } from '#libs/identity';
 import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
-import { peerMessageCodec } from '#libs/wire';
+import { NotificationCode, peerMessageCodec, ROUTES_OUTLIVE } from '#libs/wire';
 import { attributesFromWire, timestampMs } from './wire-route.ts';
 import type { PeerEvent } from './peer-event.ts';
 
@@ -10,10 +12,11 @@ const codec = peerMessageCodec();
 export const neighborOf = (event: PeerEvent): string => `${event.peerAd} ${event.peerSpeakerId}`;
 
 /**
- * The import stage until the policy service lands: every route is accepted (loop detection is
- * the RIB's). It has the policy stage's shape, one RIB event per peer event, so the policy service
- * replaces it without the RIB changing. `seq` is the log sequence the event was read at;
- * `restartMs` keeps a neighbor's routes that long after its session ends (0: drop them at once).
+ * A logged peer event as the RIB event it makes before import policy (which the import stage
+ * then applies): every route accepted, loop detection being the RIB's. `seq` is the log sequence
+ * the event was read at;
+ * `restartMs` keeps a neighbor's routes that long after its session ends (0: drop them at once),
+ * when it ended in a way routes may outlive (`ROUTES_OUTLIVE`).
  */
 export function passThroughImport(event: PeerEvent, seq: number, restartMs: number): RibEvent {
   const neighbor = neighborOf(event);
@@ -21,7 +24,7 @@ export function passThroughImport(event: PeerEvent, seq: number, restartMs: numb
     case 'session-up':
       return { type: 'neighbor-up', seq, neighbor, peerAd: event.peerAd };
     case 'session-down':
-      return { type: 'neighbor-down', seq, neighbor, staleUntil: restartMs > 0 ? event.receivedAt + restartMs : undefined };
+      return { type: 'neighbor-down', seq, neighbor, staleUntil: restartMs > 0 && ROUTES_OUTLIVE.has(event.code ?? NotificationCode.NONE) ? event.receivedAt + restartMs : undefined };
     case 'route-update':
       return { type: 'update', seq, neighbor, peerAd: event.peerAd, ...routesOf(event) };
     default:
@@ -56,7 +59,8 @@ function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Accept
         rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
         return false;
       });
-      return { patterns, adPath: a.ad_path, metric: a.metric, ...attributes };
+      // AD names as dpp holds them everywhere (§5.3 compares identities): `C.Example.Test.` is c.example.test.
+      return { patterns, adPath: a.ad_path.map((ad) => Result.getOrElse(adName(ad), () => ad)), metric: a.metric, ...attributes };
     })
     .filter((a) => a.patterns.length > 0);
   return { withdrawn, accepted, rejected };

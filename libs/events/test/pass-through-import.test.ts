@@ -2,7 +2,7 @@ import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { decodePeerEvent, passThroughImport, type PeerEvent } from '#libs/events';
 import { LocRib } from '#libs/rib';
-import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
+import { NotificationCode, peerMessageCodec, type RouteUpdate } from '#libs/wire';
 
 const codec = peerMessageCodec();
 const base = { v: 1 as const, sessionId: 's1', n: 1, speakerId: 'dtn://us', peerAd: 'dsn.example.org', peerSpeakerId: 'dtn://gds', receivedAt: 1_000_000 };
@@ -37,6 +37,10 @@ describe('passThroughImport', () => {
     expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 60_000)).toEqual({ type: 'neighbor-up', seq: 10, neighbor: 'dsn.example.org dtn://gds', peerAd: 'dsn.example.org' });
     expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: 1_060_000 });
     expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 0)).toMatchObject({ type: 'neighbor-down', staleUntil: undefined });
+    // A session torn down over its route limit (or for any fault of the peer's) keeps nothing, whatever restart_time_ms says.
+    expect(passThroughImport({ ...base, kind: 'session-down', code: NotificationCode.LIMIT_ROUTES }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: undefined });
+    expect(passThroughImport({ ...base, kind: 'session-down', code: NotificationCode.MALFORMED_ROUTE }, 11, 60_000)).toMatchObject({ staleUntil: undefined });
+    expect(passThroughImport({ ...base, kind: 'session-down', code: NotificationCode.ADMINISTRATIVE_SHUTDOWN }, 11, 60_000)).toMatchObject({ staleUntil: 1_060_000 });
   });
 
   it('accepts every pattern of every announcement with its attributes, and lists the withdrawals', () => {
@@ -81,6 +85,12 @@ describe('passThroughImport', () => {
       accepted: [advertisement],
       rejected: [],
     });
+  });
+
+  it('holds AD_PATH entries as dpp holds AD names (§5.3 compares identities), and rejects routes the session marked over its limit', () => {
+    const update = updateEvent({ announcements: [{ patterns: [{ ipn: { allocator_id: 5, node_id: 1 } }, { ipn: { allocator_id: 5, node_id: 2 } }], ad_path: ['DSN.Example.org.', 'Mars.Example.ORG'] }] });
+    const verdict = passThroughImport({ ...update, overLimit: { limit: 1, routes: [{ pattern: 'ipn:5.2' }] } }, 3, 0);
+    expect(verdict).toMatchObject({ accepted: [{ patterns: ['ipn:5.1'], adPath: ['dsn.example.org', 'mars.example.org'] }], rejected: [{ pattern: 'ipn:5.2', rule: 'route-limit' }] });
   });
 
   it('rejects a pattern that does not decode instead of throwing', () => {

@@ -1,5 +1,21 @@
 import { advertisementToWire, withdrawalToWire, type ExportedRoute } from '#libs/events';
-import type { RouteAdvertisement, RouteUpdate, RouteWithdrawal } from '#libs/wire';
+import type { RouteAttributes } from '#libs/rib';
+import type { RouteUpdate } from '#libs/wire';
+
+/** How large one RouteUpdate may be: patterns in it (the peer's max_patterns_per_update) and bytes (its max_message_bytes). */
+export interface UpdateLimits {
+  readonly maxPatterns: number;
+  readonly maxBytes: number;
+}
+
+/**
+ * Upper bounds of wire sizes, from the text forms: a pattern's wire form is never longer than its
+ * text plus a few tags, and attributes as JSON (binary values in base64) are longer than on the wire.
+ */
+const patternBytes = (pattern: string) => pattern.length + 16;
+const attributeBytes = (a: RouteAttributes) => JSON.stringify(a).length + 64;
+/** Room for the envelope (sequence number, framing). */
+const ENVELOPE_BYTES = 256;
 
 /**
  * What one session has sent its peer (pattern → the window start it was sent with), and the
@@ -15,17 +31,23 @@ export class AdjRibOut {
   }
 
   /**
-   * The updates for these changes (pattern → the route to send now, or undefined: none), each of
-   * at most `maxPatterns` patterns: withdrawals first, then routes alike in every attribute
-   * grouped into one advertisement.
+   * The updates for these changes (pattern → the route to send now, or undefined: none), each
+   * within `limits`: withdrawals first, then routes alike in every attribute grouped into one
+   * advertisement. A route that cannot fit an update even alone (transitive attributes carried
+   * from afar can be large) is not sent: the peer's old route for it is withdrawn, and it is
+   * returned in `tooLarge`.
    */
-  updatesFor(changes: ReadonlyMap<string, ExportedRoute | undefined>, maxPatterns: number): RouteUpdate[] {
+  updatesFor(changes: ReadonlyMap<string, ExportedRoute | undefined>, limits: UpdateLimits): { updates: RouteUpdate[]; tooLarge: string[] } {
+    const budget = limits.maxBytes - ENVELOPE_BYTES;
     const withdrawn = new Map<number | undefined, string[]>();
-    const alike = new Map<string, { route: ExportedRoute; patterns: string[] }>();
-    for (const [pattern, route] of changes) {
-      const had = this.#sent.has(pattern);
+    const alike = new Map<string, { attributes: RouteAttributes; patterns: string[] }>();
+    const tooLarge: string[] = [];
+    for (const [pattern, given] of changes) {
+      const fits = given === undefined || attributeBytes(given.attributes) + patternBytes(pattern) <= budget;
+      if (!fits) tooLarge.push(pattern);
+      const route = fits ? given : undefined;
       const sentFrom = this.#sent.get(pattern);
-      if (had && (route === undefined || route.attributes.validFrom !== sentFrom)) {
+      if (this.#sent.has(pattern) && (route === undefined || route.attributes.validFrom !== sentFrom)) {
         withdrawn.set(sentFrom, [...(withdrawn.get(sentFrom) ?? []), pattern]);
         this.#sent.delete(pattern);
       }
@@ -33,34 +55,59 @@ export class AdjRibOut {
       const key = JSON.stringify(route.attributes);
       const group = alike.get(key);
       if (group) group.patterns.push(pattern);
-      else alike.set(key, { route, patterns: [pattern] });
+      else alike.set(key, { attributes: route.attributes, patterns: [pattern] });
       this.#sent.set(pattern, route.attributes.validFrom);
     }
-    const updates: RouteUpdate[] = [];
-    let current: { withdrawals: RouteWithdrawal[]; announcements: RouteAdvertisement[]; patterns: number } = { withdrawals: [], announcements: [], patterns: 0 };
-    const room = () => {
-      if (current.patterns < maxPatterns) return maxPatterns - current.patterns;
-      updates.push({ withdrawals: current.withdrawals, announcements: current.announcements });
-      current = { withdrawals: [], announcements: [], patterns: 0 };
-      return maxPatterns;
+    const out = new UpdateBuilder(limits.maxPatterns, budget);
+    for (const [validFrom, patterns] of withdrawn) out.add(patterns, 64, (part) => ({ withdrawal: withdrawalToWire(part, validFrom) }));
+    for (const { attributes, patterns } of alike.values()) out.add(patterns, attributeBytes(attributes), (part) => ({ announcement: advertisementToWire(part, attributes) }));
+    return { updates: out.done(), tooLarge };
+  }
+}
+
+/** RouteUpdates filled in order, a new one begun when the next pattern would not fit. */
+class UpdateBuilder {
+  readonly #updates: RouteUpdate[] = [];
+  #current = { withdrawals: [] as NonNullable<RouteUpdate['withdrawals']>, announcements: [] as NonNullable<RouteUpdate['announcements']>, patterns: 0, bytes: 0 };
+  readonly #maxPatterns: number;
+  readonly #budget: number;
+
+  constructor(maxPatterns: number, budget: number) {
+    this.#maxPatterns = maxPatterns;
+    this.#budget = budget;
+  }
+
+  /** Patterns that share one withdrawal or advertisement (`base` bytes besides its patterns), cut where updates end. */
+  add(patterns: readonly string[], base: number, entry: (part: string[]) => { withdrawal: NonNullable<RouteUpdate['withdrawals']>[number] } | { announcement: NonNullable<RouteUpdate['announcements']>[number] }): void {
+    let part: string[] = [];
+    const close = () => {
+      if (part.length === 0) return;
+      const made = entry(part);
+      if ('withdrawal' in made) this.#current.withdrawals.push(made.withdrawal);
+      else this.#current.announcements.push(made.announcement);
+      part = [];
     };
-    for (const [validFrom, patterns] of withdrawn) {
-      for (let i = 0; i < patterns.length; ) {
-        const part = patterns.slice(i, i + room());
-        current.withdrawals.push(withdrawalToWire(part, validFrom));
-        current.patterns += part.length;
-        i += part.length;
+    for (const pattern of patterns) {
+      const cost = patternBytes(pattern) + (part.length === 0 ? base : 0);
+      if (this.#current.patterns + 1 > this.#maxPatterns || this.#current.bytes + cost > this.#budget) {
+        close();
+        this.#flush();
       }
+      this.#current.bytes += patternBytes(pattern) + (part.length === 0 ? base : 0);
+      this.#current.patterns++;
+      part.push(pattern);
     }
-    for (const { route, patterns } of alike.values()) {
-      for (let i = 0; i < patterns.length; ) {
-        const part = patterns.slice(i, i + room());
-        current.announcements.push(advertisementToWire(part, route.attributes));
-        current.patterns += part.length;
-        i += part.length;
-      }
-    }
-    if (current.patterns > 0) updates.push({ withdrawals: current.withdrawals, announcements: current.announcements });
-    return updates;
+    close();
+  }
+
+  done(): RouteUpdate[] {
+    this.#flush();
+    return this.#updates;
+  }
+
+  #flush(): void {
+    if (this.#current.patterns === 0) return;
+    this.#updates.push({ withdrawals: this.#current.withdrawals, announcements: this.#current.announcements });
+    this.#current = { withdrawals: [], announcements: [], patterns: 0, bytes: 0 };
   }
 }

@@ -2,7 +2,7 @@ import { Result } from 'effect';
 import { patternFromWire } from '#libs/eid';
 import { adName } from '#libs/identity';
 import type { EidPattern__Output, RouteUpdate__Output } from '#libs/wire';
-import { NotificationCode } from './notification-code.ts';
+import { NotificationCode } from '#libs/wire';
 import type { SessionConfig } from './session-config.ts';
 
 export interface Refusal {

@@ -1,7 +1,7 @@
 import { Result } from 'effect';
 import { adName, type IdentityFailure } from '#libs/identity';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
-import { NotificationCode } from './notification-code.ts';
+import { NotificationCode } from '#libs/wire';
 import { checkRouteUpdate } from './route-update-check.ts';
 import type { SessionConfig } from './session-config.ts';
 import type { Phase, Role, SessionInput, SessionOutput, SessionState, Step } from './session-types.ts';

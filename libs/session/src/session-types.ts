@@ -1,6 +1,6 @@
 import type { IdentityFailure } from '#libs/identity';
 import type { PeerMessage, PeerMessage__Output, RouteUpdate, RouteUpdate__Output } from '#libs/wire';
-import type { NotificationCode } from './notification-code.ts';
+import type { NotificationCode } from '#libs/wire';
 import type { SessionConfig } from './session-config.ts';
 
 /** §8.1; what each means in each role: docs/spec-notes.md §8.1. */

@@ -10,7 +10,7 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
   const info = await (await jetstreamManager(nc)).streams.info(stream);
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;
-  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subject: subject }) });
+  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subjects: subject }) });
   if (subject !== undefined && (await consumer.info(true)).num_pending === 0) return;
   const messages = await consumer.consume();
   try {

@@ -26,3 +26,19 @@ export const table = (rows: readonly (readonly string[])[]): string => {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`).join('');
 };
+
+/** An ISO time given on the command line, or undefined when it is not one (reported). */
+export function isoTime(text: string, name: string, io: CommandIo): number | undefined {
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) io.err.write(`dpp: ${name} "${text}": expected an ISO time, e.g. 2026-12-01T00:00:00Z\n`);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+/** A non-negative integer option with a default; undefined when it is not one (reported). */
+export function intOption(text: string | boolean | undefined, name: string, fallback: number, io: CommandIo): number | undefined {
+  if (typeof text !== 'string') return fallback;
+  const n = Number(text);
+  if (Number.isInteger(n) && n >= 0) return n;
+  io.err.write(`dpp: ${name} "${text}": expected a whole number\n`);
+  return undefined;
+}

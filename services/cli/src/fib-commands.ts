@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { encodeRibInput } from '#libs/events';
 import { contactRoutes, fibContacts, fromHdtnPlan, fromIonContacts, toHardyTvr, toHdtnPlan, toIonContacts, type Contact, type FibEntry } from '#libs/fib-export';
 import { GatewayFib } from '#libs/gateway-client';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
-import { commandLine, table } from './command-line.ts';
+import { commandLine, intOption, isoTime, table } from './command-line.ts';
+import { publishLocal } from '../../rib/src/local-routes.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService, stopSignal } from './run-service.ts';
 import { withNats } from './with-nats.ts';
@@ -74,19 +72,7 @@ const HEAD = ['PATTERN', 'NEXT HOP', 'WINDOW', 'BANDWIDTH', 'PEER AD', 'CAUSE SE
 
 /** An ISO time option, or now; undefined when it does not parse (reported). */
 function timeOption(text: string | boolean | undefined, name: string, io: CommandIo): number | undefined {
-  if (typeof text !== 'string') return Date.now();
-  const time = Date.parse(text);
-  if (Number.isNaN(time)) io.err.write(`dpp: ${name} "${text}": expected an ISO time, e.g. 2026-12-01T00:00:00Z\n`);
-  return Number.isNaN(time) ? undefined : time;
-}
-
-/** A non-negative integer option with a default; undefined when it is not one (reported). */
-function intOption(text: string | boolean | undefined, name: string, fallback: number, io: CommandIo): number | undefined {
-  if (typeof text !== 'string') return fallback;
-  const n = Number(text);
-  if (Number.isInteger(n) && n >= 0) return n;
-  io.err.write(`dpp: ${name} "${text}": expected a whole number\n`);
-  return undefined;
+  return typeof text === 'string' ? isoTime(text, name, io) : Date.now();
 }
 
 export async function fibCommand(args: readonly string[], io: CommandIo): Promise<number> {
@@ -246,9 +232,8 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
   const contacts = parsed.success;
   const { events, skipped } = contactRoutes(contacts, localNode, ad);
   return withNats(options.nats, io, async (nc) => {
-    // Ids of this import: a publish retried is stored once, and a plan imported again (A, B, A) is applied again.
-    const importId = randomUUID();
-    for (const [i, event] of events.entries()) await jetstream(nc).publish(`${stream.toLowerCase()}.local`, encodeRibInput(event), { msgID: `contacts-${importId}-${i}` });
+    // A plan imported again (A, B, A) is applied again.
+    await publishLocal(nc, stream, 'contacts', events);
     io.out.write(`${contacts.length - skipped.length} contact${contacts.length - skipped.length === 1 ? '' : 's'} from node ${localNode} originated as scheduled routes; ${skipped.length} between other nodes or with itself skipped\n`);
     return EXIT.ok;
   });

@@ -2,10 +2,12 @@ import { configCommand } from './config-command.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { contactsCommand, fibCommand, fibExportCommand } from './fib-commands.ts';
 import { keygenCommand } from './keygen-command.ts';
+import { originateCommand, withdrawCommand } from './originate-command.ts';
 import { patternCommand } from './pattern-command.ts';
 import { policyCommand } from './policy-commands.ts';
 import { explainCommand, historyCommand, replayCommand, ribCommand } from './rib-commands.ts';
 import { sessionCommand } from './session-command.ts';
+import { upCommand } from './up-command.ts';
 
 interface Command {
   readonly summary: string;
@@ -13,6 +15,7 @@ interface Command {
 }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
+  up: { summary: 'run the speaker stack (each --config FILE), or with no config the demo: three ADs on loopback', run: upCommand },
   pattern: { summary: 'check EID patterns and print their canonical form and specificity score', run: patternCommand },
   keygen: { summary: "make an AD's ed25519 key pair and print the SVCB record to publish", run: keygenCommand },
   config: { summary: "config check FILE: the speaker's config file as each of its services reads it", run: configCommand },
@@ -24,6 +27,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   rib: { summary: 'run the RIB service (--config FILE), or rib diff A B: the Loc-RIB at two points', run: ribCommand },
   'fib-export': { summary: "run the FIB-export service: each gateway's FIB in its KV bucket", run: fibExportCommand },
   fib: { summary: "a gateway's FIB: show, lookup EID, watch, export --format hardy|ion|hdtn", run: fibCommand },
+  originate: { summary: 'originate routes of our AD (--config FILE), scheduled with --from/--until', run: (args, io) => originateCommand(args, io) },
+  withdraw: { summary: 'withdraw routes our AD originated', run: withdrawCommand },
   contacts: { summary: 'contacts import FILE: an ION or HDTN contact plan as locally originated scheduled routes', run: contactsCommand },
 };
 

@@ -55,31 +55,45 @@ export function startImportStage(
   let inForce = NO_POLICY;
   const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq, error });
 
-  /** The verdict of one peer event under the policy in force, or why it cannot be one (bytes that are no PeerMessage, …). */
-  const verdictOf = (event: PeerEvent, seq: number): Result.Result<RibEvent, string> => {
+  /** The verdict of one peer event under a policy, as the log forms it takes, or why it has none (bytes that are no PeerMessage, a route too large for a message). */
+  const verdictOf = (event: PeerEvent, seq: number, policy: ImportPolicy): Result.Result<{ raw: RibEvent; parts: string[] }, string> => {
     try {
-      const verdict = passThroughImport(event, seq, options.restartMs);
-      return Result.succeed(verdict.type === 'update' ? applyImportPolicy(inForce.policy, verdict) : verdict);
+      const raw = passThroughImport(event, seq, options.restartMs);
+      return Result.succeed({ raw, parts: splitVerdict(raw.type === 'update' ? applyImportPolicy(policy, raw) : raw, maxBytes) });
     } catch (error) {
       return Result.fail((error as Error).message);
     }
   };
-  /** A policy version at `seq`: what it changes in the routes of the neighbors up then. */
-  const reconfigure = async (next: InForce, seq: number): Promise<RibEvent[]> => {
+  /**
+   * A policy version at `seq`: what it changes in the routes of the neighbors up then, as log
+   * forms. The Adj-RIB-In is the log before it as the stage read it: an event it quarantined
+   * (under the policy of its time) holds no route here either.
+   */
+  const reconfigure = async (next: InForce, seq: number): Promise<string[]> => {
     if (next.version === inForce.version) return [];
     const adjRibIn = new AdjRibIn();
+    let then = NO_POLICY;
     for await (const m of readLog(nc, options.peerStream, seq - 1)) {
       const event = decodeLoggedEvent(m.string());
-      if (Result.isFailure(event) || event.success.kind === 'policy') continue;
-      try {
-        adjRibIn.apply(passThroughImport(event.success, m.seq, options.restartMs));
-      } catch {
-        // Quarantined when it was read: it holds no route.
+      if (Result.isFailure(event)) continue;
+      if (event.success.kind === 'policy') {
+        then = Result.getOrElse(compiled(event.success, m.seq), () => then);
+        continue;
       }
+      const verdict = verdictOf(event.success, m.seq, then.policy);
+      if (Result.isSuccess(verdict)) adjRibIn.apply(verdict.success.raw);
     }
     const verdicts = adjRibIn.reconfigure(inForce.policy, next.policy, seq);
     options.log({ level: 'info', msg: 'import policy version in force', version: next.version, seq, routesReevaluated: adjRibIn.size, neighborsChanged: verdicts.length });
-    return verdicts;
+    // One neighbor's verdict that cannot be stored (a route made too large by the new policy) is quarantined alone.
+    return verdicts.flatMap((v) => {
+      try {
+        return splitVerdict(v, maxBytes);
+      } catch (error) {
+        quarantine(seq, `reconfiguration of ${v.type === 'update' ? v.neighbor : ''}: ${(error as Error).message}`);
+        return [];
+      }
+    });
   };
   /** A logged event as the log forms of its verdicts, or why it cannot be applied. */
   const importOne = async (text: string, seq: number): Promise<Result.Result<string[], string>> => {
@@ -88,13 +102,12 @@ export function startImportStage(
     if (event.success.kind === 'policy') {
       const next = compiled(event.success, seq);
       if (Result.isFailure(next)) return Result.fail(next.failure);
-      const verdicts = await reconfigure(next.success, seq);
+      const parts = await reconfigure(next.success, seq);
       inForce = next.success;
-      return Result.try({ try: () => verdicts.flatMap((v) => splitVerdict(v, maxBytes)), catch: (error) => (error as Error).message });
+      return Result.succeed(parts);
     }
-    const verdict = verdictOf(event.success, seq);
-    if (Result.isFailure(verdict)) return Result.fail(verdict.failure);
-    return Result.try({ try: () => splitVerdict(verdict.success, maxBytes), catch: (error) => (error as Error).message });
+    const verdict = verdictOf(event.success, seq, inForce.policy);
+    return Result.isSuccess(verdict) ? Result.succeed(verdict.success.parts) : Result.fail(verdict.failure);
   };
 
   /** The policy in force just before `seq`: the last valid policy event before it. */

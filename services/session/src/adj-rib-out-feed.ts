@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeExportedRoute, type ExportedRoute } from '#libs/events';
 import type { LogLine } from '#libs/log';
-import { AdjRibOut } from '#libs/session';
+import { AdjRibOut, type UpdateLimits } from '#libs/session';
 import { followTable, patternOfKey, type TableFollower } from '#libs/tables';
 import type { RouteUpdate } from '#libs/wire';
 
@@ -11,12 +11,12 @@ const RETRY_MS = 1_000;
 /**
  * Sends one established session's peer its Adj-RIB-Out, as the policy service keeps it in the
  * peer's KV bucket: the whole table first, then every change, batched into RouteUpdates of at most
- * `maxPatterns` patterns (a batch ends when the bucket has nothing more pending), no faster than
+ * `maxPatterns` patterns and `maxBytes` bytes (a batch ends when the bucket has nothing more pending), no faster than
  * the peer reads them. While the bucket
  * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
  * the table is followed again and only what differs from what was sent goes out.
  */
-export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => Promise<void>, options: { maxPatterns: number; log: LogLine }): { stop(): void } {
+export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => Promise<void>, options: UpdateLimits & { log: LogLine }): { stop(): void } {
   const sent = new AdjRibOut();
   let pending = new Map<string, ExportedRoute | undefined>();
   let running = true;
@@ -24,8 +24,9 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
   let wake: () => void = () => undefined;
   /** Sends what is pending; it waits while the peer's stream is full, which stops the table being read meanwhile. */
   const flush = async () => {
-    const updates = sent.updatesFor(pending, options.maxPatterns);
+    const { updates, tooLarge } = sent.updatesFor(pending, options);
     pending = new Map();
+    if (tooLarge.length > 0) options.log({ level: 'warn', msg: 'routes too large for one RouteUpdate not sent', bucket, patterns: tooLarge.slice(0, 10), count: tooLarge.length, maxBytes: options.maxBytes });
     for (const update of updates) await send(update);
   };
   void (async () => {

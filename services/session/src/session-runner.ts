@@ -88,9 +88,11 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let limit: RouteLimit | undefined;
   let routes: RouteCount | undefined;
   let adjRibOut: { stop(): void } | undefined;
-  /** Resolves when the stream takes writes again (at once while it does, and for good once the session is over). */
-  let writable: Promise<void> = Promise.resolve();
-  let released: () => void = () => undefined;
+  /**
+   * While the stream is full: resolves when it drains, or when the session is over. One at a
+   * time, so every waiter is released together and one drain listener serves them all.
+   */
+  let full: { promise: Promise<void>; release: () => void } | undefined;
 
   const log = (line: Record<string, unknown>) => deps.log({ session: sessionId, role, peerAd: state.peerAd, phase: state.phase, ...line });
 
@@ -155,10 +157,13 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const perform = (output: SessionOutput) => {
     switch (output.type) {
       case 'send':
-        if (!stream.write(output.message) && !over) {
-          writable = new Promise<void>((resolve) => {
-            released = resolve;
-            stream.once('drain', resolve);
+        if (!stream.write(output.message) && !over && full === undefined) {
+          let release: () => void = () => undefined;
+          const promise = new Promise<void>((resolve) => (release = resolve));
+          full = { promise, release };
+          stream.once('drain', () => {
+            full = undefined;
+            release();
           });
         }
         return;
@@ -184,7 +189,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         routes = limit && new RouteCount(limit);
         adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => {
           feed({ type: 'send-update', update });
-          return writable;
+          return full?.promise ?? Promise.resolve();
         });
         return;
       case 'route-update': {
@@ -203,7 +208,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
       case 'closed':
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
         over = true;
-        released();
+        full?.release();
         adjRibOut?.stop();
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);

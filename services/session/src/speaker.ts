@@ -35,12 +35,13 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     maxInFlight: config.maxInFlight,
     eventLogTimeoutMs: config.eventLogTimeoutMs,
     routeLimit: config.routeLimit,
-    adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: config.session.maxPatternsPerUpdate, log }),
+    adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: config.session.maxPatternsPerUpdate, maxBytes: config.limits.maxMessageBytes, log }),
   };
   const responder = config.listen
     ? await startResponder({ ...config.listen, tls: config.tls, config: config.session, limits: config.limits, deps })
     : undefined;
   if (responder) log({ level: 'info', msg: 'listening', host: config.listen?.host, port: responder.port, ad: config.session.localAd });
+  log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: config.dial.map((p) => p.ad) });
   const dialers = config.dial.map((peer) => dialPeer(peer, config.tls, config.session, deps, { backoff: config.backoff, maxMessageBytes: config.limits.maxMessageBytes }));
   return {
     port: responder?.port,

@@ -29,3 +29,18 @@ export const NotificationCode = {
 } as const;
 
 export type NotificationCode = (typeof NotificationCode)[keyof typeof NotificationCode];
+
+/**
+ * The ways a session can end after which its routes may be kept as stale for `restart_time_ms`
+ * (a peer restarting, or out of reach for a while: the disruption DTN expects). After any other
+ * code, the peer misbehaved or was refused (a route limit, a malformed message), and its routes go
+ * at once: otherwise a peer torn down over its route limit would keep them, and add more with
+ * each new session.
+ */
+export const ROUTES_OUTLIVE: ReadonlySet<number> = new Set([
+  NotificationCode.NONE,
+  NotificationCode.HOLD_TIMER_EXPIRED,
+  NotificationCode.ADMINISTRATIVE_SHUTDOWN,
+  NotificationCode.ADMINISTRATIVE_RESET,
+  NotificationCode.EVENT_LOG_UNAVAILABLE,
+]);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,22 +6,24 @@ import { fileURLToPath } from 'node:url';
 import { installed, startProcess, type ServerProcess } from './server-process.ts';
 import { until } from './until.ts';
 
-/** A real nats-server with JetStream on loopback, for tests (after nats.js's own `nst` launcher). */
+/** A real nats-server with JetStream on loopback, for tests, the bench and `dpp up` (after nats.js's own `nst` launcher). */
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
   /** Stops and starts the server on the same port and store, for durability tests. */
   restart(): Promise<void>;
-  /** Stops the server by pid and removes its store. */
+  /** Stops the server by pid, and removes its store unless the store was given. */
   stop(): Promise<void>;
 }
 
 /** The shipped single-node config: tests run it, overriding only the port and the store. */
-export const NATS_CONFIG = fileURLToPath(new URL('../../deploy/nats/single-node.conf', import.meta.url));
+export const NATS_CONFIG = fileURLToPath(new URL('../../../deploy/nats/single-node.conf', import.meta.url));
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `storeDir`: a store kept after stop (default: a temporary one, removed). */
+export async function startNatsServer(options: { storeDir?: string } = {}): Promise<NatsServer> {
   installed('nats-server', 'nats-server');
-  const storeDir = mkdtempSync(join(tmpdir(), 'dpp-nats-'));
+  const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'dpp-nats-'));
+  if (options.storeDir) mkdirSync(storeDir, { recursive: true });
   // Port -1: the server picks a free port and writes it to the ports file, so no test races for one.
   let server = await launch(storeDir, -1);
   const port = await readPort(storeDir, server);
@@ -37,7 +39,7 @@ export async function startNatsServer(): Promise<NatsServer> {
     },
     stop: async () => {
       await server.stop();
-      rmSync(storeDir, { recursive: true, force: true });
+      if (!options.storeDir) rmSync(storeDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,137 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { loadDppFile, streamsOf } from '#libs/config';
+import { GatewayFib } from '#libs/gateway-client';
+import type { RibEvent } from '#libs/rib';
+import { startNatsServer, type NatsServer } from '#libs/lab';
+import { publishLocal } from '../../rib/src/local-routes.ts';
+import { DEMO_ADS, prepareDemo } from './demo.ts';
+import { Supervisor, type ServiceSpec } from './supervisor.ts';
+
+/** A line for whoever started the stack. */
+type Say = (line: string) => void;
+
+/** The services a speaker's file configures, in the order they start, with the log line that says each is up. */
+async function servicesOf(config: string, logDir: string, env: Readonly<Record<string, string>>): Promise<ServiceSpec[]> {
+  const file = await loadDppFile(config);
+  if (Result.isFailure(file)) throw new Error(file.failure);
+  const f = file.success;
+  const wanted: [string, boolean, RegExp][] = [
+    ['rib', f.checkpoint !== undefined, /"RIB resumed"/],
+    ['policy', true, /"policy service running"/],
+    ['session', f.key_file !== undefined || f.tls !== undefined || f.dns !== undefined, /"session service running"/],
+    ['fib-export', f.gateways !== undefined, /"FIB export running"/],
+  ];
+  mkdirSync(logDir, { recursive: true });
+  return wanted.filter(([, on]) => on).map(([service, , ready]) => ({ name: `${f.ad}/${service}`, args: [service, '--config', config], logFile: join(logDir, `${f.ad}-${service}.log`), ready, env }));
+}
+
+export interface Stack {
+  readonly natsUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The speaker stack (README's main command): for each config file, its services as supervised
+ * processes; a nats-server of its own (store in `<data>/nats`) when a file names none and
+ * DPP_NATS_URL is unset. Without config files, the demo: three ADs on loopback with a DNS lab
+ * for their identities, routes originated, and ESA's gateway subscribed to its FIB, whose changes
+ * are said as they come.
+ */
+export async function startStack(options: { configs: readonly string[]; dataDir: string; say: Say }): Promise<Stack> {
+  const { dataDir, say } = options;
+  const demo = options.configs.length === 0;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((error: Error) => say(`while stopping: ${error.message}`));
+  };
+  try {
+    let natsUrl = process.env['DPP_NATS_URL'];
+    const needsNats = demo || (natsUrl === undefined && (await Promise.all(options.configs.map(loadDppFile))).some((f) => Result.isSuccess(f) && f.success.nats?.url === undefined));
+    let nats: NatsServer | undefined;
+    if (needsNats && natsUrl === undefined) {
+      nats = await startNatsServer({ storeDir: join(dataDir, 'nats') });
+      cleanups.push(() => nats!.stop());
+      natsUrl = nats.url;
+      say(`nats-server   ${natsUrl}  (JetStream store ${relative(process.cwd(), join(dataDir, 'nats')) || '.'})`);
+    }
+    const env: Record<string, string> = natsUrl === undefined ? {} : { DPP_NATS_URL: natsUrl };
+    let configs = options.configs;
+    if (demo) {
+      const prepared = await prepareDemo(dataDir, natsUrl!);
+      cleanups.push(prepared.cleanup);
+      say(`DNS lab       knot signs example.test with DNSSEC; unbound validates at ${prepared.resolver}`);
+      configs = [...prepared.configs.values()];
+    }
+    const supervisor = new Supervisor(say);
+    cleanups.push(() => supervisor.stop());
+    const specs = (await Promise.all(configs.map((c) => servicesOf(c, join(dataDir, 'logs'), env)))).flat();
+    await Promise.all(specs.map((spec) => supervisor.start(spec)));
+    say('');
+    say(['SERVICE'.padEnd(32), 'PID'.padEnd(8), 'LOG'].join(''));
+    for (const s of supervisor.list()) say([s.name.padEnd(32), String(s.pid).padEnd(8), relative(process.cwd(), s.log)].join(''));
+    say('');
+    if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
+    say(demo ? demoTries(natsUrl!, dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);
+    return { natsUrl: natsUrl ?? '', stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+const demoConfig = (dataDir: string, ad: string) => relative(process.cwd(), join(dataDir, ad, 'dpp.yaml'));
+
+/** The demo's routes originated, and ESA's gateway following its FIB; returns how to stop following. */
+async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() => Promise<void>> {
+  const nc: NatsConnection = await connect({ servers: natsUrl, maxReconnectAttempts: -1 });
+  for (const demo of DEMO_ADS.filter((d) => d.originates.length > 0)) {
+    const config = Result.getOrThrow(await loadDppFile(join(dataDir, demo.ad, 'dpp.yaml')));
+    const event: RibEvent = {
+      type: 'update',
+      seq: 0,
+      neighbor: `${demo.ad} local`,
+      peerAd: demo.ad,
+      withdrawn: [],
+      accepted: [{ patterns: demo.originates, adPath: [], metric: 10, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }],
+      rejected: [],
+    };
+    await publishLocal(nc, streamsOf(config).ribInput, 'originate', [event]);
+    say(`${demo.ad} originates ${demo.originates.join(', ')}`);
+  }
+  const gateways = DEMO_ADS.filter((d) => d.gateway !== undefined);
+  const fibs = await Promise.all(
+    gateways.map((d) =>
+      GatewayFib.open(nc, {
+        gateway: d.gateway!,
+        bucketPrefix: `dpp-${d.token}-fib`,
+        onChange: ({ pattern, entry }) => say(entry ? `gateway ${d.gateway}: + ${pattern} via ${entry.nextHop} (learned from ${entry.peerAd}, AD_PATH ${entry.adPath.join(' ')})` : `gateway ${d.gateway}: - ${pattern}`),
+      }),
+    ),
+  );
+  return async () => {
+    for (const fib of fibs) await fib.close();
+    await nc.close();
+  };
+}
+
+function demoTries(natsUrl: string, dataDir: string): string {
+  const [dsn, esa, mars] = DEMO_ADS.map((d) => demoConfig(dataDir, d.ad));
+  return `dpp is up: three ADs on loopback, mars.example.test – dsn.example.test – esa.example.test, each with its
+session, policy and RIB services (ESA also its FIB export). Routes from Mars reach ESA's gateway
+through the DSN, which re-advertises them with its own gateway. Try, in another terminal:
+
+  npx dpp fib show --gateway esa-gw --bucket-prefix dpp-esa-fib --nats ${natsUrl}
+  npx dpp explain 'ipn:200.*' --ad esa.example.test --stream DPP_RIB_INPUT_ESA --nats ${natsUrl}
+  npx dpp policy counters --config ${dsn}
+  npx dpp policy explain 'ipn:200.*' --config ${dsn}
+  npx dpp originate ipn:200.7 --config ${mars}     (and watch it reach esa-gw here)
+  npx dpp withdraw 'ipn:300.*' --config ${esa}
+
+Configs and logs are under ${relative(process.cwd(), dataDir) || '.'}/. Ctrl-C stops everything.`;
+}
+
+/** The directory the stack keeps its data in by default: `.dpp` in the project. */
+export const DEFAULT_DATA_DIR = join(dirname(new URL(import.meta.url).pathname), '..', '..', '..', '.dpp');
