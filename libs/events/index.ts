@@ -1,6 +1,6 @@
 export { decodeLoggedEvent, decodePeerEvent, PeerEventV1, type PeerEvent, type PolicyEvent } from './src/peer-event.ts';
 export { neighborOf, passThroughImport } from './src/pass-through-import.ts';
-export { CHANGES_PER_MESSAGE, decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput, ribSubjects } from './src/rib-log.ts';
+export { CHANGES_PER_MESSAGE, decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput, ribStreams, ribSubjects } from './src/rib-log.ts';
 export { splitVerdict } from './src/split-verdict.ts';
 export { decodeJson } from './src/decode-json.ts';
 export { advertisementToWire, timestampMs, withdrawalToWire } from './src/wire-route.ts';

@@ -108,3 +108,16 @@ export const ribSubjects = (config: { readonly ribInput: string; readonly locRib
   locRib: `${config.locRib.toLowerCase()}.>`,
   change: `${config.locRib.toLowerCase()}.change`,
 });
+
+/**
+ * The RIB's two streams as every service that meets them creates them when missing: one spec, so
+ * that whichever service starts first makes them as the others expect (file storage; resends
+ * within two minutes stored once).
+ */
+export const ribStreams = (config: { readonly ribInput: string; readonly locRib: string }) => {
+  const subjects = ribSubjects(config);
+  return {
+    input: { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 },
+    locRib: { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 },
+  };
+};

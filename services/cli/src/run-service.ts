@@ -50,9 +50,21 @@ export async function runService<C>(
   return EXIT.ok;
 }
 
-/** Resolves at SIGINT or SIGTERM: how every long-running command is asked to stop. */
+/**
+ * Resolves at SIGINT or SIGTERM: how every long-running command is asked to stop. Under `dpp up`
+ * (DPP_SUPERVISED=1, stdin a pipe from the supervisor) also when that pipe closes: a supervisor
+ * killed outright leaves no service behind.
+ */
 export const stopSignal = (): Promise<void> =>
   new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
+    if (process.env['DPP_SUPERVISED'] !== '1') return;
+    // The pipe must not keep the process alive once it stops.
+    const done = () => {
+      process.stdin.destroy();
+      resolve();
+    };
+    process.stdin.once('end', done).once('close', done).once('error', done).resume();
+    process.once('SIGINT', () => process.stdin.destroy()).once('SIGTERM', () => process.stdin.destroy());
   });

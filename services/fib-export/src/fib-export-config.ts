@@ -4,6 +4,7 @@ import type { GatewaySpec } from '#libs/fib-export';
 
 export interface FibExportConfig {
   readonly natsUrl: string;
+  readonly ribInput: string;
   readonly locRib: string;
   readonly bucketPrefix: string;
   readonly batch: number;
@@ -27,6 +28,7 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
   const streams = streamsOf(file);
   return Result.succeed({
     natsUrl: streams.natsUrl,
+    ribInput: streams.ribInput,
     locRib: streams.locRib,
     bucketPrefix: streams.fibBucketPrefix,
     batch: file.batch ?? 256,

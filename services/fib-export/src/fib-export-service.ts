@@ -1,4 +1,6 @@
 import { connect } from '@nats-io/transport-node';
+import { ribStreams } from '#libs/events';
+import { ensureStream } from '#libs/streams';
 import type { FibExportConfig } from './fib-export-config.ts';
 import { startFibExport } from './fib-exporter.ts';
 
@@ -6,6 +8,8 @@ import { startFibExport } from './fib-exporter.ts';
 export async function startFibExportService(config: FibExportConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
   const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: 'dpp-fib-export' });
   try {
+    // The RIB may not have run yet: the change stream is made as it would make it, and followed from its start.
+    await ensureStream(nc, ribStreams({ ribInput: config.ribInput, locRib: config.locRib }).locRib);
     const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, log });
     log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`) });
     return {

@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { ribSubjects } from '#libs/events';
+import { ribStreams, ribSubjects } from '#libs/events';
 import { peerTable } from '#libs/policy';
 import { adToken, startTableExport } from '#libs/tables';
 import { ensureStream } from '#libs/streams';
@@ -22,8 +22,8 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
   const stops: (() => Promise<void>)[] = [];
   try {
     await ensureStream(nc, { name: config.peerEvents, subjects: [`${config.peerSubjectPrefix}.>`], duplicateWindowMs: 120_000 });
-    await ensureStream(nc, { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 });
-    await ensureStream(nc, { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, ribStreams(config).input);
+    await ensureStream(nc, ribStreams(config).locRib);
     const logged = await logPolicyVersion(nc, config.peerEvents, `${config.peerSubjectPrefix}.policy`, config.policyFile, Date.now());
     log({ level: 'info', msg: logged.seq === undefined ? 'policy version already in force' : 'policy version logged', version: logged.version, seq: logged.seq });
     stops.push((await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log })).stop);

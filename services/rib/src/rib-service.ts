@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import { ribSubjects } from '#libs/events';
+import { ribStreams, ribSubjects } from '#libs/events';
 import { ensureStream } from '#libs/streams';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { RibConfig } from './rib-config.ts';
@@ -16,8 +16,8 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
   let store: CheckpointStore | undefined;
   try {
     store = CheckpointStore.open(config.checkpoint);
-    await ensureStream(nc, { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 });
-    await ensureStream(nc, { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, ribStreams(config).input);
+    await ensureStream(nc, ribStreams(config).locRib);
     const rib = await startRib(nc, store, {
       localAd: config.localAd,
       inputStream: config.ribInput,

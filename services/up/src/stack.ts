@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
@@ -12,6 +12,9 @@ import { Supervisor, type ServiceSpec } from './supervisor.ts';
 
 /** A line for whoever started the stack. */
 type Say = (line: string) => void;
+
+/** A path as the operator would type it from here: relative inside the working directory, else absolute. */
+const shown = (path: string): string => (path.startsWith(process.cwd() + sep) ? relative(process.cwd(), path) : path);
 
 /** The services a speaker's file configures, in the order they start, with the log line that says each is up. */
 async function servicesOf(config: string, logDir: string, env: Readonly<Record<string, string>>): Promise<ServiceSpec[]> {
@@ -55,7 +58,7 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
       nats = await startNatsServer({ storeDir: join(dataDir, 'nats') });
       cleanups.push(() => nats!.stop());
       natsUrl = nats.url;
-      say(`nats-server   ${natsUrl}  (JetStream store ${relative(process.cwd(), join(dataDir, 'nats')) || '.'})`);
+      say(`nats-server   ${natsUrl}  (JetStream store ${shown(join(dataDir, 'nats'))})`);
     }
     const env: Record<string, string> = natsUrl === undefined ? {} : { DPP_NATS_URL: natsUrl };
     let configs = options.configs;
@@ -71,7 +74,7 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
     await Promise.all(specs.map((spec) => supervisor.start(spec)));
     say('');
     say(['SERVICE'.padEnd(32), 'PID'.padEnd(8), 'LOG'].join(''));
-    for (const s of supervisor.list()) say([s.name.padEnd(32), String(s.pid).padEnd(8), relative(process.cwd(), s.log)].join(''));
+    for (const s of supervisor.list()) say([s.name.padEnd(32), String(s.pid).padEnd(8), shown(s.log)].join(''));
     say('');
     if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
     say(demo ? demoTries(natsUrl!, dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);
@@ -82,7 +85,7 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
   }
 }
 
-const demoConfig = (dataDir: string, ad: string) => relative(process.cwd(), join(dataDir, ad, 'dpp.yaml'));
+const demoConfig = (dataDir: string, ad: string) => shown(join(dataDir, ad, 'dpp.yaml'));
 
 /** The demo's routes originated, and ESA's gateway following its FIB; returns how to stop following. */
 async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() => Promise<void>> {
@@ -107,7 +110,8 @@ async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() =
       GatewayFib.open(nc, {
         gateway: d.gateway!,
         bucketPrefix: `dpp-${d.token}-fib`,
-        onChange: ({ pattern, entry }) => say(entry ? `gateway ${d.gateway}: + ${pattern} via ${entry.nextHop} (learned from ${entry.peerAd}, AD_PATH ${entry.adPath.join(' ')})` : `gateway ${d.gateway}: - ${pattern}`),
+        onChange: ({ pattern, entry }) =>
+          say(entry ? `gateway ${d.gateway}: + ${pattern} via ${entry.nextHop} (${entry.adPath.length === 0 ? 'originated here' : `AD_PATH ${entry.adPath.join(' ')}`})` : `gateway ${d.gateway}: - ${pattern}`),
       }),
     ),
   );
@@ -130,7 +134,7 @@ through the DSN, which re-advertises them with its own gateway. Try, in another 
   npx dpp originate ipn:200.7 --config ${mars}     (and watch it reach esa-gw here)
   npx dpp withdraw 'ipn:300.*' --config ${esa}
 
-Configs and logs are under ${relative(process.cwd(), dataDir) || '.'}/. Ctrl-C stops everything.`;
+Configs and logs are under ${shown(dataDir)}/. Ctrl-C stops everything.`;
 }
 
 /** The directory the stack keeps its data in by default: `.dpp` in the project. */

@@ -64,7 +64,8 @@ export class Supervisor {
     const { spec } = running;
     let log = this.#logs.get(spec.name);
     if (!log) this.#logs.set(spec.name, (log = createWriteStream(spec.logFile, { flags: 'a' })));
-    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // stdin a pipe that closes when this process dies, however it dies: the service then stops (run-service.ts).
+    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     running.child = child;
     let seen = '';
     running.ready = new Promise<void>((resolve, reject) => {
