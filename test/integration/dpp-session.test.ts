@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +25,15 @@ describe('dpp session', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dpp-session-'));
     tls = startTlsLab();
-    const dsnKey = await generateAdKey();
-    for (const [name, key] of [['dsn', dsnKey], ['esa', await generateAdKey()]] as const) {
+    const [dsnKey, marsKey] = [await generateAdKey(), await generateAdKey()];
+    for (const [name, key] of [['dsn', dsnKey], ['esa', await generateAdKey()], ['mars', marsKey]] as const) {
       expect(Result.isSuccess(await writeKeyFiles(join(dir, `${name}.key`), key, false))).toBe(true);
       const { cert, key: tlsKey } = tls.issue(`${name}.example.test`);
       writeFileSync(join(dir, `${name}.crt`), cert);
       writeFileSync(join(dir, `${name}-tls.key`), tlsKey);
     }
     writeFileSync(join(dir, 'ca.crt'), tls.ca);
-    dns = await startDnsLab({ signed: [svcbZoneLine('dsn.example.test', dsnKey.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
+    dns = await startDnsLab({ signed: [svcbZoneLine('dsn.example.test', dsnKey.publicKey, DEFAULT_SVC_PARAMS), svcbZoneLine('mars.example.test', marsKey.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
     nc = await connect({ servers: inject('natsUrl') });
   }, 60_000);
   afterAll(async () => {
@@ -104,6 +104,26 @@ describe('dpp session', () => {
       if (kinds.length === total) break;
     }
     expect(kinds).toEqual(['session-up', 'session-down']);
+  }, 60_000);
+
+  it('reloads its config on dpp config reload: a removed peer loses its session, the other keeps its own', async () => {
+    const esaFile = speakerFile('esa', { listen: { host: '127.0.0.1', port: 0 }, peers: [{ ad: 'dsn.example.test' }, { ad: 'mars.example.test' }] });
+    const esa = run(esaFile);
+    const port = (await until('esa listening', () => esa.lines.find((l) => l['msg'] === 'listening'), { ms: 20_000 }))['port'] as number;
+    const dialler = (name: string) => run(speakerFile(name, { peers: [{ ad: 'esa.example.test', address: `127.0.0.1:${port}` }], backoff: { initial_ms: 60_000, max_ms: 60_000 } }));
+    const [dsn, mars] = [dialler('dsn'), dialler('mars')];
+    for (const peer of ['dsn.example.test', 'mars.example.test']) await until(`${peer} up at esa`, () => esa.lines.find((l) => l['msg'] === 'session established' && l['peerAd'] === peer), { ms: 20_000 });
+    speakerFile('esa', { listen: { host: '127.0.0.1', port: 0 }, peers: [{ ad: 'dsn.example.test' }] });
+    const reload = spawnSync(process.execPath, ['bin/dpp.js', 'config', 'reload', esaFile], { cwd: root, encoding: 'utf8' });
+    expect([reload.status, reload.stdout]).toEqual([0, `session (pid ${esa.child.pid}): SIGHUP sent\n`]);
+    expect(await until('esa reloaded', () => esa.lines.find((l) => l['msg'] === 'config reloaded'))).toMatchObject({ removed: ['mars.example.test'], added: [], needsRestart: [] });
+    // Mars hears why; the DSN's session goes on.
+    expect(await until("mars's session closed", () => mars.lines.find((l) => l['msg'] === 'session closed'), { ms: 10_000 })).toMatchObject({ code: 30, reason: 'peer sent Notification 30: peer removed from the config', byPeer: true });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(dsn.lines.filter((l) => l['msg'] === 'session closed')).toEqual([]);
+    expect(esa.lines.filter((l) => l['msg'] === 'session closed').map((l) => l['peerAd'])).toEqual(['mars.example.test']);
+    for (const p of [esa, dsn, mars]) p.child.kill('SIGTERM');
+    for (const p of [esa, dsn, mars]) expect(await p.exit).toBe(0);
   }, 60_000);
 
   it('refuses a config with bad fields, naming the file, each field and what it expected', async () => {

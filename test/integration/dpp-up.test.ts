@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { LOADER_OPTIONS } from '#libs/wire';
 import { until } from '#libs/lab';
 import { runDpp } from '../harness/dpp-process.ts';
 
@@ -16,6 +20,21 @@ const alive = (pid: number) => {
     return false;
   }
 };
+
+/** grpc.health.v1.Health/Check on the DSN's DPP port, over the demo's TLS. */
+async function healthOf(data: string): Promise<string> {
+  const config = parse(readFileSync(join(data, 'dsn.example.test', 'dpp.yaml'), 'utf8')) as { listen: { port: number } };
+  const proto = grpc.loadPackageDefinition(protoLoader.loadSync(join(root, 'proto/grpc/health/v1/health.proto'), LOADER_OPTIONS)) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
+  const credentials = grpc.credentials.createSsl(readFileSync(join(data, 'dsn.example.test', 'ca.crt')));
+  const client = new proto.grpc.health.v1.Health(`127.0.0.1:${config.listen.port}`, credentials, { 'grpc.ssl_target_name_override': 'dsn.example.test' });
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      (client as unknown as { Check(r: object, cb: (e: Error | null, r?: { status: string }) => void): void }).Check({ service: '' }, (error, response) => (error ? reject(error) : resolve(response!.status))),
+    );
+  } finally {
+    client.close();
+  }
+}
 
 /** README's main command, as a newcomer runs it: the demo stack up, routes at its gateway, the CLI against it, Ctrl-C. */
 describe('dpp up (the demo stack)', () => {
@@ -30,6 +49,7 @@ describe('dpp up (the demo stack)', () => {
     up.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     await until('the stack up', () => (out.includes('dpp is up') ? true : undefined), { ms: 90_000 });
     const pids = [...out.matchAll(/^\S+\/(?:rib|policy|session|fib-export)\s+(\d+)\s/gm)].map((m) => Number(m[1]));
+    const metricsOf = (service: string) => new RegExp(`^${service.replaceAll('.', '\\.')}\\s+\\d+\\s+(http://\\S+)/metrics`, 'm').exec(out)![1]!;
     expect(pids).toHaveLength(10);
     expect(pids.every(alive)).toBe(true);
     // Mars's route through the DSN, with the DSN's gateway (§6.7) and AD_PATH [dsn, mars] (§5.3).
@@ -42,6 +62,17 @@ describe('dpp up (the demo stack)', () => {
     const originated = await runDpp('originate', 'ipn:200.7', '--config', join(data, 'mars.example.test', 'dpp.yaml'));
     expect([originated.status, originated.stdout.trim()]).toEqual([0, '1 route originated by mars.example.test']);
     await until('the new route at the gateway', () => (out.includes('gateway esa-gw: + ipn:200.7 via dtn://gw.dsn.example.test/') ? true : undefined), { ms: 30_000 });
+    // Observability: the DSN's session service counts its two established sessions, every service is ready, and
+    // the gRPC health service on the DSN's DPP port answers SERVING.
+    const dsnSession = metricsOf('dsn.example.test/session');
+    const scraped = await (await fetch(`${dsnSession}/metrics`)).text();
+    expect(scraped).toContain('dpp_sessions{state="ESTABLISHED",peer="esa.example.test"} 1');
+    expect(scraped).toContain('dpp_sessions{state="ESTABLISHED",peer="mars.example.test"} 1');
+    expect(scraped).toMatch(/^dpp_updates_received_total\{peer="mars\.example\.test"\} [1-9]/m);
+    for (const service of ['dsn.example.test/session', 'dsn.example.test/rib', 'dsn.example.test/policy', 'esa.example.test/fib-export']) expect((await fetch(`${metricsOf(service)}/readyz`)).status).toBe(200);
+    expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 2$/m);
+    expect(await (await fetch(`${metricsOf('esa.example.test/fib-export')}/metrics`)).text()).toMatch(/^dpp_fib_lag\{table="esa-gw"\} 0$/m);
+    expect(await healthOf(data)).toBe('SERVING');
     const exited = new Promise<number | null>((resolve) => up!.once('exit', resolve));
     up.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -130,3 +130,9 @@ export function withEnvOverrides(raw: unknown, env: Readonly<Record<string, stri
   }
   return out;
 }
+
+/** Where a service serves /metrics, /healthz and /readyz (`metrics.<service>` port; host default 127.0.0.1), or undefined: not served. */
+export const metricsOf = (file: DppFile, service: 'session' | 'rib' | 'policy' | 'fib_export'): { readonly host: string; readonly port: number } | undefined => {
+  const port = file.metrics?.[service];
+  return port === undefined ? undefined : { host: file.metrics?.host ?? '127.0.0.1', port };
+};

@@ -24,12 +24,13 @@ export interface LimitOutcome {
  * already checked.
  */
 export class RouteCount {
-  readonly #limit: RouteLimit;
+  /** Read at each update, so a limit changed by a config reload applies to the session as it runs. */
+  readonly #limit: () => RouteLimit;
   readonly #held = new Set<string>();
   #warned = false;
 
-  constructor(limit: RouteLimit) {
-    this.#limit = limit;
+  constructor(limit: RouteLimit | (() => RouteLimit)) {
+    this.#limit = typeof limit === 'function' ? limit : () => limit;
   }
 
   get size(): number {
@@ -37,12 +38,13 @@ export class RouteCount {
   }
 
   admit(update: RouteUpdate__Output): LimitOutcome {
+    const limit = this.#limit();
     const text = (p: Parameters<typeof patternFromWire>[0]) => {
       const parsed = patternFromWire(p);
       return parsed.ok ? formatPattern(parsed.value) : undefined;
     };
     for (const w of update.withdrawals) for (const p of w.patterns) this.#held.delete(`${text(p)} ${timestampMs(w.valid_from)}`);
-    if (this.#held.size < this.#limit.max) this.#warned = false;
+    if (this.#held.size < limit.max) this.#warned = false;
     const dropped: { pattern: string; validFrom: number | undefined }[] = [];
     let crossed: LimitOutcome['crossed'];
     for (const a of update.announcements) {
@@ -52,13 +54,13 @@ export class RouteCount {
         if (pattern === undefined) continue;
         const key = `${pattern} ${validFrom}`;
         if (this.#held.has(key)) continue;
-        if (this.#held.size < this.#limit.max || this.#limit.action === 'warn') {
+        if (this.#held.size < limit.max || limit.action === 'warn') {
           this.#held.add(key);
-          if (this.#held.size > this.#limit.max && !this.#warned) crossed = 'warn';
+          if (this.#held.size > limit.max && !this.#warned) crossed = 'warn';
           continue;
         }
         dropped.push({ pattern, validFrom });
-        if (this.#limit.action === 'teardown') crossed = 'teardown';
+        if (limit.action === 'teardown') crossed = 'teardown';
       }
     }
     if (crossed === 'warn') this.#warned = true;

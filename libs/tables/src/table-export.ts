@@ -21,6 +21,8 @@ export interface TableExportOptions {
   readonly idPrefix: string;
   readonly batch: number;
   readonly log: (line: Record<string, unknown>) => void;
+  /** After each batch is published: the deltas written per target, for the counters. */
+  readonly onPublished?: (target: string, deltas: number) => void;
 }
 
 const KEEP_DUPLICATES_MS = 120_000;
@@ -38,7 +40,7 @@ const KEEP_DUPLICATES_MS = 120_000;
  * changed, gets its table rebuilt from the change stream before the exporter goes on; a rebuild
  * writes only the entries that differ, so a reader sees just the difference.
  */
-export async function startTableExport(nc: NatsConnection, options: TableExportOptions): Promise<{ stop(): Promise<void> }> {
+export async function startTableExport(nc: NatsConnection, options: TableExportOptions): Promise<{ stop(): Promise<void>; positions(): ReadonlyMap<string, number | undefined> }> {
   const kvm = new Kvm(nc);
   const js = jetstream(nc);
   const open = async (name: string): Promise<KV> => {
@@ -93,7 +95,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     positions = await readPositions();
     return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
   };
-  return consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
+  const consumer = await consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
     const latest = new Map<string, { target: string; delta: TableDelta; id: string }>();
     for (const m of messages) {
       const changes = decodeLocRibChanges(m.string());
@@ -113,7 +115,13 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     // One delta per target and pattern: no two can overtake each other, so they go out together.
     await pipelined([...latest.values()], ({ target, delta, id }) => publish(target, delta, id));
     for (const target of options.targets) await advance(target.name, messages.at(-1)!.seq);
+    if (options.onPublished) {
+      const counts = new Map<string, number>();
+      for (const { target } of latest.values()) counts.set(target, (counts.get(target) ?? 0) + 1);
+      for (const [target, n] of counts) options.onPublished(target, n);
+    }
   });
+  return { stop: consumer.stop, positions: () => positions };
 }
 
 /** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */

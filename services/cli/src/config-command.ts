@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Result } from 'effect';
 import { loadDppFile } from '#libs/config';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
@@ -9,12 +11,17 @@ import { commandLine, table } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 
 export const CONFIG_USAGE = `usage: dpp config check FILE [--json]
+       dpp config reload FILE
 
 Checks a speaker's config file for each of its services (session, policy, RIB, FIB export) as
 that service would read it at start: files it names are read (keys, certificates), the policy is
 compiled. A service whose part the file does not have is reported as not configured. Exits 0
 when every configured service would start, 1 otherwise (each problem on stderr, naming the file
 and the field), 2 on a wrong command line.
+
+reload sends SIGHUP to every dpp service on this machine running with FILE (those dpp up
+started too): each reads it again and applies it without touching what it does not
+change (README, "Live reload"). Exits 1 when no service runs with FILE. Linux only (it reads /proc).
 `;
 
 /** A service's verdict on the file: ok with a summary, not configured, or its problems. */
@@ -24,10 +31,11 @@ export async function configCommand(args: readonly string[], io: CommandIo): Pro
   const parsed = commandLine(args, io, CONFIG_USAGE, {});
   if (typeof parsed === 'number') return parsed;
   const [sub, file, ...extra] = parsed.positionals;
-  if (sub !== 'check' || file === undefined || extra.length > 0) {
-    io.err.write(`dpp config: expected "check FILE"\n\n${CONFIG_USAGE}`);
+  if ((sub !== 'check' && sub !== 'reload') || file === undefined || extra.length > 0) {
+    io.err.write(`dpp config: expected "check FILE" or "reload FILE"\n\n${CONFIG_USAGE}`);
     return EXIT.usage;
   }
+  if (sub === 'reload') return reload(file, io);
   const raw = await loadDppFile(file);
   if (Result.isFailure(raw)) {
     io.err.write(`${raw.failure}\n`);
@@ -51,4 +59,39 @@ export async function configCommand(args: readonly string[], io: CommandIo): Pro
   else io.out.write(table([['SERVICE', 'STATUS', 'DETAIL'], ...checks.map((c) => [c.service, c.status, c.status === 'invalid' ? 'see below' : c.detail])]));
   for (const c of checks) if (c.status === 'invalid') io.err.write(`${c.detail}\n`);
   return checks.some((c) => c.status === 'invalid') ? EXIT.invalid : EXIT.ok;
+}
+
+/** The dpp services running with this config file: from each process's command line and working directory. */
+function servicesRunning(file: string): { pid: number; service: string }[] {
+  const wanted = resolve(file);
+  const found: { pid: number; service: string }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const bin = args.findIndex((a) => a.endsWith('bin/dpp.js') || a.endsWith('.bin/dpp'));
+      const service = args[bin + 1];
+      if (bin < 0 || service === undefined || !['session', 'policy', 'rib', 'fib-export'].includes(service)) continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      const configs = args.flatMap((a, i) => (a === '--config' && args[i + 1] !== undefined ? [resolve(cwd, args[i + 1]!)] : []));
+      if (configs.includes(wanted)) found.push({ pid, service });
+    } catch {
+      // A process gone meanwhile, or not ours to read.
+    }
+  }
+  return found;
+}
+
+function reload(file: string, io: CommandIo): number {
+  const running = servicesRunning(file);
+  if (running.length === 0) {
+    io.err.write(`dpp config reload: no dpp service runs with ${resolve(file)}\n`);
+    return EXIT.invalid;
+  }
+  for (const { pid, service } of running) {
+    process.kill(pid, 'SIGHUP');
+    io.out.write(`${service} (pid ${pid}): SIGHUP sent\n`);
+  }
+  return EXIT.ok;
 }

@@ -6,14 +6,15 @@ import { EXIT, type CommandIo } from './io.ts';
 /**
  * A long-running service command: `--config FILE` is read and checked (an invalid config exits 1
  * naming each field), the service started (a failure to start is a log line and exit 1), and it
- * runs until SIGINT or SIGTERM, then stops cleanly and exits 0.
+ * runs until SIGINT or SIGTERM, then stops cleanly and exits 0. SIGHUP reads the file again and
+ * applies it (README, "Live reload").
  */
 export async function runService<C>(
   name: string,
   usage: string,
   args: readonly string[],
   io: CommandIo,
-  service: { load(path: string): Promise<Result.Result<C, string>>; start(config: C, log: LogLine): Promise<{ stop(): Promise<void> }> },
+  service: { load(path: string): Promise<Result.Result<C, string>>; start(config: C, log: LogLine): Promise<Running<C>> },
 ): Promise<number> {
   let values;
   try {
@@ -26,28 +27,51 @@ export async function runService<C>(
     io.out.write(usage);
     return EXIT.ok;
   }
-  if (values.config === undefined) {
+  const path = values.config;
+  if (path === undefined) {
     io.err.write(`dpp ${name}: --config is required\n\n${usage}`);
     return EXIT.usage;
   }
-  const config = await service.load(values.config);
+  const config = await service.load(path);
   if (Result.isFailure(config)) {
     io.err.write(`dpp ${name}: the config is not valid:\n${config.failure}\n`);
     return EXIT.invalid;
   }
   const log = jsonLog((text) => io.out.write(text), name);
-  let running: { stop(): Promise<void> };
+  let running: Running<C>;
   try {
     running = await service.start(config.success, log);
   } catch (error) {
     log({ level: 'error', msg: 'could not start', error: (error as Error).message });
     return EXIT.invalid;
   }
+  // SIGHUP (dpp config reload): the file read again; an invalid one changes nothing.
+  let reloading = Promise.resolve();
+  const onHup = () => {
+    reloading = reloading.then(async () => {
+      const next = await service.load(path);
+      if (Result.isFailure(next)) return log({ level: 'error', msg: 'config not reloaded: not valid', problems: next.failure.split('\n') });
+      if (running.reload) return void running.reload(next.success);
+      // A service without sessions to keep is restarted in place with the new config.
+      await running.stop();
+      running = await service.start(next.success, log);
+      log({ level: 'info', msg: 'config reloaded: restarted with it' });
+    }).catch((error: Error) => log({ level: 'error', msg: 'config reload failed', error: error.message }));
+  };
+  process.on('SIGHUP', onHup);
   await stopSignal();
+  process.off('SIGHUP', onHup);
+  await reloading;
   log({ level: 'info', msg: 'stopping' });
   await running.stop();
   log({ level: 'info', msg: 'stopped' });
   return EXIT.ok;
+}
+
+/** A running service: how to stop it, and, for one that keeps sessions, how to take a new config without restarting. */
+export interface Running<C> {
+  stop(): Promise<void>;
+  reload?(config: C): unknown;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Result } from 'effect';
-import { loadDppFile, streamsOf } from '#libs/config';
+import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
 import type { GatewaySpec } from '#libs/fib-export';
 
 export interface FibExportConfig {
@@ -9,6 +9,7 @@ export interface FibExportConfig {
   readonly bucketPrefix: string;
   readonly batch: number;
   readonly gateways: readonly GatewaySpec[];
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
 }
 
 /** The bucket the exporter keeps its own state in: no gateway may take its name. */
@@ -32,6 +33,7 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
     locRib: streams.locRib,
     bucketPrefix: streams.fibBucketPrefix,
     batch: file.batch ?? 256,
+    metrics: metricsOf(file, 'fib_export'),
     gateways: gateways.map((g) => ({ name: g.name, fromPeers: g.from_peers, schemes: g.schemes })),
   });
 }

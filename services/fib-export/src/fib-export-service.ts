@@ -1,6 +1,8 @@
 import { connect } from '@nats-io/transport-node';
 import { ribStreams } from '#libs/events';
-import { ensureStream } from '#libs/streams';
+import { Registry, serveMetrics } from '#libs/metrics';
+import { ensureStream, natsReadiness } from '#libs/streams';
+import { tableMetrics } from '#libs/tables';
 import type { FibExportConfig } from './fib-export-config.ts';
 import { startFibExport } from './fib-exporter.ts';
 
@@ -10,10 +12,16 @@ export async function startFibExportService(config: FibExportConfig, log: (line:
   try {
     // The RIB may not have run yet: the change stream is made as it would make it, and followed from its start.
     await ensureStream(nc, ribStreams({ ribInput: config.ribInput, locRib: config.locRib }).locRib);
-    const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, log });
+    const registry = new Registry();
+    const metrics = tableMetrics(registry, 'fib', nc, config.locRib);
+    const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, log, onPublished: metrics.onPublished });
+    metrics.attach(exporter);
+    const connected = natsReadiness(nc);
+    const endpoint = await serveMetrics(registry, config.metrics, connected);
     log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`) });
     return {
       stop: async () => {
+        await endpoint.stop();
         await exporter.stop();
         await nc.drain().catch(() => nc.close());
       },

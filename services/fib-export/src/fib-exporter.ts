@@ -11,11 +11,21 @@ export interface FibExportOptions {
   readonly bucketPrefix: string;
   readonly batch: number;
   readonly log: (line: Record<string, unknown>) => void;
+  readonly onPublished?: (gateway: string, deltas: number) => void;
 }
 
 /**
  * The FIB export (design.md property 6): per gateway, a table of pattern → FibEntry kept from the
  * Loc-RIB change stream (libs/tables), with message ids `fib-…`.
  */
-export const startFibExport = (nc: NatsConnection, options: FibExportOptions): Promise<{ stop(): Promise<void> }> =>
-  startTableExport(nc, { changeStream: options.changeStream, targets: options.gateways.map(gatewayTable), bucketPrefix: options.bucketPrefix, stateName: STATE_BUCKET, idPrefix: 'fib', batch: options.batch, log: options.log });
+export const startFibExport = (nc: NatsConnection, options: FibExportOptions) =>
+  startTableExport(nc, {
+    changeStream: options.changeStream,
+    targets: options.gateways.map(gatewayTable),
+    bucketPrefix: options.bucketPrefix,
+    stateName: STATE_BUCKET,
+    idPrefix: 'fib',
+    batch: options.batch,
+    log: options.log,
+    ...(options.onPublished ? { onPublished: options.onPublished } : {}),
+  });

@@ -36,7 +36,7 @@ function compiled(event: PolicyEvent, seq: number): Result.Result<InForce, strin
  * peer-log order; where the stage stands is the id of the last one stored, so a restart resumes
  * right after it (within a split verdict, at its next part), and a publish retried is stored once.
  */
-export function startImportStage(
+export async function startImportStage(
   nc: NatsConnection,
   options: {
     peerStream: string;
@@ -47,8 +47,10 @@ export function startImportStage(
     /** The largest verdict message; default the server's max_payload less room for headers. */
     maxMessageBytes?: number;
     log: (line: Record<string, unknown>) => void;
+    /** Each verdict stored, for the counters (a peer event's, or one of a reconfiguration's). */
+    onVerdict?: (verdict: RibEvent) => void;
   },
-): Promise<{ stop(): Promise<void> }> {
+): Promise<{ stop(): Promise<void>; position(): number }> {
   const js = jetstream(nc);
   // Room for the headers besides the verdict itself.
   const maxBytes = options.maxMessageBytes ?? Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
@@ -56,10 +58,11 @@ export function startImportStage(
   const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq, error });
 
   /** The verdict of one peer event under a policy, as the log forms it takes, or why it has none (bytes that are no PeerMessage, a route too large for a message). */
-  const verdictOf = (event: PeerEvent, seq: number, policy: ImportPolicy): Result.Result<{ raw: RibEvent; parts: string[] }, string> => {
+  const verdictOf = (event: PeerEvent, seq: number, policy: ImportPolicy): Result.Result<{ raw: RibEvent; judged: RibEvent; parts: string[] }, string> => {
     try {
       const raw = passThroughImport(event, seq, options.restartMs);
-      return Result.succeed({ raw, parts: splitVerdict(raw.type === 'update' ? applyImportPolicy(policy, raw) : raw, maxBytes) });
+      const judged = raw.type === 'update' ? applyImportPolicy(policy, raw) : raw;
+      return Result.succeed({ raw, judged, parts: splitVerdict(judged, maxBytes) });
     } catch (error) {
       return Result.fail((error as Error).message);
     }
@@ -88,7 +91,9 @@ export function startImportStage(
     // One neighbor's verdict that cannot be stored (a route made too large by the new policy) is quarantined alone.
     return verdicts.flatMap((v) => {
       try {
-        return splitVerdict(v, maxBytes);
+        const parts = splitVerdict(v, maxBytes);
+        options.onVerdict?.(v);
+        return parts;
       } catch (error) {
         quarantine(seq, `reconfiguration of ${v.type === 'update' ? v.neighbor : ''}: ${(error as Error).message}`);
         return [];
@@ -107,7 +112,9 @@ export function startImportStage(
       return Result.succeed(parts);
     }
     const verdict = verdictOf(event.success, seq, inForce.policy);
-    return Result.isSuccess(verdict) ? Result.succeed(verdict.success.parts) : Result.fail(verdict.failure);
+    if (Result.isFailure(verdict)) return Result.fail(verdict.failure);
+    options.onVerdict?.(verdict.success.judged);
+    return Result.succeed(verdict.success.parts);
   };
 
   /** The policy in force just before `seq`: the last valid policy event before it. */
@@ -136,8 +143,11 @@ export function startImportStage(
     inForce = await policyBefore(from);
     return from;
   };
-  return consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
+  /** The last peer event handled, for the lag. */
+  let handled = 0;
+  const consumer = await consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
     for (const m of messages) {
+      handled = m.seq;
       const verdict = await importOne(m.string(), m.seq);
       if (Result.isFailure(verdict)) {
         // Quarantined: it stays in the log for inspection and is never applied half-way.
@@ -151,6 +161,7 @@ export function startImportStage(
       }
     }
   });
+  return { stop: consumer.stop, position: () => handled };
 }
 
 /** The subject policy events are logged on: `<prefix>.policy`, the prefix being the peer stream's (`<prefix>.>`). */

@@ -1,5 +1,5 @@
 import { Result } from 'effect';
-import { loadDppFile, streamsOf, type Streams } from '#libs/config';
+import { loadDppFile, metricsOf, streamsOf, type Streams } from '#libs/config';
 import { adName } from '#libs/identity';
 import { ACCEPT_ALL, compilePolicy, type Policy, type PolicyFile } from '#libs/policy';
 
@@ -14,6 +14,7 @@ export interface PolicyConfig extends Omit<Streams, 'fibBucketPrefix'> {
   readonly policy: Policy;
   /** The `policy:` section as written, for the policy version events. */
   readonly policyFile: PolicyFile;
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
 }
 
 export async function loadPolicyConfig(path: string): Promise<Result.Result<PolicyConfig, string>> {
@@ -41,5 +42,6 @@ export async function loadPolicyConfig(path: string): Promise<Result.Result<Poli
     peers,
     policy: policy.policy,
     policyFile: file.policy ?? {},
+    metrics: metricsOf(file, 'policy'),
   });
 }

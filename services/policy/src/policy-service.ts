@@ -1,8 +1,10 @@
 import { connect } from '@nats-io/transport-node';
 import { ribStreams, ribSubjects } from '#libs/events';
 import { peerTable } from '#libs/policy';
-import { adToken, startTableExport } from '#libs/tables';
-import { ensureStream } from '#libs/streams';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Registry, serveMetrics } from '#libs/metrics';
+import { adToken, startTableExport, tableMetrics } from '#libs/tables';
+import { ensureStream, natsReadiness } from '#libs/streams';
 import { startImportStage } from './import-stage.ts';
 import type { PolicyConfig } from './policy-config.ts';
 import { logPolicyVersion } from './policy-version.ts';
@@ -26,11 +28,32 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     await ensureStream(nc, ribStreams(config).locRib);
     const logged = await logPolicyVersion(nc, config.peerEvents, `${config.peerSubjectPrefix}.policy`, config.policyFile, Date.now());
     log({ level: 'info', msg: logged.seq === undefined ? 'policy version already in force' : 'policy version logged', version: logged.version, seq: logged.seq });
-    stops.push((await startImportStage(nc, { peerStream: config.peerEvents, ribStream: config.ribInput, ribSubject: subjects.verdict, restartMs: config.restartMs, batch: config.batch, log })).stop);
+    const registry = new Registry();
+    const decisions = registry.counter('dpp_import_routes_total', 'Import decisions on routes, by peer AD, decision and rule (accepted: the rules that matched, joined; rejected: the rule)');
+    const importer = await startImportStage(nc, {
+      peerStream: config.peerEvents,
+      ribStream: config.ribInput,
+      ribSubject: subjects.verdict,
+      restartMs: config.restartMs,
+      batch: config.batch,
+      log,
+      onVerdict: (v) => {
+        if (v.type !== 'update') return;
+        for (const a of v.accepted) decisions.inc({ peer: v.peerAd, decision: 'accepted', rule: a.rules?.join(',') ?? '' }, a.patterns.length);
+        for (const r of v.rejected) decisions.inc({ peer: v.peerAd, decision: 'rejected', rule: r.rule });
+      },
+    });
+    stops.push(importer.stop);
+    const importLag = registry.gauge('dpp_import_lag', 'Peer events not yet judged (consumer lag)');
+    registry.collect(async () => importLag.set(Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq - importer.position())));
     const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
     if (targets.length > 0) {
-      stops.push((await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, log })).stop);
+      const metrics = tableMetrics(registry, 'adj_rib_out', nc, config.locRib);
+      const exporter = await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, log, onPublished: metrics.onPublished });
+      metrics.attach(exporter);
+      stops.push(exporter.stop);
     }
+    stops.push((await serveMetrics(registry, config.metrics, natsReadiness(nc))).stop);
     log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
     return {
       stop: async () => {

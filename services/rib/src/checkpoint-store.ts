@@ -106,6 +106,11 @@ export class CheckpointStore {
     return { v: 2, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale };
   }
 
+  /** Whether the checkpoint can take a batch: what the RIB's readiness needs besides NATS. */
+  get isOpen(): boolean {
+    return this.#db.open;
+  }
+
   close(): void {
     this.#db.close();
   }

@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Result } from 'effect';
-import { loadDppFile, streamsOf } from '#libs/config';
+import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
 import { adName } from '#libs/identity';
 
 /** What the RIB service runs with, from the speaker's config file (README, "Configuration"). */
@@ -13,6 +13,8 @@ export interface RibConfig {
   readonly batch: number;
   /** Window edges missed by more than this are passed at once (rib-runner.ts). */
   readonly catchUpMs: number;
+  /** Where /metrics, /healthz and /readyz are served, if anywhere. */
+  readonly metrics: { readonly host: string; readonly port: number } | undefined;
 }
 
 export async function loadRibConfig(path: string): Promise<Result.Result<RibConfig, string>> {
@@ -34,5 +36,6 @@ export async function loadRibConfig(path: string): Promise<Result.Result<RibConf
     locRib: streams.locRib,
     batch: file.batch ?? 256,
     catchUpMs: file.clock_catch_up_ms ?? 60_000,
+    metrics: metricsOf(file, 'rib'),
   });
 }

@@ -26,6 +26,8 @@ export interface RibRunnerOptions {
   readonly catchUpMs: number;
   readonly now: () => number;
   readonly log: (line: Record<string, unknown>) => void;
+  /** After each batch is durable: events applied, changes published, and how long it took (s). */
+  readonly onBatch?: (batch: { readonly events: number; readonly changes: number; readonly seconds: number }) => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   const alreadyPublished = (seq: number, index: number) => seq < lastPublished.seq || (seq === lastPublished.seq && index <= lastPublished.index);
 
   const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
+    const started = performance.now();
     const parts: { seq: number; part: number; changes: readonly LocRibChange[] }[] = [];
     for (const m of messages) {
       const event = decodeRibInput(m.string(), m.seq);
@@ -117,6 +120,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     }
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
     armClock();
+    options.onBatch?.({ events: messages.length, changes: parts.reduce((n, p) => n + p.changes.length, 0), seconds: (performance.now() - started) / 1000 });
   });
   armClock();
   return {

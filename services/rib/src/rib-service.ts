@@ -1,6 +1,8 @@
 import { connect } from '@nats-io/transport-node';
 import { ribStreams, ribSubjects } from '#libs/events';
-import { ensureStream } from '#libs/streams';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { LATENCY_BUCKETS, Registry, serveMetrics } from '#libs/metrics';
+import { ensureStream, natsReadiness } from '#libs/streams';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { RibConfig } from './rib-config.ts';
 import { startRib } from './rib-runner.ts';
@@ -18,6 +20,10 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
     store = CheckpointStore.open(config.checkpoint);
     await ensureStream(nc, ribStreams(config).input);
     await ensureStream(nc, ribStreams(config).locRib);
+    const registry = new Registry();
+    const applied = registry.counter('dpp_rib_events_applied_total', 'RIB input events applied (and checkpointed)');
+    const changed = registry.counter('dpp_rib_changes_total', 'Loc-RIB changes published');
+    const batches = registry.histogram('dpp_rib_batch_seconds', 'Time to apply a batch, publish its changes and checkpoint it (projection apply latency)', LATENCY_BUCKETS);
     const rib = await startRib(nc, store, {
       localAd: config.localAd,
       inputStream: config.ribInput,
@@ -28,10 +34,32 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
       catchUpMs: config.catchUpMs,
       now: Date.now,
       log,
+      onBatch: ({ events, changes, seconds }) => {
+        applied.inc({}, events);
+        changed.inc({}, changes);
+        batches.observe(seconds);
+      },
     });
+    const routes = registry.gauge('dpp_rib_routes', 'Routes the RIB holds');
+    const best = registry.gauge('dpp_rib_best_routes', 'Loc-RIB best routes, by the peer AD they were learned from');
+    const loops = registry.gauge('dpp_rib_loops_dropped', 'Routes dropped because our AD was on their AD_PATH (§5.3)');
+    const lag = registry.gauge('dpp_rib_input_lag', 'RIB input events not yet applied (consumer lag)');
+    registry.collect(async () => {
+      const now = rib.rib();
+      routes.set(now.size);
+      loops.set(now.loopsDropped);
+      best.clear();
+      const byPeer = new Map<string, number>();
+      for (const [, route] of now.entries()) byPeer.set(route.peerAd, (byPeer.get(route.peerAd) ?? 0) + 1);
+      for (const [peer, n] of byPeer) best.set(n, { peer });
+      lag.set(Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.ribInput)).state.last_seq - now.lastSeq));
+    });
+    const connected = natsReadiness(nc);
     const openStore = store;
+    const metrics = await serveMetrics(registry, config.metrics, () => connected() ?? (openStore.isOpen ? undefined : 'checkpoint closed'));
     return {
       stop: async () => {
+        await metrics.stop();
         await rib.stop();
         openStore.close();
         await nc.drain().catch(() => nc.close());

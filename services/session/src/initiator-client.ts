@@ -35,7 +35,7 @@ export function dialPeer(
   config: SessionConfig,
   deps: SessionDeps,
   options: { backoff: Backoff; maxMessageBytes: number; onOutcome?: (outcome: SessionOutcome) => void },
-): { stop(): Promise<void> } {
+): { session(): SessionHandle | undefined; stop(): Promise<void> } {
   const Client = PeerClient(options.maxMessageBytes);
   let stopped = false;
   let current: SessionHandle | undefined;
@@ -71,6 +71,7 @@ export function dialPeer(
     }
   })();
   return {
+    session: () => current,
     stop: async () => {
       stopped = true;
       current?.stop('speaker shutting down');

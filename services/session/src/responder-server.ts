@@ -5,6 +5,7 @@ import { tokenBucket, type SpeakerLimits } from './limits.ts';
 import { peerService, transportLimit } from './peer-service.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
 import { serverCredentials, type TlsFiles } from './tls.ts';
+import { addHealthService } from './health-service.ts';
 
 export interface ResponderOptions {
   readonly host: string;
@@ -16,12 +17,14 @@ export interface ResponderOptions {
   readonly deps: SessionDeps;
   /** Called when a session ends, for counters and tests. */
   readonly onOutcome?: (outcome: SessionOutcome) => void;
+  /** Answers grpc.health.v1.Health beside DtnPeering: whether the service is ready. */
+  readonly ready?: () => boolean;
 }
 
 const SHUTDOWN_GRACE_MS = 2_000;
 
 /** The Responder side: a gRPC server whose every DtnPeering/Peer call is one session (§7.1). */
-export async function startResponder(options: ResponderOptions): Promise<{ port: number; stop(): Promise<void> }> {
+export async function startResponder(options: ResponderOptions): Promise<{ port: number; sessions(): readonly SessionHandle[]; stop(): Promise<void> }> {
   const { limits, deps } = options;
   const server = new grpc.Server(transportLimit(limits.maxMessageBytes));
   const sessions = new Set<SessionHandle>();
@@ -39,11 +42,13 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
       });
     },
   });
+  if (options.ready) addHealthService(server, options.ready);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${options.host}:${options.port}`, serverCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound))),
   );
   return {
     port,
+    sessions: () => [...sessions],
     stop: async () => {
       const ending = [...sessions];
       for (const session of ending) session.stop('speaker shutting down');

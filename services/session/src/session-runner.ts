@@ -41,6 +41,8 @@ export interface SessionDeps {
    * instead of filling memory.
    */
   readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => Promise<void>) => { stop(): void };
+  /** Counters: a RouteUpdate received from a peer AD, routes dropped over its limit, an event the log acknowledged. */
+  readonly count?: (what: 'update-received' | 'routes-over-limit' | 'event-logged', peerAd: string, n: number) => void;
 }
 
 /** How long a closed client call may still flush our Notification before it is cancelled. */
@@ -60,6 +62,9 @@ export interface SessionOutcome {
  */
 export interface SessionHandle {
   readonly sessionId: string;
+  /** Where it stands now (§8.1), and with whom once known: for the sessions-by-state gauge. */
+  readonly phase: string;
+  readonly peerAd: string | undefined;
   readonly done: Promise<SessionOutcome>;
   /** After `done`: the session's last events are in the log, or were given up after the log timeout. */
   readonly logged: Promise<void>;
@@ -130,6 +135,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const outbox = new EventOutbox<PeerEvent>((e, msgId) => deps.events.append(e, msgId), {
     window: deps.maxInFlight,
     onAcked: (pending) => {
+      deps.count?.('event-logged', state.peerAd ?? '', 1);
       // The log takes events again: whatever failed before is being resent, so stop the clock.
       clearTimeout(logGiveUp);
       logGiveUp = undefined;
@@ -185,8 +191,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         wasEstablished = true;
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
-        limit = deps.routeLimit?.(output.peerAd);
-        routes = limit && new RouteCount(limit);
+        // A limit the config gives later (a reload) takes effect from the peer's next session; one changed, at once.
+        if (deps.routeLimit?.(output.peerAd)) routes = new RouteCount(() => (limit = deps.routeLimit?.(output.peerAd) ?? { max: Number.MAX_SAFE_INTEGER, action: 'warn' }));
         adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => {
           feed({ type: 'send-update', update });
           return full?.promise ?? Promise.resolve();
@@ -199,6 +205,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         const overLimit = limited && limited.dropped.length > 0 ? { overLimit: { limit: limit!.max, routes: limited.dropped.map((r) => (r.validFrom === undefined ? { pattern: r.pattern } : r)) } } : {};
         if (limited && limited.dropped.length > 0) log({ level: 'warn', msg: 'routes over the route limit dropped', dropped: limited.dropped.length, max: limit?.max, action: limit?.action });
         append(event('route-update', { sequenceNumber: output.sequenceNumber, message: wireBytes.get(output.update)?.toString('base64') ?? '', ...overLimit }));
+        deps.count?.('update-received', state.peerAd ?? '', 1);
+        if (limited && limited.dropped.length > 0) deps.count?.('routes-over-limit', state.peerAd ?? '', limited.dropped.length);
         if (limited?.crossed === 'teardown') feed({ type: 'refuse', code: NotificationCode.LIMIT_ROUTES, reason: `more than ${limit!.max} routes; the limit is ${limit!.max}` });
         return;
       }
@@ -253,5 +261,17 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   stream.on('close', () => feed({ type: 'transport-down', reason: 'stream closed' }));
   stream.on('error', (error) => feed({ type: 'transport-down', reason: error.message }));
   feed({ type: 'transport-up' });
-  return { sessionId, done, logged, send: (update) => feed({ type: 'send-update', update }), stop: (reason) => feed({ type: 'stop', reason }) };
+  return {
+    sessionId,
+    get phase() {
+      return state.phase;
+    },
+    get peerAd() {
+      return state.peerAd;
+    },
+    done,
+    logged,
+    send: (update) => feed({ type: 'send-update', update }),
+    stop: (reason) => feed({ type: 'stop', reason }),
+  };
 }

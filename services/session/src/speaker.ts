@@ -1,18 +1,31 @@
 import { connect } from '@nats-io/transport-node';
 import type { LogLine } from '#libs/log';
+import { Registry, serveMetrics } from '#libs/metrics';
+import { natsReadiness } from '#libs/streams';
 import { adToken, tableBucket } from '#libs/tables';
 import { followAdjRibOut } from './adj-rib-out-feed.ts';
 import { PeerEventLog } from './event-log.ts';
-import { dialPeer } from './initiator-client.ts';
+import { dialPeer, type PeerTarget } from './initiator-client.ts';
 import { startResponder } from './responder-server.ts';
-import type { SessionDeps } from './session-runner.ts';
+import type { SessionDeps, SessionHandle, SessionOutcome } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
 
+/** What a reload changed, and what it could not (those need a restart). */
+export interface ReloadReport {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly redialled: readonly string[];
+  readonly needsRestart: readonly string[];
+}
+
 /**
- * One speaker's session service: the event log, a Responder when `listen` is set, and a dialler
- * for every peer with an address. Returns how to stop it (Notifications to every peer first).
+ * One speaker's session service: the event log, a Responder when `listen` is set, a dialler for
+ * every peer with an address, and /metrics when configured. `reload` applies a new config without
+ * touching the sessions it does not concern: peers added are dialled, peers removed have their
+ * sessions ended (ADMINISTRATIVE_RESET) and are no longer accepted, a peer whose address changed is
+ * redialled, route limits apply to running sessions, and everything else new sessions take up.
  */
-export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; stop(): Promise<void> }> {
+export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; reload(next: SpeakerConfig): ReloadReport; stop(): Promise<void> }> {
   for (const warning of config.warnings) log({ level: 'warn', msg: warning });
   const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-session ${config.session.speakerId}` });
   // An event holds a message's bytes as base64 (4/3) plus its envelope: it must fit a NATS payload.
@@ -26,27 +39,95 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     await nc.close();
     throw error;
   });
+  let live = config;
+  const registry = new Registry();
+  const counted = {
+    'update-received': registry.counter('dpp_updates_received_total', 'RouteUpdates received, by peer AD'),
+    'routes-over-limit': registry.counter('dpp_routes_over_limit_total', 'Routes dropped over the route limit (§9.4), by peer AD'),
+    'event-logged': registry.counter('dpp_events_appended_total', 'Peer events the event log acknowledged, by peer AD'),
+  };
+  const ended = registry.counter('dpp_session_ends_total', 'Sessions ended, by Notification code and whether they were ever established (established="false": a failed handshake)');
+  const onOutcome = (outcome: SessionOutcome) => ended.inc({ code: String(outcome.code), established: String(outcome.established), by: outcome.byPeer ? 'peer' : 'us' });
   const deps: SessionDeps = {
     key: config.key,
-    lookup: config.lookup,
+    get lookup() {
+      return live.lookup;
+    },
     events,
     log,
     now: Date.now,
     maxInFlight: config.maxInFlight,
     eventLogTimeoutMs: config.eventLogTimeoutMs,
-    routeLimit: config.routeLimit,
-    adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: config.session.maxPatternsPerUpdate, maxBytes: config.limits.maxMessageBytes, log }),
+    routeLimit: (peerAd) => live.routeLimit(peerAd),
+    adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: live.session.maxPatternsPerUpdate, maxBytes: config.limits.maxMessageBytes, log }),
+    count: (what, peerAd, n) => counted[what].inc({ peer: peerAd }, n),
   };
+  const connected = natsReadiness(nc);
   const responder = config.listen
-    ? await startResponder({ ...config.listen, tls: config.tls, config: config.session, limits: config.limits, deps })
+    ? await startResponder({
+        ...config.listen,
+        tls: config.tls,
+        // Read at each new session: a reload changes whom it accepts and how.
+        get config() {
+          return live.session;
+        },
+        limits: config.limits,
+        deps,
+        onOutcome,
+        ready: () => connected() === undefined,
+      })
     : undefined;
   if (responder) log({ level: 'info', msg: 'listening', host: config.listen?.host, port: responder.port, ad: config.session.localAd });
+  const dial = (peer: PeerTarget) => dialPeer(peer, config.tls, live.session, deps, { backoff: live.backoff, maxMessageBytes: config.limits.maxMessageBytes, onOutcome });
+  const dialers = new Map(config.dial.map((peer) => [peer.ad, { peer, dialer: dial(peer) }]));
   log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: config.dial.map((p) => p.ad) });
-  const dialers = config.dial.map((peer) => dialPeer(peer, config.tls, config.session, deps, { backoff: config.backoff, maxMessageBytes: config.limits.maxMessageBytes }));
+
+  const sessions = (): SessionHandle[] => [...(responder?.sessions() ?? []), ...[...dialers.values()].flatMap(({ dialer }) => dialer.session() ?? [])];
+  const byPhase = registry.gauge('dpp_sessions', 'Sessions, by state (§8.1) and peer AD');
+  registry.collect(() => {
+    byPhase.clear();
+    const counts = new Map<string, { phase: string; peer: string; n: number }>();
+    for (const s of sessions()) {
+      const k = `${s.phase} ${s.peerAd}`;
+      const c = counts.get(k) ?? { phase: s.phase, peer: s.peerAd ?? '', n: 0 };
+      c.n++;
+      counts.set(k, c);
+    }
+    for (const c of counts.values()) byPhase.set(c.n, { state: c.phase, peer: c.peer });
+  });
+  const metrics = await serveMetrics(registry, config.metrics, connected);
+
   return {
     port: responder?.port,
+    reload: (next) => {
+      const before = live;
+      live = next;
+      const wanted = new Map(next.dial.map((p) => [p.ad, p]));
+      const accepted = next.session.peers;
+      const removed = [...new Set([...before.dial.map((p) => p.ad), ...(before.session.peers === 'any' ? [] : before.session.peers)])].filter((ad) => accepted !== 'any' && !accepted.has(ad));
+      const redialled: string[] = [];
+      for (const [ad, { peer, dialer }] of dialers) {
+        const now = wanted.get(ad);
+        if (now?.address === peer.address) continue;
+        dialers.delete(ad);
+        void dialer.stop();
+        if (now) {
+          dialers.set(ad, { peer: now, dialer: dial(now) });
+          redialled.push(ad);
+        }
+      }
+      const added = next.dial.filter((p) => !dialers.has(p.ad) && !redialled.includes(p.ad)).map((p) => p.ad);
+      for (const ad of added) dialers.set(ad, { peer: wanted.get(ad)!, dialer: dial(wanted.get(ad)!) });
+      // A peer no longer configured: its sessions end, whoever started them.
+      for (const s of sessions()) if (s.peerAd !== undefined && removed.includes(s.peerAd)) s.stop('peer removed from the config');
+      const needsRestart = (['key', 'listen', 'tls', 'natsUrl', 'eventLog', 'limits', 'adjRibOutPrefix', 'metrics'] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]));
+      const report = { added, removed, redialled, needsRestart };
+      log({ level: 'info', msg: 'config reloaded', ...report });
+      return report;
+    },
     stop: async () => {
-      await Promise.all([responder?.stop(), ...dialers.map((d) => d.stop())]);
+      await metrics.stop();
+      await Promise.all([responder?.stop(), ...[...dialers.values()].map(({ dialer }) => dialer.stop())]);
       await nc.drain().catch(() => nc.close());
     },
   };

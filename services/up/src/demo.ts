@@ -66,6 +66,7 @@ export async function prepareDemo(dataDir: string, natsUrl: string): Promise<{ c
         checkpoint: 'rib.sqlite',
         ...(demo.listens ? { policy: { export: { gateway_eid: `dtn://gw.${demo.ad}/` } } } : {}),
         ...(demo.gateway ? { fib: { bucket_prefix: `dpp-${demo.token}-fib` }, gateways: [{ name: demo.gateway }] } : {}),
+        metrics: { session: await freePort(), rib: await freePort(), policy: await freePort(), ...(demo.gateway ? { fib_export: await freePort() } : {}) },
       };
       const config = join(dir, 'dpp.yaml');
       writeFileSync(config, `# Written by dpp up for the demo; rewritten at each start.\n${stringify(file)}`);

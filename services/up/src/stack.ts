@@ -21,14 +21,23 @@ async function servicesOf(config: string, logDir: string, env: Readonly<Record<s
   const file = await loadDppFile(config);
   if (Result.isFailure(file)) throw new Error(file.failure);
   const f = file.success;
-  const wanted: [string, boolean, RegExp][] = [
-    ['rib', f.checkpoint !== undefined, /"RIB resumed"/],
-    ['policy', true, /"policy service running"/],
-    ['session', f.key_file !== undefined || f.tls !== undefined || f.dns !== undefined, /"session service running"/],
-    ['fib-export', f.gateways !== undefined, /"FIB export running"/],
+  const wanted: [string, boolean, RegExp, number | undefined][] = [
+    ['rib', f.checkpoint !== undefined, /"RIB resumed"/, f.metrics?.rib],
+    ['policy', true, /"policy service running"/, f.metrics?.policy],
+    ['session', f.key_file !== undefined || f.tls !== undefined || f.dns !== undefined, /"session service running"/, f.metrics?.session],
+    ['fib-export', f.gateways !== undefined, /"FIB export running"/, f.metrics?.fib_export],
   ];
   mkdirSync(logDir, { recursive: true });
-  return wanted.filter(([, on]) => on).map(([service, , ready]) => ({ name: `${f.ad}/${service}`, args: [service, '--config', config], logFile: join(logDir, `${f.ad}-${service}.log`), ready, env }));
+  return wanted
+    .filter(([, on]) => on)
+    .map(([service, , ready, port]) => ({
+      name: `${f.ad}/${service}`,
+      args: [service, '--config', config],
+      logFile: join(logDir, `${f.ad}-${service}.log`),
+      ready,
+      env,
+      metrics: port === undefined ? undefined : `http://${f.metrics?.host ?? '127.0.0.1'}:${port}/metrics`,
+    }));
 }
 
 export interface Stack {
@@ -73,8 +82,8 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
     const specs = (await Promise.all(configs.map((c) => servicesOf(c, join(dataDir, 'logs'), env)))).flat();
     await Promise.all(specs.map((spec) => supervisor.start(spec)));
     say('');
-    say(['SERVICE'.padEnd(32), 'PID'.padEnd(8), 'LOG'].join(''));
-    for (const s of supervisor.list()) say([s.name.padEnd(32), String(s.pid).padEnd(8), shown(s.log)].join(''));
+    say(['SERVICE'.padEnd(30), 'PID'.padEnd(8), 'METRICS'.padEnd(38), 'LOG'].join(''));
+    for (const s of supervisor.list()) say([s.name.padEnd(30), String(s.pid).padEnd(8), (s.metrics ?? '-').padEnd(38), shown(s.log)].join(''));
     say('');
     if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
     say(demo ? demoTries(natsUrl!, dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);

@@ -17,6 +17,8 @@ export interface ServiceSpec {
   /** A line of its log that says it is up. */
   readonly ready: RegExp;
   readonly env?: Readonly<Record<string, string>>;
+  /** Its /metrics address, when it serves one. */
+  readonly metrics?: string | undefined;
 }
 
 interface Running {
@@ -49,9 +51,9 @@ export class Supervisor {
     return running.ready;
   }
 
-  /** What runs: name, pid, restarts, log. */
-  list(): { name: string; pid: number | undefined; restarts: number; log: string }[] {
-    return [...this.#running.values()].map((r) => ({ name: r.spec.name, pid: r.child.pid, restarts: r.restarts, log: r.spec.logFile }));
+  /** What runs: name, pid, restarts, log, metrics. */
+  list(): { name: string; pid: number | undefined; restarts: number; log: string; metrics: string | undefined }[] {
+    return [...this.#running.values()].map((r) => ({ name: r.spec.name, pid: r.child.pid, restarts: r.restarts, log: r.spec.logFile, metrics: r.spec.metrics }));
   }
 
   async stop(): Promise<void> {
