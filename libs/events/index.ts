@@ -1,7 +1,8 @@
-export { decodeLoggedEvent, decodePeerEvent, PeerEventV1, type PeerEvent, type PolicyEvent } from './src/peer-event.ts';
+export { decodeLoggedEvent, decodePeerEvent, PeerEventV1, peerEventSubject, type PeerEvent, type PolicyEvent } from './src/peer-event.ts';
 export { neighborOf, passThroughImport } from './src/pass-through-import.ts';
-export { CHANGES_PER_MESSAGE, decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput, ribStreams, ribSubjects } from './src/rib-log.ts';
+export { CHANGES_PER_MESSAGE, decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput, peerEventStream, ribStreams, ribSubjects } from './src/rib-log.ts';
 export { splitVerdict } from './src/split-verdict.ts';
 export { decodeJson } from './src/decode-json.ts';
 export { advertisementToWire, timestampMs, withdrawalToWire } from './src/wire-route.ts';
 export { decodeExportedRoute, encodeExportedRoute, type ExportedRoute } from './src/adj-rib-out.ts';
+export { decodeHeartbeat, encodeHeartbeat, type SpeakerHeartbeat } from './src/speaker-heartbeat.ts';

@@ -19,6 +19,8 @@ export const DppFile = Schema.Struct({
       stream: Schema.optional(Schema.NonEmptyString),
       subject_prefix: Schema.optional(Schema.NonEmptyString),
       adj_rib_out_prefix: Schema.optional(Token),
+      /** Copies of every stream and bucket: 3 on a 3-node cluster (deploy/nats/cluster). */
+      replicas: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 5 }))),
     }),
   ),
   streams: Schema.optional(Schema.Struct({ rib_input: Schema.optional(Schema.NonEmptyString), loc_rib: Schema.optional(Schema.NonEmptyString) })),
@@ -58,6 +60,11 @@ export const DppFile = Schema.Struct({
   // Resends must land within the stream's 2-minute duplicate window to be stored once.
   events: Schema.optional(Schema.Struct({ max_in_flight: Schema.optional(Positive), log_timeout_ms: Schema.optional(Positive.check(Schema.isLessThanOrEqualTo(110_000))) })),
   backoff: Schema.optional(Schema.Struct({ initial_ms: Positive, max_ms: Positive })),
+  /**
+   * Session services heartbeat into the KV bucket `<peer event stream>-speakers`; when one stops
+   * (killed, its site lost), the policy service logs the end of its sessions (README, "Sites").
+   */
+  liveness: Schema.optional(Schema.Struct({ interval_ms: Schema.optional(Positive), dead_after_ms: Schema.optional(Positive) })),
   // The RIB service.
   checkpoint: Schema.optional(Schema.NonEmptyString),
   clock_catch_up_ms: Schema.optional(Positive),
@@ -90,19 +97,28 @@ export interface Streams {
   /** Peer P's Adj-RIB-Out is the KV bucket `<prefix>-<P, dots as _>`. */
   readonly adjRibOutPrefix: string;
   readonly fibBucketPrefix: string;
+  /** Copies of every stream and KV bucket in the NATS cluster. */
+  readonly replicas: number;
+  /** The KV bucket session services heartbeat into, how often, and after how long without one a session service is taken for dead. */
+  readonly liveness: { readonly bucket: string; readonly intervalMs: number; readonly deadAfterMs: number };
 }
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-export const streamsOf = (file: DppFile): Streams => ({
-  natsUrl: file.nats?.url ?? DEFAULT_NATS_URL,
-  peerEvents: file.nats?.stream ?? 'DPP_PEER_EVENTS',
-  peerSubjectPrefix: file.nats?.subject_prefix ?? 'dpp.peer',
-  ribInput: file.streams?.rib_input ?? 'DPP_RIB_INPUT',
-  locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
-  adjRibOutPrefix: file.nats?.adj_rib_out_prefix ?? 'dpp-out',
-  fibBucketPrefix: file.fib?.bucket_prefix ?? 'dpp-fib',
-});
+export function streamsOf(file: DppFile): Streams {
+  const peerEvents = file.nats?.stream ?? 'DPP_PEER_EVENTS';
+  return {
+    natsUrl: file.nats?.url ?? DEFAULT_NATS_URL,
+    peerEvents,
+    peerSubjectPrefix: file.nats?.subject_prefix ?? 'dpp.peer',
+    ribInput: file.streams?.rib_input ?? 'DPP_RIB_INPUT',
+    locRib: file.streams?.loc_rib ?? 'DPP_LOC_RIB',
+    adjRibOutPrefix: file.nats?.adj_rib_out_prefix ?? 'dpp-out',
+    fibBucketPrefix: file.fib?.bucket_prefix ?? 'dpp-fib',
+    replicas: file.nats?.replicas ?? 1,
+    liveness: { bucket: `${peerEvents}-speakers`, intervalMs: file.liveness?.interval_ms ?? 2_000, deadAfterMs: file.liveness?.dead_after_ms ?? 10_000 },
+  };
+}
 
 /**
  * Environment variables that override a field, for what should not sit in a file (secrets, and

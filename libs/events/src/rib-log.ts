@@ -114,10 +114,19 @@ export const ribSubjects = (config: { readonly ribInput: string; readonly locRib
  * that whichever service starts first makes them as the others expect (file storage; resends
  * within two minutes stored once).
  */
-export const ribStreams = (config: { readonly ribInput: string; readonly locRib: string }) => {
+export const ribStreams = (config: { readonly ribInput: string; readonly locRib: string; readonly replicas: number }) => {
   const subjects = ribSubjects(config);
   return {
-    input: { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000 },
-    locRib: { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000 },
+    input: { name: config.ribInput, subjects: [subjects.input], duplicateWindowMs: 120_000, replicas: config.replicas },
+    locRib: { name: config.locRib, subjects: [subjects.locRib], duplicateWindowMs: 120_000, replicas: config.replicas },
   };
 };
+
+/** The peer event log as every service that meets it creates it when missing (the session and policy services). */
+export const peerEventStream = (config: { readonly peerEvents: string; readonly peerSubjectPrefix: string; readonly replicas: number }) => ({
+  name: config.peerEvents,
+  subjects: [`${config.peerSubjectPrefix}.>`],
+  // A resend after a long outage must still fall inside the duplicate window (docs: the event log).
+  duplicateWindowMs: 120_000,
+  replicas: config.replicas,
+});

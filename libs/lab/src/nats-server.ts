@@ -3,7 +3,7 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { installed, startProcess, type ServerProcess } from './server-process.ts';
+import { freePort, installed, startProcess, type ServerProcess } from './server-process.ts';
 import { until } from './until.ts';
 
 /** A real nats-server with JetStream on loopback, for tests, the bench and `dpp up` (after nats.js's own `nst` launcher). */
@@ -65,3 +65,42 @@ const connects = (port: number): Promise<true> =>
     });
     socket.once('error', reject);
   });
+
+/** The shipped cluster-node config: each test node runs it with its own name, ports and routes. */
+export const NATS_CLUSTER_CONFIG = fileURLToPath(new URL('../../../deploy/nats/cluster-node.conf', import.meta.url));
+
+export interface NatsCluster {
+  /** Every node's client URL, comma-separated, as `nats.url` takes them. */
+  readonly url: string;
+  readonly nodes: readonly { readonly url: string; stop(): Promise<void>; start(): Promise<void> }[];
+  stop(): Promise<void>;
+}
+
+/** A cluster of `size` nats-servers on loopback, JetStream clustered (streams may take `size` replicas). */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  installed('nats-server', 'nats-server');
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), cluster: await freePort(), store: mkdtempSync(join(tmpdir(), 'dpp-natsc-')) })));
+  const running: (ServerProcess | undefined)[] = [];
+  const launchNode = async (i: number) => {
+    const p = ports[i]!;
+    const routes = ports.filter((_, j) => j !== i).map((o) => `nats://127.0.0.1:${o.cluster}`).join(',');
+    running[i] = await startProcess('nats-server', ['-c', NATS_CLUSTER_CONFIG, '-js', '-sd', p.store, '-n', `dpp-${i + 1}`, '-a', '127.0.0.1', '-p', String(p.client), '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes]);
+    await until(`nats-server dpp-${i + 1} listening`, () => connects(p.client), { gaveUp: () => running[i]?.died() });
+  };
+  for (let i = 0; i < size; i++) await launchNode(i);
+  return {
+    url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','),
+    nodes: ports.map((p, i) => ({
+      url: `nats://127.0.0.1:${p.client}`,
+      stop: async () => {
+        await running[i]?.stop();
+        running[i] = undefined;
+      },
+      start: () => launchNode(i),
+    })),
+    stop: async () => {
+      await Promise.all(running.map((r) => r?.stop()));
+      for (const p of ports) rmSync(p.store, { recursive: true, force: true });
+    },
+  };
+}

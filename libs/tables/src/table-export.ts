@@ -20,6 +20,8 @@ export interface TableExportOptions {
   /** Message ids start with it: two exporters on one server must not take each other's deltas for their own. */
   readonly idPrefix: string;
   readonly batch: number;
+  /** Copies of each bucket in the NATS cluster; default 1. */
+  readonly replicas?: number;
   readonly log: (line: Record<string, unknown>) => void;
   /** After each batch is published: the deltas written per target, for the counters. */
   readonly onPublished?: (target: string, deltas: number) => void;
@@ -44,9 +46,9 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   const kvm = new Kvm(nc);
   const js = jetstream(nc);
   const open = async (name: string): Promise<KV> => {
-    const kv = await kvm.create(name, { history: 1, storage: StorageType.File });
+    const kv = await kvm.create(name, { history: 1, storage: StorageType.File, replicas: options.replicas ?? 1 });
     // The bucket is a stream: check what the server kept, as for every stream of ours.
-    await ensureStream(nc, { name: `KV_${name}`, subjects: [`$KV.${name}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS });
+    await ensureStream(nc, { name: `KV_${name}`, subjects: [`$KV.${name}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas: options.replicas ?? 1 });
     return kv;
   };
   const state = await open(tableBucket(options.bucketPrefix, options.stateName));

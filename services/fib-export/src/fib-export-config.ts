@@ -6,6 +6,7 @@ export interface FibExportConfig {
   readonly natsUrl: string;
   readonly ribInput: string;
   readonly locRib: string;
+  readonly replicas: number;
   readonly bucketPrefix: string;
   readonly batch: number;
   readonly gateways: readonly GatewaySpec[];
@@ -30,6 +31,7 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
   return Result.succeed({
     natsUrl: streams.natsUrl,
     ribInput: streams.ribInput,
+    replicas: streams.replicas,
     locRib: streams.locRib,
     bucketPrefix: streams.fibBucketPrefix,
     batch: file.batch ?? 256,

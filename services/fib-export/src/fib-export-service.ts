@@ -1,20 +1,19 @@
-import { connect } from '@nats-io/transport-node';
 import { ribStreams } from '#libs/events';
 import { Registry, serveMetrics } from '#libs/metrics';
-import { ensureStream, natsReadiness } from '#libs/streams';
+import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { tableMetrics } from '#libs/tables';
 import type { FibExportConfig } from './fib-export-config.ts';
 import { startFibExport } from './fib-exporter.ts';
 
 /** The FIB-export service: its own NATS connection (reconnecting for ever) around the exporter. */
 export async function startFibExportService(config: FibExportConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
-  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: 'dpp-fib-export' });
+  const nc = await connectNats(config.natsUrl, 'dpp-fib-export');
   try {
     // The RIB may not have run yet: the change stream is made as it would make it, and followed from its start.
-    await ensureStream(nc, ribStreams({ ribInput: config.ribInput, locRib: config.locRib }).locRib);
+    await ensureStream(nc, ribStreams(config).locRib);
     const registry = new Registry();
     const metrics = tableMetrics(registry, 'fib', nc, config.locRib);
-    const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, log, onPublished: metrics.onPublished });
+    const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
     metrics.attach(exporter);
     const connected = natsReadiness(nc);
     const endpoint = await serveMetrics(registry, config.metrics, connected);

@@ -10,6 +10,7 @@ export interface FibExportOptions {
   /** Gateway G's FIB is the KV bucket `<prefix>-G`; the exporter's own state is in `<prefix>-export`. */
   readonly bucketPrefix: string;
   readonly batch: number;
+  readonly replicas?: number;
   readonly log: (line: Record<string, unknown>) => void;
   readonly onPublished?: (gateway: string, deltas: number) => void;
 }
@@ -26,6 +27,7 @@ export const startFibExport = (nc: NatsConnection, options: FibExportOptions) =>
     stateName: STATE_BUCKET,
     idPrefix: 'fib',
     batch: options.batch,
+    replicas: options.replicas ?? 1,
     log: options.log,
     ...(options.onPublished ? { onPublished: options.onPublished } : {}),
   });

@@ -1,11 +1,11 @@
-import { connect } from '@nats-io/transport-node';
-import { ribStreams, ribSubjects } from '#libs/events';
+import { peerEventStream, ribStreams, ribSubjects } from '#libs/events';
 import { peerTable } from '#libs/policy';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Registry, serveMetrics } from '#libs/metrics';
 import { adToken, startTableExport, tableMetrics } from '#libs/tables';
-import { ensureStream, natsReadiness } from '#libs/streams';
+import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { startImportStage } from './import-stage.ts';
+import { startLivenessWatch } from './liveness-watch.ts';
 import type { PolicyConfig } from './policy-config.ts';
 import { logPolicyVersion } from './policy-version.ts';
 
@@ -19,11 +19,11 @@ const STATE = '_export';
  * already, so the import stage applies it from that point of the log on.
  */
 export async function startPolicyService(config: PolicyConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
-  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-policy ${config.localAd}` });
+  const nc = await connectNats(config.natsUrl, `dpp-policy ${config.localAd}`);
   const subjects = ribSubjects(config);
   const stops: (() => Promise<void>)[] = [];
   try {
-    await ensureStream(nc, { name: config.peerEvents, subjects: [`${config.peerSubjectPrefix}.>`], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, peerEventStream(config));
     await ensureStream(nc, ribStreams(config).input);
     await ensureStream(nc, ribStreams(config).locRib);
     const logged = await logPolicyVersion(nc, config.peerEvents, `${config.peerSubjectPrefix}.policy`, config.policyFile, Date.now());
@@ -49,10 +49,11 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
     if (targets.length > 0) {
       const metrics = tableMetrics(registry, 'adj_rib_out', nc, config.locRib);
-      const exporter = await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, log, onPublished: metrics.onPublished });
+      const exporter = await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
       metrics.attach(exporter);
       stops.push(exporter.stop);
     }
+    stops.push((await startLivenessWatch(nc, config, { log, now: Date.now })).stop);
     stops.push((await serveMetrics(registry, config.metrics, natsReadiness(nc))).stop);
     log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
     return {

@@ -13,6 +13,7 @@ export interface RibConfig {
   readonly batch: number;
   /** Window edges missed by more than this are passed at once (rib-runner.ts). */
   readonly catchUpMs: number;
+  readonly replicas: number;
   /** Where /metrics, /healthz and /readyz are served, if anywhere. */
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
 }
@@ -36,6 +37,7 @@ export async function loadRibConfig(path: string): Promise<Result.Result<RibConf
     locRib: streams.locRib,
     batch: file.batch ?? 256,
     catchUpMs: file.clock_catch_up_ms ?? 60_000,
+    replicas: streams.replicas,
     metrics: metricsOf(file, 'rib'),
   });
 }

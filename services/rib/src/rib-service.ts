@@ -1,8 +1,7 @@
-import { connect } from '@nats-io/transport-node';
 import { ribStreams, ribSubjects } from '#libs/events';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { LATENCY_BUCKETS, Registry, serveMetrics } from '#libs/metrics';
-import { ensureStream, natsReadiness } from '#libs/streams';
+import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { RibConfig } from './rib-config.ts';
 import { startRib } from './rib-runner.ts';
@@ -13,7 +12,7 @@ import { startRib } from './rib-runner.ts';
  * streams when missing (the policy service does too: neither waits for the other).
  */
 export async function startRibService(config: RibConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
-  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-rib ${config.localAd}` });
+  const nc = await connectNats(config.natsUrl, `dpp-rib ${config.localAd}`);
   const subjects = ribSubjects(config);
   let store: CheckpointStore | undefined;
   try {

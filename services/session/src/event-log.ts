@@ -1,13 +1,14 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { ensureStream } from '#libs/streams';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { PeerEvent } from '#libs/events';
+import { peerEventStream, peerEventSubject, type PeerEvent } from '#libs/events';
 
 /** Where peer input events go (design.md property 1). The RIB issue versions their schema. */
 export interface EventLogConfig {
   readonly stream: string;
   /** Subjects are `<prefix>.<kind>.<peer AD>`. */
   readonly subjectPrefix: string;
+  readonly replicas?: number;
 }
 
 
@@ -27,13 +28,11 @@ export class PeerEventLog {
 
   /** Creates the stream if it is missing, and checks the server kept the settings asked for. */
   static async open(nc: NatsConnection, config: EventLogConfig): Promise<PeerEventLog> {
-    // A resend after a long outage must still fall inside the duplicate window (docs: the event log).
-    await ensureStream(nc, { name: config.stream, subjects: [`${config.subjectPrefix}.>`], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, peerEventStream({ peerEvents: config.stream, peerSubjectPrefix: config.subjectPrefix, replicas: config.replicas ?? 1 }));
     return new PeerEventLog(jetstream(nc), config);
   }
 
   append(event: PeerEvent, msgId: string): Promise<number> {
-    const subject = `${this.#config.subjectPrefix}.${event.kind}.${event.peerAd.replaceAll('.', '_')}`;
-    return this.#js.publish(subject, JSON.stringify(event), { msgID: msgId }).then((ack) => ack.seq);
+    return this.#js.publish(peerEventSubject(this.#config.subjectPrefix, event), JSON.stringify(event), { msgID: msgId }).then((ack) => ack.seq);
   }
 }

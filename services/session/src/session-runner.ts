@@ -43,6 +43,8 @@ export interface SessionDeps {
   readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => Promise<void>) => { stop(): void };
   /** Counters: a RouteUpdate received from a peer AD, routes dropped over its limit, an event the log acknowledged. */
   readonly count?: (what: 'update-received' | 'routes-over-limit' | 'event-logged', peerAd: string, n: number) => void;
+  /** A session came up (its session-up is being logged): the liveness heartbeat says so at once. */
+  readonly onEstablished?: () => void;
 }
 
 /** How long a closed client call may still flush our Notification before it is cancelled. */
@@ -65,6 +67,7 @@ export interface SessionHandle {
   /** Where it stands now (§8.1), and with whom once known: for the sessions-by-state gauge. */
   readonly phase: string;
   readonly peerAd: string | undefined;
+  readonly peerSpeakerId: string | undefined;
   readonly done: Promise<SessionOutcome>;
   /** After `done`: the session's last events are in the log, or were given up after the log timeout. */
   readonly logged: Promise<void>;
@@ -191,6 +194,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         wasEstablished = true;
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
+        deps.onEstablished?.();
         // A limit the config gives later (a reload) takes effect from the peer's next session; one changed, at once.
         if (deps.routeLimit?.(output.peerAd)) routes = new RouteCount(() => (limit = deps.routeLimit?.(output.peerAd) ?? { max: Number.MAX_SAFE_INTEGER, action: 'warn' }));
         adjRibOut = deps.adjRibOut?.(output.peerAd, (update) => {
@@ -268,6 +272,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     },
     get peerAd() {
       return state.peerAd;
+    },
+    get peerSpeakerId() {
+      return state.peerSpeakerId;
     },
     done,
     logged,

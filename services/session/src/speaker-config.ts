@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { dirname, resolve } from 'node:path';
 import { Result } from 'effect';
-import { loadDppFile, MaxRoutes, metricsOf, streamsOf } from '#libs/config';
+import { loadDppFile, MaxRoutes, metricsOf, streamsOf, type Streams } from '#libs/config';
 import { adName, readKeyFile, type AdKeyPair, type LookupOptions, type Resolver } from '#libs/identity';
 import { DEFAULT_SESSION_CONFIG, type RouteLimit, type SessionConfig } from '#libs/session';
 import type { EventLogConfig } from './event-log.ts';
@@ -28,6 +28,8 @@ export interface SpeakerConfig {
   readonly maxInFlight: number;
   readonly eventLogTimeoutMs: number;
   readonly backoff: Backoff;
+  /** The liveness heartbeat (README, "Sites"). */
+  readonly liveness: Streams['liveness'];
   /** Where /metrics, /healthz and /readyz are served, if anywhere. */
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
   /** Things an operator must hear about at start, such as DNSSEC being off. */
@@ -114,7 +116,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
     tls,
     lookup: { resolvers, requireDnssec, timeoutMs: dns.timeout_ms ?? 2_000, params: { alg: svcbKeys[0], pubkey: svcbKeys[1] } },
     natsUrl: streams.natsUrl,
-    eventLog: { stream: streams.peerEvents, subjectPrefix: streams.peerSubjectPrefix },
+    eventLog: { stream: streams.peerEvents, subjectPrefix: streams.peerSubjectPrefix, replicas: streams.replicas },
     dial: peers.flatMap((p) => (p.address ? [{ ad: p.ad, address: p.address }] : [])),
     limits: {
       maxMessageBytes: file.limits?.max_message_bytes ?? DEFAULT_LIMITS.maxMessageBytes,
@@ -127,6 +129,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
     eventLogTimeoutMs: file.events?.log_timeout_ms ?? 30_000,
     backoff: file.backoff ? { initialMs: file.backoff.initial_ms, maxMs: file.backoff.max_ms } : DEFAULT_BACKOFF,
     metrics: metricsOf(file, 'session'),
+    liveness: streams.liveness,
     warnings,
   });
 }

@@ -1,9 +1,10 @@
-import { connect } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
 import type { LogLine } from '#libs/log';
 import { Registry, serveMetrics } from '#libs/metrics';
-import { natsReadiness } from '#libs/streams';
+import { connectNats, natsReadiness } from '#libs/streams';
 import { adToken, tableBucket } from '#libs/tables';
 import { followAdjRibOut } from './adj-rib-out-feed.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { PeerEventLog } from './event-log.ts';
 import { dialPeer, type PeerTarget } from './initiator-client.ts';
 import { startResponder } from './responder-server.ts';
@@ -27,7 +28,7 @@ export interface ReloadReport {
  */
 export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; reload(next: SpeakerConfig): ReloadReport; stop(): Promise<void> }> {
   for (const warning of config.warnings) log({ level: 'warn', msg: warning });
-  const nc = await connect({ servers: config.natsUrl, maxReconnectAttempts: -1, name: `dpp-session ${config.session.speakerId}` });
+  const nc = await connectNats(config.natsUrl, `dpp-session ${config.session.speakerId}`);
   // An event holds a message's bytes as base64 (4/3) plus its envelope: it must fit a NATS payload.
   const largestEvent = Math.ceil(config.limits.maxMessageBytes / 3) * 4 + 4_096;
   const maxPayload = nc.info?.max_payload ?? 0;
@@ -40,6 +41,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     throw error;
   });
   let live = config;
+  let heartbeat: { beat(): void; stop(): Promise<void> } | undefined;
   const registry = new Registry();
   const counted = {
     'update-received': registry.counter('dpp_updates_received_total', 'RouteUpdates received, by peer AD'),
@@ -61,6 +63,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     routeLimit: (peerAd) => live.routeLimit(peerAd),
     adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(config.adjRibOutPrefix, adToken(peerAd)), send, { maxPatterns: live.session.maxPatternsPerUpdate, maxBytes: config.limits.maxMessageBytes, log }),
     count: (what, peerAd, n) => counted[what].inc({ peer: peerAd }, n),
+    onEstablished: () => heartbeat?.beat(),
   };
   const connected = natsReadiness(nc);
   const responder = config.listen
@@ -96,6 +99,17 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     for (const c of counts.values()) byPhase.set(c.n, { state: c.phase, peer: c.peer });
   });
   const metrics = await serveMetrics(registry, config.metrics, connected);
+  const instance = randomUUID();
+  heartbeat = await startHeartbeat(
+    nc,
+    { ...config.liveness, replicas: config.eventLog.replicas ?? 1 },
+    () => ({
+      instance,
+      speakerId: config.session.speakerId,
+      sessions: sessions().flatMap((s) => (s.phase === 'ESTABLISHED' && s.peerAd !== undefined && s.peerSpeakerId !== undefined ? [{ sessionId: s.sessionId, peerAd: s.peerAd, peerSpeakerId: s.peerSpeakerId }] : [])),
+    }),
+    { lost: (reason) => sessions().forEach((s) => s.stop(`this session service lost the event log: ${reason}`)), log, now: Date.now },
+  );
 
   return {
     port: responder?.port,
@@ -128,6 +142,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     stop: async () => {
       await metrics.stop();
       await Promise.all([responder?.stop(), ...[...dialers.values()].map(({ dialer }) => dialer.stop())]);
+      await heartbeat?.stop();
       await nc.drain().catch(() => nc.close());
     },
   };

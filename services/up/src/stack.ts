@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
 import { GatewayFib } from '#libs/gateway-client';
@@ -9,6 +9,7 @@ import { startNatsServer, type NatsServer } from '#libs/lab';
 import { publishLocal } from '../../rib/src/local-routes.ts';
 import { DEMO_ADS, prepareDemo } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor.ts';
+import { connectNats } from '#libs/streams';
 
 /** A line for whoever started the stack. */
 type Say = (line: string) => void;
@@ -98,7 +99,7 @@ const demoConfig = (dataDir: string, ad: string) => shown(join(dataDir, ad, 'dpp
 
 /** The demo's routes originated, and ESA's gateway following its FIB; returns how to stop following. */
 async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() => Promise<void>> {
-  const nc: NatsConnection = await connect({ servers: natsUrl, maxReconnectAttempts: -1 });
+  const nc: NatsConnection = await connectNats(natsUrl, 'dpp-up demo');
   for (const demo of DEMO_ADS.filter((d) => d.originates.length > 0)) {
     const config = Result.getOrThrow(await loadDppFile(join(dataDir, demo.ad, 'dpp.yaml')));
     const event: RibEvent = {
