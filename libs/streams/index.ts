@@ -1,5 +1,5 @@
 export { ensureStream, type StreamSpec } from './src/ensure-stream.ts';
-export { consumeBatches } from './src/batch-consumer.ts';
-export { readLog } from './src/read-log.ts';
+export { consumeBatches, stallWatch } from './src/batch-consumer.ts';
+export { orderedConsumer, readLog } from './src/read-log.ts';
 export { natsReadiness } from './src/connection-state.ts';
 export { connectNats, natsServers } from './src/connect-nats.ts';

@@ -3,6 +3,8 @@ import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { freePort, installed, startProcess, type ServerProcess } from './server-process.ts';
 import { until } from './until.ts';
 
@@ -88,6 +90,13 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     await until(`nats-server dpp-${i + 1} listening`, () => connects(p.client), { gaveUp: () => running[i]?.died() });
   };
   for (let i = 0; i < size; i++) await launchNode(i);
+  // Clustered JetStream answers once its meta group has a leader: until then every request times out.
+  const nc = await connect({ servers: ports.map((p) => `nats://127.0.0.1:${p.client}`) });
+  try {
+    await until('the cluster’s JetStream', async () => (await (await jetstreamManager(nc, { timeout: 1_000 })).getAccountInfo()) && true, { ms: 30_000 });
+  } finally {
+    await nc.close();
+  }
   return {
     url: ports.map((p) => `nats://127.0.0.1:${p.client}`).join(','),
     nodes: ports.map((p, i) => ({

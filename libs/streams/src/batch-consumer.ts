@@ -1,4 +1,5 @@
-import { DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { orderedConsumer } from './read-log.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -23,10 +24,11 @@ export async function consumeBatches(
     while (running) {
       try {
         const from = await options.position();
-        const consumer = await jetstream(nc).consumers.get(options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+        const consumer = await orderedConsumer(nc, options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
         try {
-          messages = await consumer.consume({ max_messages: options.batch * 2 });
+          messages = await consumer.consume({ max_messages: options.batch * 2, expires: 10_000, idle_heartbeat: 2_000 });
           if (!running) break;
+          void stallWatch(messages, options);
           let batch: JsMsg[] = [];
           for await (const m of messages) {
             batch.push(m);
@@ -56,3 +58,19 @@ export async function consumeBatches(
     },
   };
 }
+
+/**
+ * Ends a consume that stopped delivering: heartbeats missed again and again, or the consumer gone
+ * (its node lost in a cluster: nats.js's own reset can keep failing there). The loop then makes a
+ * new consumer from the durable position; the batch in hand was not applied, so nothing is lost.
+ */
+export async function stallWatch(messages: ConsumerMessages, options: { stream: string; log: (line: Record<string, unknown>) => void }): Promise<void> {
+  for await (const status of messages.status()) {
+    const stalled = (status.type === 'heartbeats_missed' && status.count >= 3) || status.type === 'consumer_not_found' || status.type === 'consumer_deleted' || status.type === 'stream_not_found';
+    if (!stalled) continue;
+    options.log({ level: 'warn', msg: 'consumer stalled; making a new one from the durable position', stream: options.stream, status: status.type });
+    messages.stop();
+    return;
+  }
+}
+

@@ -10,7 +10,7 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
   const info = await (await jetstreamManager(nc)).streams.info(stream);
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;
-  const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subjects: subject }) });
+  const consumer = await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subjects: subject }) });
   if (subject !== undefined && (await consumer.info(true)).num_pending === 0) return;
   const messages = await consumer.consume();
   try {
@@ -22,5 +22,20 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
     }
   } finally {
     await messages.close();
+  }
+}
+
+/**
+ * An ordered consumer, its creation tried again on a timeout: in a cluster that lost a node,
+ * nats-server 2.9 goes on placing some new consumers on the lost node for a while, and their
+ * creation times out (measured: about one in three, for minutes).
+ */
+export async function orderedConsumer(nc: NatsConnection, stream: string, options: Parameters<ReturnType<typeof jetstream>['consumers']['get']>[1]) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await jetstream(nc).consumers.get(stream, options);
+    } catch (error) {
+      if (attempt >= 6 || !/timeout/i.test((error as Error).message)) throw error;
+    }
   }
 }

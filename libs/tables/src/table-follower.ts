@@ -1,4 +1,5 @@
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { orderedConsumer, stallWatch } from '#libs/streams';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /** One entry of a table as it arrives: its value, or undefined when deleted. */
@@ -22,24 +23,42 @@ export interface TableFollower {
 /**
  * Follows a table's KV bucket: the snapshot (the last value of every key), then every delta after
  * it, in order, from one ordered consumer. When that consumer misses a delivery, or the connection
- * or the server comes back, nats.js recreates it from the last sequence delivered + 1: that is the
- * resync, and since the bucket keeps each key's last value, what follows brings the table to the
- * same state. Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
+ * or the server comes back, nats.js recreates it from the last sequence delivered + 1; when it
+ * stalls for good (its node lost in a cluster), a new one is made from the last revision applied
+ * + 1. That is the resync: since the bucket keeps each key's last value, what follows brings the
+ * table to the same state. Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
  */
 export async function followTable(nc: NatsConnection, bucket: string, onEntry: (entry: TableEntry) => void | Promise<void>): Promise<TableFollower> {
   const stream = `KV_${bucket}`;
   const prefix = `$KV.${bucket}.`;
   const info = await (await jetstreamManager(nc)).streams.info(stream);
-  const messages = await (await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.LastPerSubject })).consume();
   let loaded: () => void = () => undefined;
   const snapshot = new Promise<void>((resolve) => (loaded = resolve));
   if (info.state.messages === 0) loaded();
+  let closed = false;
+  let current: ConsumerMessages | undefined;
+  /** The last revision applied: a consumer made again (a stall) goes on from the next one. */
+  let revision = 0;
   const ended = (async () => {
-    for await (const m of messages) {
-      const operation = m.headers?.get('KV-Operation');
-      const deleted = operation === 'DEL' || operation === 'PURGE';
-      await onEntry({ key: m.subject.slice(prefix.length), value: deleted ? undefined : m.string(), revision: m.seq, pending: m.info.pending });
-      if (m.info.pending === 0) loaded();
+    while (!closed) {
+      const from = revision === 0 ? { deliver_policy: DeliverPolicy.LastPerSubject } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 };
+      try {
+        current = await (await orderedConsumer(nc, stream, from)).consume({ expires: 10_000, idle_heartbeat: 2_000 });
+      } catch (error) {
+        if (nc.isClosed() || closed) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (closed) break;
+      void stallWatch(current, { stream, log: () => undefined });
+      for await (const m of current) {
+        const operation = m.headers?.get('KV-Operation');
+        const deleted = operation === 'DEL' || operation === 'PURGE';
+        revision = m.seq;
+        await onEntry({ key: m.subject.slice(prefix.length), value: deleted ? undefined : m.string(), revision: m.seq, pending: m.info.pending });
+        if (m.info.pending === 0) loaded();
+      }
+      if (nc.isClosed()) return;
     }
   })();
   // Whoever does not wait for the end must not see it as an unhandled rejection.
@@ -51,7 +70,8 @@ export async function followTable(nc: NatsConnection, bucket: string, onEntry: (
     ready,
     ended,
     close: async () => {
-      await messages.close();
+      closed = true;
+      current?.stop();
       await ended.catch(() => undefined);
     },
   };

@@ -53,7 +53,7 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
       metrics.attach(exporter);
       stops.push(exporter.stop);
     }
-    stops.push((await startLivenessWatch(nc, config, { log, now: Date.now })).stop);
+    stops.push((await startLivenessWatch(nc, config, { log })).stop);
     stops.push((await serveMetrics(registry, config.metrics, natsReadiness(nc))).stop);
     log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
     return {
