@@ -59,6 +59,17 @@ describe('dpp up (the demo stack)', () => {
     const shown = await runDpp('fib', 'show', '--gateway', 'esa-gw', '--bucket-prefix', 'dpp-esa-fib', '--nats', nats, '--json');
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain('"pattern":"ipn:200.*"');
+    // dpp show, against a speaker's own config file.
+    const dsnConfig = join(data, 'dsn.example.test', 'dpp.yaml');
+    const peers = await runDpp('show', 'peers', '--config', dsnConfig, '--json');
+    expect(peers.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ peer: 'esa.example.test', sessions: 1, bestRoutes: 2 }),
+      expect.objectContaining({ peer: 'mars.example.test', sessions: 1, bestRoutes: 1 }),
+    ]);
+    const routes = await runDpp('show', 'routes', 'ipn:200.*', '--config', join(data, 'esa.example.test', 'dpp.yaml'));
+    expect(routes.stdout).toMatch(/ipn:200\.\*\s+dsn\.example\.test\s+dsn\.example\.test mars\.example\.test\s+10\s+dtn:\/\/gw\.dsn\.example\.test\//);
+    expect((await runDpp('show', 'fib', '--config', join(data, 'esa.example.test', 'dpp.yaml'))).stdout).toContain('gateway esa-gw, revision');
+    expect((await runDpp('show', 'events', '--last', '50', '--config', dsnConfig)).stdout).toMatch(/session-up\s+mars\.example\.test/);
     const originated = await runDpp('originate', 'ipn:200.7', '--config', join(data, 'mars.example.test', 'dpp.yaml'));
     expect([originated.status, originated.stdout.trim()]).toEqual([0, '1 route originated by mars.example.test']);
     await until('the new route at the gateway', () => (out.includes('gateway esa-gw: + ipn:200.7 via dtn://gw.dsn.example.test/') ? true : undefined), { ms: 30_000 });

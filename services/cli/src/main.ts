@@ -7,6 +7,7 @@ import { patternCommand } from './pattern-command.ts';
 import { policyCommand } from './policy-commands.ts';
 import { explainCommand, historyCommand, replayCommand, ribCommand } from './rib-commands.ts';
 import { sessionCommand } from './session-command.ts';
+import { showCommand } from './show-command.ts';
 import { upCommand } from './up-command.ts';
 
 interface Command {
@@ -21,6 +22,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   config: { summary: "config check FILE: the speaker's config file as each of its services reads it", run: configCommand },
   session: { summary: 'run the session service of one speaker from its config file', run: sessionCommand },
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', run: replayCommand },
+  show: { summary: 'show peers|routes|fib|events of a speaker (--config FILE): what it holds now', run: showCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', run: explainCommand },
   history: { summary: 'every event in the log that touched a pattern', run: historyCommand },
   policy: { summary: "run the policy service (import verdicts, each peer's Adj-RIB-Out); policy counters, policy explain PATTERN", run: policyCommand },

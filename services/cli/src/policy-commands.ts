@@ -67,7 +67,7 @@ const usage = (io: CommandIo, message: string): number => {
   return EXIT.usage;
 };
 
-async function counters(nc: NatsConnection, config: PolicyConfig): Promise<PeerCounters[]> {
+export async function counters(nc: NatsConnection, config: PolicyConfig): Promise<PeerCounters[]> {
   const fold = new CounterFold();
   for await (const m of readLog(nc, config.peerEvents)) {
     const event = decodeLoggedEvent(m.string());
