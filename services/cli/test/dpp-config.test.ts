@@ -37,4 +37,15 @@ describe('dpp config check', () => {
     expect([typo.status, typo.stderr.trim()]).toEqual([1, `${join(dir, 'typo.yaml')}: checkpiont: not a field of this config: remove it, or check its spelling`]);
     expect(dpp('config', 'frobnicate').status).toBe(2);
   });
+
+  it('reads the deploy/ examples: every service of both sites, the session service missing only the files they name', async () => {
+    for (const site of ['madrid', 'kourou']) {
+      const file = join(root, 'deploy/examples/two-sites', `esa-${site}.yaml`);
+      const run = dpp('config', 'check', file, '--json');
+      const checks = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { service: string; status: string });
+      expect(checks.map((c) => [c.service, c.status])).toEqual([['session', 'invalid'], ['policy', 'ok'], ['rib', 'ok'], ['fib-export', 'ok']]);
+      for (const line of run.stderr.trim().split('\n')) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
+    }
+  });
 });
+
