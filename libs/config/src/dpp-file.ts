@@ -124,24 +124,33 @@ export function streamsOf(file: DppFile): Streams {
  * Environment variables that override a field, for what should not sit in a file (secrets, and
  * the NATS URL an orchestrator hands out): applied to the parsed YAML before it is checked.
  */
-export const ENV_OVERRIDES: readonly { readonly variable: string; readonly path: readonly string[] }[] = [
-  { variable: 'DPP_NATS_URL', path: ['nats', 'url'] },
-  { variable: 'DPP_KEY_FILE', path: ['key_file'] },
-  { variable: 'DPP_TLS_KEY', path: ['tls', 'key'] },
+export const ENV_OVERRIDES: readonly { readonly variable: string; readonly path: readonly string[]; readonly onlyOver: boolean }[] = [
+  // Set wherever it is missing: `dpp up` hands its nats-server to every service this way.
+  { variable: 'DPP_NATS_URL', path: ['nats', 'url'], onlyOver: false },
+  // Only over a field the file has: a secret for the session service must not make a RIB host's file one.
+  { variable: 'DPP_KEY_FILE', path: ['key_file'], onlyOver: true },
+  { variable: 'DPP_TLS_KEY', path: ['tls', 'key'], onlyOver: true },
 ];
 
 /** The parsed YAML with the environment's overrides set. */
 export function withEnvOverrides(raw: unknown, env: Readonly<Record<string, string | undefined>>): unknown {
   if (typeof raw !== 'object' || raw === null) return raw;
   const out = structuredClone(raw) as Record<string, unknown>;
-  for (const { variable, path } of ENV_OVERRIDES) {
+  for (const { variable, path, onlyOver } of ENV_OVERRIDES) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
-    let at = out;
+    let at: Record<string, unknown> | undefined = out;
     for (const key of path.slice(0, -1)) {
-      if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+      if (typeof at[key] !== 'object' || at[key] === null) {
+        if (onlyOver) {
+          at = undefined;
+          break;
+        }
+        at[key] = {};
+      }
       at = at[key] as Record<string, unknown>;
     }
+    if (at === undefined || (onlyOver && at[path.at(-1)!] === undefined)) continue;
     at[path.at(-1)!] = value;
   }
   return out;

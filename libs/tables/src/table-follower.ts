@@ -49,7 +49,11 @@ export async function followTable(nc: NatsConnection, bucket: string, onEntry: (
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
-      if (closed) break;
+      // Closed while the consumer was being made: it must not pull on behind the caller's back.
+      if (closed) {
+        current.stop();
+        break;
+      }
       void stallWatch(current, { stream, log: () => undefined });
       for await (const m of current) {
         const operation = m.headers?.get('KV-Operation');
@@ -71,6 +75,7 @@ export async function followTable(nc: NatsConnection, bucket: string, onEntry: (
     ended,
     close: async () => {
       closed = true;
+      // stop, not close: close waits for an iteration that may never have begun.
       current?.stop();
       await ended.catch(() => undefined);
     },

@@ -38,33 +38,45 @@ export async function runService<C>(
     return EXIT.invalid;
   }
   const log = jsonLog((text) => io.out.write(text), name);
-  let running: Running<C>;
+  // SIGHUP (dpp config reload): the file read again and applied. Taken from the start: a reload sent
+  // while the service starts waits for it, one sent while it stops is let go (it would otherwise
+  // kill the process, which a supervisor counts as a clean exit).
+  let running: Running<C> | undefined;
+  let stopping = false;
+  let started: () => void = () => undefined;
+  let reloading = new Promise<void>((resolve) => (started = resolve));
+  const onHup = () => {
+    reloading = reloading
+      .then(async () => {
+        if (stopping) return log({ level: 'info', msg: 'config reload ignored: stopping' });
+        const next = await service.load(path);
+        if (Result.isFailure(next)) return log({ level: 'error', msg: 'config not reloaded: not valid', problems: next.failure.split('\n') });
+        if (running === undefined || stopping) return;
+        if (running.reload) return void running.reload(next.success);
+        // A service without sessions to keep is restarted in place with the new config.
+        await running.stop();
+        running = await service.start(next.success, log);
+        log({ level: 'info', msg: 'config reloaded: restarted with it' });
+      })
+      .catch((error: Error) => log({ level: 'error', msg: 'config reload failed', error: error.message }));
+  };
+  process.on('SIGHUP', onHup);
   try {
     running = await service.start(config.success, log);
+    started();
   } catch (error) {
+    process.off('SIGHUP', onHup);
     log({ level: 'error', msg: 'could not start', error: (error as Error).message });
     return EXIT.invalid;
   }
-  // SIGHUP (dpp config reload): the file read again; an invalid one changes nothing.
-  let reloading = Promise.resolve();
-  const onHup = () => {
-    reloading = reloading.then(async () => {
-      const next = await service.load(path);
-      if (Result.isFailure(next)) return log({ level: 'error', msg: 'config not reloaded: not valid', problems: next.failure.split('\n') });
-      if (running.reload) return void running.reload(next.success);
-      // A service without sessions to keep is restarted in place with the new config.
-      await running.stop();
-      running = await service.start(next.success, log);
-      log({ level: 'info', msg: 'config reloaded: restarted with it' });
-    }).catch((error: Error) => log({ level: 'error', msg: 'config reload failed', error: error.message }));
-  };
-  process.on('SIGHUP', onHup);
   await stopSignal();
-  process.off('SIGHUP', onHup);
+  stopping = true;
   await reloading;
   log({ level: 'info', msg: 'stopping' });
-  await running.stop();
+  await running?.stop();
   log({ level: 'info', msg: 'stopped' });
+  // Only now: a SIGHUP while stopping must not kill the process.
+  process.off('SIGHUP', onHup);
   return EXIT.ok;
 }
 

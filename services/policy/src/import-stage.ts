@@ -127,6 +127,8 @@ export async function startImportStage(
     return found;
   };
 
+  /** The last peer event handled, for the lag. */
+  let handled = 0;
   /** Where a split verdict stopped: its peer seq, the next part, and how many parts it was split into. */
   let resume = { seq: 0, next: 0, of: 0 };
   const position = async (): Promise<number> => {
@@ -141,10 +143,9 @@ export async function startImportStage(
       return part + 1 < parts ? seq : seq + 1;
     })();
     inForce = await policyBefore(from);
+    handled = from - 1;
     return from;
   };
-  /** The last peer event handled, for the lag. */
-  let handled = 0;
   const consumer = await consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
     for (const m of messages) {
       handled = m.seq;

@@ -1,11 +1,11 @@
-import { jetstream, StorageType } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { decodeHeartbeat, peerEventSubject, type PeerEvent } from '#libs/events';
+import { decodeHeartbeat, decodeLoggedEvent, peerEventSubject, type PeerEvent } from '#libs/events';
 import type { Streams } from '#libs/config';
 import type { LogLine } from '#libs/log';
 import { NotificationCode } from '#libs/wire';
+import { openLivenessBucket, readLog } from '#libs/streams';
 
 /** The watcher's own key in the liveness bucket: it writes it to learn the servers' time. */
 const CLOCK_KEY = '_clock';
@@ -22,12 +22,21 @@ const CLOCK_KEY = '_clock';
  */
 export async function startLivenessWatch(
   nc: NatsConnection,
-  streams: Pick<Streams, 'peerSubjectPrefix' | 'liveness' | 'replicas'>,
+  streams: Pick<Streams, 'peerEvents' | 'peerSubjectPrefix' | 'liveness' | 'replicas'>,
   options: { log: LogLine },
 ): Promise<{ stop(): Promise<void> }> {
   const { liveness } = streams;
-  const kv = await new Kvm(nc).create(liveness.bucket, { history: 1, storage: StorageType.File, replicas: streams.replicas, ttl: liveness.deadAfterMs * 6 });
+  const kv = await openLivenessBucket(nc, liveness, streams.replicas);
   const js = jetstream(nc);
+  /** The session of the last session-up logged for this neighbor (a peer AD and its speaker). */
+  const latestSession = async (peerAd: string, peerSpeakerId: string): Promise<string | undefined> => {
+    let latest: string | undefined;
+    for await (const m of readLog(nc, streams.peerEvents, undefined, peerEventSubject(streams.peerSubjectPrefix, { kind: 'session-up', peerAd }))) {
+      const e = decodeLoggedEvent(m.string());
+      if (Result.isSuccess(e) && e.success.kind === 'session-up' && e.success.peerSpeakerId === peerSpeakerId) latest = e.success.sessionId;
+    }
+    return latest;
+  };
   let checking = false;
   const check = async () => {
     if (checking) return;
@@ -48,6 +57,9 @@ export async function startLivenessWatch(
           continue;
         }
         for (const s of beat.success.sessions) {
+          // The neighbor may have a session again already (the service restarted, the peer went to the other
+          // site): its routes are that session's now, and must not go with the old one.
+          if ((await latestSession(s.peerAd, s.peerSpeakerId)) !== s.sessionId) continue;
           const event: PeerEvent = {
             v: 1,
             kind: 'session-down',
@@ -72,6 +84,12 @@ export async function startLivenessWatch(
       checking = false;
     }
   };
-  const timer = setInterval(() => void check(), liveness.intervalMs);
-  return { stop: async () => clearInterval(timer) };
+  let current = Promise.resolve();
+  const timer = setInterval(() => void (current = check()), liveness.intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await current;
+    },
+  };
 }

@@ -1,9 +1,8 @@
-import { StorageType } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { encodeHeartbeat, type SpeakerHeartbeat } from '#libs/events';
 import type { LogLine } from '#libs/log';
 import type { Streams } from '#libs/config';
+import { openLivenessBucket } from '#libs/streams';
 
 /**
  * A session service's heartbeat (README, "Sites"): every `intervalMs` it writes its established
@@ -17,8 +16,7 @@ export async function startHeartbeat(
   self: () => SpeakerHeartbeat,
   options: { lost: (reason: string) => void; log: LogLine; now: () => number },
 ): Promise<{ beat(): void; stop(): Promise<void> }> {
-  // Keys of services gone for good leave after a while on their own.
-  const kv = await new Kvm(nc).create(liveness.bucket, { history: 1, storage: StorageType.File, replicas: liveness.replicas, ttl: liveness.deadAfterMs * 6 });
+  const kv = await openLivenessBucket(nc, liveness, liveness.replicas);
   let lastWritten = options.now();
   let lostSaid = false;
   const beat = () => {

@@ -14,8 +14,11 @@ import type { SpeakerConfig } from './speaker-config.ts';
 /** What a reload changed, and what it could not (those need a restart). */
 export interface ReloadReport {
   readonly added: readonly string[];
+  /** Peers whose sessions were ended because the config no longer accepts them. */
   readonly removed: readonly string[];
   readonly redialled: readonly string[];
+  /** Peers no longer dialled (still accepted when they dial us); their session we started ended. */
+  readonly stoppedDialling: readonly string[];
   readonly needsRestart: readonly string[];
 }
 
@@ -117,9 +120,9 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
       const before = live;
       live = next;
       const wanted = new Map(next.dial.map((p) => [p.ad, p]));
-      const accepted = next.session.peers;
-      const removed = [...new Set([...before.dial.map((p) => p.ad), ...(before.session.peers === 'any' ? [] : before.session.peers)])].filter((ad) => accepted !== 'any' && !accepted.has(ad));
+      const accepts = (ad: string) => next.session.peers === 'any' || next.session.peers.has(ad);
       const redialled: string[] = [];
+      const stoppedDialling: string[] = [];
       for (const [ad, { peer, dialer }] of dialers) {
         const now = wanted.get(ad);
         if (now?.address === peer.address) continue;
@@ -128,14 +131,19 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
         if (now) {
           dialers.set(ad, { peer: now, dialer: dial(now) });
           redialled.push(ad);
-        }
+        } else stoppedDialling.push(ad);
       }
-      const added = next.dial.filter((p) => !dialers.has(p.ad) && !redialled.includes(p.ad)).map((p) => p.ad);
+      const added = next.dial.filter((p) => !dialers.has(p.ad)).map((p) => p.ad);
       for (const ad of added) dialers.set(ad, { peer: wanted.get(ad)!, dialer: dial(wanted.get(ad)!) });
-      // A peer no longer configured: its sessions end, whoever started them.
-      for (const s of sessions()) if (s.peerAd !== undefined && removed.includes(s.peerAd)) s.stop('peer removed from the config');
-      const needsRestart = (['key', 'listen', 'tls', 'natsUrl', 'eventLog', 'limits', 'adjRibOutPrefix', 'metrics'] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]));
-      const report = { added, removed, redialled, needsRestart };
+      // A peer no longer accepted (removed, or let in only by accept_any_peer): its sessions end, whoever started them.
+      const removed = new Set<string>();
+      for (const s of sessions()) {
+        if (s.peerAd === undefined || accepts(s.peerAd)) continue;
+        removed.add(s.peerAd);
+        s.stop('peer removed from the config');
+      }
+      const needsRestart = (['key', 'listen', 'tls', 'natsUrl', 'eventLog', 'limits', 'adjRibOutPrefix', 'metrics', 'liveness'] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]));
+      const report = { added, removed: [...removed], redialled, stoppedDialling, needsRestart };
       log({ level: 'info', msg: 'config reloaded', ...report });
       return report;
     },

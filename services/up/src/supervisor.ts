@@ -4,7 +4,10 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/dpp.js', import.meta.url));
-const STOP_GRACE_MS = 10_000;
+/** A service stopping with NATS away can take its NATS timeouts to finish its batch. */
+const STOP_GRACE_MS = 20_000;
+/** A service up this long has its backoff start again from 1 s at its next failure. */
+const STEADY_MS = 60_000;
 
 /** One `dpp` service process the stack runs. */
 export interface ServiceSpec {
@@ -37,6 +40,7 @@ export class Supervisor {
   readonly #running = new Map<string, Running>();
   readonly #logs = new Map<string, WriteStream>();
   #stopping = false;
+  readonly #restarts = new Set<NodeJS.Timeout>();
   readonly #onEvent: (line: string) => void;
 
   constructor(onEvent: (line: string) => void) {
@@ -58,6 +62,7 @@ export class Supervisor {
 
   async stop(): Promise<void> {
     this.#stopping = true;
+    for (const timer of this.#restarts) clearTimeout(timer);
     await Promise.all([...this.#running.values()].map((r) => stopChild(r.child)));
     for (const log of this.#logs.values()) log.end();
   }
@@ -69,6 +74,7 @@ export class Supervisor {
     // stdin a pipe that closes when this process dies, however it dies: the service then stops (run-service.ts).
     const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     running.child = child;
+    const started = Date.now();
     let seen = '';
     running.ready = new Promise<void>((resolve, reject) => {
       const watch = (chunk: Buffer) => {
@@ -81,10 +87,16 @@ export class Supervisor {
       child.once('exit', (code, signal) => {
         reject(new Error(`${spec.name} exited (${code ?? signal}) before it was up; its log: ${spec.logFile}\n${seen.trim().split('\n').slice(-5).join('\n')}`));
         if (this.#stopping) return;
+        if (Date.now() - started > STEADY_MS) running.restarts = 0;
         const delay = Math.min(30_000, 1_000 * 2 ** running.restarts);
         running.restarts++;
         this.#onEvent(`${spec.name} exited (${code ?? signal}); restarting in ${delay / 1000} s (log: ${spec.logFile})`);
-        setTimeout(() => this.#stopping || this.#spawn(running), delay).unref();
+        // Not unref'd: with every service down, this timer is what keeps the supervisor running.
+        const timer = setTimeout(() => {
+          this.#restarts.delete(timer);
+          if (!this.#stopping) this.#spawn(running);
+        }, delay);
+        this.#restarts.add(timer);
       });
     });
     // A later restart's readiness is not waited for: only the first start reports failure.
