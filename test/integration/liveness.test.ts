@@ -7,13 +7,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
-import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles, type AdKeyPair } from '#libs/identity';
+import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, type AdKeyPair } from '#libs/identity';
 import { freePort, startDnsLab, startTlsLab, until, type DnsLab, type TlsLab } from '#libs/lab';
 import { readLocRib } from '#libs/tables';
 import { loadPolicyConfig } from '../../services/policy/src/policy-config.ts';
 import { startPolicyService } from '../../services/policy/src/policy-service.ts';
 import { loadRibConfig } from '../../services/rib/src/rib-config.ts';
 import { startRibService } from '../../services/rib/src/rib-service.ts';
+import { writeSpeakerFiles } from '../harness/speaker-files.ts';
 import { handPeer } from '../harness/peering-lab.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,11 +39,7 @@ beforeAll(async () => {
   for (const ad of [US, P1]) keys[ad] = await generateAdKey();
   dns = await startDnsLab({ signed: [svcbZoneLine(P1, keys[P1]!.publicKey, DEFAULT_SVC_PARAMS)], unsigned: [] });
   tls = startTlsLab();
-  await writeKeyFiles(join(dir, 'us.key'), keys[US]!, false);
-  const cert = tls.issue(US);
-  writeFileSync(join(dir, 'us.crt'), cert.cert);
-  writeFileSync(join(dir, 'us-tls.key'), cert.key, { mode: 0o600 });
-  writeFileSync(join(dir, 'ca.crt'), tls.ca);
+  await writeSpeakerFiles(dir, 'us', US, keys[US]!, tls);
   port = await freePort();
   config = join(dir, 'us.yaml');
   writeFileSync(config, stringify({

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatPattern, patternFromWire } from '#libs/eid';
 import { decodeLoggedEvent } from '#libs/events';
-import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles, type AdKeyPair } from '#libs/identity';
+import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, type AdKeyPair } from '#libs/identity';
 import { startDnsLab, startNatsCluster, startTlsLab, until, type DnsLab, type NatsCluster, type TlsLab } from '#libs/lab';
 import type { RibAdvertisement } from '#libs/rib';
 import { natsServers, readLog } from '#libs/streams';
@@ -21,6 +21,7 @@ import { loadRibConfig } from '../../services/rib/src/rib-config.ts';
 import { startRibService } from '../../services/rib/src/rib-service.ts';
 import { loadSpeakerConfig } from '../../services/session/src/speaker-config.ts';
 import { startSpeaker } from '../../services/session/src/speaker.ts';
+import { writeSpeakerFiles } from '../harness/speaker-files.ts';
 import { handPeer, type HandPeer } from '../harness/peering-lab.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -88,11 +89,7 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
     for (const ad of [US, P1, P2]) keys[ad] = await generateAdKey();
     dns = await startDnsLab({ signed: [P1, P2].map((ad) => svcbZoneLine(ad, keys[ad]!.publicKey, DEFAULT_SVC_PARAMS)), unsigned: [] });
     tls = startTlsLab();
-    await writeKeyFiles(join(dir, 'us.key'), keys[US]!, false);
-    const cert = tls.issue(US);
-    writeFileSync(join(dir, 'us.crt'), cert.cert);
-    writeFileSync(join(dir, 'us-tls.key'), cert.key, { mode: 0o600 });
-    writeFileSync(join(dir, 'ca.crt'), tls.ca);
+    await writeSpeakerFiles(dir, 'us', US, keys[US]!, tls);
     nc = await connect({ servers: natsServers(cluster.url), maxReconnectAttempts: -1 });
     // The AD's RIB and policy services (the policy keeps an Adj-RIB-Out for both peers).
     const shared = siteConfig(0, '', 0);

@@ -27,6 +27,10 @@ export const table = (rows: readonly (readonly string[])[]): string => {
   return rows.map((r) => `${r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`).join('');
 };
 
+/** A route's window (§6.5) as text: `from..until` in ISO times, either side empty when open, `-` for none. */
+export const windowText = (from: number | undefined, until: number | undefined): string =>
+  from === undefined && until === undefined ? '-' : `${from === undefined ? '' : new Date(from).toISOString()}..${until === undefined ? '' : new Date(until).toISOString()}`;
+
 /** An ISO time given on the command line, or undefined when it is not one (reported). */
 export function isoTime(text: string, name: string, io: CommandIo): number | undefined {
   const time = Date.parse(text);

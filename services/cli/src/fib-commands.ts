@@ -5,7 +5,7 @@ import { contactRoutes, fibContacts, fromHdtnPlan, fromIonContacts, toHardyTvr, 
 import { GatewayFib } from '#libs/gateway-client';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
-import { commandLine, intOption, isoTime, table } from './command-line.ts';
+import { commandLine, intOption, isoTime, table, windowText } from './command-line.ts';
 import { publishLocal } from '../../rib/src/local-routes.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService, stopSignal } from './run-service.ts';
@@ -65,9 +65,7 @@ function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra
   return { gateway: (values.gateway as string | undefined) ?? '', nats: values.nats as string, prefix: values['bucket-prefix'] as string, json: values.json as boolean, positionals, values };
 }
 
-const window = (e: FibEntry) =>
-  e.validFrom === undefined && e.validUntil === undefined ? '-' : `${e.validFrom === undefined ? '' : new Date(e.validFrom).toISOString()}..${e.validUntil === undefined ? '' : new Date(e.validUntil).toISOString()}`;
-const cells = (e: FibEntry) => [e.pattern, e.nextHop, window(e), e.bandwidthBps ?? '-', e.peerAd, String(e.causeSeq)];
+const cells = (e: FibEntry) => [e.pattern, e.nextHop, windowText(e.validFrom, e.validUntil), e.bandwidthBps ?? '-', e.peerAd, String(e.causeSeq)];
 const HEAD = ['PATTERN', 'NEXT HOP', 'WINDOW', 'BANDWIDTH', 'PEER AD', 'CAUSE SEQ'];
 
 /** An ISO time option, or now; undefined when it does not parse (reported). */

@@ -5,7 +5,7 @@ import { LocRib, type RibRoute } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
-import { commandLine, table } from './command-line.ts';
+import { commandLine, table, windowText } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService } from './run-service.ts';
 import { withNats } from './with-nats.ts';
@@ -88,12 +88,8 @@ const row = (route: RibRoute) => ({
 });
 
 
-const window = (route: RibRoute) =>
-  route.validFrom === undefined && route.validUntil === undefined
-    ? '-'
-    : `${route.validFrom === undefined ? '' : new Date(route.validFrom).toISOString()}..${route.validUntil === undefined ? '' : new Date(route.validUntil).toISOString()}`;
 
-const routeCells = (r: RibRoute) => [r.pattern, r.neighbor, r.adPath.join(' '), String(r.metric), r.gatewayEid ?? '-', window(r), String(r.receivedSeq)];
+const routeCells = (r: RibRoute) => [r.pattern, r.neighbor, r.adPath.join(' '), String(r.metric), r.gatewayEid ?? '-', windowText(r.validFrom, r.validUntil), String(r.receivedSeq)];
 const ROUTE_HEAD = ['PATTERN', 'NEIGHBOR', 'AD_PATH', 'METRIC', 'GATEWAY', 'WINDOW', 'SEQ'];
 
 function printRib(rib: LocRib, options: Common, io: CommandIo): void {

@@ -7,7 +7,7 @@ import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
-import { commandLine, intOption, table } from './command-line.ts';
+import { commandLine, intOption, table, windowText } from './command-line.ts';
 import { fibCommand } from './fib-commands.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { counters } from './policy-commands.ts';
@@ -25,9 +25,6 @@ routes   the Loc-RIB (or the routes of the PATTERNs given): best route, where fr
 fib      a gateway's FIB (the first configured gateway unless --gateway)
 events   the last N peer events (default 20): sessions, updates, policy versions
 `;
-
-const window = (from: number | undefined, until: number | undefined) =>
-  from === undefined && until === undefined ? '-' : `${from === undefined ? '' : new Date(from).toISOString()}..${until === undefined ? '' : new Date(until).toISOString()}`;
 
 export async function showCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const [what, ...rest] = args;
@@ -89,7 +86,7 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([pattern, { advertisement: a, causeSeq }]) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, causeSeq }));
       if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
-      else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, window(r.validFrom, r.validUntil)])]));
+      else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil)])]));
       return EXIT.ok;
     }
     const last = intOption(parsed.values['last'], '--last', 20, io);
