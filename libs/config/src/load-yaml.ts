@@ -13,7 +13,8 @@ export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownR
   try {
     raw = adjust(parseYaml(await readFile(path, 'utf8')));
   } catch (error) {
-    return Result.fail(`${path}: ${(error as Error).message}`);
+    // One line: the YAML parser's first says what and where; the code frame after it would break the one-problem-a-line form.
+    return Result.fail(`${path}: ${(error as Error).message.split('\n')[0]}`);
   }
   const decoded = Schema.decodeUnknownResult(schema)(raw, { errors: 'all', onExcessProperty: 'error' });
   return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
