@@ -53,6 +53,9 @@ export type PolicyEvent = typeof PolicyEventV1.Type;
 /** The subject an event is logged on: `<prefix>.<kind>.<peer AD, dots as _>`. */
 export const peerEventSubject = (prefix: string, event: Pick<PeerEvent, 'kind' | 'peerAd'>): string => `${prefix}.${event.kind}.${event.peerAd.replaceAll('.', '_')}`;
 
+/** The subject policy versions are logged on, beside the peer events: `<prefix>.policy`. */
+export const policyEventSubject = (prefix: string): string => `${prefix}.policy`;
+
 /** Decodes a logged event's JSON; an error says which field is wrong, for the quarantine log line. */
 export const decodePeerEvent = (json: string): Result.Result<PeerEvent, string> => decodeJson(PeerEventV1, json);
 

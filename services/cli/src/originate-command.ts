@@ -2,10 +2,9 @@ import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
 import { formatPattern, parseEid, parsePattern } from '#libs/eid';
 import { adName } from '#libs/identity';
-import type { RibEvent } from '#libs/rib';
 import { commandLine, intOption, isoTime } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
-import { publishLocal } from '../../rib/src/local-routes.ts';
+import { localUpdate, publishLocal } from '../../rib/src/local-routes.ts';
 import { withNats } from './with-nats.ts';
 
 export const ORIGINATE_USAGE = `usage: dpp originate PATTERN... --config FILE [--metric N] [--gateway EID] [--from TIME] [--until TIME]
@@ -66,29 +65,19 @@ export async function originateCommand(args: readonly string[], io: CommandIo, w
     io.err.write(`dpp: --until must be after --from\n`);
     return EXIT.invalid;
   }
-  const event: RibEvent = {
-    type: 'update',
-    seq: 0,
-    neighbor: `${ad.success} local`,
-    peerAd: ad.success,
-    withdrawn: withdraw ? [{ patterns, validFrom }] : [],
-    accepted: withdraw
-      ? []
-      : [
-          {
-            patterns,
-            adPath: [],
-            metric,
-            gatewayEid: typeof gateway === 'string' ? gateway : undefined,
-            validFrom,
-            validUntil,
-            bandwidthBps: values['bandwidth'] === undefined ? undefined : String(bandwidth),
-            maxBundleSize: values['max-bundle-size'] === undefined ? undefined : maxBundleSize,
-            transitive: [],
-          },
-        ],
-    rejected: [],
-  };
+  const event = withdraw
+    ? localUpdate(ad.success, { withdrawn: { patterns, validFrom } })
+    : localUpdate(ad.success, {
+        accepted: {
+          patterns,
+          metric,
+          gatewayEid: typeof gateway === 'string' ? gateway : undefined,
+          validFrom,
+          validUntil,
+          bandwidthBps: values['bandwidth'] === undefined ? undefined : String(bandwidth),
+          maxBundleSize: values['max-bundle-size'] === undefined ? undefined : maxBundleSize,
+        },
+      });
   const streams = streamsOf(config.success);
   return withNats(streams.natsUrl, io, async (nc) => {
     await publishLocal(nc, streams.ribInput, name, [event]);

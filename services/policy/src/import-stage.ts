@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result, Schema } from 'effect';
-import { decodeLoggedEvent, passThroughImport, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
+import { decodeLoggedEvent, passThroughImport, policyEventSubject, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import type { RibEvent } from '#libs/rib';
 import { consumeBatches, readLog } from '#libs/streams';
@@ -120,7 +120,7 @@ export async function startImportStage(
   /** The policy in force just before `seq`: the last valid policy event before it. */
   const policyBefore = async (seq: number): Promise<InForce> => {
     let found = NO_POLICY;
-    for await (const m of readLog(nc, options.peerStream, seq - 1, `${await policySubject(nc, options.peerStream)}`)) {
+    for await (const m of readLog(nc, options.peerStream, seq - 1, await policySubject(nc, options.peerStream))) {
       const event = decodeLoggedEvent(m.string());
       if (Result.isSuccess(event) && event.success.kind === 'policy') found = Result.getOrElse(compiled(event.success, m.seq), () => found);
     }
@@ -165,10 +165,10 @@ export async function startImportStage(
   return { stop: consumer.stop, position: () => handled };
 }
 
-/** The subject policy events are logged on: `<prefix>.policy`, the prefix being the peer stream's (`<prefix>.>`). */
-export async function policySubject(nc: NatsConnection, peerStream: string): Promise<string> {
+/** The subject policy events are logged on (libs/events policyEventSubject), the prefix being the peer stream's (`<prefix>.>`). */
+async function policySubject(nc: NatsConnection, peerStream: string): Promise<string> {
   const subjects = (await (await jetstreamManager(nc)).streams.info(peerStream)).config.subjects ?? [];
   const wildcard = subjects.find((s) => s.endsWith('.>'));
   if (wildcard === undefined) throw new Error(`stream ${peerStream} has no subjects <prefix>.>: it is not a peer event log`);
-  return `${wildcard.slice(0, -2)}.policy`;
+  return policyEventSubject(wildcard.slice(0, -2));
 }

@@ -1,4 +1,4 @@
-import { peerEventStream, ribStreams, ribSubjects } from '#libs/events';
+import { peerEventStream, policyEventSubject, ribStreams, ribSubjects } from '#libs/events';
 import { peerTable } from '#libs/policy';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Registry, serveMetrics } from '#libs/metrics';
@@ -26,7 +26,7 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     await ensureStream(nc, peerEventStream(config));
     await ensureStream(nc, ribStreams(config).input);
     await ensureStream(nc, ribStreams(config).locRib);
-    const logged = await logPolicyVersion(nc, config.peerEvents, `${config.peerSubjectPrefix}.policy`, config.policyFile, Date.now());
+    const logged = await logPolicyVersion(nc, config.peerEvents, policyEventSubject(config.peerSubjectPrefix), config.policyFile, Date.now());
     log({ level: 'info', msg: logged.seq === undefined ? 'policy version already in force' : 'policy version logged', version: logged.version, seq: logged.seq });
     const registry = new Registry();
     const decisions = registry.counter('dpp_import_routes_total', 'Import decisions on routes, by peer AD, decision and rule (accepted: the rules that matched, joined; rejected: the rule)');

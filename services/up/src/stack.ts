@@ -4,9 +4,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
 import { GatewayFib } from '#libs/gateway-client';
-import type { RibEvent } from '#libs/rib';
 import { startNatsServer, type NatsServer } from '#libs/lab';
-import { publishLocal } from '../../rib/src/local-routes.ts';
+import { localUpdate, publishLocal } from '../../rib/src/local-routes.ts';
 import { DEMO_ADS, prepareDemo } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor.ts';
 import { connectNats } from '#libs/streams';
@@ -102,16 +101,7 @@ async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() =
   const nc: NatsConnection = await connectNats(natsUrl, 'dpp-up demo');
   for (const demo of DEMO_ADS.filter((d) => d.originates.length > 0)) {
     const config = Result.getOrThrow(await loadDppFile(join(dataDir, demo.ad, 'dpp.yaml')));
-    const event: RibEvent = {
-      type: 'update',
-      seq: 0,
-      neighbor: `${demo.ad} local`,
-      peerAd: demo.ad,
-      withdrawn: [],
-      accepted: [{ patterns: demo.originates, adPath: [], metric: 10, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }],
-      rejected: [],
-    };
-    await publishLocal(nc, streamsOf(config).ribInput, 'originate', [event]);
+    await publishLocal(nc, streamsOf(config).ribInput, 'originate', [localUpdate(demo.ad, { accepted: { patterns: demo.originates, metric: 10 } })]);
     say(`${demo.ad} originates ${demo.originates.join(', ')}`);
   }
   const gateways = DEMO_ADS.filter((d) => d.gateway !== undefined);
