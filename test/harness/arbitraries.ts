@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { parseEid, parsePattern, type Eid, type EidPattern } from '#libs/eid';
+import type { PeerMessage } from '#libs/wire';
 
 /**
  * Generators of valid patterns and concrete EIDs for property tests. Values come from small
@@ -47,3 +48,38 @@ export const anyEid: fc.Arbitrary<Eid> = eidText.map((t) => valid(parseEid(t), t
 export const anyEidText: fc.Arbitrary<string> = fc
   .tuple(eidText, fc.array(fc.boolean(), { minLength: 64, maxLength: 64 }))
   .map(([text, upper]) => [...text].map((ch, i) => (upper[i % 64] ? ch.toUpperCase() : ch)).join(''));
+
+/** EidPatterns as they come off the wire, valid or not (a dtn name that is none, no scheme at all). */
+const wirePattern = fc.oneof(
+  fc.record({ ipn: fc.record({ allocator_id: fc.nat(5), node_id: fc.oneof(fc.nat(5), fc.constant(0xffffffff)), is_wildcard: fc.boolean() }) }),
+  fc.record({ dtn: fc.record({ authority_string: fc.constantFrom('rover.example.org', '*.example.org', '*', 'a..b', ''), is_wildcard: fc.boolean() }) }),
+  fc.constant({}),
+);
+
+/**
+ * Any PeerMessage a peer may send, well-formed or not, numbered or not (small numbers, so that
+ * repeats happen). `ads` feed the AD fields: put the peer's own AD among them, and names that are
+ * not DNS names, so that Hellos and AD_PATHs are both accepted and refused.
+ */
+export const anyPeerMessage = (ads: readonly string[]): fc.Arbitrary<PeerMessage> =>
+  fc
+    .record(
+      {
+        sequence_number: fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 20n }).map(String)),
+        payload: fc.oneof(
+          fc.record({ hello: fc.record({ local_ad_id: fc.constantFrom(...ads), hold_time_seconds: fc.oneof(fc.constant(0), fc.nat(200)) }) }),
+          fc.record({ challenge: fc.record({ nonce: fc.uint8Array({ maxLength: 40 }) }) }),
+          fc.record({ response: fc.record({ signature: fc.uint8Array({ maxLength: 70 }) }) }),
+          fc.record({ keep_alive: fc.constant({}) }),
+          fc.record({ notification: fc.record({ level: fc.constantFrom('INFO', 'WARNING', 'ERROR'), code: fc.nat(40), message: fc.string({ maxLength: 20 }) }) }),
+          fc.record({
+            update: fc.record({
+              announcements: fc.array(fc.record({ patterns: fc.array(wirePattern, { maxLength: 3 }), ad_path: fc.array(fc.constantFrom(...ads), { maxLength: 3 }), metric: fc.nat(10) }), { maxLength: 3 }),
+              withdrawals: fc.array(fc.record({ patterns: fc.array(wirePattern, { maxLength: 3 }) }), { maxLength: 2 }),
+            }),
+          }),
+        ),
+      },
+      { requiredKeys: ['sequence_number', 'payload'] },
+    )
+    .map(({ sequence_number, payload }) => ({ sequence_number, ...payload }) as PeerMessage);

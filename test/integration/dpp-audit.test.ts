@@ -23,7 +23,7 @@ describe('dpp replay, explain, history, rib diff', () => {
     await ensureStream(nc, { name: stream, subjects: [`${stream}.>`], duplicateWindowMs: 120_000 });
     const js = jetstream(nc);
     const events: RibEvent[] = [
-      { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org' },
+      { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org', staleUntil: undefined },
       updateEvent(0, 'a.org', [], [advertised('a.org', 'ipn:100.*', { adPath: ['a.org', 'x.org'] })]),
       updateEvent(0, 'b.org', [], [advertised('b.org', 'ipn:100.*')]),
       updateEvent(0, 'b.org', [{ pattern: 'ipn:100.*' }], []),

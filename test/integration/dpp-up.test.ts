@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LOADER_OPTIONS } from '#libs/wire';
 import { until } from '#libs/lab';
 import { runDpp } from '../harness/dpp-process.ts';
+import { checkHealth } from '../harness/health-check.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const alive = (pid: number) => {
@@ -21,19 +20,12 @@ const alive = (pid: number) => {
   }
 };
 
-/** grpc.health.v1.Health/Check on the DSN's DPP port, over the demo's TLS. */
+/** grpc.health.v1.Health/Check on the DSN's DPP port, over the demo's TLS, with a certificate of the CA (client certificates are required). */
 async function healthOf(data: string): Promise<string> {
-  const config = parse(readFileSync(join(data, 'dsn.example.test', 'dpp.yaml'), 'utf8')) as { listen: { port: number } };
-  const proto = grpc.loadPackageDefinition(protoLoader.loadSync(join(root, 'proto/grpc/health/v1/health.proto'), LOADER_OPTIONS)) as unknown as { grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } } };
-  const credentials = grpc.credentials.createSsl(readFileSync(join(data, 'dsn.example.test', 'ca.crt')));
-  const client = new proto.grpc.health.v1.Health(`127.0.0.1:${config.listen.port}`, credentials, { 'grpc.ssl_target_name_override': 'dsn.example.test' });
-  try {
-    return await new Promise<string>((resolve, reject) =>
-      (client as unknown as { Check(r: object, cb: (e: Error | null, r?: { status: string }) => void): void }).Check({ service: '' }, (error, response) => (error ? reject(error) : resolve(response!.status))),
-    );
-  } finally {
-    client.close();
-  }
+  const dsn = (file: string) => readFileSync(join(data, 'dsn.example.test', file));
+  const config = parse(dsn('dpp.yaml').toString()) as { listen: { port: number } };
+  const credentials = grpc.credentials.createSsl(dsn('ca.crt'), dsn('tls.key'), dsn('tls.crt'));
+  return checkHealth(`127.0.0.1:${config.listen.port}`, credentials, { 'grpc.ssl_target_name_override': 'dsn.example.test' });
 }
 
 /** README's main command, as a newcomer runs it: the demo stack up, routes at its gateway, the CLI against it, Ctrl-C. */

@@ -3,9 +3,9 @@ import { connect as tlsConnect } from 'node:tls';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyPair, type Resolver } from '#libs/identity';
+import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, type AdKeyPair, type Resolver } from '#libs/identity';
 import { DEFAULT_SESSION_CONFIG, NotificationCode, type SessionConfig } from '#libs/session';
-import { peerMessageCodec, type PeerMessage, type PeerMessage__Output } from '#libs/wire';
+import { peerMessageCodec, type PeerMessage__Output } from '#libs/wire';
 import type { PeerEvent } from '#libs/events';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
@@ -16,6 +16,7 @@ import { startResponder, type ResponderOptions } from '../../services/session/sr
 import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
 import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
+import { rawPeer } from '../harness/raw-peer.ts';
 
 const INITIATOR = 'dsn.example.test';
 const RESPONDER = 'esa.example.test';
@@ -97,38 +98,7 @@ describe('DPP peering between two speakers', () => {
   };
 
   /** A peer that writes PeerMessages by hand, to misbehave on purpose. */
-  const raw = (at = port, localAd = INITIATOR) => {
-    const Client = PeerClient(MAX_BYTES * 4);
-    const client = new Client(`127.0.0.1:${at}`, channelCredentials(files(localAd), RESPONDER), { ...adAuthority(RESPONDER), ...transportLimit(MAX_BYTES * 4) });
-    const call = (client as unknown as { Peer(): PeerStream & NodeJS.EventEmitter }).Peer();
-    const inbox: PeerMessage__Output[] = [];
-    call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
-    call.on('error', () => undefined);
-    let seq = 0;
-    const next = (payload: string) =>
-      until(`a ${payload} from the Responder`, () => {
-        const i = inbox.findIndex((m) => m.payload === payload);
-        return i < 0 ? undefined : inbox.splice(i, 1)[0];
-      });
-    return {
-      /** Drops the call without closing it: an HTTP/2 reset, as when a peer crashes. */
-      reset: () => (call as unknown as { cancel(): void }).cancel(),
-      send: (message: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...message }),
-      next,
-      refusal: async () => (await next('notification')).notification,
-      /** Hello, challenge, signed response, acknowledgment: ESTABLISHED with the given hold time. */
-      establish: async (key: AdKeyPair, hold = 90) => {
-        call.write({ sequence_number: String(++seq), hello: { local_ad_id: localAd, hold_time_seconds: hold } });
-        const challenge = await next('challenge');
-        call.write({ sequence_number: String(++seq), response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
-        await next('keep_alive');
-      },
-      close: () => {
-        call.end();
-        client.close();
-      },
-    };
-  };
+  const raw = (at = port, localAd = INITIATOR) => rawPeer({ address: `127.0.0.1:${at}`, expectAd: RESPONDER, localAd, tls: files(localAd), maxMessageBytes: MAX_BYTES * 4 });
 
   const logged = async (): Promise<PeerEvent[]> => {
     const info = await (await jetstreamManager(nc)).streams.info(stream);

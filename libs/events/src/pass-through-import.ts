@@ -20,11 +20,13 @@ export const neighborOf = (event: PeerEvent): string => `${event.peerAd} ${event
  */
 export function passThroughImport(event: PeerEvent, seq: number, restartMs: number): RibEvent {
   const neighbor = neighborOf(event);
+  const staleUntil = (code: number) => (restartMs > 0 && ROUTES_OUTLIVE.has(code) ? event.receivedAt + restartMs : undefined);
   switch (event.kind) {
     case 'session-up':
-      return { type: 'neighbor-up', seq, neighbor, peerAd: event.peerAd };
+      // What an earlier session whose end was never logged gets: the end of a lost transport (code 0).
+      return { type: 'neighbor-up', seq, neighbor, peerAd: event.peerAd, staleUntil: staleUntil(NotificationCode.NONE) };
     case 'session-down':
-      return { type: 'neighbor-down', seq, neighbor, staleUntil: restartMs > 0 && ROUTES_OUTLIVE.has(event.code ?? NotificationCode.NONE) ? event.receivedAt + restartMs : undefined };
+      return { type: 'neighbor-down', seq, neighbor, staleUntil: staleUntil(event.code ?? NotificationCode.NONE) };
     case 'route-update':
       return { type: 'update', seq, neighbor, peerAd: event.peerAd, ...routesOf(event) };
     default:

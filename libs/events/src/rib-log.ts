@@ -20,7 +20,7 @@ export const attributeFields = {
  * written once with the list of its patterns.
  */
 const RibInputV1 = Schema.Union([
-  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String }),
+  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite) }),
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-down'), neighbor: Schema.String, staleUntil: Schema.optional(Schema.Finite) }),
   Schema.Struct({
     v: Schema.Literal(1),
@@ -63,7 +63,7 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
   const e = decoded.success;
   switch (e.type) {
     case 'neighbor-up':
-      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd });
+      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd, staleUntil: e.staleUntil });
     case 'neighbor-down':
       return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, staleUntil: e.staleUntil });
     case 'update':

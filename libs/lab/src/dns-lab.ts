@@ -21,6 +21,11 @@ export interface DnsLab {
   readonly bogusResolver: Resolver;
   /** The authoritative server itself: answers, never with AD. */
   readonly authoritative: Resolver;
+  /**
+   * Replaces both zones' records, as an operator editing the zone files does; returns once knot
+   * serves (and has signed) the new zones. Resolvers keep what they cached until its TTL runs out.
+   */
+  update(records: LabRecords): void;
   stop(): Promise<void>;
 }
 
@@ -56,10 +61,20 @@ export async function startDnsLab(records: LabRecords): Promise<DnsLab> {
     const wrong = ds.replace(/([0-9a-f])$/, (d) => (d === '0' ? '1' : '0'));
     const resolver = await startUnbound(dir, 'good', ds, knotPort, servers);
     const bogusResolver = await startUnbound(dir, 'bogus', wrong, knotPort, servers);
+    let serial = 1;
     return {
       resolver,
       bogusResolver,
       authoritative,
+      update: (next) => {
+        // A higher serial, or knot keeps the unsigned zone it has (the signed one it diffs).
+        serial++;
+        writeZone(dir, SIGNED_ZONE, next.signed, serial);
+        writeZone(dir, UNSIGNED_ZONE, next.unsigned, serial);
+        // -b: knotc returns once the reload (and the re-signing) is done.
+        const out = spawnSync('knotc', ['-c', knotConf, '-b', 'zone-reload', SIGNED_ZONE, UNSIGNED_ZONE], { env: SERVER_ENV, encoding: 'utf8' });
+        if (out.status !== 0) throw new Error(`knotc zone-reload: ${out.stdout}${out.stderr}`);
+      },
       stop: async () => {
         await Promise.all(servers.map((s) => s.stop()));
         rmSync(dir, { recursive: true, force: true });
@@ -85,8 +100,8 @@ async function startUnbound(dir: string, name: string, trustAnchor: string, knot
   return resolver;
 }
 
-function writeZone(dir: string, zone: string, lines: readonly string[]): void {
-  const head = [`$ORIGIN ${zone}.`, '$TTL 60', `@ SOA ns hostmaster 1 3600 600 86400 60`, '@ NS ns', 'ns A 127.0.0.1'];
+function writeZone(dir: string, zone: string, lines: readonly string[], serial = 1): void {
+  const head = [`$ORIGIN ${zone}.`, '$TTL 60', `@ SOA ns hostmaster ${serial} 3600 600 86400 60`, '@ NS ns', 'ns A 127.0.0.1'];
   writeFileSync(join(dir, `${zone}.zone`), `${[...head, ...lines].join('\n')}\n`);
 }
 

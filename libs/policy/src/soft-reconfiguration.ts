@@ -25,6 +25,8 @@ export class AdjRibIn {
   /** Folds one event as `passThroughImport` gives it (routes it refused, such as those over a route limit, are not held). */
   apply(event: RibEvent): void {
     switch (event.type) {
+      // A new session's routes arrive in its updates: what an earlier one sent is not its.
+      case 'neighbor-up':
       case 'neighbor-down':
         this.#neighbors.delete(event.neighbor);
         return;
@@ -35,8 +37,6 @@ export class AdjRibIn {
         for (const advertisement of event.accepted) for (const pattern of advertisement.patterns) held.routes.set(routeKey(pattern, advertisement.validFrom), { pattern, advertisement });
         return;
       }
-      // A session coming up changes no route in the RIB either: its routes arrive in updates.
-      case 'neighbor-up':
       case 'clock':
         return;
       default:

@@ -16,7 +16,7 @@ const judged = (policy: ImportPolicy, e: RibEvent): RibEvent => (e.type === 'upd
 describe('soft reconfiguration', () => {
   it('gives only the routes whose outcome changed: now refused (withdrawn, with the reason), now accepted, or changed', () => {
     const adjRibIn = new AdjRibIn();
-    adjRibIn.apply({ type: 'neighbor-up', seq: 1, neighbor: 'a s', peerAd: 'a.org' });
+    adjRibIn.apply({ type: 'neighbor-up', seq: 1, neighbor: 'a s', peerAd: 'a.org', staleUntil: undefined });
     adjRibIn.apply({ ...updateEvent(2, 'a s', [], [advertised('a.org', ['ipn:1.1', 'ipn:1.2', 'ipn:1.3'])]), peerAd: 'a.org' });
     const after = compile({ import: { chains: [{ peers: ['*'], rules: [{ name: 'no-2', match: { patterns_in: 'two' }, then: 'reject', reason: 'not 2' }, { name: 'cheap-3', match: { patterns_in: 'three' }, set: { metric: 9 } }] }] }, pattern_sets: { two: ['ipn:1.2'], three: ['ipn:1.3'] } });
     const [verdict, ...more] = adjRibIn.reconfigure(ACCEPT, after, 10);
@@ -45,7 +45,7 @@ describe('soft reconfiguration', () => {
       fc.property(fc.array(event, { maxLength: 30 }), fc.nat(2), fc.nat(2), (script, first, second) => {
         const events: RibEvent[] = script.map((e, i) => {
           const seq = i + 1;
-          if (e.kind !== 'update') return e.kind === 'up' ? { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who } : { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined };
+          if (e.kind !== 'update') return e.kind === 'up' ? { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who, staleUntil: undefined } : { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined };
           const update = e.withdraw ? updateEvent(seq, `${e.who} s`, [{ pattern: e.pattern }], []) : updateEvent(seq, `${e.who} s`, [], [advertised(e.who, e.pattern, { adPath: e.long ? [e.who, 'z.org'] : [e.who] })]);
           return { ...update, peerAd: e.who };
         });

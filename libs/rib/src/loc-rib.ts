@@ -181,6 +181,7 @@ export class LocRib {
     const touched = new Set<string>();
     switch (event.type) {
       case 'neighbor-up':
+        if (this.#holdsUnended(event.neighbor, event.seq)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
         break;
       case 'neighbor-down':
         this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
@@ -307,6 +308,15 @@ export class LocRib {
   #neighborDown(neighbor: string, staleUntil: number | undefined, seq: number, touched: Set<string>): void {
     if (staleUntil === undefined || staleUntil <= this.#now) return this.#dropOlder(neighbor, seq, touched);
     this.#markStale(neighbor, { until: staleUntil, downSeq: seq });
+  }
+
+  /** Whether the neighbor holds routes from before `seq` that no session loss has marked stale yet. */
+  #holdsUnended(neighbor: string, seq: number): boolean {
+    const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
+    for (const slot of this.#slots.values()) {
+      for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.receivedSeq > lastDown && slot[at]!.receivedSeq < seq) return true;
+    }
+    return false;
   }
 
   #markStale(neighbor: string, stale: Stale): void {

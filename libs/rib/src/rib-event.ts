@@ -30,7 +30,13 @@ export interface Rejection {
  * event into one of these, so the RIB never reads raw peer input. Version 1.
  */
 export type RibEvent =
-  | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string }
+  /**
+   * A session came up. A neighbor has one session at a time: routes it still holds from an
+   * earlier session, whose end was never logged (our session service killed and back before its
+   * loss was noticed), are that session's, ended now as a lost transport ends one: kept stale
+   * until `staleUntil`, or gone at once (docs/spec-notes.md, sites and liveness).
+   */
+  | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string; readonly staleUntil: number | undefined }
   /** The session ended; the neighbor's routes go now, or are kept (stale) until `staleUntil`. */
   | { readonly type: 'neighbor-down'; readonly seq: number; readonly neighbor: string; readonly staleUntil: number | undefined }
   /**

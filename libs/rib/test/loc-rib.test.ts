@@ -76,10 +76,29 @@ describe('LocRib', () => {
     expect(run(rib, [down('b.org')]).map((c) => [c.pattern, c.best])).toEqual([['ipn:3.*', undefined]]);
     expect(run(rib, [down('a.org', 60_000)])).toEqual([]);
     // Back within the restart time, it announces ipn:1.* again; ipn:2.* stays stale.
-    run(rib, [{ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org' }, announce('a.org', 'ipn:1.*')]);
+    run(rib, [{ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil: undefined }, announce('a.org', 'ipn:1.*')]);
     expect(rib.nextEdge()).toBe(60_000);
     expect(run(rib, [clock(60_000)]).map((c) => [c.pattern, c.best?.neighbor])).toEqual([['ipn:2.*', undefined]]);
     expect(bestOf(rib, 'ipn:1.*')).toBe('a.org');
+  });
+
+  it('ends at a session-up the neighbor\'s earlier session whose end was never logged, as a lost transport', () => {
+    const rib = new LocRib(US);
+    run(rib, [clock(0), announce('a.org', 'ipn:1.*'), announce('a.org', 'ipn:2.*'), announce('b.org', 'ipn:3.*')]);
+    // Its session service was killed with the withdrawal of ipn:2.* in flight; the new session sends only ipn:1.* again.
+    expect(run(rib, [{ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil: 60_000 }, announce('a.org', 'ipn:1.*')]).map((c) => c.pattern)).toEqual(['ipn:1.*']);
+    expect(rib.nextEdge()).toBe(60_000);
+    expect(run(rib, [clock(60_000)]).map((c) => [c.pattern, c.best?.neighbor])).toEqual([['ipn:2.*', undefined]]);
+    expect([bestOf(rib, 'ipn:1.*'), bestOf(rib, 'ipn:3.*')]).toEqual(['a.org', 'b.org']);
+    // Without a restart time they go at once.
+    run(rib, [announce('a.org', 'ipn:2.*')]);
+    expect(run(rib, [{ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil: undefined }]).map((c) => [c.pattern, c.best])).toEqual([
+      ['ipn:1.*', undefined],
+      ['ipn:2.*', undefined],
+    ]);
+    // After an end that was logged, a session-up has nothing left to end: no second mark, no clock edge.
+    run(rib, [announce('a.org', 'ipn:4.*'), down('a.org', 90_000), { type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil: 120_000 }]);
+    expect(rib.snapshot().stale).toEqual([['a.org', 90_000, expect.any(Number)]]);
   });
 
   it('applies an update\'s withdrawals before its announcements, and every pattern of it under one sequence', () => {

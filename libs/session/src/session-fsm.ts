@@ -147,6 +147,8 @@ function onHello(state: SessionState, message: PeerMessage__Output): Step {
   const longId = speakerIdTooLong(state, hello.speaker_node_id);
   if (longId) return longId;
   const { peers, holdTimeRange: [min, max] } = state.config;
+  // Never a peer, even accepting any AD: our own challenge, relayed to our own Initiator, would sign it (docs §5.2).
+  if (ad.success === state.config.localAd) return fail(state, NotificationCode.PEER_NOT_CONFIGURED, `${ad.success} is our own AD`);
   if (peers !== 'any' && !peers.has(ad.success)) return fail(state, NotificationCode.PEER_NOT_CONFIGURED, `${ad.success} is not a configured peer`);
   const hold = hello.hold_time_seconds;
   // 0 is BGP's "no hold timer", which a DPP session cannot do without (docs §8.2).

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SESSION_CONFIG, initialSession, NotificationCode, step, type Role, type SessionInput, type SessionState } from '#libs/session';
 import { peerMessageCodec, type PeerMessage } from '#libs/wire';
+import { anyPeerMessage } from '../../../test/harness/arbitraries.ts';
 
 const codec = peerMessageCodec();
 const T0 = 1_000_000;
@@ -10,31 +11,7 @@ const RUNS = Number(process.env['DPP_FUZZ_RUNS'] ?? 300);
 const CODES = new Set<number>(Object.values(NotificationCode));
 const ADS = ['dsn.example.org', 'esa.example.org', 'Bad..Name', ''];
 
-const pattern = fc.oneof(
-  fc.record({ ipn: fc.record({ allocator_id: fc.nat(5), node_id: fc.oneof(fc.nat(5), fc.constant(0xffffffff)), is_wildcard: fc.boolean() }) }),
-  fc.record({ dtn: fc.record({ node_name: fc.constantFrom('rover.example.org', '*.example.org', '*', 'a..b', ''), is_wildcard: fc.boolean() }) }),
-  fc.constant({}),
-);
-/** Any PeerMessage a peer may send, well-formed or not, numbered or not. */
-const message: fc.Arbitrary<PeerMessage> = fc.record(
-  {
-    sequence_number: fc.oneof(fc.constant('0'), fc.bigInt({ min: 1n, max: 20n }).map(String)),
-    payload: fc.oneof(
-      fc.record({ hello: fc.record({ local_ad_id: fc.constantFrom(...ADS), hold_time_seconds: fc.oneof(fc.constant(0), fc.nat(200)) }) }),
-      fc.record({ challenge: fc.record({ nonce: fc.uint8Array({ maxLength: 40 }) }) }),
-      fc.record({ response: fc.record({ signature: fc.uint8Array({ maxLength: 70 }) }) }),
-      fc.record({ keep_alive: fc.constant({}) }),
-      fc.record({ notification: fc.record({ level: fc.constantFrom('INFO', 'WARNING', 'ERROR'), code: fc.nat(40), message: fc.string({ maxLength: 20 }) }) }),
-      fc.record({
-        update: fc.record({
-          announcements: fc.array(fc.record({ patterns: fc.array(pattern, { maxLength: 3 }), ad_path: fc.array(fc.constantFrom(...ADS), { maxLength: 3 }), metric: fc.nat(10) }), { maxLength: 3 }),
-          withdrawals: fc.array(fc.record({ patterns: fc.array(pattern, { maxLength: 3 }) }), { maxLength: 2 }),
-        }),
-      }),
-    ),
-  },
-  { requiredKeys: ['sequence_number', 'payload'] },
-).map(({ sequence_number, payload }) => ({ sequence_number, ...payload }) as PeerMessage);
+const message = anyPeerMessage(ADS);
 
 /** Any input the shell may feed: peer messages (through the real codec), the results of its own work, the clock, faults. */
 const input: fc.Arbitrary<SessionInput> = fc.oneof(

@@ -102,7 +102,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     for (const m of messages) {
       const changes = decodeLocRibChanges(m.string());
       if (Result.isFailure(changes)) {
-        options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq: m.seq, error: changes.failure });
+        quarantine(options, m.seq, changes.failure);
         continue;
       }
       for (const target of options.targets) {
@@ -126,6 +126,10 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   return { stop: consumer.stop, positions: () => positions };
 }
 
+/** A change message that does not decode, met by the exporter or by a rebuild: it stays in the log, for inspection. */
+const quarantine = (options: TableExportOptions, seq: number, error: string) =>
+  options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq, error });
+
 /** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
 async function rebuild(
   nc: NatsConnection,
@@ -135,7 +139,7 @@ async function rebuild(
   upTo: number,
   publish: (target: string, delta: TableDelta, id: string) => Promise<unknown>,
 ): Promise<void> {
-  const best = await readLocRib(nc, options.changeStream, upTo);
+  const best = await readLocRib(nc, options.changeStream, upTo, (seq, error) => quarantine(options, seq, error));
   for (const target of stale) {
     const wanted = new Map<string, string>();
     for (const [pattern, b] of best) {
@@ -159,13 +163,19 @@ async function rebuild(
 
 /**
  * The Loc-RIB as the change stream has it up to `upTo` (default: its end): each pattern's best
- * route and the RIB input event that made it best. Changes that do not decode are passed over
- * (the exporter logs them when it meets them).
+ * route and the RIB input event that made it best. Changes that do not decode are passed over,
+ * and told to `onCorrupt` (the exporter logs them).
  */
-export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?: number): Promise<Map<string, { advertisement: RibAdvertisement; causeSeq: number }>> {
+export async function readLocRib(
+  nc: NatsConnection,
+  changeStream: string,
+  upTo?: number,
+  onCorrupt?: (seq: number, error: string) => void,
+): Promise<Map<string, { advertisement: RibAdvertisement; causeSeq: number }>> {
   const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
   for await (const m of readLog(nc, changeStream, upTo)) {
     const changes = decodeLocRibChanges(m.string());
+    if (Result.isFailure(changes)) onCorrupt?.(m.seq, changes.failure);
     for (const change of Result.isSuccess(changes) ? changes.success : []) {
       if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
       else best.delete(change.pattern);

@@ -45,7 +45,9 @@ export function dialPeer(
       let reason: string;
       try {
         const client = new Client(peer.address, channelCredentials(tls, peer.ad), { ...adAuthority(peer.ad), ...transportLimit(options.maxMessageBytes) });
-        current = runSession('initiator', config, (client as unknown as { Peer(): PeerStream }).Peer(), deps, peer.ad);
+        // As a Responder's lines name the address a session came from, ours name the one dialled.
+        const log = (line: Record<string, unknown>) => deps.log({ peer: peer.address, ...line });
+        current = runSession('initiator', config, (client as unknown as { Peer(): PeerStream }).Peer(), { ...deps, log }, peer.ad);
         const outcome = await current.done;
         await current.logged;
         client.close();

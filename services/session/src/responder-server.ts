@@ -1,3 +1,4 @@
+import { constants as h2, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { NotificationCode, type SessionConfig } from '#libs/session';
 import type { PeerMessage } from '#libs/wire';
@@ -28,14 +29,25 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
   const { limits, deps } = options;
   const server = new grpc.Server(transportLimit(limits.maxMessageBytes));
   const sessions = new Set<SessionHandle>();
+  /**
+   * Calls not over yet, ended sessions included: a peer that does not read keeps its call (and
+   * what we wrote into it) open after its session ended, and grpc-js cannot reset it, so it holds
+   * its place under max_sessions until it reads or its connection goes (docs/spec-notes.md §9.4).
+   */
+  let calls = 0;
   const arrivals = tokenBucket(limits.connectionRate, deps.now());
   server.addService(peerService(limits.maxMessageBytes), {
     Peer: (call: grpc.ServerDuplexStream<unknown, PeerMessage>) => {
       // §9.4: refused before a session exists, with the one Notification a peer can act on.
-      if (sessions.size >= limits.maxSessions) return refuse(call, NotificationCode.LIMIT_SESSIONS, `already ${sessions.size} sessions, the limit`, deps);
+      if (calls >= limits.maxSessions) return refuse(call, NotificationCode.LIMIT_SESSIONS, `already ${calls} sessions, the limit`, deps);
       if (!arrivals.take(deps.now())) return refuse(call, NotificationCode.LIMIT_CONNECTION_RATE, `more than ${limits.connectionRate.perSecond} new sessions/s`, deps);
-      const session = runSession('responder', options.config, call as unknown as PeerStream, deps);
+      // Every line of the session names the address it came from: what an operator blocks.
+      const peer = call.getPeer();
+      const session = runSession('responder', options.config, resettable(call), { ...deps, log: (line) => deps.log({ peer, ...line }) });
       sessions.add(session);
+      calls++;
+      // grpc-js says 'cancelled' once a call is over, whether its status went out or its stream was reset.
+      call.once('cancelled', () => calls--);
       void session.done.then((outcome) => {
         sessions.delete(session);
         options.onOutcome?.(outcome);
@@ -66,4 +78,31 @@ function refuse(call: grpc.ServerDuplexStream<unknown, PeerMessage>, code: Notif
   deps.log({ level: 'warn', msg: 'session refused', code, reason, peer: call.getPeer() });
   call.write({ sequence_number: '1', notification: { level: 'ERROR', code, message: reason } });
   call.end();
+  setTimeout(() => resettable(call).cancel?.(), RESET_GRACE_MS).unref();
+}
+
+/** How long a peer has to end its side of a call whose whole response it has before its stream is reset. */
+const RESET_GRACE_MS = 1_000;
+
+/**
+ * grpc-js ends a call with END_STREAM but never resets its HTTP/2 stream, and offers no way to: a
+ * peer that read our whole response (Notification, status) but keeps its own side open kept the
+ * stream, and the session's listeners, for as long as its connection lived, under no limit.
+ * RFC 9113 §8.1 lets a server that sent its complete response reset the stream with NO_ERROR:
+ * `cancel` (which the session calls once it is over) does, through grpc-js's call internals; should
+ * they change, it does nothing and test/fuzz/peer-stream.fuzz.test.ts fails. A response still held
+ * by a peer that does not read is not complete: that call keeps its place until it goes (§9.4).
+ */
+function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {
+  const stream = (call as unknown as { call?: { stream?: ServerHttp2Stream } }).call?.stream;
+  const reset = () => {
+    if (stream && !stream.closed) stream.close(h2.NGHTTP2_NO_ERROR);
+  };
+  const cancel = () => {
+    if (!stream || stream.closed) return;
+    // The status goes in trailers after our messages, or alone in the response headers.
+    if (stream.sentTrailers !== undefined || stream.sentHeaders?.['grpc-status'] !== undefined) return reset();
+    stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
+  };
+  return Object.assign(call as unknown as PeerStream, { cancel });
 }

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import { Result } from 'effect';
 import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupOptions } from '#libs/identity';
 import { initialSession, nextDeadline, NotificationCode, RouteCount, step, type RouteLimit, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
@@ -12,8 +13,10 @@ import type { Received } from './peer-service.ts';
 export interface PeerStream {
   write(message: PeerMessage): boolean;
   end(): void;
-  /** A client call only: abandon it (ending our side does not release the HTTP/2 stream). */
+  /** Abandon the call: ending our side does not release the HTTP/2 stream while the peer keeps its side open. */
   cancel?(): void;
+  /** A server call: the client's certificate, present only when the configured CA verified it. */
+  getAuthContext?(): { readonly sslPeerCertificate?: PeerCertificate | undefined };
   pause(): unknown;
   resume(): unknown;
   on(event: 'data', listener: (received: Received) => void): unknown;
@@ -47,7 +50,7 @@ export interface SessionDeps {
   readonly onEstablished?: () => void;
 }
 
-/** How long a closed client call may still flush our Notification before it is cancelled. */
+/** How long a closed call may still flush our Notification before it is cancelled. */
 const CANCEL_GRACE_MS = 1_000;
 
 export interface SessionOutcome {
@@ -176,7 +179,12 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
           });
         }
         return;
-      case 'lookup-identity':
+      case 'lookup-identity': {
+        // §9.2: a verified client certificate must name the AD the Hello claims, or a peer we
+        // dial could relay our signed challenge to pass as us elsewhere (docs/spec-notes.md §9.2).
+        const cert = role === 'responder' ? stream.getAuthContext?.().sslPeerCertificate : undefined;
+        const mismatch = cert && checkServerIdentity(output.ad, cert);
+        if (mismatch) return feed({ type: 'refuse', code: NotificationCode.TLS_IDENTITY_MISMATCH, reason: `the TLS client certificate does not name ${output.ad}: ${mismatch.message}` });
         lookupDtnIdentity(output.ad, deps.lookup).then((identity) => {
           if (Result.isFailure(identity)) return feed({ type: 'identity-failed', reason: identity.failure.reason, detail: identity.failure.detail });
           if (!identity.success.authenticated) log({ level: 'warn', msg: 'identity accepted WITHOUT DNSSEC (lab opt-out)', ad: output.ad });
@@ -184,6 +192,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
           feed({ type: 'identity-found', keys: identity.success.keys, nonce: new Uint8Array(randomBytes(32)) });
         }, workFailed);
         return;
+      }
       case 'sign':
         signNonce(output.nonce, deps.key.secretKey).then((signature) => feed({ type: 'signed', signature }), workFailed);
         return;
@@ -225,7 +234,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
         clearTimeout(logGiveUp);
         stream.end();
-        // A client call is released only by cancelling it; the grace lets the Notification go out.
+        // A call is released only by cancelling it; the grace lets the Notification go out.
         if (stream.cancel) setTimeout(() => stream.cancel?.(), CANCEL_GRACE_MS).unref();
         finish({ sessionId, established: wasEstablished, code: output.code, reason: output.reason, byPeer: output.byPeer });
         settleLog();

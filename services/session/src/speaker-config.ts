@@ -82,7 +82,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
         at('tls', `${(error as Error).message} (check that tls.cert, tls.key and tls.ca are PEM, and that the key is the certificate's)`);
       }
     }
-    tls = { cert: cert ?? Buffer.alloc(0), key: tlsKey ?? Buffer.alloc(0), ca: ca ?? Buffer.alloc(0), requireClientCert: fileTls.require_client_cert ?? false };
+    tls = { cert: cert ?? Buffer.alloc(0), key: tlsKey ?? Buffer.alloc(0), ca: ca ?? Buffer.alloc(0), requireClientCert: fileTls.require_client_cert ?? true };
   }
   const range = file.session?.hold_time_range ?? DEFAULT_SESSION_CONFIG.holdTimeRange;
   if (range[0] > range[1] || range[0] < 1) at('session.hold_time_range', `[${range.join(', ')}] is not [min, max] with 1 <= min <= max (0, no hold timer, is not supported)`);
@@ -94,6 +94,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
   const warnings = [
     ...(requireDnssec ? [] : [`${path}: dns.require_dnssec is false: peer identities are accepted WITHOUT DNSSEC; anyone who can spoof DNS can impersonate a peer (§9.1). For labs only.`]),
     ...(tls === 'plaintext-lab' ? [`${path}: tls is plaintext-lab: sessions are not encrypted and the peer's AD is not checked in a certificate (§9.2). For labs only.`] : []),
+    ...(tls !== 'plaintext-lab' && !tls.requireClientCert ? [`${path}: tls.require_client_cert is false: a peer's Hello is not checked against a certificate, so a peer we dial can relay our signature to pass as us elsewhere (§9.2, docs/spec-notes.md).`] : []),
   ];
   const session = file.session ?? {};
   const defaults = DEFAULT_SESSION_CONFIG;

@@ -6,7 +6,7 @@ export interface TlsFiles {
   readonly cert: Buffer;
   readonly key: Buffer;
   readonly ca: Buffer;
-  /** Responder: require and verify client certificates (§9.2, optional). */
+  /** Responder: require client certificates from the CA, naming the AD the Hello claims (§9.2; the default). */
   readonly requireClientCert: boolean;
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { generateAdKey, writeKeyFiles } from '#libs/identity';
+import { startTlsLab } from '#libs/lab';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { loadSpeakerConfig } from '../src/speaker-config.ts';
@@ -73,5 +74,24 @@ describe('speaker config', () => {
     expect(config.warnings).toHaveLength(2);
     expect(config.warnings[0]).toContain('WITHOUT DNSSEC');
     expect(config.warnings[1]).toContain('plaintext-lab');
+  });
+
+  it('requires client certificates unless told not to, and then says what that lets through (§9.2)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpp-config-'));
+    await writeKeyFiles(join(dir, 'k'), await generateAdKey(), false);
+    const lab = startTlsLab();
+    const { cert, key } = lab.issue('a.example.test');
+    writeFileSync(join(dir, 'c.pem'), cert);
+    writeFileSync(join(dir, 'k.pem'), key);
+    writeFileSync(join(dir, 'ca.pem'), lab.ca);
+    lab.remove();
+    const load = async (tls: string) => {
+      writeFileSync(join(dir, 'a.yaml'), `ad: a.example.test\nkey_file: k\ntls: ${tls}\ndns: { resolvers: ["127.0.0.1"] }\n`);
+      return Result.getOrThrow(await loadSpeakerConfig(join(dir, 'a.yaml')));
+    };
+    const strict = await load('{ cert: c.pem, key: k.pem, ca: ca.pem }');
+    expect([strict.tls !== 'plaintext-lab' && strict.tls.requireClientCert, strict.warnings]).toEqual([true, []]);
+    const open = await load('{ cert: c.pem, key: k.pem, ca: ca.pem, require_client_cert: false }');
+    expect(open.warnings).toEqual([expect.stringContaining('tls.require_client_cert is false: a peer\'s Hello is not checked against a certificate')]);
   });
 });
