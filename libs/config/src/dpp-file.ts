@@ -50,6 +50,7 @@ export const DppFile = Schema.Struct({
       hold_time: Schema.optional(Positive),
       hold_time_range: Schema.optional(Schema.Tuple([Schema.Int, Schema.Int])),
       handshake_timeout_ms: Schema.optional(Positive),
+      send_hold_time: Schema.optional(Positive),
       max_patterns_per_update: Schema.optional(Positive),
       message_rate: Schema.optional(Rate),
     }),

@@ -16,6 +16,11 @@ export interface SessionConfig {
   readonly maxPatternsPerUpdate: number;
   /** §9.4: messages per second a peer may send on average, and the burst above it. */
   readonly messageRate: { readonly perSecond: number; readonly burst: number };
+  /**
+   * Seconds a peer may take nothing we send before the session ends (BGP's send hold timer, RFC
+   * 9687); default RFC 9687's: 8 minutes or twice the hold time, whichever is longer.
+   */
+  readonly sendHoldTime?: number;
 }
 
 export const DEFAULT_SESSION_CONFIG: Omit<SessionConfig, 'localAd' | 'speakerId' | 'peers'> = {

@@ -35,12 +35,13 @@ export function initialSession(role: Role, config: SessionConfig, now: number, p
     keepaliveDue: undefined,
     tokens: config.messageRate.burst,
     tokensAt: now,
+    sendBlockedSince: undefined,
   };
 }
 
 /** When the shell must feed the next tick; undefined once the session is over. */
 export const nextDeadline = (state: SessionState): number | undefined =>
-  state.phase === 'FAILED' ? undefined : Math.min(state.deadline, state.keepaliveDue ?? Infinity);
+  state.phase === 'FAILED' ? undefined : Math.min(state.deadline, state.keepaliveDue ?? Infinity, sendHoldDeadline(state) ?? Infinity);
 
 export function step(state: SessionState, input: SessionInput, now: number): Step {
   if (state.phase === 'FAILED') return { state, outputs: [] };
@@ -53,6 +54,11 @@ export function step(state: SessionState, input: SessionInput, now: number): Ste
       return fail(state, input.code, input.reason);
     case 'tick':
       return onTick(state, now);
+    // Only an established session's sends can be blocked by a peer for long: a handshake has its own timeout.
+    case 'send-blocked':
+      return { state: state.phase === 'ESTABLISHED' && state.sendBlockedSince === undefined ? { ...state, sendBlockedSince: now } : state, outputs: [] };
+    case 'send-drained':
+      return { state: { ...state, sendBlockedSince: undefined }, outputs: [] };
     case 'received':
       return onReceived(state, input.message, now);
     case 'transport-up':
@@ -95,6 +101,10 @@ function onTick(state: SessionState, now: number): Step {
   if (now >= state.deadline) {
     const reason = state.phase === 'ESTABLISHED' ? `nothing received for the hold time of ${state.holdTime} s` : `handshake not done within ${state.config.handshakeTimeoutMs} ms (in ${state.phase})`;
     return fail(state, NotificationCode.HOLD_TIMER_EXPIRED, reason);
+  }
+  const sendHold = sendHoldDeadline(state);
+  if (sendHold !== undefined && now >= sendHold) {
+    return fail(state, NotificationCode.HOLD_TIMER_EXPIRED, `the peer took nothing we sent for ${(now - state.sendBlockedSince!) / 1000} s (send hold timer, RFC 9687)`);
   }
   if (state.keepaliveDue !== undefined && now >= state.keepaliveDue) return transmit(state, { keep_alive: {} }, now);
   return { state, outputs: [] };
@@ -247,6 +257,9 @@ function closedByPeer(state: SessionState, code: NotificationCode, reason: strin
 /** §8.2: the hold timer runs from the last message received; KeepAlives go at a third of it. */
 const holdDeadline = (state: SessionState, now: number): number => now + state.holdTime! * 1000;
 const keepaliveAt = (state: SessionState, now: number): number => now + (state.holdTime! * 1000) / 3;
+/** RFC 9687 for DPP: the peer must take something we wrote within the send hold time (docs §8.2). */
+const sendHoldDeadline = (state: SessionState): number | undefined =>
+  state.sendBlockedSince === undefined || state.holdTime === undefined ? undefined : state.sendBlockedSince + (state.config.sendHoldTime ?? Math.max(480, 2 * state.holdTime)) * 1000;
 
 function speakerIdTooLong(state: SessionState, speakerId: string): Step | undefined {
   return speakerId.length > SPEAKER_ID_MAX ? fail(state, NotificationCode.MALFORMED_MESSAGE, `Hello speaker_node_id over ${SPEAKER_ID_MAX} characters`) : undefined;

@@ -31,6 +31,8 @@ export interface SessionState {
   /** Message-rate token bucket (§9.4). */
   readonly tokens: number;
   readonly tokensAt: number;
+  /** Since when the peer has taken nothing we wrote (our stream full): the send hold timer runs from it. */
+  readonly sendBlockedSince: number | undefined;
 }
 
 /** What the shell feeds in. Randomness and crypto results arrive as inputs too, so a replay is exact. */
@@ -49,6 +51,9 @@ export type SessionInput =
   | { readonly type: 'send-update'; readonly update: RouteUpdate }
   /** The clock moved: deadlines are checked. */
   | { readonly type: 'tick' }
+  /** The transport takes no more of what we write (flow control), and when it takes it again. */
+  | { readonly type: 'send-blocked' }
+  | { readonly type: 'send-drained' }
   /** A limit the shell measures (message size, connections) was exceeded. */
   | { readonly type: 'refuse'; readonly code: NotificationCode; readonly reason: string }
   | { readonly type: 'transport-down'; readonly reason: string }

@@ -210,6 +210,21 @@ describe('DPP session FSM, ESTABLISHED', () => {
     expectRefused(feed(kept.state, [{ type: 'tick' }], T0 + 90_000), NotificationCode.HOLD_TIMER_EXPIRED);
   });
 
+  it('ends a session whose peer takes nothing we send for the send hold time (RFC 9687), however much it sends', () => {
+    const blocked = step(establishedResponder(), { type: 'send-blocked' }, T0 + 1_000).state;
+    // Default: 8 minutes, as the hold time is 90 s; the peer's KeepAlives do not stop it.
+    expect(nextDeadline(blocked)).toBe(T0 + 30_000);
+    const talking = feed(blocked, [received({ sequence_number: '3', keep_alive: {} })], T0 + 480_000).state;
+    expect(step(talking, { type: 'send-blocked' }, T0 + 480_000).state.sendBlockedSince).toBe(T0 + 1_000);
+    expect(nextDeadline(step(talking, { type: 'tick' }, T0 + 480_000).state)).toBe(T0 + 481_000);
+    expectRefused(feed(talking, [{ type: 'tick' }], T0 + 481_000), NotificationCode.HOLD_TIMER_EXPIRED);
+    // Drained in time: the timer is off.
+    const drained = feed(blocked, [{ type: 'send-drained' }, received({ sequence_number: '3', keep_alive: {} })], T0 + 400_000).state;
+    expect(step(drained, { type: 'tick' }, T0 + 481_000).state.phase).toBe('ESTABLISHED');
+    // Or as configured.
+    expect(nextDeadline(step(establishedResponder({ sendHoldTime: 5 }), { type: 'send-blocked' }, T0).state)).toBe(T0 + 5_000);
+  });
+
   it('restarts the hold timer on every message received', () => {
     const later = step(establishedResponder(), received({ sequence_number: '3', keep_alive: {} }), T0 + 80_000).state;
     expect(later.deadline).toBe(T0 + 170_000);

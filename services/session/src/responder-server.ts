@@ -104,5 +104,8 @@ function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerSt
     if (stream.sentTrailers !== undefined || stream.sentHeaders?.['grpc-status'] !== undefined) return reset();
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
   };
-  return Object.assign(call as unknown as PeerStream, { cancel });
+  const abort = () => {
+    if (stream && !stream.closed) stream.close(h2.NGHTTP2_CANCEL);
+  };
+  return Object.assign(call as unknown as PeerStream, { cancel, abort });
 }

@@ -15,6 +15,8 @@ export interface PeerStream {
   end(): void;
   /** Abandon the call: ending our side does not release the HTTP/2 stream while the peer keeps its side open. */
   cancel?(): void;
+  /** A server call: reset it now, dropping what the peer has not taken (a client call's `cancel` does that). */
+  abort?(): void;
   /** A server call: the client's certificate, present only when the configured CA verified it. */
   getAuthContext?(): { readonly sslPeerCertificate?: PeerCertificate | undefined };
   pause(): unknown;
@@ -173,9 +175,11 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
           let release: () => void = () => undefined;
           const promise = new Promise<void>((resolve) => (release = resolve));
           full = { promise, release };
+          feed({ type: 'send-blocked' });
           stream.once('drain', () => {
             full = undefined;
             release();
+            feed({ type: 'send-drained' });
           });
         }
         return;
@@ -229,6 +233,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
       case 'closed':
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
         over = true;
+        // A peer that takes nothing we write would hold the call, and all we queued in it, for as long as its connection lives.
+        if (full !== undefined) (stream.abort ?? stream.cancel)?.call(stream);
         full?.release();
         adjRibOut?.stop();
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));

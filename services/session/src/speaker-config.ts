@@ -111,6 +111,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
       peers: file.accept_any_peer ? 'any' : new Set(peers.map((p) => p.ad)),
       maxPatternsPerUpdate: session.max_patterns_per_update ?? defaults.maxPatternsPerUpdate,
       messageRate: session.message_rate ? { perSecond: session.message_rate.per_second, burst: session.message_rate.burst } : defaults.messageRate,
+      ...(session.send_hold_time === undefined ? {} : { sendHoldTime: session.send_hold_time }),
     },
     key: key.success,
     listen: file.listen,
