@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Result, Schema, SchemaIssue } from 'effect';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { DppFile, withEnvOverrides } from './dpp-file.ts';
 
 /**
@@ -10,11 +10,16 @@ import { DppFile, withEnvOverrides } from './dpp-file.ts';
  */
 export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<S['Type'], string>> {
   let raw: unknown;
+  // One line a problem: the YAML parser's first says what and where; the code frame after it would break the form.
+  const line = (error: Error) => `${path}: ${error.message.split('\n')[0]!.replace(/:$/, '')}`;
   try {
-    raw = adjust(parseYaml(await readFile(path, 'utf8')));
+    const document = parseDocument(await readFile(path, 'utf8'));
+    // Warnings too (an unknown tag or directive): the parser would otherwise print them past our log, and the value they leave is a guess.
+    const problems = [...document.errors, ...document.warnings];
+    if (problems.length > 0) return Result.fail(problems.map(line).join('\n'));
+    raw = adjust(document.toJS());
   } catch (error) {
-    // One line: the YAML parser's first says what and where; the code frame after it would break the one-problem-a-line form.
-    return Result.fail(`${path}: ${(error as Error).message.split('\n')[0]}`);
+    return Result.fail(line(error as Error));
   }
   const decoded = Schema.decodeUnknownResult(schema)(raw, { errors: 'all', onExcessProperty: 'error' });
   return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
