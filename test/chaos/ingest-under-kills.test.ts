@@ -16,7 +16,7 @@ import { ensureStream, readLog } from '#libs/streams';
 import { keyOf, readLocRib, readTable } from '#libs/tables';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { freePort, startNatsServer, type NatsServer, until } from '#libs/lab';
-import { seeded } from '../../bench/lib/random.ts';
+import { pick, seeded, shuffle } from '../../bench/lib/random.ts';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { handPeer, startPeeringLab, type HandPeer, type PeeringLab } from '../harness/peering-lab.ts';
 import { writeSpeakerFiles } from '../harness/speaker-files.ts';
@@ -160,9 +160,11 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
 
     const kills = new Map<Service, number>(SERVICES.map((s) => [s, 0]));
     let natsRestarts = 0;
+    // Each service once, in a random order, then any: a short run kills every one of them.
+    const first = shuffle(random, [...SERVICES]);
     for (let k = 0; k < KILLS; k++) {
       await new Promise((resolve) => setTimeout(resolve, KILL_GAP_MS * (0.4 + 1.2 * random())));
-      const victim = SERVICES[Math.floor(random() * SERVICES.length)]!;
+      const victim = first[k] ?? SERVICES[pick(random, SERVICES.length)]!;
       await kill9(victim);
       kills.set(victim, kills.get(victim)! + 1);
       start(victim);

@@ -180,6 +180,21 @@ describe('the Responder under fuzzed peer streams (issue 9, fuzzing the peer inp
     await connection.close();
   });
 
+  // Found in review: a peer that opens no HTTP/2 window never takes our whole response, so its
+  // ended sessions' calls kept their places under max_sessions for as long as it stayed connected.
+  it('resets the stream of a peer that takes nothing, and its place under max_sessions is free again', async () => {
+    const small = await lab.responder(await PeerEventLog.open(nc, { stream, subjectPrefix: `t.${stream}` }), { limits: { ...LIMITS, maxSessions: 3 }, config: { ...CONFIG, handshakeTimeoutMs: 500 } });
+    const closedWindow = rawH2Connection({ port: small.port, authority: US, ca: lab.tls.ca, settings: { initialWindowSize: 0 } });
+    const silent = Array.from({ length: 3 }, () => closedWindow.open());
+    await Promise.all(silent.map((s) => within(s.closed, 10_000, 'the stream reset by the speaker')));
+    const fresh = rawH2Connection({ port: small.port, authority: US, ca: lab.tls.ca });
+    const next = fresh.open();
+    await next.write(grpcFrame(codec.encode({ sequence_number: '1', hello: { local_ad_id: PEER, hold_time_seconds: 90 } })));
+    expect((await next.next('challenge')).payload).toBe('challenge');
+    for (const c of [closedWindow, fresh]) void c.close();
+    await small.stop();
+  });
+
   it('resets the stream of a peer refused before any session, too', async () => {
     const full = await lab.responder(await PeerEventLog.open(nc, { stream, subjectPrefix: `t.${stream}` }), { limits: { ...LIMITS, maxSessions: 0 }, config: CONFIG });
     const connection = rawH2Connection({ port: full.port, authority: US, ca: lab.tls.ca });

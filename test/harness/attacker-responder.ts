@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { until } from '#libs/lab';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
 import { peerService, type Received } from '../../services/session/src/peer-service.ts';
 import type { TlsFiles } from '../../services/session/src/tls.ts';
+import { inbox } from './inbox.ts';
 
 /** One call to a Responder the attacker plays: what our Initiator sent it, and a way to answer. */
 export interface ScriptedCall {
@@ -17,14 +17,8 @@ export async function attackerResponder(tlsFiles: TlsFiles, script: (call: Scrip
   server.addService(peerService(maxMessageBytes), {
     Peer: (call: grpc.ServerDuplexStream<Received, PeerMessage>) => {
       calls++;
-      const inbox: PeerMessage__Output[] = [];
-      call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+      const { take: next } = inbox(call, 'our Initiator');
       call.on('error', () => undefined);
-      const next = (payload?: string) =>
-        until(`a ${payload ?? 'message'} from our Initiator`, () => {
-          const i = inbox.findIndex((m) => payload === undefined || m.payload === payload);
-          return i < 0 ? undefined : inbox.splice(i, 1)[0];
-        });
       void script({ next, write: (m) => void call.write(m) }).catch(() => undefined).finally(() => call.end());
     },
   });

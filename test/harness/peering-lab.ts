@@ -6,13 +6,16 @@ import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/l
 import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
 import { startResponder } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from '../../services/session/src/session-runner.ts';
-import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
+import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
 import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
+import { inbox } from './inbox.ts';
 
 /** A peer driven by hand over real gRPC/TLS: it writes PeerMessages and reads what comes back. */
 export interface HandPeer {
   send(m: Omit<PeerMessage, 'sequence_number'>): boolean;
   next(payload: string, ms?: number): Promise<PeerMessage__Output>;
+  /** The first message not taken yet with this payload (any, without one); taken by this call. */
+  take(payload?: string): Promise<PeerMessage__Output>;
   /** Everything received so far, in order. */
   received(): readonly PeerMessage__Output[];
   /** Resolves when the stream can take more (gRPC flow control). */
@@ -92,7 +95,7 @@ export async function startPeeringLab(us: string, peer: string): Promise<Peering
         },
       }),
     establishedPeer: (port, hello) => handPeer({ port, us, peer, peerKey, cert: peerCert, ca: tls.ca, ...(hello ? { hello } : {}) }),
-    openPeer: (port, options = {}) => openPeer({ port, us, cert: peerCert, ca: tls.ca, ...options }),
+    openPeer: (port, options = {}) => openPeer({ address: `127.0.0.1:${port}`, expectAd: us, tls: { ...peerCert, ca: tls.ca, requireClientCert: false }, ...options }),
     initiator: (port, events, config = {}) => {
       const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
       const client = new Client(`127.0.0.1:${port}`, channelCredentials({ ...peerCert, ca: tls.ca, requireClientCert: false }, us), { ...adAuthority(us), ...transportLimit(DEFAULT_LIMITS.maxMessageBytes) });
@@ -131,19 +134,21 @@ export interface PeerHello {
 }
 
 /**
- * A stream to the speaker of `us` at `port` with the peer's TLS certificate, nothing sent yet.
+ * A stream to the speaker at `address`, presenting `tls` (its certificate is the client
+ * certificate) and checking that the speaker's names `expectAd`; nothing sent yet.
  * `ownConnection`: its own TCP/TLS connection (grpc-js otherwise shares one between clients of
  * one target and options).
  */
-export function openPeer(options: { port: number; us: string; cert: { cert: Buffer; key: Buffer }; ca: Buffer; ownConnection?: boolean }): HandPeer {
-  const Client = PeerClient(DEFAULT_LIMITS.maxMessageBytes);
-  const client = new Client(`127.0.0.1:${options.port}`, channelCredentials({ ...options.cert, ca: options.ca, requireClientCert: false }, options.us), {
-    ...adAuthority(options.us),
+export function openPeer(options: { address: string; expectAd: string; tls: TlsFiles; maxMessageBytes?: number; ownConnection?: boolean }): HandPeer {
+  const maxBytes = options.maxMessageBytes ?? DEFAULT_LIMITS.maxMessageBytes;
+  const Client = PeerClient(maxBytes);
+  const client = new Client(options.address, channelCredentials(options.tls, options.expectAd), {
+    ...adAuthority(options.expectAd),
+    ...transportLimit(maxBytes),
     ...(options.ownConnection ? { 'grpc.use_local_subchannel_pool': 1 } : {}),
   });
   const call = (client as unknown as { Peer(): PeerStream }).Peer();
-  const inbox: PeerMessage__Output[] = [];
-  call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
+  const { messages, take } = inbox(call, 'the speaker');
   // The speaker going away is what some tests are about: the call's end is in `received()`, not an error to throw.
   call.on('error', () => undefined);
   // grpc-js emits 'status' once a call is over, however it ended.
@@ -154,15 +159,16 @@ export function openPeer(options: { port: number; us: string; cert: { cert: Buff
       resolve();
     }),
   );
-  const find = (payload: string) => inbox.find((m) => m.payload === payload);
+  const find = (payload: string) => messages.find((m) => m.payload === payload);
   // A message that has not come by the call's end never will: no waiting out the timeout (a speaker not up yet).
   const gaveUp = (payload: string) => () => (over && !find(payload) ? 'the call ended' : undefined);
   let seq = 0;
   return {
     send: (m) => call.write({ sequence_number: String(++seq), ...m }),
     next: (payload, ms) => until(payload, () => find(payload), { gaveUp: gaveUp(payload), ...(ms === undefined ? {} : { ms }) }),
+    take,
     ended,
-    received: () => inbox,
+    received: () => messages,
     drained: () => new Promise<void>((resolve) => (call as unknown as { once(e: 'drain', f: () => void): void }).once('drain', resolve)),
     pause: () => void call.pause(),
     reset: () => call.cancel?.(),
@@ -172,7 +178,7 @@ export function openPeer(options: { port: number; us: string; cert: { cert: Buff
 
 /** A peer AD driven by hand, through the handshake (§5.2) to ESTABLISHED with the speaker of `us` at `port`. */
 export async function handPeer(options: { port: number; us: string; peer: string; peerKey: AdKeyPair; cert: { cert: Buffer; key: Buffer }; ca: Buffer; hello?: PeerHello }): Promise<HandPeer> {
-  const peer = openPeer(options);
+  const peer = openPeer({ address: `127.0.0.1:${options.port}`, expectAd: options.us, tls: { ...options.cert, ca: options.ca, requireClientCert: false } });
   peer.send({ hello: { local_ad_id: options.peer, hold_time_seconds: options.hello?.holdTime ?? 90, ...(options.hello?.speakerId ? { speaker_node_id: options.hello.speakerId } : {}) } });
   const challenge = await peer.next('challenge');
   peer.send({ response: { signature: await signNonce(challenge.challenge!.nonce, options.peerKey.secretKey) } });

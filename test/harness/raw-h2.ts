@@ -48,8 +48,8 @@ export interface RawPeerStream {
  * An HTTP/2 connection over TLS to a speaker's Responder, as a gRPC client would open it (ALPN
  * h2, the AD as TLS server name and :authority), that writes whatever bytes a test gives it.
  */
-export function rawH2Connection(options: { port: number; authority: string; ca: Buffer }): { open(headers?: Record<string, string>): RawPeerStream; close(): Promise<void> } {
-  const session = http2.connect(`https://127.0.0.1:${options.port}`, { ca: options.ca, servername: options.authority, minVersion: 'TLSv1.3' });
+export function rawH2Connection(options: { port: number; authority: string; ca: Buffer; settings?: http2.Settings }): { open(headers?: Record<string, string>): RawPeerStream; close(): Promise<void> } {
+  const session = http2.connect(`https://127.0.0.1:${options.port}`, { ca: options.ca, servername: options.authority, minVersion: 'TLSv1.3', ...(options.settings ? { settings: options.settings } : {}) });
   // A connection the speaker drops is seen by each stream; the session's own error must not throw.
   session.on('error', () => undefined);
   return {

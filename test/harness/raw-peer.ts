@@ -1,9 +1,7 @@
 import { signNonce, type AdKeyPair } from '#libs/identity';
-import { until } from '#libs/lab';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
-import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
-import type { PeerStream } from '../../services/session/src/session-runner.ts';
-import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
+import type { TlsFiles } from '../../services/session/src/tls.ts';
+import { openPeer } from './peering-lab.ts';
 
 /** A peer that writes PeerMessages by hand over real gRPC/TLS, to misbehave on purpose. */
 export interface RawPeer {
@@ -23,33 +21,19 @@ export interface RawPeer {
  * the Responder's certificate names `expectAd`; its Hello claims `localAd`.
  */
 export function rawPeer(options: { address: string; expectAd: string; localAd: string; tls: TlsFiles; maxMessageBytes: number }): RawPeer {
-  const Client = PeerClient(options.maxMessageBytes);
-  const client = new Client(options.address, channelCredentials(options.tls, options.expectAd), { ...adAuthority(options.expectAd), ...transportLimit(options.maxMessageBytes) });
-  const call = (client as unknown as { Peer(): PeerStream }).Peer();
-  const inbox: PeerMessage__Output[] = [];
-  call.on('data', (r: Received) => 'message' in r && inbox.push(r.message));
-  call.on('error', () => undefined);
-  let seq = 0;
-  const send = (message: Omit<PeerMessage, 'sequence_number'>) => call.write({ sequence_number: String(++seq), ...message });
-  const next = (payload?: string) =>
-    until(`a ${payload ?? 'message'} from the Responder`, () => {
-      const i = inbox.findIndex((m) => payload === undefined || m.payload === payload);
-      return i < 0 ? undefined : inbox.splice(i, 1)[0];
-    });
+  const peer = openPeer(options);
+  const next = (payload?: string) => peer.take(payload);
   return {
-    send,
+    send: peer.send,
     next,
     refusal: async () => (await next('notification')).notification,
     establish: async (key, hold = 90) => {
-      send({ hello: { local_ad_id: options.localAd, hold_time_seconds: hold } });
+      peer.send({ hello: { local_ad_id: options.localAd, hold_time_seconds: hold } });
       const challenge = await next('challenge');
-      send({ response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
+      peer.send({ response: { signature: await signNonce(challenge.challenge!.nonce, key.secretKey) } });
       await next('keep_alive');
     },
-    reset: () => call.cancel?.(),
-    close: () => {
-      call.end();
-      client.close();
-    },
+    reset: peer.reset,
+    close: peer.close,
   };
 }

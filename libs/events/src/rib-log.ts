@@ -20,8 +20,8 @@ export const attributeFields = {
  * written once with the list of its patterns.
  */
 const RibInputV1 = Schema.Union([
-  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite) }),
-  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-down'), neighbor: Schema.String, staleUntil: Schema.optional(Schema.Finite) }),
+  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String) }),
+  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-down'), neighbor: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String) }),
   Schema.Struct({
     v: Schema.Literal(1),
     type: Schema.Literal('update'),
@@ -63,9 +63,9 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
   const e = decoded.success;
   switch (e.type) {
     case 'neighbor-up':
-      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd, staleUntil: e.staleUntil });
+      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd, staleUntil: e.staleUntil, ...(e.session === undefined ? {} : { session: e.session }) });
     case 'neighbor-down':
-      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, staleUntil: e.staleUntil });
+      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, staleUntil: e.staleUntil, ...(e.session === undefined ? {} : { session: e.session }) });
     case 'update':
       return Result.succeed({
         type: e.type,

@@ -34,7 +34,7 @@ describe('decodePeerEvent', () => {
 
 describe('passThroughImport', () => {
   it('turns session up and down into neighbor events, with the restart time from the event\'s own clock', () => {
-    expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 60_000)).toEqual({ type: 'neighbor-up', seq: 10, neighbor: 'dsn.example.org dtn://gds', peerAd: 'dsn.example.org', staleUntil: 1_060_000 });
+    expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 60_000)).toEqual({ type: 'neighbor-up', seq: 10, neighbor: 'dsn.example.org dtn://gds', peerAd: 'dsn.example.org', staleUntil: 1_060_000, session: base.sessionId });
     expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 0)).toMatchObject({ type: 'neighbor-up', staleUntil: undefined });
     expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: 1_060_000 });
     expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 0)).toMatchObject({ type: 'neighbor-down', staleUntil: undefined });

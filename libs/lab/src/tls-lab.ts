@@ -8,7 +8,8 @@ import { installed, SERVER_ENV } from './server-process.ts';
 export interface TlsLab {
   readonly ca: Buffer;
   /** A certificate and key for `name`, signed by the lab CA. */
-  issue(name: string): { cert: Buffer; key: Buffer };
+  /** `usage`: an extended key usage to restrict it to (none: any use, as the lab's peers need). */
+  issue(name: string, usage?: 'serverAuth' | 'clientAuth'): { cert: Buffer; key: Buffer };
   remove(): void;
 }
 
@@ -23,9 +24,9 @@ export function startTlsLab(): TlsLab {
   run('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=dpp test CA');
   return {
     ca: readFileSync(join(dir, 'ca.crt')),
-    issue: (name) => {
+    issue: (name, usage) => {
       run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name}\n`);
+      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name}\n${usage ? `extendedKeyUsage=${usage}\n` : ''}`);
       run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
       return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
     },

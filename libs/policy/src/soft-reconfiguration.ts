@@ -21,15 +21,24 @@ const routeKey = (pattern: string, validFrom: number | undefined) => `${pattern}
  */
 export class AdjRibIn {
   readonly #neighbors = new Map<string, NeighborRoutes>();
+  /** Each neighbor's current session, as the Loc-RIB keeps it: the late end of an older one forgets nothing. */
+  readonly #sessions = new Map<string, string>();
 
   /** Folds one event as `passThroughImport` gives it (routes it refused, such as those over a route limit, are not held). */
   apply(event: RibEvent): void {
     switch (event.type) {
       // A new session's routes arrive in its updates: what an earlier one sent is not its.
       case 'neighbor-up':
-      case 'neighbor-down':
         this.#neighbors.delete(event.neighbor);
+        if (event.session !== undefined) this.#sessions.set(event.neighbor, event.session);
         return;
+      case 'neighbor-down': {
+        const current = this.#sessions.get(event.neighbor);
+        if (event.session !== undefined && current !== undefined && event.session !== current) return;
+        this.#neighbors.delete(event.neighbor);
+        this.#sessions.delete(event.neighbor);
+        return;
+      }
       case 'update': {
         let held = this.#neighbors.get(event.neighbor);
         if (!held) this.#neighbors.set(event.neighbor, (held = { peerAd: event.peerAd, routes: new Map() }));

@@ -39,13 +39,14 @@ describe('soft reconfiguration', () => {
     ];
     const event = fc.oneof(
       fc.record({ kind: fc.constant('update' as const), who: fc.constantFrom('a.org', 'b.org'), pattern: fc.constantFrom(...patterns), long: fc.boolean(), withdraw: fc.boolean() }),
-      fc.record({ kind: fc.constantFrom('up' as const, 'down' as const), who: fc.constantFrom('a.org', 'b.org') }),
+      // Sessions s0–s2: a down may be of an older session than the neighbor's current one, logged late.
+      fc.record({ kind: fc.constantFrom('up' as const, 'down' as const), who: fc.constantFrom('a.org', 'b.org'), session: fc.constantFrom('s0', 's1', 's2') }),
     );
     fc.assert(
       fc.property(fc.array(event, { maxLength: 30 }), fc.nat(2), fc.nat(2), (script, first, second) => {
         const events: RibEvent[] = script.map((e, i) => {
           const seq = i + 1;
-          if (e.kind !== 'update') return e.kind === 'up' ? { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who, staleUntil: undefined } : { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined };
+          if (e.kind !== 'update') return e.kind === 'up' ? { type: 'neighbor-up', seq, neighbor: `${e.who} s`, peerAd: e.who, staleUntil: undefined, session: e.session } : { type: 'neighbor-down', seq, neighbor: `${e.who} s`, staleUntil: undefined, session: e.session };
           const update = e.withdraw ? updateEvent(seq, `${e.who} s`, [{ pattern: e.pattern }], []) : updateEvent(seq, `${e.who} s`, [], [advertised(e.who, e.pattern, { adPath: e.long ? [e.who, 'z.org'] : [e.who] })]);
           return { ...update, peerAd: e.who };
         });

@@ -65,11 +65,13 @@ export type StoreOp =
   | { readonly op: 'put'; readonly pattern: string; readonly advertisement: RibAdvertisement }
   | { readonly op: 'delete'; readonly pattern: string; readonly advertisement: RibAdvertisement }
   | { readonly op: 'stale'; readonly neighbor: string; readonly until: number; readonly downSeq: number }
-  | { readonly op: 'unstale'; readonly neighbor: string; readonly downSeq: number };
+  | { readonly op: 'unstale'; readonly neighbor: string; readonly downSeq: number }
+  /** The neighbor's current session, or none. */
+  | { readonly op: 'session'; readonly neighbor: string; readonly session: string | undefined };
 
 /** The projection's whole state, as a checkpoint holds it. */
 export interface LocRibSnapshot {
-  readonly v: 2;
+  readonly v: 3;
   readonly localAd: string;
   readonly now: number;
   readonly lastSeq: number;
@@ -78,6 +80,7 @@ export interface LocRibSnapshot {
   /** Each route: its pattern and its advertisement's id. */
   readonly routes: readonly (readonly [pattern: string, receivedSeq: number, index: number])[];
   readonly stale: readonly (readonly [neighbor: string, until: number, downSeq: number])[];
+  readonly sessions: readonly (readonly [neighbor: string, session: string])[];
 }
 
 /** Why a route of a pattern is not in the running: outside its window (§6.5). */
@@ -96,7 +99,7 @@ export interface Unusable {
  *
  * Routes are kept by pattern: a slot holds each neighbor's advertisements for it (a handful), so
  * the pattern text is stored once and a route costs one reference. A neighbor's routes are found
- * by a scan, which only a session loss needs.
+ * by a scan, which only a session loss and a session-up need.
  */
 export class LocRib {
   readonly localAd: string;
@@ -105,6 +108,8 @@ export class LocRib {
   #loopsDropped = 0;
   readonly #slots = new Map<string, Slot>();
   #bestCount = 0;
+  /** Each neighbor's current session (the last that came up and has not ended), when the log names sessions. */
+  readonly #sessions = new Map<string, string>();
   /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
   readonly #stale = new Map<string, Stale[]>();
   readonly #edges = new EdgeHeap<Edge>();
@@ -181,11 +186,16 @@ export class LocRib {
     const touched = new Set<string>();
     switch (event.type) {
       case 'neighbor-up':
-        if (this.#holdsUnended(event.neighbor, event.seq)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        if (this.#holdsUnended(event.neighbor)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        this.#setSession(event.neighbor, event.session);
         break;
-      case 'neighbor-down':
+      case 'neighbor-down': {
+        const current = this.#sessions.get(event.neighbor);
+        if (event.session !== undefined && current !== undefined && event.session !== current) break;
         this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        this.#setSession(event.neighbor, undefined);
         break;
+      }
       case 'update':
         for (const w of event.withdrawn) for (const pattern of w.patterns) this.#remove(pattern, event.neighbor, w.validFrom, touched);
         event.accepted.forEach((a, index) => this.#accept(event, a, index, touched));
@@ -216,7 +226,7 @@ export class LocRib {
       }
     }
     return {
-      v: 2,
+      v: 3,
       localAd: this.localAd,
       now: this.#now,
       lastSeq: this.#lastSeq,
@@ -224,11 +234,13 @@ export class LocRib {
       advertisements: [...advertisements].map(advertisementOf),
       routes,
       stale: [...this.#stale].flatMap(([neighbor, marks]) => marks.map((s) => [neighbor, s.until, s.downSeq] as const)),
+      // In the order the checkpoint reads them back.
+      sessions: [...this.#sessions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     };
   }
 
   static restore(snapshot: LocRibSnapshot): LocRib {
-    if (snapshot.v !== 2) throw new Error(`checkpoint version ${String(snapshot.v)}: this RIB reads version 2`);
+    if (snapshot.v !== 3) throw new Error(`checkpoint version ${String(snapshot.v)}: this RIB reads version 3`);
     const rib = new LocRib(snapshot.localAd);
     rib.#now = snapshot.now;
     rib.#lastSeq = snapshot.lastSeq;
@@ -241,6 +253,7 @@ export class LocRib {
       rib.#insert(pattern, held, undefined);
     }
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
+    for (const [neighbor, session] of snapshot.sessions) rib.#sessions.set(neighbor, session);
     for (const pattern of rib.#slots.keys()) rib.#rerank(pattern);
     rib.#storeOps = [];
     return rib;
@@ -310,13 +323,20 @@ export class LocRib {
     this.#markStale(neighbor, { until: staleUntil, downSeq: seq });
   }
 
-  /** Whether the neighbor holds routes from before `seq` that no session loss has marked stale yet. */
-  #holdsUnended(neighbor: string, seq: number): boolean {
+  /** Whether the neighbor holds routes no session loss has marked stale yet (a scan, as for a session loss: once per session-up). */
+  #holdsUnended(neighbor: string): boolean {
     const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
     for (const slot of this.#slots.values()) {
-      for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.receivedSeq > lastDown && slot[at]!.receivedSeq < seq) return true;
+      for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.receivedSeq > lastDown) return true;
     }
     return false;
+  }
+
+  #setSession(neighbor: string, session: string | undefined): void {
+    if (session === this.#sessions.get(neighbor)) return;
+    if (session === undefined) this.#sessions.delete(neighbor);
+    else this.#sessions.set(neighbor, session);
+    this.#storeOps.push({ op: 'session', neighbor, session });
   }
 
   #markStale(neighbor: string, stale: Stale): void {

@@ -36,9 +36,14 @@ export type RibEvent =
    * loss was noticed), are that session's, ended now as a lost transport ends one: kept stale
    * until `staleUntil`, or gone at once (docs/spec-notes.md, sites and liveness).
    */
-  | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string; readonly staleUntil: number | undefined }
-  /** The session ended; the neighbor's routes go now, or are kept (stale) until `staleUntil`. */
-  | { readonly type: 'neighbor-down'; readonly seq: number; readonly neighbor: string; readonly staleUntil: number | undefined }
+  | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string; readonly staleUntil: number | undefined; readonly session?: string }
+  /**
+   * The session ended; the neighbor's routes go now, or are kept (stale) until `staleUntil`. The
+   * end of a session older than the neighbor's current one (logged after the newer came up: a
+   * liveness watch, a hold timer running out after the peer came back) changes nothing: the
+   * newer session's up already ended it.
+   */
+  | { readonly type: 'neighbor-down'; readonly seq: number; readonly neighbor: string; readonly staleUntil: number | undefined; readonly session?: string }
   /**
    * The verdict on one RouteUpdate: its withdrawals (applied first, as BGP applies an UPDATE's),
    * then the advertisements import policy accepted. A large update may be split over several

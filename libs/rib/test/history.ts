@@ -10,7 +10,9 @@ export const history = fc
     fc.oneof(
       fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean(), twin: fc.boolean() }),
       fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })) }),
-      fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })) }),
+      // Sessions s0–s2 of each neighbor: a down may name an older session than the current one (logged late), or none.
+      fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.option(fc.integer({ min: 0, max: 2 })) }),
+      fc.record({ kind: fc.constant('up'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.integer({ min: 0, max: 2 }) }),
       fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
     ),
     { maxLength: 60 },
@@ -32,7 +34,9 @@ export const history = fc
         case 'withdraw':
           return updateEvent(seq, neighbor, [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], []);
         case 'down':
-          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000 };
+          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, ...(s.session === null ? {} : { session: `s${s.session}` }) };
+        case 'up':
+          return { type: 'neighbor-up', seq, neighbor, peerAd: neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, session: `s${s.session}` };
         default:
           return { type: 'clock', seq, now: (now += s.step * 1000) };
       }

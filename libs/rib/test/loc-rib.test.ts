@@ -101,6 +101,24 @@ describe('LocRib', () => {
     expect(rib.snapshot().stale).toEqual([['a.org', 90_000, expect.any(Number)]]);
   });
 
+  it('takes the end of an older session, logged after a newer one came up, for the nothing it is', () => {
+    const rib = new LocRib(US);
+    const up = (session: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil, session });
+    const down = (session: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-down', seq: next(), neighbor: 'a.org', staleUntil, session });
+    run(rib, [clock(0), up('s1'), announce('a.org', 'ipn:1.*'), up('s2', 60_000), announce('a.org', 'ipn:1.*'), announce('a.org', 'ipn:2.*')]);
+    // s1's end, from a liveness watch or its hold timer, lands after s2 came up: s2's routes stay.
+    expect(run(rib, [down('s1', 90_000)])).toEqual([]);
+    expect(run(rib, [clock(90_000)])).toEqual([]);
+    expect([bestOf(rib, 'ipn:1.*'), bestOf(rib, 'ipn:2.*')]).toEqual(['a.org', 'a.org']);
+    // The current session's end still counts, and survives a checkpoint.
+    const restored = LocRib.restore(rib.snapshot());
+    expect(run(restored, [down('s1')])).toEqual([]);
+    expect(run(restored, [down('s2')]).map((c) => [c.pattern, c.best])).toEqual([
+      ['ipn:1.*', undefined],
+      ['ipn:2.*', undefined],
+    ]);
+  });
+
   it('applies an update\'s withdrawals before its announcements, and every pattern of it under one sequence', () => {
     const rib = new LocRib(US);
     run(rib, [announce('a.org', 'ipn:1.*')]);

@@ -127,6 +127,13 @@ describe('DPP session FSM, Responder refusals', () => {
     expectRefused(feed(responder, [received({ hello })]), code);
   });
 
+  it('refuses a Hello claiming our own AD, in any case, even when accepting any AD (§5.2: a relayed challenge of ours)', () => {
+    for (const claimed of ['esa.example.org', 'ESA.Example.org.']) {
+      const responder = initialSession('responder', config('esa.example.org'), T0);
+      expectRefused(feed(responder, [received({ hello: { local_ad_id: claimed, hold_time_seconds: 90 } })]), NotificationCode.PEER_NOT_CONFIGURED);
+    }
+  });
+
   it('accepts the smallest hold time in range and keeps the offer as the session hold time', () => {
     const responder = initialSession('responder', config('esa.example.org'), T0);
     const { state, outputs } = feed(responder, [received({ hello: { local_ad_id: 'DSN.example.org', hold_time_seconds: 3 } })]);

@@ -10,11 +10,12 @@ export interface CheckpointMeta {
 }
 
 /** The layout this code reads and writes (SQLite user_version). */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * The RIB projection's checkpoint in SQLite (design.md property 3): the advertisements held, the
- * routes (pattern → advertisement), stale marks and the last applied log sequence, changed by the
+ * routes (pattern → advertisement), stale marks, each neighbor's current session and the last
+ * applied log sequence, changed by the
  * store operations of each batch in one transaction, so the routes and the sequence they reflect
  * can never disagree. WAL with synchronous FULL: once `save` returns, the batch survives kill -9
  * and power loss; the stored sequence is where the RIB reads on from. An advertisement is one row
@@ -32,6 +33,8 @@ export class CheckpointStore {
     const del = db.prepare('DELETE FROM routes WHERE pattern = ? AND seq = ? AND idx = ?');
     const stale = db.prepare('INSERT OR REPLACE INTO stale (neighbor, until, down_seq) VALUES (?, ?, ?)');
     const unstale = db.prepare('DELETE FROM stale WHERE neighbor = ? AND down_seq = ?');
+    const setSession = db.prepare('INSERT OR REPLACE INTO sessions (neighbor, session) VALUES (?, ?)');
+    const endSession = db.prepare('DELETE FROM sessions WHERE neighbor = ?');
     const meta = db.prepare('INSERT OR REPLACE INTO meta (id, local_ad, now, last_seq, loops_dropped) VALUES (1, ?, ?, ?, ?)');
     this.#save = db.transaction((ops: readonly StoreOp[], m: CheckpointMeta) => {
       for (const op of ops) {
@@ -53,6 +56,10 @@ export class CheckpointStore {
             break;
           case 'unstale':
             unstale.run(op.neighbor, op.downSeq);
+            break;
+          case 'session':
+            if (op.session === undefined) endSession.run(op.neighbor);
+            else setSession.run(op.neighbor, op.session);
             break;
           default:
             op satisfies never;
@@ -78,6 +85,7 @@ export class CheckpointStore {
         CREATE TABLE IF NOT EXISTS advertisements (seq INTEGER NOT NULL, idx INTEGER NOT NULL, advertisement TEXT NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS routes (pattern TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (pattern, seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
+        CREATE TABLE IF NOT EXISTS sessions (neighbor TEXT PRIMARY KEY, session TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
       `);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -103,7 +111,8 @@ export class CheckpointStore {
     const advertisements = (this.#db.prepare('SELECT advertisement FROM advertisements').pluck().all() as string[]).map((text) => JSON.parse(text) as RibAdvertisement);
     const routes = this.#db.prepare('SELECT pattern, seq, idx FROM routes').raw().all() as [string, number, number][];
     const stale = this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').raw().all() as [string, number, number][];
-    return { v: 2, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale };
+    const sessions = this.#db.prepare('SELECT neighbor, session FROM sessions ORDER BY neighbor').raw().all() as [string, string][];
+    return { v: 3, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale, sessions };
   }
 
   /** Whether the checkpoint can take a batch: what the RIB's readiness needs besides NATS. */

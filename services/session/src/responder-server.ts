@@ -30,16 +30,16 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
   const server = new grpc.Server(transportLimit(limits.maxMessageBytes));
   const sessions = new Set<SessionHandle>();
   /**
-   * Calls not over yet, ended sessions included: a peer that does not read keeps its call (and
-   * what we wrote into it) open after its session ended, and grpc-js cannot reset it, so it holds
-   * its place under max_sessions until it reads or its connection goes (docs/spec-notes.md §9.4).
+   * Calls not over yet, those of ended sessions included: each holds its place under max_sessions
+   * until its stream is gone, which `resettable` bounds to a couple of seconds after its session
+   * ends, whatever the peer does (docs/spec-notes.md §9.4).
    */
   let calls = 0;
   const arrivals = tokenBucket(limits.connectionRate, deps.now());
   server.addService(peerService(limits.maxMessageBytes), {
     Peer: (call: grpc.ServerDuplexStream<unknown, PeerMessage>) => {
       // §9.4: refused before a session exists, with the one Notification a peer can act on.
-      if (calls >= limits.maxSessions) return refuse(call, NotificationCode.LIMIT_SESSIONS, `already ${calls} sessions, the limit`, deps);
+      if (calls >= limits.maxSessions) return refuse(call, NotificationCode.LIMIT_SESSIONS, `already ${calls} sessions open or closing, the limit`, deps);
       if (!arrivals.take(deps.now())) return refuse(call, NotificationCode.LIMIT_CONNECTION_RATE, `more than ${limits.connectionRate.perSecond} new sessions/s`, deps);
       // Every line of the session names the address it came from: what an operator blocks.
       const peer = call.getPeer();
@@ -81,7 +81,7 @@ function refuse(call: grpc.ServerDuplexStream<unknown, PeerMessage>, code: Notif
   setTimeout(() => resettable(call).cancel?.(), RESET_GRACE_MS).unref();
 }
 
-/** How long a peer has to end its side of a call whose whole response it has before its stream is reset. */
+/** How long a peer has to take the rest of our response, and then to end its side of the call, before its stream is reset. */
 const RESET_GRACE_MS = 1_000;
 
 /**
@@ -90,8 +90,10 @@ const RESET_GRACE_MS = 1_000;
  * stream, and the session's listeners, for as long as its connection lived, under no limit.
  * RFC 9113 §8.1 lets a server that sent its complete response reset the stream with NO_ERROR:
  * `cancel` (which the session calls once it is over) does, through grpc-js's call internals; should
- * they change, it does nothing and test/fuzz/peer-stream.fuzz.test.ts fails. A response still held
- * by a peer that does not read is not complete: that call keeps its place until it goes (§9.4).
+ * they change, it does nothing and test/fuzz/peer-stream.fuzz.test.ts fails. A peer that has not
+ * taken the whole response a grace later (it reads nothing, or opened no HTTP/2 window) would keep
+ * the call for as long as its connection lives: its stream is reset with CANCEL, the rest of the
+ * response lost on a peer that was not reading it.
  */
 function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {
   const stream = (call as unknown as { call?: { stream?: ServerHttp2Stream } }).call?.stream;
@@ -103,6 +105,7 @@ function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerSt
     // The status goes in trailers after our messages, or alone in the response headers.
     if (stream.sentTrailers !== undefined || stream.sentHeaders?.['grpc-status'] !== undefined) return reset();
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
+    setTimeout(abort, 2 * RESET_GRACE_MS).unref();
   };
   const abort = () => {
     if (stream && !stream.closed) stream.close(h2.NGHTTP2_CANCEL);

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { dirname, resolve } from 'node:path';
@@ -94,6 +95,7 @@ export async function loadSpeakerConfig(path: string): Promise<Result.Result<Spe
   const warnings = [
     ...(requireDnssec ? [] : [`${path}: dns.require_dnssec is false: peer identities are accepted WITHOUT DNSSEC; anyone who can spoof DNS can impersonate a peer (§9.1). For labs only.`]),
     ...(tls === 'plaintext-lab' ? [`${path}: tls is plaintext-lab: sessions are not encrypted and the peer's AD is not checked in a certificate (§9.2). For labs only.`] : []),
+    ...(tls !== 'plaintext-lab' && !clientUse(tls.cert) ? [`${path}: tls.cert's extended key usage has no clientAuth: it is also our client certificate when we dial, and peers that require one (dpp's default, §9.2) will refuse it. Use a certificate for both serverAuth and clientAuth.`] : []),
     ...(tls !== 'plaintext-lab' && !tls.requireClientCert ? [`${path}: tls.require_client_cert is false: a peer's Hello is not checked against a certificate, so a peer we dial can relay our signature to pass as us elsewhere (§9.2, docs/spec-notes.md).`] : []),
   ];
   const session = file.session ?? {};
@@ -141,4 +143,15 @@ function hostPort(text: string, defaultPort: number | undefined): Resolver | und
   const match = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s/]+))(?::(\d{1,5}))?$/.exec(text);
   const port = match?.[3] === undefined ? defaultPort : Number(match[3]);
   return match && port !== undefined && port >= 1 && port <= 65535 ? { host: match[1] ?? match[2]!, port } : undefined;
+}
+
+/** Whether a certificate may serve as a TLS client's: no extended key usage (any use), or one with clientAuth. */
+function clientUse(pem: Buffer): boolean {
+  try {
+    const usage = new X509Certificate(pem).keyUsage;
+    return usage === undefined || usage.length === 0 || usage.includes('1.3.6.1.5.5.7.3.2');
+  } catch {
+    // Unreadable: already a problem of its own (tls.cert).
+    return true;
+  }
 }

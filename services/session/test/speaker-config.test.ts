@@ -81,8 +81,11 @@ describe('speaker config', () => {
     await writeKeyFiles(join(dir, 'k'), await generateAdKey(), false);
     const lab = startTlsLab();
     const { cert, key } = lab.issue('a.example.test');
+    const serverOnly = lab.issue('a.example.test', 'serverAuth');
     writeFileSync(join(dir, 'c.pem'), cert);
     writeFileSync(join(dir, 'k.pem'), key);
+    writeFileSync(join(dir, 's.pem'), serverOnly.cert);
+    writeFileSync(join(dir, 'sk.pem'), serverOnly.key);
     writeFileSync(join(dir, 'ca.pem'), lab.ca);
     lab.remove();
     const load = async (tls: string) => {
@@ -93,5 +96,8 @@ describe('speaker config', () => {
     expect([strict.tls !== 'plaintext-lab' && strict.tls.requireClientCert, strict.warnings]).toEqual([true, []]);
     const open = await load('{ cert: c.pem, key: k.pem, ca: ca.pem, require_client_cert: false }');
     expect(open.warnings).toEqual([expect.stringContaining('tls.require_client_cert is false: a peer\'s Hello is not checked against a certificate')]);
+    // Our certificate is our client certificate too: one for servers only would be refused by every peer that requires one.
+    const server = await load('{ cert: s.pem, key: sk.pem, ca: ca.pem }');
+    expect(server.warnings).toEqual([expect.stringContaining("tls.cert's extended key usage has no clientAuth")]);
   });
 });
