@@ -2,3 +2,4 @@ export { bestPath, bestRoute, type DecidingStep, type Ranked } from './src/best-
 export { LocRib, type LocRibSnapshot, type StoreOp, type Unusable } from './src/loc-rib.ts';
 export type { AcceptedAdvertisement, LocRibChange, Rejection, RibEvent, Withdrawal } from './src/rib-event.ts';
 export { advertisementOf, attributesOf, inWindow, originAd, routeOf, type RibAdvertisement, type RibRoute, type RouteAttributes } from './src/rib-route.ts';
+export { NeighborSessions, type CurrentSession } from './src/neighbor-sessions.ts';

@@ -79,14 +79,22 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Exits we did not cause (a service that could not start, say), each restarted 2 s later as systemd's dpp@.service does. */
+  const exits: { service: Service; code: number | null }[] = [];
   const start = (service: Service) => {
     const out = openSync(join(dir, `${service}.log`), 'a');
     const child = spawn(process.execPath, ['bin/dpp.js', service, '--config', config], { cwd: root, stdio: ['ignore', out, out] });
     closeSync(out);
     running.set(service, child);
+    child.once('exit', (code) => {
+      if (over || running.get(service) !== child) return;
+      exits.push({ service, code });
+      setTimeout(() => !over && running.get(service) === child && start(service), 2_000);
+    });
   };
   const kill9 = async (service: Service) => {
     const child = running.get(service)!;
+    running.delete(service);
     const gone = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await gone;
@@ -174,7 +182,7 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
       }
     }
     const ingestSeconds = await ingested;
-    console.log(`chaos: all ${UPDATES} updates sent in ${ingestSeconds.toFixed(1)} s over ${sessions} sessions, the kills done in ${((Date.now() - began) / 1000).toFixed(1)} s; kills ${JSON.stringify(Object.fromEntries(kills))}, nats-server restarts ${natsRestarts}`);
+    console.log(`chaos: all ${UPDATES} updates sent in ${ingestSeconds.toFixed(1)} s over ${sessions} sessions, the kills done in ${((Date.now() - began) / 1000).toFixed(1)} s; kills ${JSON.stringify(Object.fromEntries(kills))}, nats-server restarts ${natsRestarts}, exits restarted ${JSON.stringify(exits)}`);
 
     // Quiet: nothing moved for a while, and the last session's stale deadline is past.
     await untilQuiet(nc, RESTART_MS + 2_000);

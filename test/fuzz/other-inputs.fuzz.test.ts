@@ -104,9 +104,14 @@ describe('every decoder of what dpp reads back, under random and mutated input',
       { numRuns: RUNS },
     );
     await new Promise((resolve) => setImmediate(resolve));
-    process.off('warning', warned);
     expect(warnings).toEqual([]);
     writeFileSync(file, 'ad: !custom a.example.test\n');
     expect(await loadDppFile(file)).toEqual(Result.fail(`${file}: Unresolved tag: !custom at line 1, column 5`));
+    // A collection as a key is warned of only when the document becomes values: printed nowhere, and the file refused by the schema.
+    writeFileSync(file, '? [a, b]\n: 1\n');
+    expect(Result.isFailure(await loadDppFile(file))).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', warned);
+    expect(warnings).toEqual([]);
   });
 });

@@ -337,8 +337,8 @@ describe('resource exhaustion (§9.4)', () => {
     await until('the slow feed stopped', () => (feed.stopped ? true : undefined));
     expect(feed.handed).toBe(blockedAt);
     figures['slowReader'] = { tableBytes: TABLE * UPDATE_BYTES, bytesTakenBeforeBlocked: blockedAt * UPDATE_BYTES, endedAfterMs: since(started) };
-    // Its session ended while it took nothing: its stream is reset at once, not left holding what we queued, and its place under max_sessions is free.
-    await until('the slow call reset', async () => ((await settled(slow.ended)) ? true : undefined), { ms: 3_000 });
+    // Its session ended while it took nothing: its stream is reset (the Notification had a grace to go out), not left holding what we queued, and its place under max_sessions is free.
+    await until('the slow call reset', async () => ((await settled(slow.ended)) ? true : undefined), { ms: 6_000 });
     expect((await a.freshHandshake(5_000)).refusals).toEqual([]);
 
     // A peer that reads nothing but keeps talking never meets its hold timer: the send hold timer (RFC 9687) ends it (the fresh handshake above ends by the peer).

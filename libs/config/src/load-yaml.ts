@@ -13,7 +13,8 @@ export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownR
   // One line a problem: the YAML parser's first says what and where; the code frame after it would break the form.
   const line = (error: Error) => `${path}: ${error.message.split('\n')[0]!.replace(/:$/, '')}`;
   try {
-    const document = parseDocument(await readFile(path, 'utf8'));
+    // logLevel 'error': what it would warn of (here and in toJS) is collected below, not printed.
+    const document = parseDocument(await readFile(path, 'utf8'), { logLevel: 'error' });
     // Warnings too (an unknown tag or directive): the parser would otherwise print them past our log, and the value they leave is a guess.
     const problems = [...document.errors, ...document.warnings];
     if (problems.length > 0) return Result.fail(problems.map(line).join('\n'));

@@ -24,11 +24,11 @@ export function passThroughImport(event: PeerEvent, seq: number, restartMs: numb
   switch (event.kind) {
     case 'session-up':
       // What an earlier session whose end was never logged gets: the end of a lost transport (code 0).
-      return { type: 'neighbor-up', seq, neighbor, peerAd: event.peerAd, staleUntil: staleUntil(NotificationCode.NONE), session: event.sessionId };
+      return { type: 'neighbor-up', seq, neighbor, peerAd: event.peerAd, staleUntil: staleUntil(NotificationCode.NONE), session: event.sessionId, since: event.receivedAt };
     case 'session-down':
       return { type: 'neighbor-down', seq, neighbor, staleUntil: staleUntil(event.code ?? NotificationCode.NONE), session: event.sessionId };
     case 'route-update':
-      return { type: 'update', seq, neighbor, peerAd: event.peerAd, ...routesOf(event) };
+      return { type: 'update', seq, neighbor, peerAd: event.peerAd, session: event.sessionId, ...routesOf(event) };
     default:
       return event.kind satisfies never;
   }

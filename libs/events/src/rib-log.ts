@@ -20,13 +20,14 @@ export const attributeFields = {
  * written once with the list of its patterns.
  */
 const RibInputV1 = Schema.Union([
-  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String) }),
+  Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String), since: Schema.optional(Schema.Finite) }),
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-down'), neighbor: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String) }),
   Schema.Struct({
     v: Schema.Literal(1),
     type: Schema.Literal('update'),
     neighbor: Schema.String,
     peerAd: Schema.String,
+    session: Schema.optional(Schema.String),
     withdrawn: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), validFrom: Schema.optional(Schema.Finite) })),
     accepted: Schema.Array(Schema.Struct({ patterns: Schema.Array(Schema.String), rules: Schema.optional(Schema.Array(Schema.String)), ...attributeFields })),
     rejected: Schema.Array(Schema.Struct({ pattern: Schema.String, rule: Schema.String, reason: Schema.String })),
@@ -63,7 +64,7 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
   const e = decoded.success;
   switch (e.type) {
     case 'neighbor-up':
-      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd, staleUntil: e.staleUntil, ...(e.session === undefined ? {} : { session: e.session }) });
+      return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, peerAd: e.peerAd, staleUntil: e.staleUntil, ...(e.session === undefined ? {} : { session: e.session }), ...(e.since === undefined ? {} : { since: e.since }) });
     case 'neighbor-down':
       return Result.succeed({ type: e.type, seq, neighbor: e.neighbor, staleUntil: e.staleUntil, ...(e.session === undefined ? {} : { session: e.session }) });
     case 'update':
@@ -72,6 +73,7 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
         seq,
         neighbor: e.neighbor,
         peerAd: e.peerAd,
+        ...(e.session === undefined ? {} : { session: e.session }),
         withdrawn: e.withdrawn.map((w) => ({ patterns: w.patterns, validFrom: w.validFrom })),
         accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns, ...attributesOf(a), ...(a.rules === undefined ? {} : { rules: a.rules }) })),
         rejected: e.rejected,

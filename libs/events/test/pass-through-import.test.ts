@@ -34,9 +34,9 @@ describe('decodePeerEvent', () => {
 
 describe('passThroughImport', () => {
   it('turns session up and down into neighbor events, with the restart time from the event\'s own clock', () => {
-    expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 60_000)).toEqual({ type: 'neighbor-up', seq: 10, neighbor: 'dsn.example.org dtn://gds', peerAd: 'dsn.example.org', staleUntil: 1_060_000, session: base.sessionId });
+    expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 60_000)).toEqual({ type: 'neighbor-up', seq: 10, neighbor: 'dsn.example.org dtn://gds', peerAd: 'dsn.example.org', staleUntil: 1_060_000, session: 's1', since: 1_000_000 });
     expect(passThroughImport({ ...base, kind: 'session-up', holdTime: 90 }, 10, 0)).toMatchObject({ type: 'neighbor-up', staleUntil: undefined });
-    expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: 1_060_000 });
+    expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: 1_060_000, session: 's1' });
     expect(passThroughImport({ ...base, kind: 'session-down', code: 1 }, 11, 0)).toMatchObject({ type: 'neighbor-down', staleUntil: undefined });
     // A session torn down over its route limit (or for any fault of the peer's) keeps nothing, whatever restart_time_ms says.
     expect(passThroughImport({ ...base, kind: 'session-down', code: NotificationCode.LIMIT_ROUTES }, 11, 60_000)).toMatchObject({ type: 'neighbor-down', staleUntil: undefined });
@@ -82,6 +82,7 @@ describe('passThroughImport', () => {
       seq: 20,
       neighbor: 'dsn.example.org dtn://gds',
       peerAd: 'dsn.example.org',
+      session: 's1',
       withdrawn: [{ patterns: ['ipn:5.6'], validFrom: undefined }, { patterns: ['ipn:7.*'], validFrom: 5_000 }],
       accepted: [advertisement],
       rejected: [],

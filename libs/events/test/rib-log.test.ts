@@ -7,9 +7,12 @@ import { advertised, updateEvent } from '../../rib/test/routes.ts';
 describe('RIB log forms (v1)', () => {
   it('reads back every RIB input event as written, absent attributes absent again', () => {
     const events: RibEvent[] = [
-      { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: 5_000 },
+      { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: 5_000, session: 's1', since: 900 },
+      { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: undefined },
+      { ...updateEvent(2, 'a.org s', [], [advertised('a.org s', 'ipn:2.*')]), session: 's1' },
       updateEvent(2, 'a.org s', [{ pattern: 'ipn:9.*', validFrom: 5_000 }], [advertised('a.org s', ['ipn:1.*', 'dtn://rover.example.org/'], { gatewayEid: 'dtn://gw/', validFrom: 1_000, validUntil: 2_000, bandwidthBps: '18446744073709551615', maxBundleSize: 7, transitive: [{ typeId: 42, value: 'AQI=' }] })]),
       { type: 'neighbor-down', seq: 3, neighbor: 'a.org s', staleUntil: undefined },
+      { type: 'neighbor-down', seq: 3, neighbor: 'a.org s', staleUntil: 7_000, session: 's1' },
       { type: 'clock', seq: 4, now: 1_000 },
     ];
     for (const event of events) expect(decodeRibInput(encodeRibInput(event), event.seq)).toEqual(Result.succeed(event));

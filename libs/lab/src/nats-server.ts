@@ -12,8 +12,8 @@ import { until } from './until.ts';
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
-  /** Stops and starts the server on the same port and store, for durability tests. */
-  restart(): Promise<void>;
+  /** Stops and starts the server on the same port and store, for durability tests; `downMs`: how long it stays down. */
+  restart(downMs?: number): Promise<void>;
   /** Stops the server by pid, and removes its store unless the store was given. */
   stop(): Promise<void>;
 }
@@ -34,8 +34,9 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
-    restart: async () => {
+    restart: async (downMs = 0) => {
       await server.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       server = await launch(storeDir, port);
       await listening();
     },

@@ -1,4 +1,4 @@
-import type { AcceptedAdvertisement, Rejection, RibEvent, Withdrawal } from '#libs/rib';
+import { NeighborSessions, type AcceptedAdvertisement, type Rejection, type RibEvent, type Withdrawal } from '#libs/rib';
 import { applyImportPolicy } from './evaluate-import.ts';
 import type { ImportPolicy } from './policy.ts';
 
@@ -21,24 +21,21 @@ const routeKey = (pattern: string, validFrom: number | undefined) => `${pattern}
  */
 export class AdjRibIn {
   readonly #neighbors = new Map<string, NeighborRoutes>();
-  /** Each neighbor's current session, as the Loc-RIB keeps it: the late end of an older one forgets nothing. */
-  readonly #sessions = new Map<string, string>();
+  /** As the Loc-RIB decides it: an older session's late word forgets and adds nothing. */
+  readonly #sessions = new NeighborSessions();
 
   /** Folds one event as `passThroughImport` gives it (routes it refused, such as those over a route limit, are not held). */
   apply(event: RibEvent): void {
+    const before = event.type === 'neighbor-up' ? this.#sessions.current(event.neighbor) : undefined;
+    if (!this.#sessions.admit(event)) return;
     switch (event.type) {
-      // A new session's routes arrive in its updates: what an earlier one sent is not its.
+      // A new session's routes arrive in its updates: what an earlier one sent is not its (the same session's up again forgets nothing).
       case 'neighbor-up':
-        this.#neighbors.delete(event.neighbor);
-        if (event.session !== undefined) this.#sessions.set(event.neighbor, event.session);
+        if (event.session === undefined || before?.session !== event.session) this.#neighbors.delete(event.neighbor);
         return;
-      case 'neighbor-down': {
-        const current = this.#sessions.get(event.neighbor);
-        if (event.session !== undefined && current !== undefined && event.session !== current) return;
+      case 'neighbor-down':
         this.#neighbors.delete(event.neighbor);
-        this.#sessions.delete(event.neighbor);
         return;
-      }
       case 'update': {
         let held = this.#neighbors.get(event.neighbor);
         if (!held) this.#neighbors.set(event.neighbor, (held = { peerAd: event.peerAd, routes: new Map() }));

@@ -1,5 +1,6 @@
 import { bestPath, bestRoute, type Ranked } from './best-path.ts';
 import { EdgeHeap } from './edge-heap.ts';
+import { NeighborSessions } from './neighbor-sessions.ts';
 import type { AcceptedAdvertisement, LocRibChange, RibEvent } from './rib-event.ts';
 import { advertisementOf, inWindow, routeOf, type RibAdvertisement, type RibRoute } from './rib-route.ts';
 
@@ -66,8 +67,8 @@ export type StoreOp =
   | { readonly op: 'delete'; readonly pattern: string; readonly advertisement: RibAdvertisement }
   | { readonly op: 'stale'; readonly neighbor: string; readonly until: number; readonly downSeq: number }
   | { readonly op: 'unstale'; readonly neighbor: string; readonly downSeq: number }
-  /** The neighbor's current session, or none. */
-  | { readonly op: 'session'; readonly neighbor: string; readonly session: string | undefined };
+  /** The neighbor's current session (docs: sites and liveness). */
+  | { readonly op: 'session'; readonly neighbor: string; readonly session: string; readonly since: number };
 
 /** The projection's whole state, as a checkpoint holds it. */
 export interface LocRibSnapshot {
@@ -80,7 +81,7 @@ export interface LocRibSnapshot {
   /** Each route: its pattern and its advertisement's id. */
   readonly routes: readonly (readonly [pattern: string, receivedSeq: number, index: number])[];
   readonly stale: readonly (readonly [neighbor: string, until: number, downSeq: number])[];
-  readonly sessions: readonly (readonly [neighbor: string, session: string])[];
+  readonly sessions: readonly (readonly [neighbor: string, session: string, since: number])[];
 }
 
 /** Why a route of a pattern is not in the running: outside its window (§6.5). */
@@ -108,8 +109,7 @@ export class LocRib {
   #loopsDropped = 0;
   readonly #slots = new Map<string, Slot>();
   #bestCount = 0;
-  /** Each neighbor's current session (the last that came up and has not ended), when the log names sessions. */
-  readonly #sessions = new Map<string, string>();
+  #sessions = new NeighborSessions();
   /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
   readonly #stale = new Map<string, Stale[]>();
   readonly #edges = new EdgeHeap<Edge>();
@@ -183,19 +183,22 @@ export class LocRib {
   apply(event: RibEvent): readonly LocRibChange[] {
     if (event.seq <= this.#lastSeq) return [];
     this.#lastSeq = event.seq;
+    const before = event.type === 'neighbor-up' ? this.#sessions.current(event.neighbor) : undefined;
+    // An older session's late word: applied as nothing, its sequence passed.
+    if (!this.#sessions.admit(event)) return [];
     const touched = new Set<string>();
     switch (event.type) {
-      case 'neighbor-up':
-        if (this.#holdsUnended(event.neighbor)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
-        this.#setSession(event.neighbor, event.session);
-        break;
-      case 'neighbor-down': {
-        const current = this.#sessions.get(event.neighbor);
-        if (event.session !== undefined && current !== undefined && event.session !== current) break;
-        this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
-        this.#setSession(event.neighbor, undefined);
+      case 'neighbor-up': {
+        // The same session's up again (a copy) ends nothing.
+        const again = event.session !== undefined && before?.session === event.session;
+        if (!again && this.#holdsUnended(event.neighbor)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        const now = this.#sessions.current(event.neighbor);
+        if (now !== undefined && now !== before) this.#storeOps.push({ op: 'session', neighbor: event.neighbor, ...now });
         break;
       }
+      case 'neighbor-down':
+        this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        break;
       case 'update':
         for (const w of event.withdrawn) for (const pattern of w.patterns) this.#remove(pattern, event.neighbor, w.validFrom, touched);
         event.accepted.forEach((a, index) => this.#accept(event, a, index, touched));
@@ -234,8 +237,7 @@ export class LocRib {
       advertisements: [...advertisements].map(advertisementOf),
       routes,
       stale: [...this.#stale].flatMap(([neighbor, marks]) => marks.map((s) => [neighbor, s.until, s.downSeq] as const)),
-      // In the order the checkpoint reads them back.
-      sessions: [...this.#sessions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      sessions: this.#sessions.entries(),
     };
   }
 
@@ -253,7 +255,7 @@ export class LocRib {
       rib.#insert(pattern, held, undefined);
     }
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
-    for (const [neighbor, session] of snapshot.sessions) rib.#sessions.set(neighbor, session);
+    rib.#sessions = new NeighborSessions(snapshot.sessions);
     for (const pattern of rib.#slots.keys()) rib.#rerank(pattern);
     rib.#storeOps = [];
     return rib;
@@ -332,12 +334,6 @@ export class LocRib {
     return false;
   }
 
-  #setSession(neighbor: string, session: string | undefined): void {
-    if (session === this.#sessions.get(neighbor)) return;
-    if (session === undefined) this.#sessions.delete(neighbor);
-    else this.#sessions.set(neighbor, session);
-    this.#storeOps.push({ op: 'session', neighbor, session });
-  }
 
   #markStale(neighbor: string, stale: Stale): void {
     this.#stale.set(neighbor, [...(this.#stale.get(neighbor) ?? []), stale]);

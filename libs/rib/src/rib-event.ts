@@ -36,7 +36,16 @@ export type RibEvent =
    * loss was noticed), are that session's, ended now as a lost transport ends one: kept stale
    * until `staleUntil`, or gone at once (docs/spec-notes.md, sites and liveness).
    */
-  | { readonly type: 'neighbor-up'; readonly seq: number; readonly neighbor: string; readonly peerAd: string; readonly staleUntil: number | undefined; readonly session?: string }
+  | {
+      readonly type: 'neighbor-up';
+      readonly seq: number;
+      readonly neighbor: string;
+      readonly peerAd: string;
+      readonly staleUntil: number | undefined;
+      /** Its session, and when it came up (the speaker's clock): what orders a late copy of an older session's up. */
+      readonly session?: string;
+      readonly since?: number;
+    }
   /**
    * The session ended; the neighbor's routes go now, or are kept (stale) until `staleUntil`. The
    * end of a session older than the neighbor's current one (logged after the newer came up: a
@@ -54,6 +63,8 @@ export type RibEvent =
       readonly seq: number;
       readonly neighbor: string;
       readonly peerAd: string;
+      /** The session it came in (see neighbor-down): an older session's late update changes nothing. */
+      readonly session?: string;
       readonly withdrawn: readonly Withdrawal[];
       readonly accepted: readonly AcceptedAdvertisement[];
       readonly rejected: readonly Rejection[];

@@ -4,15 +4,17 @@ import { advertised, updateEvent } from './routes.ts';
 
 const US = 'us.example.org';
 
-/** Random event histories over a few neighbors, patterns and times, with their sequence numbers. */
+const session = (n: number | null) => (n === null ? {} : { session: `s${n}` });
+
+/** Random event histories over a few neighbors, patterns, sessions and times, with their sequence numbers. */
 export const history = fc
   .array(
     fc.oneof(
-      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean(), twin: fc.boolean() }),
-      fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })) }),
+      fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean(), twin: fc.boolean(), session: fc.option(fc.integer({ min: 0, max: 2 })) }),
+      fc.record({ kind: fc.constant('withdraw'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), from: fc.option(fc.integer({ min: 0, max: 10 })), session: fc.option(fc.integer({ min: 0, max: 2 })) }),
       // Sessions s0–s2 of each neighbor: a down may name an older session than the current one (logged late), or none.
       fc.record({ kind: fc.constant('down'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.option(fc.integer({ min: 0, max: 2 })) }),
-      fc.record({ kind: fc.constant('up'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ kind: fc.constant('up'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.integer({ min: 0, max: 2 }), since: fc.integer({ min: 0, max: 3 }) }),
       fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
     ),
     { maxLength: 60 },
@@ -29,14 +31,14 @@ export const history = fc
           const window = validFrom === undefined ? {} : { validFrom: validFrom * 1000, validUntil: (validFrom + s.len) * 1000 };
           // A twin is a second route for the pattern in the same event (one scheduled, one not): they share the age.
           const twin = s.twin ? [advertised(neighbor, `ipn:${s.p}.*`, { adPath, metric: s.metric, ...(validFrom === undefined ? { validFrom: 1000, validUntil: 9000 } : {}) })] : [];
-          return updateEvent(seq, neighbor, [], [advertised(neighbor, [`ipn:${s.p}.*`, `ipn:${s.p + 4}.*`], { adPath, metric: s.metric, ...window }), ...twin]);
+          return { ...updateEvent(seq, neighbor, [], [advertised(neighbor, [`ipn:${s.p}.*`, `ipn:${s.p + 4}.*`], { adPath, metric: s.metric, ...window }), ...twin]), ...session(s.session) };
         }
         case 'withdraw':
-          return updateEvent(seq, neighbor, [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], []);
+          return { ...updateEvent(seq, neighbor, [{ pattern: `ipn:${s.p}.*`, validFrom: s.from === null ? undefined : s.from * 1000 }], []), ...session(s.session) };
         case 'down':
-          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, ...(s.session === null ? {} : { session: `s${s.session}` }) };
+          return { type: 'neighbor-down', seq, neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, ...session(s.session) };
         case 'up':
-          return { type: 'neighbor-up', seq, neighbor, peerAd: neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, session: `s${s.session}` };
+          return { type: 'neighbor-up', seq, neighbor, peerAd: neighbor, staleUntil: s.stale === null ? undefined : now + s.stale * 1000, session: `s${s.session}`, since: s.since };
         default:
           return { type: 'clock', seq, now: (now += s.step * 1000) };
       }

@@ -103,13 +103,18 @@ describe('LocRib', () => {
 
   it('takes the end of an older session, logged after a newer one came up, for the nothing it is', () => {
     const rib = new LocRib(US);
-    const up = (session: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil, session });
+    const up = (session: string, staleUntil?: number, since = 0): RibEvent => ({ type: 'neighbor-up', seq: next(), neighbor: 'a.org', peerAd: 'a.org', staleUntil, session, since });
+    const inSession = (session: string, event: RibEvent): RibEvent => (event.type === 'update' ? { ...event, session } : event);
     const down = (session: string, staleUntil?: number): RibEvent => ({ type: 'neighbor-down', seq: next(), neighbor: 'a.org', staleUntil, session });
     run(rib, [clock(0), up('s1'), announce('a.org', 'ipn:1.*'), up('s2', 60_000), announce('a.org', 'ipn:1.*'), announce('a.org', 'ipn:2.*')]);
     // s1's end, from a liveness watch or its hold timer, lands after s2 came up: s2's routes stay.
     expect(run(rib, [down('s1', 90_000)])).toEqual([]);
     expect(run(rib, [clock(90_000)])).toEqual([]);
     expect([bestOf(rib, 'ipn:1.*'), bestOf(rib, 'ipn:2.*')]).toEqual(['a.org', 'a.org']);
+    // Its late updates and a late copy of its up (it came up before s2) change nothing either; s2's up again ends nothing.
+    expect(run(rib, [inSession('s1', announce('a.org', 'ipn:3.*')), up('s1', undefined, -1)])).toEqual([]);
+    expect(run(rib, [up('s2', 1)])).toEqual([]);
+    expect(bestOf(rib, 'ipn:3.*')).toBeUndefined();
     // The current session's end still counts, and survives a checkpoint.
     const restored = LocRib.restore(rib.snapshot());
     expect(run(restored, [down('s1')])).toEqual([]);
@@ -117,6 +122,11 @@ describe('LocRib', () => {
       ['ipn:1.*', undefined],
       ['ipn:2.*', undefined],
     ]);
+    // After s2's end, s2 stays the last: s1's end landing later still changes nothing.
+    const after = new LocRib(US);
+    run(after, [clock(0), up('s1'), up('s2'), announce('a.org', 'ipn:1.*'), down('s2', 60_000)]);
+    expect(run(after, [down('s1')])).toEqual([]);
+    expect(bestOf(after, 'ipn:1.*')).toBe('a.org');
   });
 
   it('applies an update\'s withdrawals before its announcements, and every pattern of it under one sequence', () => {

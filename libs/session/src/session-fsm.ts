@@ -54,9 +54,11 @@ export function step(state: SessionState, input: SessionInput, now: number): Ste
       return fail(state, input.code, input.reason);
     case 'tick':
       return onTick(state, now);
-    // Only an established session's sends can be blocked by a peer for long: a handshake has its own timeout.
+    // Recorded in any phase (a full stream may outlast the handshake), held to the send hold time once ESTABLISHED.
     case 'send-blocked':
-      return { state: state.phase === 'ESTABLISHED' && state.sendBlockedSince === undefined ? { ...state, sendBlockedSince: now } : state, outputs: [] };
+      return { state: state.sendBlockedSince === undefined ? { ...state, sendBlockedSince: now } : state, outputs: [] };
+    case 'send-progress':
+      return { state: state.sendBlockedSince === undefined ? state : { ...state, sendBlockedSince: now }, outputs: [] };
     case 'send-drained':
       return { state: { ...state, sendBlockedSince: undefined }, outputs: [] };
     case 'received':
@@ -104,7 +106,7 @@ function onTick(state: SessionState, now: number): Step {
   }
   const sendHold = sendHoldDeadline(state);
   if (sendHold !== undefined && now >= sendHold) {
-    return fail(state, NotificationCode.HOLD_TIMER_EXPIRED, `the peer took nothing we sent for ${(now - state.sendBlockedSince!) / 1000} s (send hold timer, RFC 9687)`);
+    return fail(state, NotificationCode.HOLD_TIMER_EXPIRED, `the peer took nothing we sent for ${(now - state.sendBlockedSince!) / 1000} s (send hold timer, RFC 9687)`, true);
   }
   if (state.keepaliveDue !== undefined && now >= state.keepaliveDue) return transmit(state, { keep_alive: {} }, now);
   return { state, outputs: [] };
@@ -244,9 +246,9 @@ function unexpected(state: SessionState, message: PeerMessage__Output): Step {
 }
 
 /** We end the session: a Notification (level ERROR) to the peer, then close. */
-function fail(state: SessionState, code: NotificationCode, reason: string): Step {
+function fail(state: SessionState, code: NotificationCode, reason: string, reset?: true): Step {
   const notify = numbered(state, { notification: { level: 'ERROR', code, message: reason } });
-  return { state: { ...notify.state, phase: 'FAILED', keepaliveDue: undefined }, outputs: [notify.output, { type: 'closed', code, reason, byPeer: false }] };
+  return { state: { ...notify.state, phase: 'FAILED', keepaliveDue: undefined }, outputs: [notify.output, { type: 'closed', code, reason, byPeer: false, ...(reset ? { reset } : {}) }] };
 }
 
 /** The peer or the transport ended it: nothing more can be sent. */
@@ -259,7 +261,7 @@ const holdDeadline = (state: SessionState, now: number): number => now + state.h
 const keepaliveAt = (state: SessionState, now: number): number => now + (state.holdTime! * 1000) / 3;
 /** RFC 9687 for DPP: the peer must take something we wrote within the send hold time (docs §8.2). */
 const sendHoldDeadline = (state: SessionState): number | undefined =>
-  state.sendBlockedSince === undefined || state.holdTime === undefined ? undefined : state.sendBlockedSince + (state.config.sendHoldTime ?? Math.max(480, 2 * state.holdTime)) * 1000;
+  state.phase !== 'ESTABLISHED' || state.sendBlockedSince === undefined ? undefined : state.sendBlockedSince + (state.config.sendHoldTime ?? Math.max(480, 2 * state.holdTime!)) * 1000;
 
 function speakerIdTooLong(state: SessionState, speakerId: string): Step | undefined {
   return speakerId.length > SPEAKER_ID_MAX ? fail(state, NotificationCode.MALFORMED_MESSAGE, `Hello speaker_node_id over ${SPEAKER_ID_MAX} characters`) : undefined;

@@ -31,7 +31,10 @@ export interface SessionState {
   /** Message-rate token bucket (§9.4). */
   readonly tokens: number;
   readonly tokensAt: number;
-  /** Since when the peer has taken nothing we wrote (our stream full): the send hold timer runs from it. */
+  /**
+   * While our stream is full: since when the peer has taken nothing we wrote (the last progress).
+   * The send hold timer runs from it, once ESTABLISHED.
+   */
   readonly sendBlockedSince: number | undefined;
 }
 
@@ -51,8 +54,12 @@ export type SessionInput =
   | { readonly type: 'send-update'; readonly update: RouteUpdate }
   /** The clock moved: deadlines are checked. */
   | { readonly type: 'tick' }
-  /** The transport takes no more of what we write (flow control), and when it takes it again. */
+  /**
+   * Our stream is full (flow control); while it is, the peer took one more of our messages
+   * (progress); it is empty again (drained).
+   */
   | { readonly type: 'send-blocked' }
+  | { readonly type: 'send-progress' }
   | { readonly type: 'send-drained' }
   /** A limit the shell measures (message size, connections) was exceeded. */
   | { readonly type: 'refuse'; readonly code: NotificationCode; readonly reason: string }
@@ -75,8 +82,11 @@ export type SessionOutput =
   | { readonly type: 'route-update'; readonly update: RouteUpdate__Output; readonly sequenceNumber: string }
   /** Something worth a log line that changes nothing (a tolerated Hello, an INFO Notification). */
   | { readonly type: 'notice'; readonly message: string }
-  /** The session is over: close the stream and log a session-down event. */
-  | { readonly type: 'closed'; readonly code: NotificationCode; readonly reason: string; readonly byPeer: boolean };
+  /**
+   * The session is over: close the stream and log a session-down event. `reset`: the peer takes
+   * nothing we send, so what is queued (our Notification too) is dropped with the stream at once.
+   */
+  | { readonly type: 'closed'; readonly code: NotificationCode; readonly reason: string; readonly byPeer: boolean; readonly reset?: true };
 
 export interface Step {
   readonly state: SessionState;

@@ -23,7 +23,7 @@ const input: fc.Arbitrary<SessionInput> = fc.oneof(
   fc.boolean().map((ok): SessionInput => ({ type: 'verified', ok })),
   fc.constant<SessionInput>({ type: 'send-update', update: { announcements: [] } }),
   fc.constant<SessionInput>({ type: 'tick' }),
-  fc.constantFrom<SessionInput>({ type: 'send-blocked' }, { type: 'send-drained' }),
+  fc.constantFrom<SessionInput>({ type: 'send-blocked' }, { type: 'send-progress' }, { type: 'send-drained' }),
   fc.constant<SessionInput>({ type: 'refuse', code: NotificationCode.MALFORMED_MESSAGE, reason: 'bytes that do not decode' }),
   fc.constant<SessionInput>({ type: 'transport-down', reason: 'gone' }),
   fc.constant<SessionInput>({ type: 'stop', reason: 'operator' }),

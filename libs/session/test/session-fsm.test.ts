@@ -225,9 +225,20 @@ describe('DPP session FSM, ESTABLISHED', () => {
     expect(step(talking, { type: 'send-blocked' }, T0 + 480_000).state.sendBlockedSince).toBe(T0 + 1_000);
     expect(nextDeadline(step(talking, { type: 'tick' }, T0 + 480_000).state)).toBe(T0 + 481_000);
     expectRefused(feed(talking, [{ type: 'tick' }], T0 + 481_000), NotificationCode.HOLD_TIMER_EXPIRED);
+    // The stream closing ends it at once, with the stream reset: what is queued will never be taken.
+    expect(feed(talking, [{ type: 'tick' }], T0 + 481_000).outputs.at(-1)).toMatchObject({ type: 'closed', reset: true });
     // Drained in time: the timer is off.
     const drained = feed(blocked, [{ type: 'send-drained' }, received({ sequence_number: '3', keep_alive: {} })], T0 + 400_000).state;
     expect(step(drained, { type: 'tick' }, T0 + 481_000).state.phase).toBe('ESTABLISHED');
+    // A peer that reads, slowly, is not cut: each message it takes restarts the timer.
+    const slow = feed(blocked, [{ type: 'send-progress' }, received({ sequence_number: '3', keep_alive: {} })], T0 + 400_000).state;
+    const later = feed(slow, [received({ sequence_number: '4', keep_alive: {} }), { type: 'tick' }], T0 + 481_000).state;
+    expect([later.phase, later.sendBlockedSince]).toEqual(['ESTABLISHED', T0 + 400_000]);
+    // A stream full since the handshake counts from then; other closes leave the queue to go out.
+    const early = feed(responderAfterHello({ sendHoldTime: 5 }).state, [{ type: 'send-blocked' }], T0).state;
+    const upLater = feed(early, [{ type: 'identity-found', keys: [new Uint8Array(32)], nonce: new Uint8Array(32) }, received({ sequence_number: '2', response: { signature: Buffer.alloc(64) } }), { type: 'verified', ok: true }], T0 + 1_000).state;
+    expect(nextDeadline(upLater)).toBe(T0 + 5_000);
+    expect(feed(upLater, [{ type: 'stop', reason: 'bye' }], T0 + 1_000).outputs.at(-1)).not.toHaveProperty('reset');
     // Or as configured.
     expect(nextDeadline(step(establishedResponder({ sendHoldTime: 5 }), { type: 'send-blocked' }, T0).state)).toBe(T0 + 5_000);
   });

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
-import { LocRib, type RibRoute } from '#libs/rib';
+import { LocRib, NeighborSessions, type RibRoute } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
@@ -136,14 +136,17 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
     const rib = new LocRib(options.ad);
     // A neighbor's latest word on the pattern: a route import policy refused stays refused until it announces or withdraws it again.
     const refused = new Map<string, { neighbor: string; receivedSeq: number; rule: string; reason: string }>();
+    // Judged as the RIB judges it: an older session's late word says nothing.
+    const sessions = new NeighborSessions();
     for await (const { seq, event } of readRibLog(nc, options.stream, options.until, skipped)) {
+      rib.apply(event);
+      if (!sessions.admit(event)) continue;
       if (event.type === 'neighbor-down') refused.delete(event.neighbor);
       if (event.type === 'update') {
         if ([...event.withdrawn, ...event.accepted].some((x) => x.patterns.includes(pattern))) refused.delete(event.neighbor);
         const rejection = event.rejected.findLast((r) => r.pattern === pattern);
         if (rejection) refused.set(event.neighbor, { neighbor: event.neighbor, receivedSeq: seq, rule: rejection.rule, reason: rejection.reason });
       }
-      rib.apply(event);
     }
     const { ranked, unusable } = rib.explain(pattern);
     const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));

@@ -14,8 +14,9 @@ const CLOCK_KEY = '_clock';
  * Watches the session services' heartbeats (README, "Sites"). Every interval it writes a key of its
  * own and reads back the time the servers stored it at, then the time each service's last
  * heartbeat was stored: a service whose last heartbeat is older than `deadAfterMs` by the servers'
- * own clock is dead (neither the sites' clocks nor this watcher's view of the stream matter, and
- * while the cluster takes no write nothing is judged). For each session it last said it had, a
+ * own clock is dead (neither the sites' clocks nor this watcher's view of the stream matter; while
+ * the cluster takes no write nothing is judged, and after it took none, or this watcher started,
+ * every service has `deadAfterMs` to be heard of again). For each session it last said it had, a
  * session-down is logged on its behalf (id `<sessionId>-lost`, the same from every replica), so
  * the RIB drops those routes (or keeps them stale, as after any lost transport), and its key is
  * removed. Only that site's peers lose their routes.
@@ -38,6 +39,13 @@ export async function startLivenessWatch(
     return latest;
   };
   let checking = false;
+  /**
+   * The servers' time of this watcher's last clock write, and since when it has seen them take
+   * its writes without a gap: a heartbeat missed while the cluster was away (a NATS restart) is
+   * the cluster's silence, not the service's, so silence counts from then at the earliest.
+   */
+  let last: number | undefined;
+  let since = 0;
   const check = async () => {
     if (checking) return;
     checking = true;
@@ -45,11 +53,13 @@ export async function startLivenessWatch(
       await kv.put(CLOCK_KEY, '');
       const now = (await kv.get(CLOCK_KEY))?.created.getTime();
       if (now === undefined) return;
+      if (last === undefined || now - last > 2 * liveness.intervalMs) since = now;
+      last = now;
       for await (const instance of await kv.keys()) {
         if (instance === CLOCK_KEY) continue;
         const entry = await kv.get(instance);
         if (!entry || entry.operation !== 'PUT') continue;
-        const silent = now - entry.created.getTime();
+        const silent = now - Math.max(entry.created.getTime(), since);
         if (silent <= liveness.deadAfterMs) continue;
         const beat = decodeHeartbeat(entry.string());
         if (Result.isFailure(beat)) {

@@ -33,8 +33,7 @@ export class CheckpointStore {
     const del = db.prepare('DELETE FROM routes WHERE pattern = ? AND seq = ? AND idx = ?');
     const stale = db.prepare('INSERT OR REPLACE INTO stale (neighbor, until, down_seq) VALUES (?, ?, ?)');
     const unstale = db.prepare('DELETE FROM stale WHERE neighbor = ? AND down_seq = ?');
-    const setSession = db.prepare('INSERT OR REPLACE INTO sessions (neighbor, session) VALUES (?, ?)');
-    const endSession = db.prepare('DELETE FROM sessions WHERE neighbor = ?');
+    const session = db.prepare('INSERT OR REPLACE INTO sessions (neighbor, session, since) VALUES (?, ?, ?)');
     const meta = db.prepare('INSERT OR REPLACE INTO meta (id, local_ad, now, last_seq, loops_dropped) VALUES (1, ?, ?, ?, ?)');
     this.#save = db.transaction((ops: readonly StoreOp[], m: CheckpointMeta) => {
       for (const op of ops) {
@@ -58,8 +57,7 @@ export class CheckpointStore {
             unstale.run(op.neighbor, op.downSeq);
             break;
           case 'session':
-            if (op.session === undefined) endSession.run(op.neighbor);
-            else setSession.run(op.neighbor, op.session);
+            session.run(op.neighbor, op.session, op.since);
             break;
           default:
             op satisfies never;
@@ -85,7 +83,7 @@ export class CheckpointStore {
         CREATE TABLE IF NOT EXISTS advertisements (seq INTEGER NOT NULL, idx INTEGER NOT NULL, advertisement TEXT NOT NULL, PRIMARY KEY (seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS routes (pattern TEXT NOT NULL, seq INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (pattern, seq, idx)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS stale (neighbor TEXT NOT NULL, until INTEGER NOT NULL, down_seq INTEGER NOT NULL, PRIMARY KEY (neighbor, down_seq));
-        CREATE TABLE IF NOT EXISTS sessions (neighbor TEXT PRIMARY KEY, session TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS sessions (neighbor TEXT PRIMARY KEY, session TEXT NOT NULL, since INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
       `);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -111,7 +109,7 @@ export class CheckpointStore {
     const advertisements = (this.#db.prepare('SELECT advertisement FROM advertisements').pluck().all() as string[]).map((text) => JSON.parse(text) as RibAdvertisement);
     const routes = this.#db.prepare('SELECT pattern, seq, idx FROM routes').raw().all() as [string, number, number][];
     const stale = this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').raw().all() as [string, number, number][];
-    const sessions = this.#db.prepare('SELECT neighbor, session FROM sessions ORDER BY neighbor').raw().all() as [string, string][];
+    const sessions = this.#db.prepare('SELECT neighbor, session, since FROM sessions ORDER BY neighbor').raw().all() as [string, string, number][];
     return { v: 3, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale, sessions };
   }
 

@@ -105,7 +105,7 @@ function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerSt
     // The status goes in trailers after our messages, or alone in the response headers.
     if (stream.sentTrailers !== undefined || stream.sentHeaders?.['grpc-status'] !== undefined) return reset();
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
-    setTimeout(abort, 2 * RESET_GRACE_MS).unref();
+    setTimeout(() => (stream.sentTrailers !== undefined ? reset() : abort()), 2 * RESET_GRACE_MS).unref();
   };
   const abort = () => {
     if (stream && !stream.closed) stream.close(h2.NGHTTP2_CANCEL);

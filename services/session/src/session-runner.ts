@@ -11,7 +11,8 @@ import type { Received } from './peer-service.ts';
 
 /** The bidi stream of one session: grpc-js's server and client duplex calls both fit. */
 export interface PeerStream {
-  write(message: PeerMessage): boolean;
+  /** `taken`: once this message has gone to the peer (within its HTTP/2 window). */
+  write(message: PeerMessage, taken?: () => void): boolean;
   end(): void;
   /** Abandon the call: ending our side does not release the HTTP/2 stream while the peer keeps its side open. */
   cancel?(): void;
@@ -171,7 +172,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const perform = (output: SessionOutput) => {
     switch (output.type) {
       case 'send':
-        if (!stream.write(output.message) && !over && full === undefined) {
+        // While the stream is full, each message the peer takes is progress: the send hold timer measures the time without any.
+        if (!stream.write(output.message, () => full !== undefined && !over && feed({ type: 'send-progress' })) && !over && full === undefined) {
           let release: () => void = () => undefined;
           const promise = new Promise<void>((resolve) => (release = resolve));
           full = { promise, release };
@@ -234,7 +236,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         log({ level: output.code === 0 ? 'info' : 'warn', msg: 'session closed', code: output.code, reason: output.reason, byPeer: output.byPeer });
         over = true;
         // A peer that takes nothing we write would hold the call, and all we queued in it, for as long as its connection lives.
-        if (full !== undefined) (stream.abort ?? stream.cancel)?.call(stream);
+        if (output.reset) (stream.abort ?? stream.cancel)?.call(stream);
         full?.release();
         adjRibOut?.stop();
         if (wasEstablished) append(event('session-down', { code: output.code, reason: output.reason }));
