@@ -1,6 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { NotificationCode, step, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
-import { peerMessageCodec, type PeerMessage__Output } from '#libs/wire';
+import type { PeerMessage__Output } from '#libs/wire';
+import { peerService, type Received } from '../../services/session/src/peer-service.ts';
 
 /** How the Responder ends its side of a stream, as a client sees it (by `verdictText`). */
 export type Verdict =
@@ -34,15 +35,15 @@ const DEADLINE_EXCEEDED = 4;
 const INTERNAL = 13;
 /** grpc-js's reading of grpc-timeout (server-interceptors.js): anything else is refused at once. */
 const DEADLINE = /^\d{1,8}[HMSmun]$/;
-const codec = peerMessageCodec();
 
 /**
- * The messages grpc-js and our deserializer (peer-service.ts) make of the bytes a client wrote
+ * The messages grpc-js and our deserializer (peer-service.ts, called here) make of the bytes a client wrote
  * after a frame boundary: each decoded, or refused with its verdict. grpc-js decodes on past a
  * refusal (the session's answer comes later), up to a length header over its limit, which ends
  * the call at once; a partial frame at the end is dropped, as the client's END_STREAM closes the stream.
  */
 export function readFrames(bytes: Buffer, reader: StreamReader): Item[] {
+  const deserialize = peerService(reader.maxMessageBytes)['Peer']!.requestDeserialize as (bytes: Buffer) => Received;
   const items: Item[] = [];
   const status = (code: number): Item => ({ verdict: { kind: 'status', code } });
   for (let at = 0; at + 5 <= bytes.length; ) {
@@ -69,15 +70,11 @@ export function readFrames(bytes: Buffer, reader: StreamReader): Item[] {
         continue;
       }
     }
-    if (payload.length > reader.maxMessageBytes) {
-      items.push({ verdict: { kind: 'notification', code: NotificationCode.LIMIT_MESSAGE_SIZE } });
-      continue;
-    }
-    try {
-      items.push({ message: codec.decode(payload) });
-    } catch {
-      items.push({ verdict: { kind: 'notification', code: NotificationCode.MALFORMED_MESSAGE } });
-    }
+    // The speaker's own deserializer says what the session is given; the session answers its refusals so.
+    const received = deserialize(payload);
+    if ('oversize' in received) items.push({ verdict: { kind: 'notification', code: NotificationCode.LIMIT_MESSAGE_SIZE } });
+    else if ('malformed' in received) items.push({ verdict: { kind: 'notification', code: NotificationCode.MALFORMED_MESSAGE } });
+    else items.push({ message: received.message });
   }
   return items;
 }

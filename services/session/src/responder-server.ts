@@ -97,18 +97,16 @@ const RESET_GRACE_MS = 1_000;
  */
 function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {
   const stream = (call as unknown as { call?: { stream?: ServerHttp2Stream } }).call?.stream;
-  const reset = () => {
-    if (stream && !stream.closed) stream.close(h2.NGHTTP2_NO_ERROR);
+  const closeWith = (code: number) => () => {
+    if (stream && !stream.closed) stream.close(code);
   };
+  const [reset, abort] = [closeWith(h2.NGHTTP2_NO_ERROR), closeWith(h2.NGHTTP2_CANCEL)];
   const cancel = () => {
     if (!stream || stream.closed) return;
     // The status goes in trailers after our messages, or alone in the response headers.
     if (stream.sentTrailers !== undefined || stream.sentHeaders?.['grpc-status'] !== undefined) return reset();
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
     setTimeout(() => (stream.sentTrailers !== undefined ? reset() : abort()), 2 * RESET_GRACE_MS).unref();
-  };
-  const abort = () => {
-    if (stream && !stream.closed) stream.close(h2.NGHTTP2_CANCEL);
   };
   return Object.assign(call as unknown as PeerStream, { cancel, abort });
 }
