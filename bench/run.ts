@@ -6,6 +6,7 @@ import { handshakes } from './figures/handshakes.ts';
 import { pipeline } from './figures/pipeline.ts';
 import { adjRibOutSend, policyImport, softReconfiguration } from './figures/policy.ts';
 import { scheduledWindows } from './figures/scheduled-windows.ts';
+import { timeVariant } from './figures/time-variant.ts';
 import { ribMemory, ribReplay, ribRestart } from './figures/rib.ts';
 
 /**
@@ -27,6 +28,7 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'soft-reconfiguration': () => softReconfiguration(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
   'adj-rib-out': () => adjRibOutSend(quick ? 10_000 : 200_000, quick ? 1 : 3),
   'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500, quick ? 1 : 3),
+  'time-variant': () => timeVariant(quick ? 1_000 : 10_000, quick ? 20 : 100, quick ? 1 : 3),
 };
 
 const chosen = values.only === undefined ? Object.keys(FIGURES) : [values.only];

@@ -106,7 +106,7 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
     const puts: Promise<unknown>[] = [];
     for (let n = 0; n < routes; n++) {
       const pattern = `ipn:${n >> 16}.${n & 0xffff}`;
-      puts.push(kv.put(keyOf(pattern), encodeExportedRoute(pattern, attributes)));
+      puts.push(kv.put(keyOf(pattern, undefined), encodeExportedRoute(pattern, attributes)));
       if (puts.length >= 1_024) await Promise.all(puts.splice(0));
     }
     await Promise.all(puts);

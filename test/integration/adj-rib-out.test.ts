@@ -48,7 +48,7 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     const prefix = `out${randomUUID().slice(0, 8)}`;
     const kv = await new Kvm(nc).create(tableBucket(prefix, adToken(PEER)), { history: 1, storage: StorageType.File });
     const attributes = attributesOf({ adPath: [US, 'far.example.test'], metric: 4, transitive: [] });
-    for (let n = 1; n <= ROUTES; n++) await kv.put(keyOf(`ipn:9.${n}`), encodeExportedRoute(`ipn:9.${n}`, attributes));
+    for (let n = 1; n <= ROUTES; n++) await kv.put(keyOf(`ipn:9.${n}`, undefined), encodeExportedRoute(`ipn:9.${n}`, attributes));
     const id = randomUUID().slice(0, 8);
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: `AO_${id}`, subjectPrefix: `ao.${id}` }), {
       adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket(prefix, adToken(peerAd)), send, { maxPatterns: 1_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
@@ -59,7 +59,7 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     expect(updates.every((m) => m.update!.announcements.reduce((n, a) => n + a.patterns.length, 0) <= 1_000)).toBe(true);
     expect(updates[0]!.update!.announcements[0]).toMatchObject({ ad_path: [US, 'far.example.test'], metric: 4 });
 
-    await kv.delete(keyOf('ipn:9.7'));
+    await kv.delete(keyOf('ipn:9.7', undefined));
     await until('the withdrawal', () => (held(peer).size === ROUTES - 1 ? true : undefined), { ms: 10_000 });
     expect(held(peer).has(JSON.stringify({ allocator_id: 9, node_id: 7, is_wildcard: false }))).toBe(false);
     peer.close();

@@ -43,7 +43,8 @@ describe('dpp replay, explain, history, rib diff', () => {
     const at3 = await dpp('replay', ...common(), '--until', '3', '--json');
     expect(lines(at3.stdout)).toMatchObject([{ pattern: 'ipn:100.*', neighbor: 'b.org', receivedSeq: 3 }]);
     const table = await dpp('replay', ...common(), '--until', '3');
-    expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern\nPATTERN +NEIGHBOR +AD_PATH/);
+    expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern with a route now, 1 interval\nPATTERN +INTERVAL +NEIGHBOR +AD_PATH/);
+    expect(table.stdout).toMatch(/ipn:100\.\* +NOW -∞ → ∞ +b\.org/);
   });
 
   it('explains which route won and why the others lost', async () => {
@@ -53,7 +54,7 @@ describe('dpp replay, explain, history, rib diff', () => {
       { pattern: 'ipn:100.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
     ]);
     const end = await dpp('explain', 'ipn:100.*', ...common());
-    expect(end.stdout).toMatch(/^ipn:100\.\* at log sequence 6: 1 usable, 0 outside their window, 1 rejected\n/);
+    expect(end.stdout).toMatch(/^ipn:100\.\* at log sequence 6 \(no clock event recorded yet\): 1 usable, 0 outside their window, 1 rejected\n/);
     expect(end.stdout).toMatch(/c\.org +- +- +6 +rejected by origin-authorization: c\.org may not originate ipn:100/);
   });
 
@@ -61,11 +62,11 @@ describe('dpp replay, explain, history, rib diff', () => {
     const run = await dpp('history', 'ipn:100.*', ...common(), '--json');
     expect(lines(run.stdout).map((l) => [l['seq'], l['neighbor'], l['what']])).toEqual([
       [2, 'a.org', 'announced, AD_PATH a.org x.org, metric 0'],
-      [2, 'a.org', 'best route now from a.org'],
+      [2, 'a.org', 'best route from a.org'],
       [3, 'b.org', 'announced, AD_PATH b.org, metric 0'],
-      [3, 'b.org', 'best route now from b.org'],
+      [3, 'b.org', 'best route from b.org'],
       [4, 'b.org', 'withdrawn'],
-      [4, 'b.org', 'best route now from a.org'],
+      [4, 'b.org', 'best route from a.org'],
       [6, 'c.org', 'rejected by origin-authorization: c.org may not originate ipn:100'],
     ]);
   });

@@ -60,18 +60,28 @@ describe('dpp contacts and dpp fib', () => {
       return run.status === 0 ? jsonLines(run.stdout)[0] : undefined;
     });
     expect(found).toMatchObject({ eid: 'ipn:0.7.1', entry: { pattern: 'ipn:0.7', nextHop: 'ipn:0.7', bandwidthBps: '256000', peerAd: US } });
-    // The pass of tomorrow is not in the FIB yet: the RIB adds it when its window opens.
+    // The pass of tomorrow is in the FIB already, with its window: it forwards nothing now, and node 12's bundles then.
+    await until('the future contact in the gateway FIB', async () => ((await fib('show', '--json')).stdout.includes('"ipn:0.12"') ? true : undefined));
     const tomorrow = await fib('lookup', 'ipn:0.12.1');
     expect([tomorrow.status, tomorrow.stdout]).toEqual([1, 'ipn:0.12.1: no route\n']);
+    const then = await fib('lookup', 'ipn:0.12.1', '--at', new Date(now + 24.5 * HOUR).toISOString(), '--json');
+    expect(jsonLines(then.stdout)[0]).toMatchObject({ entry: { pattern: 'ipn:0.12', nextHop: 'ipn:0.12', bandwidthBps: '8000' } });
 
     const shown = await fib('show');
-    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 1 pattern\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.7 +ipn:0\.7 /);
+    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.12 +ipn:0\.12 .*\nipn:0\.7 +ipn:0\.7 /);
+    const inForceNow = await fib('show', '--at', new Date(now).toISOString(), '--json');
+    expect(jsonLines(inForceNow.stdout).map((e) => e['pattern'])).toEqual(['ipn:0.7']);
 
+    // Every contact of our node, the future one included, in the ION and Hardy plans.
+    const second = (ms: number) => Math.floor(ms / 1000) * 1000;
     const ion = await fib('export', '--format', 'ion', '--local-node', '1');
-    const exported = fromIonContacts(ion.stdout, 0).contacts;
-    expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.to === 7).map((c) => ({ ...c, start: Math.floor(c.start / 1000) * 1000, end: Math.floor(c.end / 1000) * 1000 })));
+    const exported = fromIonContacts(ion.stdout, 0).contacts.sort((a, b) => a.to - b.to);
+    expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.from === 1 && c.to !== 1).map((c) => ({ ...c, start: second(c.start), end: second(c.end) })).sort((a, b) => a.to - b.to));
     const hardy = await fib('export', '--format', 'hardy');
-    expect(hardy.stdout).toBe(`ipn:0.7 via ipn:0.7 start ${new Date(Math.floor((now - HOUR) / 1000) * 1000).toISOString()} end ${new Date(Math.floor((now + HOUR) / 1000) * 1000).toISOString()} bandwidth 256000\n`);
+    expect(hardy.stdout).toBe(
+      `ipn:0.12 via ipn:0.12 start ${new Date(second(now + 24 * HOUR)).toISOString()} end ${new Date(second(now + 25 * HOUR)).toISOString()} bandwidth 8000\n` +
+        `ipn:0.7 via ipn:0.7 start ${new Date(second(now - HOUR)).toISOString()} end ${new Date(second(now + HOUR)).toISOString()} bandwidth 256000\n`,
+    );
   }, 30_000);
 
   it('watches a gateway FIB: the deltas as they come, until Ctrl-C', async () => {
@@ -99,7 +109,7 @@ describe('dpp contacts and dpp fib', () => {
     await until('the file written', () => (stderr.includes(`${out} follows gateway gs`) ? true : undefined));
     // The plan with the open pass again: the file gets its line.
     expect((await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'))).status).toBe(0);
-    await until('the route in the file', () => (readFileSync(out, 'utf8').startsWith('ipn:0.7 via ipn:0.7 start ') ? true : undefined));
+    await until('the route in the file', () => (readFileSync(out, 'utf8').includes('ipn:0.7 via ipn:0.7 start ') ? true : undefined));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);

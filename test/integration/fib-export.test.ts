@@ -86,20 +86,27 @@ describe('FIB export to gateways', () => {
     for (const fib of [early, late, onlyA]) await fib.close();
   }, 60_000);
 
-  it('puts a scheduled route in the FIB when the RIB records its window opening, and takes it out when it closes', async () => {
+  it('holds a scheduled route in the FIB from when it is known, forwards by it inside its window only, and takes it out when it ends', async () => {
     const changes: { pattern: string; present: boolean; at: number }[] = [];
     const fib = await GatewayFib.open(await connectForever(), {
       gateway: 'all',
       bucketPrefix: 'fib',
       onChange: ({ pattern, entry }) => pattern === 'ipn:77.*' && changes.push({ pattern, present: entry !== undefined, at: Date.now() }),
     });
-    const from = Date.now() + 1_000;
+    const from = Date.now() + 3_000;
     await announce('a.example.test', [advertised('a.example.test', 'ipn:77.*', { validFrom: from, validUntil: from + 1_000 })]);
-    await until('the window to open and close', () => (changes.length === 2 ? true : undefined), { ms: 15_000 });
-    expect(changes.map((c) => c.present)).toEqual([true, false]);
-    // Never early: the FIB follows the RIB's recorded clock, which never runs ahead of the edge.
-    expect(changes[0]!.at).toBeGreaterThanOrEqual(from);
+    // Ahead of its window: the gateway holds it with the window, and forwards by it only inside.
+    await until('the entry ahead of its window', () => (changes.length === 1 ? true : undefined), { ms: 15_000 });
+    expect(changes[0]).toMatchObject({ present: true });
+    expect(changes[0]!.at).toBeLessThan(from);
+    expect(fib.lookup('ipn:77.1', from - 1)).toBeUndefined();
+    expect(fib.lookup('ipn:77.1', from)).toMatchObject({ pattern: 'ipn:77.*', validFrom: from, validUntil: from + 1_000 });
+    expect(fib.lookup('ipn:77.1', from + 1_000)).toBeUndefined();
+    await until('the window to end', () => (changes.length === 2 ? true : undefined), { ms: 15_000 });
+    // Out when the RIB records the end, never before: its recorded clock never runs ahead of the edge.
+    expect(changes[1]).toMatchObject({ present: false });
     expect(changes[1]!.at).toBeGreaterThanOrEqual(from + 1_000);
+    expect(fib.entries().filter((e) => e.pattern === 'ipn:77.*')).toEqual([]);
     await fib.close();
   }, 30_000);
 

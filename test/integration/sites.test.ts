@@ -69,7 +69,7 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
     );
     return file;
   };
-  const bestRoutes = async (): Promise<Map<string, RibAdvertisement>> => new Map([...(await readLocRib(nc, 'DPP_LOC_RIB'))].map(([p, b]) => [p, b.advertisement]));
+  const bestRoutes = async (): Promise<Map<string, RibAdvertisement>> => new Map([...(await readLocRib(nc, 'DPP_LOC_RIB')).values()].map((b) => [b.pattern, b.advertisement]));
   /** The patterns a peer holds from what it received: announced, less withdrawn. */
   const announced = (peer: HandPeer) => {
     const held = new Set<string>();

@@ -6,12 +6,15 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { decodeLocRibChanges, decodeLoggedEvent, decodeRibInput, encodeRibInput, ribSubjects } from '#libs/events';
+import { advertisementToWire, decodeLocRibChanges, decodeLoggedEvent, decodeRibInput, encodeRibInput, ribSubjects } from '#libs/events';
 import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, writeKeyFiles, type AdKeyPair } from '#libs/identity';
-import { LocRib, type AcceptedAdvertisement, type RibAdvertisement, type RibEvent } from '#libs/rib';
+import { attributesOf, LocRib, type AcceptedAdvertisement, type RibAdvertisement, type RibEvent } from '#libs/rib';
 import { NotificationCode } from '#libs/session';
 import { ensureStream, readLog } from '#libs/streams';
-import { adToken, patternOfKey, readTable } from '#libs/tables';
+import { GatewayFib } from '#libs/gateway-client';
+import { adToken, readTable, routeOfKey } from '#libs/tables';
+import { loadFibExportConfig } from '../../services/fib-export/src/fib-export-config.ts';
+import { startFibExportService } from '../../services/fib-export/src/fib-export-service.ts';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { loadPolicyConfig } from '../../services/policy/src/policy-config.ts';
 import { startPolicyService } from '../../services/policy/src/policy-service.ts';
@@ -43,7 +46,7 @@ interface Ad {
   readonly nc: NatsConnection;
   readonly dir: string;
   port: number | undefined;
-  readonly stops: Map<'session' | 'rib' | 'policy', () => Promise<void>>;
+  readonly stops: Map<'session' | 'rib' | 'policy' | 'fib-export', () => Promise<void>>;
   /** Its config file, and what was last written to it. */
   readonly config: string;
   file: Record<string, unknown>;
@@ -60,6 +63,8 @@ describe('transit through three speakers in a line', () => {
   const keys: Record<string, AdKeyPair> = {};
   const ads: Record<string, Ad> = {};
   let d: HandPeer | undefined;
+  /** C's gateway `gs`: C's FIB-export service, followed by a gateway client. */
+  let gateway: GatewayFib | undefined;
 
   const startAd = async (name: string, speaker: Record<string, unknown>, policy: Record<string, unknown> = {}): Promise<Ad> => {
     const nats = await startNatsServer();
@@ -104,17 +109,21 @@ describe('transit through three speakers in a line', () => {
     ad.stops.set('policy', (await startPolicyService(config.success, () => undefined)).stop);
   };
 
-  /** An AD's Loc-RIB as its change stream has it: pattern → best route. */
-  const locRib = async (ad: Ad): Promise<Map<string, RibAdvertisement>> => {
-    const best = new Map<string, RibAdvertisement>();
+  /** An AD's Loc-RIB as its change stream has it: every interval of every pattern's timeline, by pattern and start. */
+  const intervals = async (ad: Ad): Promise<Map<string, RibAdvertisement>> => {
+    const held = new Map<string, RibAdvertisement>();
     for await (const m of readLog(ad.nc, 'DPP_LOC_RIB')) {
       for (const change of Result.getOrThrow(decodeLocRibChanges(m.string()))) {
-        if (change.best) best.set(change.pattern, change.best);
-        else best.delete(change.pattern);
+        if (change.previous) held.delete(`${change.pattern} ${change.previous.validFrom}`);
+        if (change.best) held.set(`${change.pattern} ${change.best.validFrom}`, change.best);
       }
     }
-    return best;
+    return held;
   };
+  /** pattern → its route, for patterns of one interval (no scheduled route). */
+  const locRib = async (ad: Ad): Promise<Map<string, RibAdvertisement>> => new Map([...(await intervals(ad))].map(([key, r]) => [key.split(' ')[0]!, r]));
+  /** A pattern's timeline at an AD, in time order. */
+  const timeline = async (ad: Ad, pattern: string) => [...(await intervals(ad))].filter(([key]) => key.split(' ')[0] === pattern).map(([, r]) => r).sort((x, y) => (x.validFrom ?? -Infinity) - (y.validFrom ?? -Infinity));
   const route = async (ad: Ad, pattern: string, holds: (r: RibAdvertisement | undefined) => boolean) =>
     until(`${ad.name}: ${pattern}`, async () => {
       const r = (await locRib(ad)).get(pattern);
@@ -122,13 +131,13 @@ describe('transit through three speakers in a line', () => {
     }, { ms: 20_000 });
   let originated = 0;
   /** A locally originated update in an AD's RIB input, as `dpp contacts import` writes one. */
-  const originate = async (ad: Ad, withdrawn: string[], accepted: Omit<AcceptedAdvertisement, 'adPath' | 'metric' | 'gatewayEid' | 'validFrom' | 'validUntil' | 'bandwidthBps' | 'maxBundleSize' | 'transitive'> & Partial<AcceptedAdvertisement>) => {
+  const originate = async (ad: Ad, withdrawn: string[], accepted: Omit<AcceptedAdvertisement, 'adPath' | 'metric' | 'gatewayEid' | 'validFrom' | 'validUntil' | 'bandwidthBps' | 'maxBundleSize' | 'transitive'> & Partial<AcceptedAdvertisement>, withdrawnFrom?: number) => {
     const event: RibEvent = {
       type: 'update',
       seq: 0,
       neighbor: `${ad.name} config`,
       peerAd: ad.name,
-      withdrawn: withdrawn.length > 0 ? [{ patterns: withdrawn, validFrom: undefined }] : [],
+      withdrawn: withdrawn.length > 0 ? [{ patterns: withdrawn, validFrom: withdrawnFrom }] : [],
       accepted: accepted.patterns.length > 0 ? [{ adPath: [], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [], ...accepted }] : [],
       rejected: [],
     };
@@ -154,8 +163,9 @@ describe('transit through three speakers in a line', () => {
   }, 120_000);
   afterAll(async () => {
     d?.close();
+    await gateway?.close();
     for (const ad of Object.values(ads)) {
-      for (const name of ['session', 'policy', 'rib'] as const) await ad.stops.get(name)?.();
+      for (const name of ['session', 'policy', 'fib-export', 'rib'] as const) await ad.stops.get(name)?.();
       await ad.nc.close();
       await ad.nats.stop();
     }
@@ -176,7 +186,7 @@ describe('transit through three speakers in a line', () => {
 
     // Never back toward the origin: B's Adj-RIB-Out for A holds C's routes only, and A's best for its own pattern is its own.
     const toA = await readTable(ads[B]!.nc, `dpp-out-${adToken(A)}`);
-    expect([...toA.keys()].map(patternOfKey).sort()).toEqual(['ipn:300.*']);
+    expect([...toA.keys()].map((k) => routeOfKey(k)?.pattern).sort()).toEqual(['ipn:300.*']);
     expect((await locRib(ads[A]!)).get('ipn:100.*')).toMatchObject({ peerAd: A, neighbor: `${A} config` });
 
     // A withdrawal propagates: A drops ipn:100.1, and C loses it.
@@ -282,4 +292,92 @@ describe('transit through three speakers in a line', () => {
     expect(explained.stdout).toMatch(new RegExp(`${A.replaceAll('.', '\\.')}\\s+no\\s+from-peer\\s+learned from ${A.replaceAll('.', '\\.')}`));
     expect(explained.stdout).toMatch(new RegExp(`${C.replaceAll('.', '\\.')}\\s+yes\\s+${B.replaceAll('.', '\\.')} ${A.replaceAll('.', '\\.')}\\s+dtn://gw2\\.b\\.example\\.test/`));
   }, 60_000);
+
+  /** ION's absolute time form, as `dpp fib export --format ion` writes it. */
+  const ionTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/-/g, '/').replace('T', '-');
+  const fibAtC = () => gateway!.entries().filter((e) => e.pattern.startsWith('ipn:100.'));
+
+  it("carries a future contact from A to C ahead of its window, into C's timeline, gateway and ION plan; A's withdrawal by valid_from takes it from all", async () => {
+    // B names its own node as the gateway of what it sends: C's contacts are then ION contacts (ION says next hops as ipn nodes).
+    await ads[B]!.stops.get('policy')!();
+    writeConfig(ads[B]!, { ...ads[B]!.file, policy: { ...B_POLICY, export: { gateway_eid: 'ipn:0.2' } } });
+    await startPolicy(ads[B]!);
+    writeConfig(ads[C]!, { ...ads[C]!.file, gateways: [{ name: 'gs' }] });
+    ads[C]!.stops.set('fib-export', (await startFibExportService(Result.getOrThrow(await loadFibExportConfig(ads[C]!.config)), () => undefined)).stop);
+    gateway = await GatewayFib.open(ads[C]!.nc, { gateway: 'gs' });
+
+    const from = Date.now() + HOUR;
+    const to = from + HOUR;
+    await originate(ads[A]!, [], { patterns: ['ipn:100.77'], validFrom: from, validUntil: to, bandwidthBps: '8000000' });
+    // An hour ahead of its window it is in C's timeline with B's path and A's window (§5.3, §6.5), and in C's gateway.
+    const [atC] = await until('the future contact in C\'s timeline', async () => ((await timeline(ads[C]!, 'ipn:100.77')).length > 0 ? timeline(ads[C]!, 'ipn:100.77') : undefined), { ms: 20_000 });
+    expect(atC).toMatchObject({ peerAd: B, adPath: [B, A], gatewayEid: 'ipn:0.2', validFrom: from, validUntil: to, bandwidthBps: '8000000' });
+    const entry = await until("the future contact in C's gateway", async () => fibAtC().find((e) => e.pattern === 'ipn:100.77'), { ms: 20_000 });
+    expect(entry).toMatchObject({ nextHop: 'ipn:0.2', validFrom: from, validUntil: to, adPath: [B, A] });
+    // Now the EID goes by the less specific ipn:100.* (§4.2); inside the window, by the contact.
+    expect(gateway.lookup('ipn:100.77')?.pattern).toBe('ipn:100.*');
+    expect(gateway.lookup('ipn:100.77', from + 60_000)).toMatchObject({ pattern: 'ipn:100.77', nextHop: 'ipn:0.2', validFrom: from });
+    const shown = await runDpp('fib', 'show', '--gateway', 'gs', '--nats', ads[C]!.nats.url, '--at', new Date(from + 60_000).toISOString(), '--json');
+    expect(jsonLines(shown.stdout).map((e) => e['pattern'])).toContain('ipn:100.77');
+    // C's ION contact plan has the contact, from C (node 3) to B's node 2, at its rate in bytes/s.
+    const ion = await runDpp('fib', 'export', '--gateway', 'gs', '--format', 'ion', '--local-node', '3', '--nats', ads[C]!.nats.url);
+    expect(ion.status).toBe(0);
+    expect(ion.stdout).toContain(`a contact ${ionTime(from)} ${ionTime(to)} 3 2 1000000`);
+
+    // A withdraws it by its valid_from (§6.6): it leaves B, C and C's gateway.
+    await originate(ads[A]!, ['ipn:100.77'], { patterns: [] }, from);
+    await until('the withdrawn contact gone from B and C', async () => ((await timeline(ads[B]!, 'ipn:100.77')).length + (await timeline(ads[C]!, 'ipn:100.77')).length === 0 ? true : undefined), { ms: 20_000 });
+    await until("the withdrawn contact gone from C's gateway", async () => (fibAtC().some((e) => e.pattern === 'ipn:100.77') ? undefined : true), { ms: 20_000 });
+  }, 90_000);
+
+  it("ranks D's and A's overlapping windows per interval, sends C each interval with its own window, and changes C's forwarding once at each edge", async () => {
+    const pattern = 'ipn:100.88';
+    // D offers a window over two hops ([D, A]: A's space, through D), A a shorter one nested in it: A wins its own, D the rest.
+    const t0 = Math.ceil((Date.now() + 10_000) / 1_000) * 1_000;
+    const [dFrom, aFrom, aUntil, dUntil] = [t0, t0 + 3_000, t0 + 6_000, t0 + 9_000];
+    d = await handPeer({ port: ads[B]!.port!, us: B, peer: D, peerKey: keys[D]!, cert: tls.issue(D), ca: tls.ca });
+    d.send({ update: { announcements: [advertisementToWire([pattern], attributesOf({ adPath: [D, A], metric: 0, transitive: [], validFrom: dFrom, validUntil: dUntil }))] } });
+    await originate(ads[A]!, [], { patterns: [pattern], validFrom: aFrom, validUntil: aUntil });
+
+    const windows = (routes: readonly RibAdvertisement[]) => routes.map((r) => [r.adPath.join(' '), r.validFrom, r.validUntil]);
+    // B's timeline: D's route clipped around A's; C gets each interval as a route of its own, AD_PATH prepended (docs/spec-notes.md §6.5).
+    const expected = [[`${B} ${D} ${A}`, dFrom, aFrom], [`${B} ${A}`, aFrom, aUntil], [`${B} ${D} ${A}`, aUntil, dUntil]];
+    const atC = await until("the three intervals in C's timeline", async () => {
+      const routes = await timeline(ads[C]!, pattern);
+      return JSON.stringify(windows(routes)) === JSON.stringify(expected) ? routes : undefined;
+    }, { ms: 20_000 });
+    expect(windows(atC)).toEqual(expected);
+    expect(windows(await timeline(ads[B]!, pattern))).toEqual(expected.map(([path, from, to]) => [String(path).slice(B.length + 1), from, to]));
+    // The RIB explains any instant ahead: inside A's window A wins on AD_PATH length.
+    const explained = await runDpp('explain', pattern, '--ad', B, '--nats', ads[B]!.nats.url, '--at', new Date(aFrom + 1_000).toISOString(), '--json');
+    expect(jsonLines(explained.stdout)[0]).toMatchObject({ candidates: [{ adPath: [A], result: 'best' }, { adPath: [D, A], result: 'lost', step: 'ad-path-length' }] });
+    await until("C's gateway to hold the three intervals", async () => (fibAtC().filter((e) => e.pattern === pattern).length === 3 ? true : undefined), { ms: 20_000 });
+    expect(Date.now()).toBeLessThan(t0);
+
+    // What C's gateway forwards ipn:100.88 by over the edges, sampled: each edge changes it once, and nothing else
+    // does. Outside the windows the EID goes by A's ipn:100.* (§4.2: the less specific pattern).
+    const seen: string[] = [];
+    while (Date.now() < dUntil + 1_000) {
+      const entry = gateway!.lookup(pattern);
+      const now = `${entry?.pattern} ${entry?.adPath.join(' ')}`;
+      if (seen.at(-1) !== now) seen.push(now);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(seen).toEqual([`ipn:100.* ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `${pattern} ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `ipn:100.* ${B} ${A}`]);
+
+    // Ended, nothing of it is left anywhere: not in B's or C's timeline, B's Adj-RIB-Out for C, or C's gateway.
+    await until('the ended windows gone from B and C', async () => ((await timeline(ads[B]!, pattern)).length + (await timeline(ads[C]!, pattern)).length === 0 ? true : undefined), { ms: 20_000 });
+    await until("the ended windows gone from B's Adj-RIB-Out for C", async () => ([...(await readTable(ads[B]!.nc, `dpp-out-${adToken(C)}`)).keys()].some((k) => routeOfKey(k)?.pattern === pattern) ? undefined : true), { ms: 20_000 });
+    await until("the ended windows gone from C's gateway", async () => (fibAtC().some((e) => e.pattern === pattern) ? undefined : true), { ms: 20_000 });
+    // They lapsed: B never withdrew them from C (C's RIB input has no withdrawal of the pattern); C dropped each at its end by its own clock.
+    const withdrawnAtC: string[] = [];
+    for await (const m of readLog(ads[C]!.nc, 'DPP_RIB_INPUT')) {
+      const e = Result.getOrThrow(decodeRibInput(m.string(), m.seq));
+      if (e.type === 'update') withdrawnAtC.push(...e.withdrawn.flatMap((w) => w.patterns));
+    }
+    expect(withdrawnAtC).not.toContain(pattern);
+    expect(withdrawnAtC).toContain('ipn:100.77');
+    d.close();
+    d = undefined;
+  }, 90_000);
 });

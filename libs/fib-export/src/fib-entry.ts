@@ -11,7 +11,7 @@ export interface FibEntry {
   /** uint64 as decimal text, as on the wire. */
   readonly bandwidthBps: string | undefined;
   readonly maxBundleSize: number | undefined;
-  /** The route's window (§6.5), ms since the epoch: the FIB holds it only inside, as the RIB decides by its recorded clock. */
+  /** The window it forwards in (§6.5), ms since the epoch: an interval of the pattern's timeline; the FIB holds it from when it is known until it ends. */
   readonly validFrom: number | undefined;
   readonly validUntil: number | undefined;
   /** Provenance: the neighbor AD it was learned from, its AD_PATH, and the RIB input event that made it best. */
@@ -29,7 +29,7 @@ export function nextHopOf(a: Pick<RibAdvertisement, 'gatewayEid' | 'peerAd'>): s
   return parseEid(a.peerAd).ok ? a.peerAd : `dtn://${a.peerAd}/`;
 }
 
-/** The entry a Loc-RIB best route gives a pattern. */
+/** The entry an interval's winner (its window clipped to the interval) gives a pattern. */
 export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: number): FibEntry => ({
   pattern,
   nextHop: nextHopOf(a),

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { decodeFibEntry, encodeFibEntry, gatewayTable, nextHopOf, type GatewaySpec } from '#libs/fib-export';
-import { deltaOf, keyOf, patternOfKey } from '#libs/tables';
+import { deltasOf, keyOf, routeOfKey } from '#libs/tables';
 import { LocRib } from '#libs/rib';
 import { advertised, updateEvent } from '../../rib/test/routes.ts';
 
@@ -26,7 +26,7 @@ describe('a gateway table', () => {
       updateEvent(3, 'b.org', [{ pattern: 'ipn:1.*' }], []),
       updateEvent(4, 'a.org', [{ pattern: 'ipn:1.*' }], []),
     ].flatMap((e) => rib.apply(e));
-    const summary = (g: GatewaySpec) => changes.map((c) => deltaOf(gatewayTable(g), c)).map((d) => (d === undefined ? '-' : d.value !== undefined ? `put ${JSON.parse(d.value).nextHop}` : 'delete'));
+    const summary = (g: GatewaySpec) => changes.map((c) => deltasOf(gatewayTable(g), c)[0]).map((d) => (d === undefined ? '-' : d.value !== undefined ? `put ${JSON.parse(d.value).nextHop}` : 'delete'));
     expect(summary(ALL)).toEqual(['put dtn://a.org/', 'put dtn://b.org/', 'put dtn://a.org/', 'delete']);
     // b.org's route is not for gateway a: when it wins, a's entry goes; when it loses, a's comes back.
     expect(summary(onlyA)).toEqual(['put dtn://a.org/', 'delete', 'put dtn://a.org/', 'delete']);
@@ -35,8 +35,10 @@ describe('a gateway table', () => {
   it('stores entries under keys NATS accepts, and reads them back', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 1 }), (pattern) => {
-        expect(keyOf(pattern)).toMatch(/^p\.[A-Za-z0-9_-]+$/);
-        expect(patternOfKey(keyOf(pattern))).toBe(pattern);
+        expect(keyOf(pattern, undefined)).toMatch(/^p\.[A-Za-z0-9_-]+$/);
+        expect(routeOfKey(keyOf(pattern, undefined))).toEqual({ pattern, validFrom: undefined });
+        expect(routeOfKey(keyOf(pattern, 1_790_000_000_000))).toEqual({ pattern, validFrom: 1_790_000_000_000 });
+        expect(routeOfKey(keyOf(pattern, -2.5))).toEqual({ pattern, validFrom: -2.5 });
       }),
     );
     const entry = { pattern: 'ipn:1.*', nextHop: 'ipn:0.5', bandwidthBps: '1000', maxBundleSize: 7, validFrom: 1, validUntil: 2, peerAd: 'a.org', adPath: ['a.org'], causeSeq: 9 };

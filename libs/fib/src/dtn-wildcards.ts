@@ -66,8 +66,8 @@ export class DtnWildcards<V> {
     }
   }
 
-  /** The best pattern whose '*' fits the left-most label text[start, end) of a name in this domain. */
-  best(text: string, start: number, end: number): FibEntry<V> | undefined {
+  /** The best pattern whose '*' fits the left-most label text[start, end) of a name in this domain (and whose value `usable` accepts). */
+  best(text: string, start: number, end: number, usable?: (value: V) => boolean): FibEntry<V> | undefined {
     let found: FibEntry<V> | undefined;
     let hash = EMPTY_HASH;
     let hashed = start;
@@ -80,7 +80,7 @@ export class DtnWildcards<V> {
       if (list === undefined) continue;
       // Best first: the first that fits is the best of its prefix.
       for (const r of list.ranked) {
-        if (labelFits(r.wildcard, text, start, end)) {
+        if (labelFits(r.wildcard, text, start, end) && (!usable || usable(r.entry.value))) {
           found = better(found, r.entry);
           break;
         }

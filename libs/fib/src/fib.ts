@@ -45,35 +45,41 @@ export class Fib<V> {
     return this.#size;
   }
 
-  /** The most specific route for an EID given as text; undefined when none matches or the text is no EID. */
-  lookup(eid: string): FibMatch<V> | undefined {
+  /**
+   * The most specific route for an EID given as text; undefined when none matches or the text is
+   * no EID. With `usable`, the most specific whose value it accepts: a pattern with no route at
+   * some instant is passed over for a less specific one that has (§6.5 windows).
+   */
+  lookup(eid: string, usable?: (value: V) => boolean): FibMatch<V> | undefined {
     const c = this.#cursor.reset(eid);
     switch (scanEid(c)) {
       case 'ipn':
-        return this.#lookupNode(c);
+        return this.#lookupNode(c, usable);
       case 'dtn':
-        return this.#lookupName(c);
+        return this.#lookupName(c, usable);
       default:
         return undefined;
     }
   }
 
-  #lookupNode(c: Cursor): FibMatch<V> | undefined {
+  #lookupNode(c: Cursor, usable: ((value: V) => boolean) | undefined): FibMatch<V> | undefined {
     const exact = this.#ipnExact.get(c.text, c.regionStart, c.regionEnd, c.hash);
-    if (exact !== undefined) return exact;
+    if (exact !== undefined && (!usable || usable(exact.value))) return exact;
+    const any = this.#ipnAny && (!usable || usable(this.#ipnAny.value)) ? this.#ipnAny : undefined;
     const table = this.#allocators.get(c.allocator);
-    if (table === undefined) return this.#ipnAny;
+    if (table === undefined) return any;
+    const wildcard = table.wildcard && (!usable || usable(table.wildcard.value)) ? table.wildcard : undefined;
     // A range of over 2^31 nodes scores 32, as the allocator wildcard does: the tie is ranked, not assumed.
-    return better(table.ranges?.best(c.node), table.wildcard) ?? this.#ipnAny;
+    return better(table.ranges?.best(c.node, usable), wildcard) ?? any;
   }
 
-  #lookupName(c: Cursor): FibMatch<V> | undefined {
+  #lookupName(c: Cursor, usable: ((value: V) => boolean) | undefined): FibMatch<V> | undefined {
     const { text, regionStart, regionEnd, labelEnd } = c;
     const exact = this.#dtnExact.get(text, regionStart, regionEnd, c.hash);
-    if (exact !== undefined) return exact;
+    if (exact !== undefined && (!usable || usable(exact.value))) return exact;
     const domainStart = labelEnd === regionEnd ? regionEnd : labelEnd + 1;
     const wildcards = this.#dtnDomains.get(text, domainStart, regionEnd, c.domainHash);
-    return wildcards?.best(text, regionStart, labelEnd) ?? this.#dtnAny;
+    return wildcards?.best(text, regionStart, labelEnd, usable) ?? (this.#dtnAny && (!usable || usable(this.#dtnAny.value)) ? this.#dtnAny : undefined);
   }
 
   /** The value stored for exactly this pattern (not a lookup). */

@@ -48,9 +48,13 @@ export class RangeIndex<V> {
     }
   }
 
-  best(node: number): FibEntry<V> | undefined {
+  /** The best range holding the node (of those whose value `usable` accepts). */
+  best(node: number, usable?: (value: V) => boolean): FibEntry<V> | undefined {
     let found: FibEntry<V> | undefined;
-    for (const [bits, blocks] of this.#levels) found = better(found, blocks.get(Math.floor(node / 2 ** bits))?.[0]);
+    for (const [bits, blocks] of this.#levels) {
+      const list = blocks.get(Math.floor(node / 2 ** bits));
+      found = better(found, usable ? list?.find((e) => usable(e.value)) : list?.[0]);
+    }
     return found;
   }
 }

@@ -3,22 +3,23 @@ import { Result } from 'effect';
 import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
-import { followTable, patternOfKey, tableBucket, type TableEntry } from '#libs/tables';
+import { inWindow } from '#libs/rib';
+import { followTable, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 
 export interface GatewayFibOptions {
   /** The gateway's name in the FIB-export config. */
   readonly gateway: string;
   /** The FIB-export `bucket_prefix` (default `dpp-fib`). */
   readonly bucketPrefix?: string;
-  /** Called after each delta is applied, with the revision it brought the FIB to. */
-  readonly onChange?: (change: { readonly pattern: string; readonly entry: FibEntry | undefined; readonly revision: number }) => void;
+  /** Called after each delta is applied, with the revision it brought the FIB to: the entry of that pattern and window start, or undefined (it went). */
+  readonly onChange?: (change: { readonly pattern: string; readonly validFrom: number | undefined; readonly entry: FibEntry | undefined; readonly revision: number }) => void;
   /** Where a value that does not decode is reported (it is skipped). */
   readonly onError?: (error: string) => void;
 }
 
 /**
  * A gateway's forwarding table, kept current from NATS (design.md property 6): the snapshot (the
- * last value of every pattern in the gateway's KV bucket), then every delta after it, in order;
+ * last value of every key in the gateway's KV bucket), then every delta after it, in order;
  * on a gap or a reconnect it resyncs from the last revision applied + 1 (libs/tables followTable).
  * Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
  *
@@ -26,11 +27,17 @@ export interface GatewayFibOptions {
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222', maxReconnectAttempts: -1 });
  * const fib = await GatewayFib.open(nc, { gateway: 'goldstone' });
  * fib.lookup('ipn:100.7')?.nextHop; // 'dtn://dsn.example.org/'
+ * fib.lookup('ipn:100.7', Date.parse('2027-01-01T06:00Z')); // the contact that will carry it then
  * await fib.close();
  * ```
+ *
+ * A pattern has an entry for each interval of its timeline, current and future (a contact that
+ * starts tomorrow is here today, with its window): a lookup answers for an instant.
  */
 export class GatewayFib {
-  readonly #fib = new Fib<FibEntry>();
+  /** Each pattern's entries, in window-start order (their windows never overlap). */
+  readonly #fib = new Fib<FibEntry[]>();
+  #size = 0;
   readonly #options: GatewayFibOptions;
   #revision = 0;
   #close: () => Promise<void> = async () => undefined;
@@ -58,9 +65,12 @@ export class GatewayFib {
     return this.#ended;
   }
 
-  /** The most specific entry for an EID (§4.2), or undefined. */
-  lookup(eid: string): FibEntry | undefined {
-    return this.#fib.lookup(eid)?.value;
+  /**
+   * The entry that forwards an EID at the instant `at` (default: now): the most specific pattern
+   * (§4.2) with an entry whose window holds that instant (§6.5), or undefined.
+   */
+  lookup(eid: string, at: number = Date.now()): FibEntry | undefined {
+    return this.#fib.lookup(eid, (entries) => entries.some((e) => inWindow(e, at)))?.value.find((e) => inWindow(e, at));
   }
 
   /** The last revision applied: the bucket stream's sequence, the gateway's delta number. */
@@ -68,13 +78,15 @@ export class GatewayFib {
     return this.#revision;
   }
 
+  /** Entries held, current and future. */
   get size(): number {
-    return this.#fib.size;
+    return this.#size;
   }
 
-  /** Every entry, by pattern. */
-  entries(): FibEntry[] {
-    return [...this.#fib.entries()].map((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : 1));
+  /** Every entry, current and future, by pattern and window start; with `at`, those whose window holds that instant. */
+  entries(at?: number): FibEntry[] {
+    const all = [...this.#fib.entries()].flatMap((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : (a.validFrom ?? -Infinity) - (b.validFrom ?? -Infinity)));
+    return at === undefined ? all : all.filter((e) => inWindow(e, at));
   }
 
   async close(): Promise<void> {
@@ -83,16 +95,16 @@ export class GatewayFib {
 
   #apply({ key, value, revision }: TableEntry): void {
     this.#revision = revision;
-    const pattern = patternOfKey(key);
-    const parsed = pattern === undefined ? undefined : parsePattern(pattern);
-    if (!parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
-    if (value === undefined) {
-      this.#fib.delete(parsed.value);
-      return this.#options.onChange?.({ pattern: pattern!, entry: undefined, revision });
-    }
-    const entry = decodeFibEntry(value);
-    if (Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
-    this.#fib.set(parsed.value, entry.success);
-    this.#options.onChange?.({ pattern: pattern!, entry: entry.success, revision });
+    const route = routeOfKey(key);
+    const parsed = route === undefined ? undefined : parsePattern(route.pattern);
+    if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
+    const entry = value === undefined ? undefined : decodeFibEntry(value);
+    if (entry && Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
+    const held = (this.#fib.get(parsed.value) ?? []).filter((e) => e.validFrom !== route.validFrom);
+    const entries = entry ? [...held, entry.success].sort((a, b) => (a.validFrom ?? -Infinity) - (b.validFrom ?? -Infinity)) : held;
+    this.#size += entries.length - (this.#fib.get(parsed.value)?.length ?? 0);
+    if (entries.length > 0) this.#fib.set(parsed.value, entries);
+    else this.#fib.delete(parsed.value);
+    this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: entry?.success, revision });
   }
 }

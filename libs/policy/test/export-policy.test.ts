@@ -2,7 +2,7 @@ import { Schema } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy, exportRoute, peerTable, PolicyFile, type ExportPolicy } from '#libs/policy';
 import { LocRib, type RibAdvertisement } from '#libs/rib';
-import { deltaOf } from '#libs/tables';
+import { deltasOf } from '#libs/tables';
 import { advertised, ribRoute, updateEvent } from '../../rib/test/routes.ts';
 
 const US = 'b.example.org';
@@ -87,7 +87,7 @@ describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
       updateEvent(2, 'c.example.org', [], [advertised('c.example.org', 'ipn:1.*')]),
       updateEvent(3, 'c.example.org', [{ pattern: 'ipn:1.*' }], []),
     ].flatMap((e) => rib.apply(e));
-    const summary = changes.map((c) => deltaOf(table, c)).map((d) => (d === undefined ? '-' : d.value === undefined ? 'withdraw' : `send ${JSON.parse(d.value).adPath.join(' ')}`));
+    const summary = changes.map((c) => deltasOf(table, c)[0]).map((d) => (d === undefined ? '-' : d.value === undefined ? 'withdraw' : `send ${JSON.parse(d.value).adPath.join(' ')}`));
     expect(summary).toEqual([`send ${US} a.example.org x.example.org`, 'withdraw', `send ${US} a.example.org x.example.org`]);
     // The fingerprint follows the policy that concerns the peer, and only it.
     expect(peerTable('c', compile({ export: { chains: [{ peers: ['d.example.org'], rules: [{ name: 'r', then: 'reject' }] }] } }), US, 'c.example.org').fingerprint).toBe(table.fingerprint);

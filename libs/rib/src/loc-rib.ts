@@ -3,6 +3,7 @@ import { EdgeHeap } from './edge-heap.ts';
 import { NeighborSessions } from './neighbor-sessions.ts';
 import type { AcceptedAdvertisement, LocRibChange, RibEvent } from './rib-event.ts';
 import { advertisementOf, inWindow, routeOf, type RibAdvertisement, type RibRoute } from './rib-route.ts';
+import { clipped, endOf, intervalAt, startOf, timelineOf, type Interval } from './timeline.ts';
 
 /** A neighbor that went down and whose routes older than `downSeq` are kept until `until`. */
 interface Stale {
@@ -37,20 +38,41 @@ class Held {
 type HeldAdvertisement = Held & RibAdvertisement;
 
 /**
- * One pattern's best route (undefined when none is usable) and then every route it has, one
- * advertisement each (a neighbor's per valid_from, §6.6). An exact-size array replaced on every
+ * One pattern's timeline and then every route it has, one advertisement each (a neighbor's per
+ * valid_from, §6.6), in window-start order. The timeline of a pattern whose routes have no window
+ * is one unbounded interval: it is kept as its winner alone (or undefined: no route), so such a
+ * pattern costs what it did before time entered the RIB. An exact-size array replaced on every
  * change: a pattern costs one map entry and one small array (a pushed-to or spread array
  * reserves room for 17 or more).
  */
-type Slot = readonly [best: HeldAdvertisement | undefined, ...held: HeldAdvertisement[]];
+type Timeline = HeldAdvertisement | undefined | readonly Interval<HeldAdvertisement>[];
+type Slot = readonly [timeline: Timeline, ...held: HeldAdvertisement[]];
 
 const routesIn = (slot: Slot): readonly HeldAdvertisement[] => slot.slice(1) as HeldAdvertisement[];
+const heldAt = (slot: Slot, at: number): HeldAdvertisement => slot[at] as HeldAdvertisement;
 const NO_ROUTES: Slot = [undefined];
+
+const intervalsOf = (timeline: Timeline): readonly Interval<HeldAdvertisement>[] =>
+  timeline === undefined ? [] : Array.isArray(timeline) ? timeline : [{ from: -Infinity, until: Infinity, winner: timeline as HeldAdvertisement }];
+
+/** A pattern's timeline over its routes at `now`; the short form when no route has a window. */
+function timelineFor(routes: readonly HeldAdvertisement[], now: number, previous: Timeline, changedFrom: number): Timeline {
+  if (routes.every((r) => r.validFrom === undefined && r.validUntil === undefined)) return bestRoute(routes);
+  const intervals = timelineOf(routes, now, intervalsOf(previous), changedFrom);
+  return intervals.length === 1 && intervals[0]!.from === -Infinity && intervals[0]!.until === Infinity ? intervals[0]!.winner : intervals;
+}
 
 /** Where in the slot the neighbor's route for that valid_from is, or -1. */
 function placeOf(slot: Slot, neighbor: string, validFrom: number | undefined): number {
-  for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.validFrom === validFrom) return at;
+  for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).validFrom === validFrom) return at;
   return -1;
+}
+
+/** Where a new route goes to keep the slot in window-start order: after those that start no later. */
+function placeFor(slot: Slot, held: HeldAdvertisement): number {
+  let at = slot.length;
+  while (at > 1 && startOf(heldAt(slot, at - 1)) > startOf(held)) at--;
+  return at;
 }
 
 type Edge = { readonly kind: 'window'; readonly pattern: string; readonly held: HeldAdvertisement } | { readonly kind: 'stale'; readonly neighbor: string; readonly stale: Stale };
@@ -84,16 +106,24 @@ export interface LocRibSnapshot {
   readonly sessions: readonly (readonly [neighbor: string, session: string, since: number])[];
 }
 
-/** Why a route of a pattern is not in the running: outside its window (§6.5). */
+/** Why a route of a pattern is not in the running at an instant: outside its window (§6.5). */
 export interface Unusable {
   readonly route: RibRoute;
   readonly why: 'not yet valid' | 'expired';
 }
 
+/** One interval of a pattern's timeline as the RIB tells it: its bounds (undefined: unbounded) and the route that wins it, as received. */
+export interface TimelineInterval {
+  readonly from: number | undefined;
+  readonly until: number | undefined;
+  readonly route: RibRoute;
+}
+
 /**
  * The Loc-RIB as a projection of the event log (design.md property 2): Adj-RIB-In per neighbor
- * keyed by (pattern, valid_from), the best route per pattern by §4.4 among the routes inside
- * their window, and the changes of that best route. `apply` reads nothing but its state and the
+ * keyed by (pattern, valid_from), each pattern's timeline (the best route by §4.4 at every instant
+ * from now on, timeline.ts), and the changes of those timelines, one per interval. The "now" view
+ * (what forwards at the recorded clock) is the timeline read at the clock. `apply` reads nothing but its state and the
  * event: no clock, no IO, so applying the same events gives the same Loc-RIB and the same changes,
  * from the start or from a snapshot. An event at or below the last applied sequence changes
  * nothing, so a redelivered event is harmless.
@@ -116,6 +146,8 @@ export class LocRib {
   /** Edges still in the heap whose route has gone: compacted away once they are half of it. */
   #deadEdges = 0;
   #storeOps: StoreOp[] = [];
+  /** Per pattern touched, the earliest window start of a route added or removed since it was last ranked. */
+  readonly #changedFrom = new Map<string, number>();
 
   constructor(localAd: string) {
     this.localAd = localAd;
@@ -134,31 +166,50 @@ export class LocRib {
     return this.#loopsDropped;
   }
 
-  /** Patterns with a best route. */
+  /** Patterns with a best route now. */
   get size(): number {
     return this.#bestCount;
   }
 
+  /** The pattern's best route at the recorded clock, as received. */
   best(pattern: string): RibRoute | undefined {
-    const best = this.#slots.get(pattern)?.[0];
-    return best && routeOf(pattern, best);
+    const slot = this.#slots.get(pattern);
+    const winner = slot && intervalAt(intervalsOf(slot[0]), this.#now)?.winner;
+    return winner && routeOf(pattern, winner);
   }
 
-  /** The best route of every pattern that has one, by pattern. */
+  /** The best route now of every pattern that has one, by pattern. */
   *entries(): IterableIterator<[pattern: string, route: RibRoute]> {
-    const patterns = [...this.#slots].flatMap(([pattern, slot]) => (slot[0] ? [pattern] : [])).sort();
-    for (const pattern of patterns) yield [pattern, this.best(pattern)!];
+    const patterns = [...this.#slots.keys()].sort();
+    for (const pattern of patterns) {
+      const best = this.best(pattern);
+      if (best) yield [pattern, best];
+    }
   }
 
-  /** Every route for a pattern: the usable ones ranked with why each lost, and those outside their window. */
-  explain(pattern: string): { readonly ranked: readonly Ranked[]; readonly unusable: readonly Unusable[] } {
+  /** The pattern's timeline from now on: who wins each interval, in time order. */
+  timeline(pattern: string): readonly TimelineInterval[] {
+    const slot = this.#slots.get(pattern);
+    return (slot ? intervalsOf(slot[0]) : []).map((i) => ({ from: finite(i.from), until: finite(i.until), route: routeOf(pattern, i.winner) }));
+  }
+
+  /** Every pattern with a timeline, by pattern. */
+  patterns(): string[] {
+    return [...this.#slots.keys()].filter((p) => intervalsOf(this.#slots.get(p)![0]).length > 0).sort();
+  }
+
+  /**
+   * Every route for a pattern as it stands at the instant `at` (default: the recorded clock, past
+   * or future): those inside their window ranked with why each lost, the others with why not.
+   */
+  explain(pattern: string, at: number = this.#now): { readonly ranked: readonly Ranked[]; readonly unusable: readonly Unusable[] } {
     const slot = this.#slots.get(pattern);
     const all = (slot ? routesIn(slot) : []).map((a) => routeOf(pattern, a));
     return {
-      ranked: bestPath(all.filter((r) => inWindow(r, this.#now))),
+      ranked: bestPath(all.filter((r) => inWindow(r, at))),
       unusable: all
-        .filter((r) => !inWindow(r, this.#now))
-        .map((route) => ({ route, why: route.validFrom !== undefined && this.#now < route.validFrom ? 'not yet valid' : 'expired' })),
+        .filter((r) => !inWindow(r, at))
+        .map((route) => ({ route, why: route.validFrom !== undefined && at < route.validFrom ? 'not yet valid' : 'expired' })),
     };
   }
 
@@ -183,6 +234,7 @@ export class LocRib {
   apply(event: RibEvent): readonly LocRibChange[] {
     if (event.seq <= this.#lastSeq) return [];
     this.#lastSeq = event.seq;
+    const was = this.#now;
     const before = event.type === 'neighbor-up' ? this.#sessions.current(event.neighbor) : undefined;
     // An older session's late word: applied as nothing, its sequence passed.
     if (!this.#sessions.admit(event)) return [];
@@ -209,7 +261,7 @@ export class LocRib {
       default:
         return event satisfies never;
     }
-    return this.#rank(touched, event.seq);
+    return this.#rank(touched, event.seq, was);
   }
 
   /** The store operations since the last call, for the checkpoint of the batch just applied. */
@@ -256,7 +308,7 @@ export class LocRib {
     }
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
     rib.#sessions = new NeighborSessions(snapshot.sessions);
-    for (const pattern of rib.#slots.keys()) rib.#rerank(pattern);
+    for (const pattern of [...rib.#slots.keys()]) rib.#rerank(pattern, 0, rib.#now, -Infinity);
     rib.#storeOps = [];
     return rib;
   }
@@ -266,6 +318,11 @@ export class LocRib {
     const { patterns, rules: _, ...attributes } = accepted;
     if (accepted.adPath.includes(this.localAd)) {
       this.#loopsDropped += patterns.length;
+      for (const pattern of patterns) this.#remove(pattern, event.neighbor, accepted.validFrom, touched);
+      return;
+    }
+    // Ended before it arrived: it can never be usable, and held it could reshape the timeline's past.
+    if (accepted.validUntil !== undefined && accepted.validUntil <= this.#now) {
       for (const pattern of patterns) this.#remove(pattern, event.neighbor, accepted.validFrom, touched);
       return;
     }
@@ -282,14 +339,14 @@ export class LocRib {
     const at = touched ? placeOf(slot, held.neighbor, held.validFrom) : -1;
     // The advertisement named the pattern twice: it holds it already.
     if (at > 0 && slot[at] === held) return;
-    if (at > 0) this.#dropped(pattern, slot[at]!);
-    this.#slots.set(pattern, (at > 0 ? slot.with(at, held) : slot.concat([held])) as unknown as Slot);
+    if (at > 0) this.#dropped(pattern, heldAt(slot, at));
+    this.#slots.set(pattern, (at > 0 ? slot.with(at, held) : slot.toSpliced(placeFor(slot, held), 0, held)) as unknown as Slot);
     held.hold();
     if (held.validFrom !== undefined && held.validFrom > this.#now) this.#edges.push(held.validFrom, { kind: 'window', pattern, held });
     if (held.validUntil !== undefined && held.validUntil > this.#now) this.#edges.push(held.validUntil, { kind: 'window', pattern, held });
     if (!touched) return;
     this.#storeOps.push({ op: 'put', pattern, advertisement: held });
-    touched.add(pattern);
+    this.#changed(pattern, held, touched);
   }
 
   /** The route a neighbor has for a pattern and valid_from, if any, leaves (§6.6; unknown: nothing happens). */
@@ -301,9 +358,14 @@ export class LocRib {
 
   /** `at` ≥ 1: the place of the route in its slot. */
   #removeAt(pattern: string, slot: Slot, at: number, touched: Set<string>): void {
-    this.#dropped(pattern, slot[at]!);
+    this.#dropped(pattern, heldAt(slot, at));
     this.#slots.set(pattern, slot.toSpliced(at, 1) as unknown as Slot);
+    this.#changed(pattern, heldAt(slot, at), touched);
+  }
+
+  #changed(pattern: string, route: HeldAdvertisement, touched: Set<string>): void {
     touched.add(pattern);
+    this.#changedFrom.set(pattern, Math.min(this.#changedFrom.get(pattern) ?? Infinity, startOf(route)));
   }
 
   /** A route left its slot: its row goes, and its advertisement's with the last of its patterns. */
@@ -329,7 +391,7 @@ export class LocRib {
   #holdsUnended(neighbor: string): boolean {
     const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
     for (const slot of this.#slots.values()) {
-      for (let at = 1; at < slot.length; at++) if (slot[at]!.neighbor === neighbor && slot[at]!.receivedSeq > lastDown) return true;
+      for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).receivedSeq > lastDown) return true;
     }
     return false;
   }
@@ -344,7 +406,7 @@ export class LocRib {
   #dropOlder(neighbor: string, seq: number, touched: Set<string>): void {
     for (const [pattern, slot] of this.#slots) {
       for (let at = slot.length - 1; at >= 1; at--) {
-        const held = slot[at]!;
+        const held = heldAt(slot, at);
         if (held.neighbor === neighbor && held.receivedSeq < seq) this.#removeAt(pattern, this.#slots.get(pattern)!, at, touched);
       }
     }
@@ -359,12 +421,9 @@ export class LocRib {
         this.#deadEdges = Math.max(0, this.#deadEdges - 1);
         continue;
       }
-      if (edge.kind === 'window') {
-        const { pattern, held } = edge;
-        // Past its valid_until a route can never be usable again (the clock never goes back): it goes.
-        if (held.validUntil !== undefined && held.validUntil <= this.#now) this.#remove(pattern, held.neighbor, held.validFrom, touched);
-        else touched.add(pattern);
-      } else {
+      // A route past its valid_until goes when its pattern is ranked (#rerank).
+      if (edge.kind === 'window') touched.add(edge.pattern);
+      else {
         const left = (this.#stale.get(edge.neighbor) ?? []).filter((s) => s !== edge.stale);
         if (left.length > 0) this.#stale.set(edge.neighbor, left);
         else this.#stale.delete(edge.neighbor);
@@ -379,26 +438,72 @@ export class LocRib {
     return edge.kind === 'window' ? (this.#slots.get(edge.pattern)?.includes(edge.held, 1) ?? false) : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
   }
 
-  /** New best routes of the touched patterns, in pattern order so that every run emits the same stream. */
-  #rank(touched: Set<string>, causeSeq: number): LocRibChange[] {
+  /** The interval changes of the touched patterns, in pattern order so that every run emits the same stream. */
+  #rank(touched: Set<string>, causeSeq: number, was: number): LocRibChange[] {
     const changes: LocRibChange[] = [];
-    for (const pattern of [...touched].sort()) {
-      const previous = this.#slots.get(pattern)?.[0];
-      const best = this.#rerank(pattern);
-      if (best !== previous) changes.push({ pattern, best, previous, causeSeq, at: this.#now });
-    }
+    for (const pattern of [...touched].sort()) changes.push(...this.#rerank(pattern, causeSeq, was, this.#changedFrom.get(pattern) ?? Infinity));
+    this.#changedFrom.clear();
     return changes;
   }
 
-  /** The pattern's best route now; a pattern left with no route goes. */
-  #rerank(pattern: string): HeldAdvertisement | undefined {
-    const slot = this.#slots.get(pattern);
-    if (!slot) return undefined;
-    const routes = routesIn(slot);
-    const best = bestRoute(routes.every((h) => inWindow(h, this.#now)) ? routes : routes.filter((h) => inWindow(h, this.#now)));
-    this.#bestCount += Number(best !== undefined) - Number(slot[0] !== undefined);
-    if (routes.length === 0) this.#slots.delete(pattern);
-    else if (best !== slot[0]) this.#slots.set(pattern, [best].concat(routes) as unknown as Slot);
-    return best;
+  /**
+   * The pattern's timeline anew, and how its intervals changed (`was`: the clock they were made
+   * at). Routes past their valid_until can never be usable again (the clock never goes back) and
+   * go, but for one: the route whose end is where the interval under way began. It is kept while
+   * that interval lasts, because that start is the interval's name: without it the interval would
+   * be renamed (withdrawn and announced again to every peer) at every pass of a scheduled route
+   * over an unscheduled one (docs/spec-notes.md §6.5). A pattern left with no route goes.
+   */
+  #rerank(pattern: string, causeSeq: number, was: number, changedFrom: number): LocRibChange[] {
+    let slot = this.#slots.get(pattern);
+    if (!slot) return [];
+    const before = intervalsOf(slot[0]);
+    let timeline = timelineFor(routesIn(slot), this.#now, slot[0], changedFrom);
+    const first = intervalsOf(timeline)[0];
+    const startedAt = first && first.from <= this.#now ? first.from : NaN;
+    let pruned = false;
+    for (let at = slot.length - 1; at >= 1; at--) {
+      const held = heldAt(slot, at);
+      if (endOf(held) > this.#now || endOf(held) === startedAt) continue;
+      this.#dropped(pattern, held);
+      slot = slot.toSpliced(at, 1) as unknown as Slot;
+      pruned = true;
+    }
+    // An expired route shaped only the past: without it only the start of an interval under way can move.
+    if (pruned && !Number.isNaN(startedAt)) timeline = timelineFor(routesIn(slot), this.#now, timeline, -Infinity);
+    const after = intervalsOf(timeline);
+    this.#bestCount += Number(intervalAt(after, this.#now) !== undefined) - Number(intervalAt(before, was) !== undefined);
+    if (slot.length === 1) this.#slots.delete(pattern);
+    else this.#slots.set(pattern, slot[0] === timeline ? slot : ([timeline].concat(routesIn(slot)) as unknown as Slot));
+    return changesBetween(pattern, before, after, causeSeq, this.#now);
   }
+}
+
+const finite = (t: number): number | undefined => (Number.isFinite(t) ? t : undefined);
+
+/**
+ * Interval by interval, in time order: one whose winner or end changed, one that came, one that
+ * went (ended, or taken over). An interval that only began (the clock reached it) is no change:
+ * every consumer has held it, with its window, since it was known.
+ */
+function changesBetween(
+  pattern: string,
+  before: readonly Interval<HeldAdvertisement>[],
+  after: readonly Interval<HeldAdvertisement>[],
+  causeSeq: number,
+  at: number,
+): LocRibChange[] {
+  const changes: LocRibChange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < before.length || j < after.length) {
+    const old = before[i];
+    const now = after[j];
+    const from = Math.min(old?.from ?? Infinity, now?.from ?? Infinity);
+    const was = old?.from === from ? (i++, old) : undefined;
+    const is = now?.from === from ? (j++, now) : undefined;
+    if (was === is || (was?.winner === is?.winner && was?.until === is?.until)) continue;
+    changes.push({ pattern, best: is && clipped(is), previous: was && clipped(was), causeSeq, at });
+  }
+  return changes;
 }

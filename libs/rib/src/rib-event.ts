@@ -72,10 +72,14 @@ export type RibEvent =
   /** The service's clock, recorded when it crossed a window edge or a stale deadline (time as data). */
   | { readonly type: 'clock'; readonly seq: number; readonly now: number };
 
-/** A change of the best route for a pattern: what the FIB export and the Adj-RIB-Out follow. */
+/**
+ * A change of one interval of a pattern's timeline (timeline.ts): what the FIB export and the
+ * Adj-RIB-Out follow. The interval is named by its start, which is the valid_from of `best` and
+ * `previous` alike: each is the winning advertisement with its window clipped to the interval.
+ */
 export interface LocRibChange {
   readonly pattern: string;
-  /** The advertisement that gives the pattern its best route; undefined when it has no usable route any more. */
+  /** What wins the interval now; undefined when the interval is gone (ended, or taken into others). */
   readonly best: RibAdvertisement | undefined;
   readonly previous: RibAdvertisement | undefined;
   /** The event that caused it, and the RIB's clock then. */

@@ -60,5 +60,5 @@ export const routeOf = (pattern: string, a: RibAdvertisement): RibRoute => ({ pa
 export const originAd = (a: RibAdvertisement): string => a.adPath[a.adPath.length - 1] ?? a.peerAd;
 
 /** §6.5: a route is usable only inside [valid_from, valid_until). */
-export const inWindow = (a: RibAdvertisement, now: number): boolean =>
+export const inWindow = (a: Pick<RibAdvertisement, 'validFrom' | 'validUntil'>, now: number): boolean =>
   (a.validFrom === undefined || a.validFrom <= now) && (a.validUntil === undefined || now < a.validUntil);

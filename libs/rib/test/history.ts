@@ -47,5 +47,9 @@ export const history = fc
 
 
 /** A Loc-RIB and a change stream reduced to what two runs must agree on. */
-export const view = (rib: LocRib) => [...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq, r.validFrom]);
-export const stream = (changes: readonly LocRibChange[]) => changes.map((c) => [c.pattern, c.best?.receivedSeq, c.best?.validFrom, c.previous?.receivedSeq, c.previous?.validFrom, c.causeSeq, c.at]);
+export const view = (rib: LocRib) => [
+  ...[...rib.entries()].map(([pattern, r]) => [pattern, r.neighbor, r.receivedSeq, r.validFrom]),
+  ...rib.patterns().flatMap((pattern) => rib.timeline(pattern).map((i) => [pattern, i.from, i.until, i.route.neighbor, i.route.receivedSeq, i.route.index])),
+];
+export const stream = (changes: readonly LocRibChange[]) =>
+  changes.map((c) => [c.pattern, c.best?.receivedSeq, c.best?.validFrom, c.best?.validUntil, c.previous?.receivedSeq, c.previous?.validFrom, c.previous?.validUntil, c.causeSeq, c.at]);

@@ -26,32 +26,42 @@ describe('LocRib', () => {
     expect(run(rib, [withdraw('b.org', 'ipn:100.*')]).map((c) => c.best?.neighbor)).toEqual(['a.org']);
   });
 
-  it('opens and closes a scheduled route at its window edges, on the recorded clock only (§6.5)', () => {
+  it('has a scheduled route in its timeline from the moment it is known, and lets it go when its window ends (§6.5)', () => {
     const rib = new LocRib(US);
     run(rib, [clock(1_000)]);
-    expect(run(rib, [announce('a.org', 'ipn:7.*', { validFrom: 5_000, validUntil: 9_000 })])).toEqual([]);
+    // Known at once, with its window: the change stream carries it long before it opens.
+    expect(run(rib, [announce('a.org', 'ipn:7.*', { validFrom: 5_000, validUntil: 9_000 })])).toMatchObject([{ pattern: 'ipn:7.*', best: { neighbor: 'a.org', validFrom: 5_000, validUntil: 9_000 }, previous: undefined, at: 1_000 }]);
+    expect(rib.timeline('ipn:7.*')).toMatchObject([{ from: 5_000, until: 9_000, route: { neighbor: 'a.org' } }]);
+    expect(rib.best('ipn:7.*')).toBeUndefined();
+    expect(rib.size).toBe(0);
     expect(rib.nextEdge()).toBe(5_000);
     expect(rib.explain('ipn:7.*').unusable.map((u) => u.why)).toEqual(['not yet valid']);
-    expect(run(rib, [clock(4_999)])).toEqual([]);
-    const opened = run(rib, [clock(5_000)]);
-    expect(opened).toMatchObject([{ pattern: 'ipn:7.*', best: { neighbor: 'a.org' }, at: 5_000 }]);
+    expect(rib.explain('ipn:7.*', 6_000).ranked.map((r) => r.route.neighbor)).toEqual(['a.org']);
+    // Opening is no change: every consumer has held the interval since it was known.
+    expect(run(rib, [clock(5_000)])).toEqual([]);
+    expect(bestOf(rib, 'ipn:7.*')).toBe('a.org');
+    expect(rib.size).toBe(1);
     expect(rib.nextEdge()).toBe(9_000);
-    expect(run(rib, [clock(9_000)])).toMatchObject([{ pattern: 'ipn:7.*', best: undefined, at: 9_000 }]);
-    // Expired, it is gone: it cannot come back, and it would only hold memory and checkpoint rows.
+    expect(run(rib, [clock(9_000)])).toMatchObject([{ pattern: 'ipn:7.*', best: undefined, previous: { validFrom: 5_000 }, at: 9_000 }]);
+    // Ended, it is gone: it cannot come back, and it would only hold memory and checkpoint rows.
     expect(rib.explain('ipn:7.*')).toEqual({ ranked: [], unusable: [] });
+    expect(rib.timeline('ipn:7.*')).toEqual([]);
     expect(rib.snapshot().routes).toEqual([]);
+    expect(rib.size).toBe(0);
     expect(rib.nextEdge()).toBeUndefined();
+    // A window that ended before it arrived is not held at all.
+    expect(run(rib, [announce('a.org', 'ipn:8.*', { validFrom: 1_000, validUntil: 2_000 })])).toEqual([]);
+    expect(rib.snapshot().routes).toEqual([]);
   });
 
   it('withdraws one scheduled window by its valid_from and leaves the others (§6.6)', () => {
     const rib = new LocRib(US);
-    run(rib, [
-      announce('a.org', 'ipn:7.*', { validFrom: 1_000, validUntil: 2_000 }),
-      announce('a.org', 'ipn:7.*', { validFrom: 3_000, validUntil: 4_000 }),
-      withdraw('a.org', 'ipn:7.*', 1_000),
-    ]);
+    const announced = run(rib, [announce('a.org', 'ipn:7.*', { validFrom: 1_000, validUntil: 2_000 }), announce('a.org', 'ipn:7.*', { validFrom: 3_000, validUntil: 4_000 })]);
+    expect(announced.map((c) => c.best?.validFrom)).toEqual([1_000, 3_000]);
+    expect(run(rib, [withdraw('a.org', 'ipn:7.*', 1_000)])).toMatchObject([{ best: undefined, previous: { validFrom: 1_000 } }]);
     expect(run(rib, [clock(1_500)])).toEqual([]);
-    expect(run(rib, [clock(3_500)])).toMatchObject([{ best: { validFrom: 3_000 } }]);
+    expect(run(rib, [clock(3_500)])).toEqual([]);
+    expect(rib.best('ipn:7.*')?.validFrom).toBe(3_000);
   });
 
   it('ignores a withdrawal of a route it does not hold (§6.6)', () => {
@@ -197,9 +207,9 @@ describe('LocRib window edges', () => {
     const rib = new LocRib(US);
     let seq = 0;
     const far = 10 ** 12;
-    for (let i = 0; i < 20_000; i++) rib.apply(updateEvent(++seq, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: far + i, validUntil: far + i + 1_000 })]));
-    expect(rib.edgeCount).toBe(40_000);
-    for (let i = 0; i < 20_000; i++) rib.apply(updateEvent(++seq, 'a.org', [{ pattern: 'ipn:1.*', validFrom: far + i }], []));
+    for (let i = 0; i < 5_000; i++) rib.apply(updateEvent(++seq, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: far + 2 * i, validUntil: far + 2 * i + 1 })]));
+    expect(rib.edgeCount).toBe(10_000);
+    for (let i = 0; i < 5_000; i++) rib.apply(updateEvent(++seq, 'a.org', [{ pattern: 'ipn:1.*', validFrom: far + 2 * i }], []));
     expect(rib.edgeCount).toBeLessThan(2_100);
     rib.apply(updateEvent(++seq, 'a.org', [], [advertised('a.org', 'ipn:2.*', { validFrom: far, validUntil: far + 1 })]));
     expect(rib.nextEdge()).toBe(far);

@@ -17,46 +17,56 @@ const attributeBytes = (a: RouteAttributes) => JSON.stringify(a).length + 64;
 /** Room for the envelope (sequence number, framing). */
 const ENVELOPE_BYTES = 256;
 
+/** What was sent for one key of the peer's Adj-RIB-Out: the identity the peer holds it by (§6.6), and when it lapses. */
+interface Sent {
+  readonly pattern: string;
+  readonly validFrom: number | undefined;
+  readonly validUntil: number | undefined;
+}
+
 /**
- * What one session has sent its peer (pattern → the window start it was sent with), and the
- * RouteUpdates that bring the peer from there to a new state of the peer's Adj-RIB-Out. The first
- * call after ESTABLISHED carries the whole table; later ones the changes. A route whose window
- * start changed is withdrawn under the old one first (§6.6: a withdrawal names its valid_from).
+ * What one session has sent its peer (table key → the route's identity and end), and the
+ * RouteUpdates that bring the peer from there to a new state of the peer's Adj-RIB-Out: one
+ * entry per interval of a pattern's timeline, so a pattern may have several windows at the peer.
+ * The first call after ESTABLISHED carries the whole table; later ones the changes. A route whose
+ * window has ended is not withdrawn: the peer drops it at its valid_until by itself (§6.5), so a
+ * deep-space load of passes ending costs no message (docs/spec-notes.md §6.5, §6.6).
  */
 export class AdjRibOut {
-  readonly #sent = new Map<string, number | undefined>();
+  readonly #sent = new Map<string, Sent>();
 
   get size(): number {
     return this.#sent.size;
   }
 
   /**
-   * The updates for these changes (pattern → the route to send now, or undefined: none), each
-   * within `limits`: withdrawals first, then routes alike in every attribute grouped into one
-   * advertisement. A route that cannot fit an update even alone (transitive attributes carried
-   * from afar can be large) is not sent: the peer's old route for it is withdrawn, and it is
-   * returned in `tooLarge`.
+   * The updates for these changes (table key → the route to send now, or undefined: none) at the
+   * instant `now`, each within `limits`: withdrawals first, then routes alike in every attribute
+   * grouped into one advertisement. A route that cannot fit an update even alone (transitive
+   * attributes carried from afar can be large) is not sent: the peer's old route for it is
+   * withdrawn, and it is returned in `tooLarge`.
    */
-  updatesFor(changes: ReadonlyMap<string, ExportedRoute | undefined>, limits: UpdateLimits): { updates: RouteUpdate[]; tooLarge: string[] } {
+  updatesFor(changes: ReadonlyMap<string, ExportedRoute | undefined>, limits: UpdateLimits, now: number): { updates: RouteUpdate[]; tooLarge: string[] } {
     const budget = limits.maxBytes - ENVELOPE_BYTES;
     const withdrawn = new Map<number | undefined, string[]>();
     const alike = new Map<string, { attributes: RouteAttributes; patterns: string[] }>();
     const tooLarge: string[] = [];
-    for (const [pattern, given] of changes) {
-      const fits = given === undefined || attributeBytes(given.attributes) + patternBytes(pattern) <= budget;
-      if (!fits) tooLarge.push(pattern);
-      const route = fits ? given : undefined;
-      const sentFrom = this.#sent.get(pattern);
-      if (this.#sent.has(pattern) && (route === undefined || route.attributes.validFrom !== sentFrom)) {
-        withdrawn.set(sentFrom, [...(withdrawn.get(sentFrom) ?? []), pattern]);
-        this.#sent.delete(pattern);
+    for (const [key, given] of changes) {
+      const fits = given === undefined || attributeBytes(given.attributes) + patternBytes(given.pattern) <= budget;
+      if (!fits) tooLarge.push(given.pattern);
+      const ended = given?.attributes.validUntil !== undefined && given.attributes.validUntil <= now;
+      const route = fits && !ended ? given : undefined;
+      const sent = this.#sent.get(key);
+      if (sent && (route === undefined || route.attributes.validFrom !== sent.validFrom)) {
+        const lapsed = sent.validUntil !== undefined && sent.validUntil <= now;
+        if (!lapsed) withdrawn.set(sent.validFrom, [...(withdrawn.get(sent.validFrom) ?? []), sent.pattern]);
+        this.#sent.delete(key);
       }
       if (route === undefined) continue;
-      const key = JSON.stringify(route.attributes);
-      const group = alike.get(key);
-      if (group) group.patterns.push(pattern);
-      else alike.set(key, { attributes: route.attributes, patterns: [pattern] });
-      this.#sent.set(pattern, route.attributes.validFrom);
+      const group = alike.get(JSON.stringify(route.attributes));
+      if (group) group.patterns.push(route.pattern);
+      else alike.set(JSON.stringify(route.attributes), { attributes: route.attributes, patterns: [route.pattern] });
+      this.#sent.set(key, { pattern: route.pattern, validFrom: route.attributes.validFrom, validUntil: route.attributes.validUntil });
     }
     const out = new UpdateBuilder(limits.maxPatterns, budget);
     for (const [validFrom, patterns] of withdrawn) out.add(patterns, 64, (part) => ({ withdrawal: withdrawalToWire(part, validFrom) }));

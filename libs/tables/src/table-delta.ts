@@ -3,9 +3,10 @@ import { keyOf } from './table-key.ts';
 
 /**
  * A table kept from the Loc-RIB for one target (a gateway's FIB, a peer's Adj-RIB-Out): which
- * best routes it holds and as what. `entryOf` answers the stored value of a route, or undefined
- * when the target does not take it; `fingerprint` is a stable text of what decides that, so a
- * table whose fingerprint changed is rebuilt.
+ * routes it holds and as what, one entry per interval of a pattern's timeline. `entryOf` answers
+ * the stored value of a route (its window is the interval's), or undefined when the target does
+ * not take it; `fingerprint` is a stable text of what decides that, so a table whose fingerprint
+ * changed is rebuilt.
  */
 export interface TableTarget {
   /** A NATS token: the table's bucket is `<prefix>-<name>`. */
@@ -21,13 +22,16 @@ export interface TableDelta {
 }
 
 /**
- * The delta a Loc-RIB change makes to a target's table, if any: the new best route when the
+ * The deltas a Loc-RIB change makes to a target's table: the interval's new winner when the
  * target takes it, else removal of the old one when the target had it. It needs no state: whether
  * the table held a route follows from the route and `entryOf`, which is fixed for a fingerprint.
+ * The RIB names an interval's old and new winner by one start; a change stream written before
+ * timelines may name two (a best route replaced by one with another window): the old key goes.
  */
-export function deltaOf(target: TableTarget, change: LocRibChange): TableDelta | undefined {
+export function deltasOf(target: TableTarget, change: LocRibChange): TableDelta[] {
   const value = change.best && target.entryOf(change.pattern, change.best, change.causeSeq);
-  if (value !== undefined) return { key: keyOf(change.pattern), value };
-  if (change.previous && target.entryOf(change.pattern, change.previous, change.causeSeq) !== undefined) return { key: keyOf(change.pattern), value: undefined };
-  return undefined;
+  const had = change.previous && target.entryOf(change.pattern, change.previous, change.causeSeq) !== undefined ? keyOf(change.pattern, change.previous.validFrom) : undefined;
+  const deltas: TableDelta[] = value !== undefined ? [{ key: keyOf(change.pattern, change.best!.validFrom), value }] : [];
+  if (had !== undefined && had !== deltas[0]?.key) deltas.push({ key: had, value: undefined });
+  return deltas;
 }

@@ -6,8 +6,8 @@ import { Result } from 'effect';
 import { decodeLocRibChanges } from '#libs/events';
 import type { RibAdvertisement } from '#libs/rib';
 import { consumeBatches, ensureStream, readLog } from '#libs/streams';
-import { deltaOf, type TableDelta, type TableTarget } from './table-delta.ts';
-import { tableBucket } from './table-key.ts';
+import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
+import { keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
 
 export interface TableExportOptions {
@@ -87,7 +87,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   const stale: TableTarget[] = [];
   for (const target of options.targets) {
     const position = positions.get(target.name);
-    if ((await state.get(`config.${target.name}`))?.string() !== target.fingerprint) stale.push(target);
+    if ((await state.get(`config.${target.name}`))?.string() !== storedFingerprint(target)) stale.push(target);
     else if (position !== undefined) unchanged.push(position);
   }
   if (stale.length > 0) await rebuild(nc, state, options, stale, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
@@ -108,13 +108,12 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
       for (const target of options.targets) {
         if (m.seq <= (positions.get(target.name) ?? 0)) continue;
         for (const [i, change] of changes.success.entries()) {
-          const delta = deltaOf(target, change);
           // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
-          if (delta) latest.set(`${target.name} ${delta.key}`, { target: target.name, delta, id: `${options.idPrefix}-${m.seq}-${i}-${target.name}-${hashes.get(target.name)}` });
+          for (const [d, delta] of deltasOf(target, change).entries()) latest.set(`${target.name} ${delta.key}`, { target: target.name, delta, id: `${options.idPrefix}-${m.seq}-${i}${d ? `.${d}` : ''}-${target.name}-${hashes.get(target.name)}` });
         }
       }
     }
-    // One delta per target and pattern: no two can overtake each other, so they go out together.
+    // One delta per target and key: no two can overtake each other, so they go out together.
     await pipelined([...latest.values()], ({ target, delta, id }) => publish(target, delta, id));
     for (const target of options.targets) await advance(target.name, messages.at(-1)!.seq);
     if (options.onPublished) {
@@ -142,9 +141,8 @@ async function rebuild(
   const best = await readLocRib(nc, options.changeStream, upTo, (seq, error) => quarantine(options, seq, error));
   for (const target of stale) {
     const wanted = new Map<string, string>();
-    for (const [pattern, b] of best) {
-      const delta = deltaOf(target, { pattern, best: b.advertisement, previous: undefined, causeSeq: b.causeSeq, at: 0 });
-      if (delta?.value !== undefined) wanted.set(delta.key, delta.value);
+    for (const { pattern, advertisement, causeSeq } of best.values()) {
+      for (const delta of deltasOf(target, { pattern, best: advertisement, previous: undefined, causeSeq, at: 0 })) if (delta.value !== undefined) wanted.set(delta.key, delta.value);
     }
     const held = await readTable(nc, tableBucket(options.bucketPrefix, target.name));
     const deltas: TableDelta[] = [
@@ -156,33 +154,43 @@ async function rebuild(
     await pipelined(deltas, (delta) => publish(target.name, delta, `${options.idPrefix}-rebuild-${rebuildId}-${delta.key}`));
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${target.name}`, String(upTo));
-    await state.put(`config.${target.name}`, target.fingerprint);
+    await state.put(`config.${target.name}`, storedFingerprint(target));
     options.log({ level: 'info', msg: 'table rebuilt from the Loc-RIB', table: target.name, atChangeSeq: upTo, entries: wanted.size, written: deltas.length });
   }
 }
 
+/** One interval of a pattern's timeline as the change stream has it: its winner (window clipped to the interval) and the RIB input event that made it so. */
+export interface LocRibEntry {
+  readonly pattern: string;
+  readonly advertisement: RibAdvertisement;
+  readonly causeSeq: number;
+}
+
 /**
- * The Loc-RIB as the change stream has it up to `upTo` (default: its end): each pattern's best
- * route and the RIB input event that made it best. Changes that do not decode are passed over,
- * and told to `onCorrupt` (the exporter logs them).
+ * The Loc-RIB as the change stream has it up to `upTo` (default: its end): every interval of
+ * every pattern's timeline, current and future, by table key (libs/tables keyOf). Changes that
+ * do not decode are passed over, and told to `onCorrupt` (the exporter logs them).
  */
-export async function readLocRib(
-  nc: NatsConnection,
-  changeStream: string,
-  upTo?: number,
-  onCorrupt?: (seq: number, error: string) => void,
-): Promise<Map<string, { advertisement: RibAdvertisement; causeSeq: number }>> {
-  const best = new Map<string, { advertisement: RibAdvertisement; causeSeq: number }>();
+export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?: number, onCorrupt?: (seq: number, error: string) => void): Promise<Map<string, LocRibEntry>> {
+  const entries = new Map<string, LocRibEntry>();
   for await (const m of readLog(nc, changeStream, upTo)) {
     const changes = decodeLocRibChanges(m.string());
     if (Result.isFailure(changes)) onCorrupt?.(m.seq, changes.failure);
     for (const change of Result.isSuccess(changes) ? changes.success : []) {
-      if (change.best) best.set(change.pattern, { advertisement: change.best, causeSeq: change.causeSeq });
-      else best.delete(change.pattern);
+      if (change.previous) entries.delete(keyOf(change.pattern, change.previous.validFrom));
+      if (change.best) entries.set(keyOf(change.pattern, change.best.validFrom), { pattern: change.pattern, advertisement: change.best, causeSeq: change.causeSeq });
     }
   }
-  return best;
+  return entries;
 }
+
+/**
+ * What decides a table's entries, as its state records it: the target's fingerprint and the table
+ * layout. Layout 2 holds an entry per interval of a pattern's timeline (keys with a window start);
+ * a table written as layout 1 (one per pattern, no such keys) is rebuilt, or its scheduled routes
+ * would stay under keys nothing deletes.
+ */
+const storedFingerprint = (target: TableTarget): string => `layout 2 ${target.fingerprint}`;
 
 /** Pipelined: up to 1,024 in flight at every moment (a rebuild may write a million entries). */
 async function pipelined<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {

@@ -1,10 +1,19 @@
 /**
- * A pattern's key in a table's KV bucket: the pattern in base64url, since pattern text holds
- * characters NATS subjects do not allow (`.`, `*`, `>`); prefixed, so other keys can live beside.
+ * A route's key in a table's KV bucket: its pattern in base64url, since pattern text holds
+ * characters NATS subjects do not allow (`.`, `*`, `>`), then its window start when it has one:
+ * a pattern has one entry per interval of its timeline, and intervals are named by their start
+ * (libs/rib timeline.ts). Prefixed, so other keys can live beside.
  */
-export const keyOf = (pattern: string): string => `p.${Buffer.from(pattern).toString('base64url')}`;
+export const keyOf = (pattern: string, validFrom: number | undefined): string =>
+  `p.${Buffer.from(pattern).toString('base64url')}${validFrom === undefined ? '' : `.${String(validFrom).replace('.', '_')}`}`;
 
-export const patternOfKey = (key: string): string | undefined => (key.startsWith('p.') ? Buffer.from(key.slice(2), 'base64url').toString() : undefined);
+/** The pattern and window start a key names, or undefined when it names no route. */
+export function routeOfKey(key: string): { readonly pattern: string; readonly validFrom: number | undefined } | undefined {
+  const [prefix, pattern, from, ...rest] = key.split('.');
+  const validFrom = from === undefined ? undefined : Number(from.replace('_', '.'));
+  if (prefix !== 'p' || pattern === undefined || rest.length > 0 || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
+  return { pattern: Buffer.from(pattern, 'base64url').toString(), validFrom };
+}
 
 /** A KV bucket's name for a table: `<prefix>-<target>`, the target a NATS token. */
 export const tableBucket = (prefix: string, target: string): string => `${prefix}-${target}`;

@@ -26,14 +26,17 @@ const GATEWAY_OPTIONS = `  --gateway NAME        the gateway (a name in the FIB-
   --nats URL            the NATS server (default nats://127.0.0.1:4222)
   --bucket-prefix P     the FIB-export bucket_prefix (default dpp-fib)`;
 
-export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--json]            a gateway's FIB
-       dpp fib lookup EID --gateway NAME [--json]      the entry bundles for EID follow (§4.2); exit 1 when none
+export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--at TIME] [--json]  a gateway's FIB: every entry, current and future; with --at,
+                                                       those whose window holds TIME
+       dpp fib lookup EID --gateway NAME [--at TIME] [--json]
+                                                       the entry bundles for EID follow (§4.2) now, or at TIME; exit 1 when none
        dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
        dpp fib export --gateway NAME --format hardy|ion|hdtn [--out FILE [--follow]] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
                                                        the FIB as a DTN router's contact plan (README: which fields map);
                                                        with --follow, FILE is kept current (rewritten whole) until Ctrl-C
 ${GATEWAY_OPTIONS}
   --json                one JSON object a line instead of a table
+  --at TIME             an ISO time, past or future (default now for lookup; for show, all entries)
   --local-node N        our node number, the source of ION and HDTN contacts (default 1)
   --epoch TIME          ISO time HDTN's relative times count from; ION and HDTN contacts of routes
                         without a window start here (default now)
@@ -91,8 +94,11 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     'default-rate-bps': { type: 'string' },
     out: { type: 'string' },
     follow: { type: 'boolean' },
+    at: { type: 'string' },
   });
   if (typeof options === 'number') return options;
+  const at = typeof options.values['at'] === 'string' ? isoTime(options.values['at'], '--at', io) : undefined;
+  if (typeof options.values['at'] === 'string' && at === undefined) return EXIT.invalid;
   if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
     io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
     return EXIT.usage;
@@ -103,9 +109,10 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     case 'show':
       return withNats(options.nats, io, async (nc) => {
         const fib = await open(nc);
-        const entries = fib.entries();
+        const entries = fib.entries(at);
+        const when = at === undefined ? '' : ` in force at ${new Date(at).toISOString()}`;
         if (options.json) for (const e of entries) io.out.write(`${JSON.stringify(e)}\n`);
-        else io.out.write(`gateway ${options.gateway}, revision ${fib.revision}: ${entries.length} pattern${entries.length === 1 ? '' : 's'}\n${table([HEAD, ...entries.map(cells)])}`);
+        else io.out.write(`gateway ${options.gateway}, revision ${fib.revision}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${when}\n${table([HEAD, ...entries.map(cells)])}`);
         await fib.close();
         return EXIT.ok;
       });
@@ -113,7 +120,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
       return withNats(options.nats, io, async (nc) => {
         const fib = await open(nc);
         const eid = options.positionals[0]!;
-        const entry = fib.lookup(eid);
+        const entry = fib.lookup(eid, at);
         await fib.close();
         if (options.json) io.out.write(`${JSON.stringify({ eid, entry: entry ?? null })}\n`);
         else io.out.write(entry ? `${eid} → ${entry.nextHop} (${entry.pattern}, learned from ${entry.peerAd})\n` : `${eid}: no route\n`);
@@ -121,10 +128,14 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
       });
     case 'watch':
       return withNats(options.nats, io, async (nc) => {
-        const fib = await open(nc, ({ pattern, entry, revision }) =>
-          io.out.write(options.json ? `${JSON.stringify({ revision, pattern, entry: entry ?? null })}\n` : `${revision}  ${entry ? `put     ${cells(entry).join('  ')}` : `delete  ${pattern}`}\n`),
+        const fib = await open(nc, ({ pattern, validFrom, entry, revision }) =>
+          io.out.write(
+            options.json
+              ? `${JSON.stringify({ revision, pattern, validFrom: validFrom ?? null, entry: entry ?? null })}\n`
+              : `${revision}  ${entry ? `put     ${cells(entry).join('  ')}` : `delete  ${pattern}${validFrom === undefined ? '' : ` from ${new Date(validFrom).toISOString()}`}`}\n`,
+          ),
         );
-        io.err.write(`dpp: watching gateway ${options.gateway} from revision ${fib.revision} (${fib.size} patterns); Ctrl-C stops\n`);
+        io.err.write(`dpp: watching gateway ${options.gateway} from revision ${fib.revision} (${fib.size} entries); Ctrl-C stops\n`);
         const stopped = await Promise.race([stopSignal().then(() => true), fib.ended.then(() => false, () => false)]);
         await fib.close();
         if (!stopped) io.err.write(`dpp: the FIB of gateway ${options.gateway} stopped following its bucket (the connection closed)\n`);

@@ -7,7 +7,7 @@ import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadPolicyConfig, type PolicyConfig } from '../../policy/src/policy-config.ts';
 import { startPolicyService } from '../../policy/src/policy-service.ts';
-import { commandLine, table } from './command-line.ts';
+import { commandLine, table, windowText } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService } from './run-service.ts';
 import { withNats } from './with-nats.ts';
@@ -85,7 +85,7 @@ export async function counters(nc: NatsConnection, config: PolicyConfig): Promis
     const event = decodeRibInput(m.string(), m.seq);
     if (Result.isSuccess(event)) fold.verdict(event.success);
   }
-  for (const [pattern, { advertisement }] of await readLocRib(nc, config.locRib)) {
+  for (const { pattern, advertisement } of (await readLocRib(nc, config.locRib)).values()) {
     for (const peer of config.peers) fold.exported(peer, exportRoute(config.policy.export, config.localAd, peer, pattern, advertisement));
   }
   return fold.counters();
@@ -106,16 +106,20 @@ function printCounters(rows: readonly PeerCounters[], json: boolean, io: Command
 }
 
 async function explainExport(nc: NatsConnection, config: PolicyConfig, pattern: string, json: boolean, io: CommandIo): Promise<number> {
-  const best = (await readLocRib(nc, config.locRib)).get(pattern);
-  if (best === undefined) {
+  // One verdict per interval of the pattern's timeline: each is exported on its own, with its window.
+  const intervals = [...(await readLocRib(nc, config.locRib)).values()].filter((e) => e.pattern === pattern).sort((a, b) => (a.advertisement.validFrom ?? -Infinity) - (b.advertisement.validFrom ?? -Infinity));
+  if (intervals.length === 0) {
     if (json) io.out.write(`${JSON.stringify({ pattern, best: null, peers: [] })}\n`);
     else io.out.write(`${pattern}: no route in the Loc-RIB\n`);
     return EXIT.ok;
   }
-  const peers = config.peers.map((peer) => ({ peer, ...exportRoute(config.policy.export, config.localAd, peer, pattern, best.advertisement) }));
-  if (json) io.out.write(`${JSON.stringify({ pattern, best: best.advertisement, peers })}\n`);
-  else {
-    io.out.write(`${pattern}: best from ${best.advertisement.peerAd}, AD_PATH ${best.advertisement.adPath.join(' ') || '(local)'}\n`);
+  for (const { advertisement: best } of intervals) {
+    const peers = config.peers.map((peer) => ({ peer, ...exportRoute(config.policy.export, config.localAd, peer, pattern, best) }));
+    if (json) {
+      io.out.write(`${JSON.stringify({ pattern, best, peers })}\n`);
+      continue;
+    }
+    io.out.write(`${pattern}: best from ${best.peerAd}, AD_PATH ${best.adPath.join(' ') || '(local)'}, window ${windowText(best.validFrom, best.validUntil)}\n`);
     io.out.write(
       table([
         ['PEER', 'SENT', 'AD_PATH / RULE', 'GATEWAY / REASON'],

@@ -1,11 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
-import { LocRib, NeighborSessions, type RibRoute } from '#libs/rib';
+import { LocRib, NeighborSessions, type RibRoute, type TimelineInterval } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
-import { commandLine, table, windowText } from './command-line.ts';
+import { commandLine, isoTime, table, windowText } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService } from './run-service.ts';
 import { withNats } from './with-nats.ts';
@@ -18,25 +18,31 @@ const COMMON = `  --ad AD          our AD (routes whose AD_PATH holds it are loo
 export const REPLAY_USAGE = `usage: dpp replay --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
 Rebuilds the Loc-RIB from the log in a scratch projection, up to a log sequence or a time
-(default: the whole log), and prints it. Nothing running is touched.
+(default: the whole log), and prints every pattern's timeline: who wins each interval from the
+recorded clock on, current (NOW) and future. Nothing running is touched.
 ${COMMON}
 `;
-export const EXPLAIN_USAGE = `usage: dpp explain PATTERN --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+export const EXPLAIN_USAGE = `usage: dpp explain PATTERN --ad AD [--at TIME] [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
-Every route for PATTERN at that point of the log: the best one, and for each other the route it
-lost to and the §4.4 step that decided; routes outside their window are listed apart.
+Every route for PATTERN at that point of the log, as they stand at the instant TIME (default: the
+recorded clock; past or future): the best one, and for each other the route it lost to and the
+§4.4 step that decided; routes outside their window at TIME are listed apart. Then the pattern's
+timeline. TIME before the recorded clock sees the routes held then, not those gone since: for
+those, replay to an earlier point with --until.
 ${COMMON}
+  --at TIME        the instant to rank at, an ISO time
 `;
 export const HISTORY_USAGE = `usage: dpp history PATTERN --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
 Every event in the log that touched PATTERN: announcements, withdrawals and rejections of it, and
-every event (a session loss, a clock edge) that changed its best route.
+every change of an interval of its timeline (which route wins it, or that it went), with the
+event (an update, a session loss, a clock edge) that made it.
 ${COMMON}
 `;
 export const DIFF_USAGE = `usage: dpp rib diff A B --ad AD [--nats URL] [--stream NAME] [--json]
 
-The Loc-RIB at point A against point B (each a log sequence or a time): patterns added, removed
-or whose best route changed.
+The Loc-RIB at point A against point B (each a log sequence or a time): intervals of the patterns'
+timelines (named by pattern and start) added, removed, or whose winner or end changed.
 ${COMMON}
 `;
 
@@ -46,6 +52,7 @@ interface Common {
   readonly stream: string;
   readonly json: boolean;
   readonly until: Until;
+  readonly at: number | undefined;
   readonly positionals: readonly string[];
 }
 
@@ -56,10 +63,11 @@ function common(args: readonly string[], io: CommandIo, usage: string, positiona
     nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
     stream: { type: 'string', default: 'DPP_RIB_INPUT' },
     until: { type: 'string' },
+    ...(usage === EXPLAIN_USAGE ? { at: { type: 'string' as const } } : {}),
   });
   if (typeof parsed === 'number') return parsed;
   const { positionals: given } = parsed;
-  const values = parsed.values as { ad?: string; nats: string; stream: string; until?: string; json: boolean };
+  const values = parsed.values as { ad?: string; nats: string; stream: string; until?: string; at?: string; json: boolean };
   if (values.ad === undefined || given.length !== positionals) {
     io.err.write(`dpp: ${values.ad === undefined ? '--ad is required' : `expected ${positionals} argument(s)`}\n\n${usage}`);
     return EXIT.usage;
@@ -69,7 +77,9 @@ function common(args: readonly string[], io: CommandIo, usage: string, positiona
     io.err.write(`dpp: ${until.failure}\n`);
     return EXIT.invalid;
   }
-  return { ad: values.ad, nats: values.nats, stream: values.stream, json: values.json, until: until.success, positionals: given };
+  const at = values.at === undefined ? undefined : isoTime(values.at, '--at', io);
+  if (values.at !== undefined && at === undefined) return EXIT.invalid;
+  return { ad: values.ad, nats: values.nats, stream: values.stream, json: values.json, until: until.success, at, positionals: given };
 }
 
 /** `withNats` for the audit commands: events that do not decode are reported as skipped. */
@@ -89,15 +99,31 @@ const row = (route: RibRoute) => ({
 
 
 
-const routeCells = (r: RibRoute) => [r.pattern, r.neighbor, r.adPath.join(' '), String(r.metric), r.gatewayEid ?? '-', windowText(r.validFrom, r.validUntil), String(r.receivedSeq)];
-const ROUTE_HEAD = ['PATTERN', 'NEIGHBOR', 'AD_PATH', 'METRIC', 'GATEWAY', 'WINDOW', 'SEQ'];
+const time = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
+
+/** An interval of a timeline as the audit commands print it: its bounds, the route that wins it (its own window apart), and whether it holds the clock. */
+const intervalRow = (i: TimelineInterval, now: number) => ({ from: time(i.from), until: time(i.until), now: (i.from ?? -Infinity) <= now && now < (i.until ?? Infinity), ...row(i.route) });
+const intervalCells = (r: ReturnType<typeof intervalRow>) => [
+  r.pattern,
+  `${r.now ? 'NOW ' : ''}${r.from ?? '-∞'} → ${r.until ?? '∞'}`,
+  r.neighbor,
+  r.adPath.join(' '),
+  String(r.metric),
+  r.gatewayEid ?? '-',
+  windowText(r.validFrom ?? undefined, r.validUntil ?? undefined),
+  String(r.receivedSeq),
+];
+const INTERVAL_HEAD = ['PATTERN', 'INTERVAL', 'NEIGHBOR', 'AD_PATH', 'METRIC', 'GATEWAY', 'ROUTE WINDOW', 'SEQ'];
+
+/** Every interval of every pattern's timeline, by pattern and start. */
+const timelineRows = (rib: LocRib) => rib.patterns().flatMap((pattern) => rib.timeline(pattern).map((i) => intervalRow(i, rib.now)));
 
 function printRib(rib: LocRib, options: Common, io: CommandIo): void {
-  const entries = [...rib.entries()];
-  if (options.json) for (const [, route] of entries) io.out.write(`${JSON.stringify(row(route))}\n`);
+  const rows = timelineRows(rib);
+  if (options.json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
   else {
     const clock = rib.now === 0 ? 'no clock event recorded yet' : `clock ${new Date(rib.now).toISOString()}`;
-    io.out.write(`Loc-RIB at log sequence ${rib.lastSeq} (${clock}): ${entries.length} pattern${entries.length === 1 ? '' : 's'}\n${table([ROUTE_HEAD, ...entries.map(([, r]) => routeCells(r))])}`);
+    io.out.write(`Loc-RIB at log sequence ${rib.lastSeq} (${clock}): ${rib.size} pattern${rib.size === 1 ? '' : 's'} with a route now, ${rows.length} interval${rows.length === 1 ? '' : 's'}\n${table([INTERVAL_HEAD, ...rows.map(intervalCells)])}`);
   }
 }
 
@@ -148,12 +174,14 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
         if (rejection) refused.set(event.neighbor, { neighbor: event.neighbor, receivedSeq: seq, rule: rejection.rule, reason: rejection.reason });
       }
     }
-    const { ranked, unusable } = rib.explain(pattern);
+    const instant = options.at ?? rib.now;
+    const { ranked, unusable } = rib.explain(pattern, instant);
     const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));
     const outside = unusable.map((u) => ({ ...row(u.route), result: u.why }));
     const rejected = [...refused.values()];
+    const timeline = rib.timeline(pattern).map((i) => intervalRow(i, rib.now));
     if (options.json) {
-      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, candidates, unusable: outside, rejected })}\n`);
+      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, at: instant, candidates, unusable: outside, rejected, timeline })}\n`);
       return EXIT.ok;
     }
     const cells = [
@@ -161,8 +189,10 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
       ...outside.map((u) => [u.neighbor, u.adPath.join(' '), String(u.metric), String(u.receivedSeq), u.result]),
       ...rejected.map((r) => [r.neighbor, '-', '-', String(r.receivedSeq), `rejected by ${r.rule}: ${r.reason}`]),
     ];
-    io.out.write(`${pattern} at log sequence ${rib.lastSeq}: ${candidates.length} usable, ${outside.length} outside their window, ${rejected.length} rejected\n`);
+    const when = options.at !== undefined ? `ranked at ${new Date(instant).toISOString()}` : rib.now === 0 ? 'no clock event recorded yet' : `clock ${new Date(rib.now).toISOString()}`;
+    io.out.write(`${pattern} at log sequence ${rib.lastSeq} (${when}): ${candidates.length} usable, ${outside.length} outside their window, ${rejected.length} rejected\n`);
     if (cells.length > 0) io.out.write(table([['NEIGHBOR', 'AD_PATH', 'METRIC', 'SEQ', 'RESULT'], ...cells]));
+    io.out.write(timeline.length === 0 ? 'timeline: no route now or to come\n' : `timeline:\n${table([INTERVAL_HEAD, ...timeline.map(intervalCells)])}`);
     return EXIT.ok;
   });
 }
@@ -180,7 +210,10 @@ export function historyCommand(args: readonly string[], io: CommandIo): Promise<
         for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
       }
       for (const change of rib.apply(event)) {
-        if (change.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `best route now ${change.best ? `from ${change.best.neighbor}` : 'none'}` });
+        if (change.pattern !== pattern) continue;
+        const { validFrom, validUntil } = change.best ?? change.previous!;
+        const span = validFrom === undefined && validUntil === undefined ? '' : `over ${time(validFrom) ?? '-∞'} → ${time(validUntil) ?? '∞'} `;
+        lines.push({ seq, stored: at, event: event.type, neighbor, what: change.best ? `best route ${span}from ${change.best.neighbor}` : `no route ${span}(was from ${change.previous!.neighbor})` });
       }
     }
     if (options.json) for (const line of lines) io.out.write(`${JSON.stringify(line)}\n`);
@@ -212,16 +245,18 @@ export async function ribCommand(args: readonly string[], io: CommandIo): Promis
     points.push(point.success);
   }
   return withLog(options, io, async (nc, skipped) => {
-    const at = async (point: Until) => new Map((await replay(nc, options.stream, options.ad, point, skipped)).entries());
+    const at = async (point: Until) => new Map(timelineRows(await replay(nc, options.stream, options.ad, point, skipped)).map((r) => [`${r.pattern} ${r.from}`, r]));
     const [before, after] = [await at(points[0]), await at(points[1])];
-    const patterns = [...new Set([...before.keys(), ...after.keys()])].sort();
-    const diffs = patterns.flatMap((pattern) => {
-      const [x, y] = [before.get(pattern), after.get(pattern)];
-      if (x?.receivedSeq === y?.receivedSeq && x?.neighbor === y?.neighbor) return [];
-      return [{ pattern, change: x === undefined ? 'added' : y === undefined ? 'removed' : 'changed', before: x ? row(x) : null, after: y ? row(y) : null }];
+    const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
+    const diffs = keys.flatMap((key) => {
+      const [x, y] = [before.get(key), after.get(key)];
+      if (x?.receivedSeq === y?.receivedSeq && x?.neighbor === y?.neighbor && x?.until === y?.until) return [];
+      // Whether an interval holds the clock differs between two points by the clock alone.
+      const bare = (r: typeof x) => r && { ...r, now: undefined };
+      return [{ pattern: (x ?? y)!.pattern, from: (x ?? y)!.from, change: x === undefined ? 'added' : y === undefined ? 'removed' : 'changed', before: bare(x) ?? null, after: bare(y) ?? null }];
     });
     if (options.json) for (const d of diffs) io.out.write(`${JSON.stringify(d)}\n`);
-    else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.before?.neighbor ?? '-', d.after?.neighbor ?? '-'])]));
+    else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'FROM', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.from ?? '-∞', d.before ? `${d.before.neighbor} until ${d.before.until ?? '∞'}` : '-', d.after ? `${d.after.neighbor} until ${d.after.until ?? '∞'}` : '-'])]));
     return EXIT.ok;
   });
 }

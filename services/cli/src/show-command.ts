@@ -81,10 +81,11 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
         const p = parsePattern(text);
         return p.ok ? formatPattern(p.value) : text;
       });
-      const rows = [...(await readLocRib(nc, config.locRib))]
-        .filter(([pattern]) => wanted.length === 0 || wanted.includes(pattern))
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([pattern, { advertisement: a, causeSeq }]) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, causeSeq }));
+      // Every interval of the timelines, current and future: a scheduled route is a route from the moment it is known.
+      const rows = [...(await readLocRib(nc, config.locRib)).values()]
+        .filter(({ pattern }) => wanted.length === 0 || wanted.includes(pattern))
+        .sort((x, y) => (x.pattern < y.pattern ? -1 : x.pattern > y.pattern ? 1 : (x.advertisement.validFrom ?? -Infinity) - (y.advertisement.validFrom ?? -Infinity)))
+        .map(({ pattern, advertisement: a, causeSeq }) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, causeSeq }));
       if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
       else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil)])]));
       return EXIT.ok;

@@ -3,7 +3,7 @@ import { Result } from 'effect';
 import { decodeExportedRoute, type ExportedRoute } from '#libs/events';
 import type { LogLine } from '#libs/log';
 import { AdjRibOut, type UpdateLimits } from '#libs/session';
-import { followTable, patternOfKey, type TableFollower } from '#libs/tables';
+import { followTable, routeOfKey, type TableFollower } from '#libs/tables';
 import type { RouteUpdate } from '#libs/wire';
 
 const RETRY_MS = 1_000;
@@ -24,7 +24,7 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
   let wake: () => void = () => undefined;
   /** Sends what is pending; it waits while the peer's stream is full, which stops the table being read meanwhile. */
   const flush = async () => {
-    const { updates, tooLarge } = sent.updatesFor(pending, options);
+    const { updates, tooLarge } = sent.updatesFor(pending, options, Date.now());
     pending = new Map();
     if (tooLarge.length > 0) options.log({ level: 'warn', msg: 'routes too large for one RouteUpdate not sent', bucket, patterns: tooLarge.slice(0, 10), count: tooLarge.length, maxBytes: options.maxBytes });
     for (const update of updates) await send(update);
@@ -34,11 +34,10 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
     while (running) {
       try {
         follower = await followTable(nc, bucket, async ({ key, value, revision, pending: more }) => {
-          const pattern = patternOfKey(key);
           const route = value === undefined ? undefined : decodeExportedRoute(value);
-          if (pattern === undefined || (route !== undefined && Result.isFailure(route))) {
+          if (routeOfKey(key) === undefined || (route !== undefined && Result.isFailure(route))) {
             options.log({ level: 'error', msg: 'Adj-RIB-Out entry skipped: not a v1 exported route', bucket, revision, error: route && Result.isFailure(route) ? route.failure : `key ${key}` });
-          } else pending.set(pattern, route?.success);
+          } else pending.set(key, route?.success);
           if (more === 0 || pending.size >= options.maxPatterns) await flush();
         });
         if (!running) await follower.close();
