@@ -48,7 +48,14 @@ const codec = peerMessageCodec();
 const patternOf = (r: number) => ({ ipn: { allocator_id: 1 + Math.floor(r / 65_536), node_id: r % 65_536 } });
 const routesOf = (u: number) => Array.from({ length: Math.min(PER_UPDATE, ROUTES - u * PER_UPDATE) }, (_, j) => u * PER_UPDATE + j);
 const withdrawnBy = (u: number) => (u % 10 === 9 && u >= 5 ? routesOf(u - 5).slice(0, 10) : []);
-const announcement = (u: number, routes: readonly number[]) => ({ patterns: routes.map(patternOf), ad_path: [PEER, `o${u % 5}.example.test`], metric: u % 7 });
+/**
+ * A third of the updates are contacts: scheduled routes whose window opens a few seconds into the
+ * run and lasts a day, so the kills fall inside an open window (none of those is withdrawn).
+ */
+const T0 = Date.now();
+const timestamp = (ms: number) => ({ seconds: String(Math.floor(ms / 1000)), nanos: 0 });
+const windowOf = (u: number) => (u % 3 === 1 && u % 10 !== 4 ? [{ valid_from: timestamp(T0 + 5_000) }, { valid_until: timestamp(T0 + 86_400_000) }] : []);
+const announcement = (u: number, routes: readonly number[]) => ({ patterns: routes.map(patternOf), ad_path: [PEER, `o${u % 5}.example.test`], metric: u % 7, attributes: windowOf(u) });
 const updateOf = (u: number): RouteUpdate => ({
   announcements: [announcement(u, routesOf(u))],
   ...(withdrawnBy(u).length > 0 ? { withdrawals: [{ patterns: withdrawnBy(u).map(patternOf) }] } : {}),

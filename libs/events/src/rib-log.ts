@@ -40,7 +40,15 @@ const RibInputV1 = Schema.Union([
  * RIB's clock then), each the pattern and the advertisements that give it its best route now and
  * before. One message holds at most `CHANGES_PER_MESSAGE`.
  */
-const AdvertisementV1 = Schema.Struct({ neighbor: Schema.String, peerAd: Schema.String, receivedSeq: Schema.Int, index: Schema.Int, ...attributeFields });
+const AdvertisementV1 = Schema.Struct({
+  neighbor: Schema.String,
+  peerAd: Schema.String,
+  receivedSeq: Schema.Int,
+  index: Schema.Int,
+  ...attributeFields,
+  /** The route's own window, when the change's window is an interval's (optional: v1 streams from before timelines have none). */
+  ownWindow: Schema.optional(Schema.Struct({ validFrom: Schema.optional(Schema.Finite), validUntil: Schema.optional(Schema.Finite) })),
+});
 const LocRibChangesV1 = Schema.Struct({
   v: Schema.Literal(1),
   causeSeq: Schema.Int,
@@ -98,7 +106,9 @@ export function decodeLocRibChanges(json: string): Result.Result<LocRibChange[],
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const { causeSeq, at, changes } = decoded.success;
   const advertisement = (a: typeof AdvertisementV1.Type | null): RibAdvertisement | undefined =>
-    a === null ? undefined : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index };
+    a === null
+      ? undefined
+      : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index, ...(a.ownWindow ? { ownWindow: { validFrom: a.ownWindow.validFrom, validUntil: a.ownWindow.validUntil } } : {}) };
   return Result.succeed(changes.map((c) => ({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
 }
 

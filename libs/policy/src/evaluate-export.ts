@@ -1,7 +1,7 @@
 import { parsePattern } from '#libs/eid';
 import { encodeExportedRoute } from '#libs/events';
 import { nextHopOf } from '#libs/fib-export';
-import { attributesOf, originAd, type RibAdvertisement, type RouteAttributes } from '#libs/rib';
+import { attributesOf, isScheduled, originAd, type RibAdvertisement, type RouteAttributes } from '#libs/rib';
 import type { TableTarget } from '#libs/tables';
 import { chainsFor, type ExportPolicy } from './policy.ts';
 import { runChains } from './rules.ts';
@@ -24,7 +24,7 @@ export function exportRoute(policy: ExportPolicy, localAd: string, peerAd: strin
   if (best.adPath.includes(peerAd)) return { export: false, rule: 'ad-path', reason: `${peerAd} is on its AD_PATH (${best.adPath.join(' ')}) and would discard it (§5.3)` };
   const parsed = parsePattern(pattern);
   if (!parsed.ok) return { export: false, rule: 'invalid-pattern', reason: parsed.error.message };
-  const outcome = runChains(chainsFor(policy.chains, peerAd), { pattern: parsed.value, origin: originAd(best), peerAd: best.peerAd }, attributesOf(best));
+  const outcome = runChains(chainsFor(policy.chains, peerAd), { pattern: parsed.value, origin: originAd(best), peerAd: best.peerAd, scheduled: isScheduled(best) }, attributesOf(best));
   if (outcome.then === 'reject') return { export: false, rule: outcome.rules.at(-1)!, reason: outcome.reason! };
   if (outcome.then === undefined && policy.default === 'reject') return { export: false, rule: 'default', reason: 'no rule accepted it, and the export default is reject' };
   const gatewayEid = outcome.gatewayRule === undefined ? policy.gatewayEid : outcome.gatewayRule.keepGateway ? nextHopOf(best) : outcome.attributes.gatewayEid;

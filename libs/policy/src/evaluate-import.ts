@@ -62,7 +62,7 @@ function decideRoute(policy: ImportPolicy, chains: Chains, peerAd: string, adver
     // Let in, but flagged in the log for the operator (`on_invalid: accept`).
     if (concerned.length > 0 && !valid) flagged = ['origin-invalid'];
   }
-  const { then, attributes, rules, reason } = runChains(chains, { pattern, origin, peerAd }, attributesOf(advertisement));
+  const { then, attributes, rules, reason } = runChains(chains, { pattern, origin, peerAd, scheduled: advertisement.validFrom !== undefined || advertisement.validUntil !== undefined }, attributesOf(advertisement));
   if (then === 'reject') return { accept: false, rule: rules.at(-1)!, reason: reason! };
   if (then === 'accept' || policy.default === 'accept') return { accept: true, attributes, rules: [...flagged, ...rules] };
   return { accept: false, rule: 'default', reason: 'no rule accepted it, and the import default is reject' };

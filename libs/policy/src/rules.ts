@@ -2,11 +2,16 @@ import { covers, type EidPattern } from '#libs/eid';
 import type { RouteAttributes } from '#libs/rib';
 import type { Chains, Condition, Rule } from './policy.ts';
 
-/** What a rule sees of a route besides its attributes: its pattern, origin AD and the neighbor AD it came from. */
+/**
+ * What a rule sees of a route besides its attributes: its pattern, origin AD, the neighbor AD it
+ * came from, and whether it has a window of its own (an unscheduled route sent over an interval
+ * between two passes carries that interval's window, and is still unscheduled).
+ */
 export interface RouteInView {
   readonly pattern: EidPattern;
   readonly origin: string;
   readonly peerAd: string;
+  readonly scheduled: boolean;
 }
 
 /** Where the chains left a route: decided by a rule (or not), with the attributes after every rule that matched. */
@@ -57,7 +62,7 @@ function holds(condition: Condition, route: RouteInView & { readonly attributes:
     case 'neighbor-ad':
       return condition.ads.includes(route.peerAd);
     case 'has-window':
-      return (a.validFrom !== undefined || a.validUntil !== undefined) === condition.value;
+      return route.scheduled === condition.value;
     case 'bandwidth-bps':
       // uint64 as text: compared as BigInt, so no rate above 2^53 rounds into or out of a range.
       return a.bandwidthBps !== undefined && (condition.range.min === undefined || BigInt(a.bandwidthBps) >= BigInt(condition.range.min)) && (condition.range.max === undefined || BigInt(a.bandwidthBps) <= BigInt(condition.range.max));

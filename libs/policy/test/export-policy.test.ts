@@ -29,6 +29,17 @@ describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
     expect(exportRoute(ours, US, 'c.example.org', 'ipn:100.*', route)).toMatchObject({ attributes: { gatewayEid: 'ipn:200.1' } });
   });
 
+  it('judges has_window by the route\'s own window, not by the interval of the timeline it is sent for', () => {
+    const permanentOnly = compile({ export: { chains: [{ peers: ['c.example.org'], rules: [{ name: 'no-contacts', match: { has_window: true }, then: 'reject', reason: 'c takes permanent routes only' }] }] } });
+    // A pass of another route over [10 s, 20 s): the unscheduled route goes out for what is before and after it.
+    const rib = new LocRib(US);
+    rib.apply(updateEvent(1, 'a.example.org', [], [advertised('a.example.org', 'ipn:100.*', { adPath: ['a.example.org', 'x.example.org'] })]));
+    const changes = rib.apply(updateEvent(2, 'd.example.org', [], [advertised('d.example.org', 'ipn:100.*', { validFrom: 10_000, validUntil: 20_000 })]));
+    expect(rib.timeline('ipn:100.*').map((i) => i.route.neighbor)).toEqual(['a.example.org', 'd.example.org', 'a.example.org']);
+    const sent = changes.filter((c) => c.best).map((c) => [c.best!.neighbor, c.best!.validUntil, exportRoute(permanentOnly, US, 'c.example.org', 'ipn:100.*', c.best!).export]);
+    expect(sent).toEqual([['a.example.org', 10_000, true], ['d.example.org', 20_000, false], ['a.example.org', undefined, true]]);
+  });
+
   it('never sends a route back to the AD it came from, nor to an AD on its AD_PATH', () => {
     const route = learned('a.example.org', { adPath: ['a.example.org', 'c.example.org'] });
     expect(exportRoute(OPEN, US, 'a.example.org', 'ipn:100.*', route)).toEqual({ export: false, rule: 'from-peer', reason: 'learned from a.example.org: never sent back to the AD it came from' });

@@ -213,6 +213,11 @@ export class LocRib {
     };
   }
 
+  /** Every interval of every timeline as a change from nothing, in pattern order: the whole Loc-RIB for a consumer that never had it. */
+  resync(): LocRibChange[] {
+    return [...this.#slots.keys()].sort().flatMap((pattern) => changesBetween(pattern, [], intervalsOf(this.#slots.get(pattern)![0]), this.#lastSeq, this.#now));
+  }
+
   /** Window edges and stale deadlines in the heap, dead ones not yet compacted included. */
   get edgeCount(): number {
     return this.#edges.size;
@@ -391,7 +396,8 @@ export class LocRib {
   #holdsUnended(neighbor: string): boolean {
     const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
     for (const slot of this.#slots.values()) {
-      for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).receivedSeq > lastDown) return true;
+      // An ended route kept only as the name of an interval's start (#rerank) ends no session.
+      for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).receivedSeq > lastDown && endOf(heldAt(slot, at)) > this.#now) return true;
     }
     return false;
   }

@@ -22,6 +22,11 @@ export interface RibAdvertisement {
   readonly receivedSeq: number;
   /** Its place among the event's accepted advertisements: with `receivedSeq`, its identity. */
   readonly index: number;
+  /**
+   * Its own window, when this is an interval's winner with the window clipped to the interval
+   * (libs/rib timeline.ts): what the route itself says, for policy (`has_window`).
+   */
+  readonly ownWindow?: { readonly validFrom: number | undefined; readonly validUntil: number | undefined };
 }
 
 /** A route: one pattern of an advertisement, in the canonical text of libs/eid formatPattern. */
@@ -30,7 +35,7 @@ export interface RibRoute extends RibAdvertisement {
 }
 
 /** What an advertisement says of its routes (§6.2–§6.4), apart from who sent it and when. */
-export type RouteAttributes = Omit<RibAdvertisement, 'neighbor' | 'peerAd' | 'receivedSeq' | 'index'>;
+export type RouteAttributes = Omit<RibAdvertisement, 'neighbor' | 'peerAd' | 'receivedSeq' | 'index' | 'ownWindow'>;
 
 /** The attributes alone, whole: a field JSON left out comes back undefined. */
 export const attributesOf = (a: Partial<RouteAttributes> & Pick<RouteAttributes, 'adPath' | 'metric' | 'transitive'>): RouteAttributes => ({
@@ -55,6 +60,12 @@ export const advertisementOf = (a: RibAdvertisement): RibAdvertisement => ({
 
 /** The route an advertisement gives a pattern, as consumers of the RIB see it. */
 export const routeOf = (pattern: string, a: RibAdvertisement): RibRoute => ({ pattern, ...advertisementOf(a) });
+
+/** Whether the route itself has a window (§6.5), clipped to an interval or not. */
+export const isScheduled = (a: RibAdvertisement): boolean => {
+  const own = a.ownWindow ?? a;
+  return own.validFrom !== undefined || own.validUntil !== undefined;
+};
 
 /** The AD that originated a route: the last of its AD_PATH (§5.3: each AD prepends itself). */
 export const originAd = (a: RibAdvertisement): string => a.adPath[a.adPath.length - 1] ?? a.peerAd;

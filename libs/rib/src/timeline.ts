@@ -96,5 +96,6 @@ export function intervalAt<R>(timeline: readonly Interval<R>[], at: number): Int
 export function clipped<R extends RibAdvertisement>(interval: Interval<R>): R {
   const validFrom = Number.isFinite(interval.from) ? interval.from : undefined;
   const validUntil = Number.isFinite(interval.until) ? interval.until : undefined;
-  return validFrom === interval.winner.validFrom && validUntil === interval.winner.validUntil ? interval.winner : { ...interval.winner, validFrom, validUntil };
+  const { winner } = interval;
+  return validFrom === winner.validFrom && validUntil === winner.validUntil ? winner : { ...winner, validFrom, validUntil, ownWindow: { validFrom: winner.validFrom, validUntil: winner.validUntil } };
 }

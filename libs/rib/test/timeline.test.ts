@@ -109,6 +109,8 @@ describe('LocRib timelines', () => {
         }
         const timelines = new Map(rib.patterns().flatMap((p) => rib.timeline(p).map((i) => [`${p} ${i.from}`, `${i.until} ${i.route.neighbor} ${i.route.receivedSeq}.${i.route.index}`] as const)));
         expect(fold(changes)).toEqual(timelines);
+        // A consumer that never had the Loc-RIB gets it whole from a resync.
+        expect(fold(rib.resync())).toEqual(timelines);
       }),
       { numRuns: 1_000 },
     );

@@ -11,7 +11,7 @@ export const keyOf = (pattern: string, validFrom: number | undefined): string =>
 export function routeOfKey(key: string): { readonly pattern: string; readonly validFrom: number | undefined } | undefined {
   const [prefix, pattern, from, ...rest] = key.split('.');
   const validFrom = from === undefined ? undefined : Number(from.replace('_', '.'));
-  if (prefix !== 'p' || pattern === undefined || rest.length > 0 || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
+  if (prefix !== 'p' || pattern === undefined || rest.length > 0 || from === '' || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
   return { pattern: Buffer.from(pattern, 'base64url').toString(), validFrom };
 }
 

@@ -99,6 +99,10 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
   if (typeof options === 'number') return options;
   const at = typeof options.values['at'] === 'string' ? isoTime(options.values['at'], '--at', io) : undefined;
   if (typeof options.values['at'] === 'string' && at === undefined) return EXIT.invalid;
+  if (at !== undefined && sub !== 'show' && sub !== 'lookup') {
+    io.err.write(`dpp fib ${sub}: --at is for show and lookup (${sub === 'export' ? 'an export holds every contact, each with its window' : 'a watch follows the table as it changes'})\n\n${FIB_USAGE}`);
+    return EXIT.usage;
+  }
   if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
     io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
     return EXIT.usage;

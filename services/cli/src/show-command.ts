@@ -3,6 +3,7 @@ import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
 import { nextHopOf } from '#libs/fib-export';
+import { inWindow } from '#libs/rib';
 import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
@@ -63,7 +64,9 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
     if (what === 'peers') {
       const best = await readLocRib(nc, config.locRib);
       const learned = new Map<string, number>();
-      for (const { advertisement } of best.values()) learned.set(advertisement.peerAd, (learned.get(advertisement.peerAd) ?? 0) + 1);
+      // Best routes now: the intervals in force, one per pattern (the future ones are not yet anyone's best).
+      const now = Date.now();
+      for (const { advertisement } of best.values()) if (inWindow(advertisement, now)) learned.set(advertisement.peerAd, (learned.get(advertisement.peerAd) ?? 0) + 1);
       const rows = (await counters(nc, config)).filter((c) => c.peerAd !== config.localAd).map((c) => ({
         peer: c.peerAd,
         sessions: Math.max(0, c.sessionsUp - c.sessionsDown),
@@ -81,13 +84,14 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
         const p = parsePattern(text);
         return p.ok ? formatPattern(p.value) : text;
       });
-      // Every interval of the timelines, current and future: a scheduled route is a route from the moment it is known.
+      // Every interval of the timelines, current and future (a scheduled route is a route from the moment it is known), the one in force marked.
+      const now = Date.now();
       const rows = [...(await readLocRib(nc, config.locRib)).values()]
         .filter(({ pattern }) => wanted.length === 0 || wanted.includes(pattern))
         .sort((x, y) => (x.pattern < y.pattern ? -1 : x.pattern > y.pattern ? 1 : (x.advertisement.validFrom ?? -Infinity) - (y.advertisement.validFrom ?? -Infinity)))
-        .map(({ pattern, advertisement: a, causeSeq }) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, causeSeq }));
+        .map(({ pattern, advertisement: a, causeSeq }) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, inForce: inWindow(a, now), causeSeq }));
       if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
-      else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil)])]));
+      else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW', 'NOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil), r.inForce ? 'yes' : '-'])]));
       return EXIT.ok;
     }
     const last = intOption(parsed.values['last'], '--last', 20, io);

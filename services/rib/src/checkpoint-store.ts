@@ -9,8 +9,13 @@ export interface CheckpointMeta {
   readonly loopsDropped: number;
 }
 
-/** The layout this code reads and writes (SQLite user_version). */
-const SCHEMA_VERSION = 3;
+/**
+ * The layout this code reads and writes (SQLite user_version). Layout 4 has the tables of 3; it
+ * says the change stream has every interval of the timelines (issue 15): a checkpoint of layout 3
+ * is read, and its RIB publishes its future intervals once (rib-runner.ts) before it is marked 4.
+ */
+const SCHEMA_VERSION = 4;
+const TIMELINES_UNPUBLISHED = 3;
 
 /**
  * The RIB projection's checkpoint in SQLite (design.md property 3): the advertisements held, the
@@ -72,7 +77,7 @@ export class CheckpointStore {
     try {
       const version = db.pragma('user_version', { simple: true }) as number;
       const empty = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n === 0;
-      if (!empty && version !== SCHEMA_VERSION) {
+      if (!empty && version !== SCHEMA_VERSION && version !== TIMELINES_UNPUBLISHED) {
         throw new Error(`checkpoint ${path} has layout ${version}, this RIB reads layout ${SCHEMA_VERSION}: move it aside and the RIB rebuilds from the log`);
       }
       db.pragma('journal_mode = WAL');
@@ -86,7 +91,7 @@ export class CheckpointStore {
         CREATE TABLE IF NOT EXISTS sessions (neighbor TEXT PRIMARY KEY, session TEXT NOT NULL, since INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
       `);
-        db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        if (empty) db.pragma(`user_version = ${SCHEMA_VERSION}`);
       })();
       return new CheckpointStore(db);
     } catch (error) {
@@ -111,6 +116,16 @@ export class CheckpointStore {
     const stale = this.#db.prepare('SELECT neighbor, until, down_seq FROM stale ORDER BY neighbor, down_seq').raw().all() as [string, number, number][];
     const sessions = this.#db.prepare('SELECT neighbor, session, since FROM sessions ORDER BY neighbor').raw().all() as [string, string, number][];
     return { v: 3, localAd: meta.local_ad, now: meta.now, lastSeq: meta.last_seq, loopsDropped: meta.loops_dropped, advertisements, routes, stale, sessions };
+  }
+
+  /** Made before timelines: the change stream lacks the intervals that had not begun (and the FIB and peers with it). */
+  get timelinesUnpublished(): boolean {
+    return this.#db.pragma('user_version', { simple: true }) === TIMELINES_UNPUBLISHED;
+  }
+
+  /** The change stream now has every interval: the checkpoint is of this layout from here on. */
+  timelinesPublished(): void {
+    this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
 
   /** Whether the checkpoint can take a batch: what the RIB's readiness needs besides NATS. */

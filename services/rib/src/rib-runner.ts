@@ -8,6 +8,8 @@ import type { CheckpointStore } from './checkpoint-store.ts';
 
 /** Node's longest timer; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The first part number of a timeline resync's messages: past any one event's own parts. */
+const RESYNC_PART = 1_000_000;
 
 export interface RibRunnerOptions {
   readonly localAd: string;
@@ -100,6 +102,22 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   })();
   const alreadyPublished = (seq: number, index: number) => seq < lastPublished.seq || (seq === lastPublished.seq && index <= lastPublished.index);
 
+  /**
+   * A checkpoint made before timelines: every interval, once, so that the FIB, the peers and a
+   * table rebuild get the future ones. Only once the RIB has caught up with what it had published
+   * (a resync of an older state would land after newer changes), numbered past any event's own parts.
+   */
+  const publishTimelines = async () => {
+    if (!store.timelinesUnpublished || rib.lastSeq < lastPublished.seq) return;
+    const all = rib.resync();
+    for (let at = 0; at < all.length; at += CHANGES_PER_MESSAGE) {
+      await js.publish(options.changeSubject, encodeLocRibChanges(all.slice(at, at + CHANGES_PER_MESSAGE)), { msgID: `locrib-${rib.lastSeq}-${RESYNC_PART + at / CHANGES_PER_MESSAGE}` });
+    }
+    store.timelinesPublished();
+    options.log({ level: 'info', msg: 'checkpoint from before timelines: every interval published once', intervals: all.length });
+  };
+  await publishTimelines();
+
   const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
     const started = performance.now();
     const parts: { seq: number; part: number; changes: readonly LocRibChange[] }[] = [];
@@ -119,6 +137,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
       await js.publish(options.changeSubject, encodeLocRibChanges(changes), { msgID: `locrib-${seq}-${part}` });
     }
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
+    await publishTimelines();
     armClock();
     options.onBatch?.({ events: messages.length, changes: parts.reduce((n, p) => n + p.changes.length, 0), seconds: (performance.now() - started) / 1000 });
   });

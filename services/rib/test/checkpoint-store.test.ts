@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocRib, type LocRibChange, type RibEvent } from '#libs/rib';
@@ -104,5 +105,27 @@ describe('CheckpointStore (SQLite)', () => {
     const store = CheckpointStore.open(join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'new.sqlite'));
     expect(store.load()).toBeUndefined();
     store.close();
+  });
+
+  it('reads a checkpoint made before timelines, says so until its intervals are published, and refuses older layouts', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'old.sqlite');
+    const store = CheckpointStore.open(path);
+    expect(store.timelinesUnpublished).toBe(false);
+    const rib = new LocRib(US);
+    applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: 5_000, validUntil: 9_000 })])], 1);
+    store.close();
+    // Layout 3: the same tables, a change stream without the future intervals.
+    new Database(path).pragma('user_version = 3');
+    const old = CheckpointStore.open(path);
+    expect(old.timelinesUnpublished).toBe(true);
+    const restored = LocRib.restore(old.load()!);
+    expect(restored.resync().map((c) => [c.pattern, c.best?.validFrom, c.previous])).toEqual([['ipn:1.*', 5_000, undefined]]);
+    old.timelinesPublished();
+    old.close();
+    const upgraded = CheckpointStore.open(path);
+    expect(upgraded.timelinesUnpublished).toBe(false);
+    upgraded.close();
+    new Database(path).pragma('user_version = 2');
+    expect(() => CheckpointStore.open(path)).toThrow(/has layout 2, this RIB reads layout 4: move it aside/);
   });
 });
