@@ -12,7 +12,7 @@ export type ExportDecision =
   | { readonly export: false; readonly rule: string; readonly reason: string };
 
 /**
- * A Loc-RIB best route as we send it to a peer AD (§5.3, §4.3, §6.4, §6.7): never to the AD it was
+ * A Loc-RIB route (an interval's winner) as we send it to a peer AD (§5.3, §4.3, §6.4, §6.7): never to the AD it was
  * learned from, nor to one already on its AD_PATH (it would discard it); then through the export
  * chains that name the peer, which see the route as our Loc-RIB holds it; sent with our AD
  * prepended to its AD_PATH (a locally originated route's path is our AD alone), its metric, windows
@@ -32,8 +32,8 @@ export function exportRoute(policy: ExportPolicy, localAd: string, peerAd: strin
 }
 
 /**
- * A peer AD's Adj-RIB-Out as a table the Loc-RIB keeps (libs/tables): each best route export
- * policy sends it, as sent. Its fingerprint holds everything `exportRoute` reads besides the route.
+ * A peer AD's Adj-RIB-Out as a table the Loc-RIB keeps (libs/tables): each interval's winner
+ * export policy sends it (its window the interval's: docs/spec-notes.md §6.5), as sent. Its fingerprint holds everything `exportRoute` reads besides the route.
  */
 export const peerTable = (name: string, policy: ExportPolicy, localAd: string, peerAd: string): TableTarget => ({
   name,
