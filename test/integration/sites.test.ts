@@ -144,9 +144,13 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
       return n >= ROUTE_UPDATES + 1 ? n : undefined;
     }, { ms: 60_000 });
     expect(logged).toBe(ROUTE_UPDATES + 1);
+    // The end state itself: every route of P1 and P2's, whatever order resent events are applied in; a timeout names what is missing.
+    const wanted = ['ipn:1.*', 'ipn:2.*', ...Array.from({ length: ROUTE_UPDATES }, (_, i) => `ipn:1.${i + 1}`)];
     const both = await until('both sites’ routes in the RIB', async () => {
       const best = await bestRoutes();
-      return best.get('ipn:1.*')?.peerAd === P1 && best.get('ipn:2.*')?.peerAd === P2 && best.has(`ipn:1.${ROUTE_UPDATES}`) ? best : undefined;
+      const missing = wanted.filter((p) => best.get(p)?.peerAd !== (p === 'ipn:2.*' ? P2 : P1));
+      if (missing.length > 0) throw new Error(`${missing.length} missing: ${missing.slice(0, 10).join(' ')}`);
+      return best;
     }, { ms: 120_000 });
     expect([...both.keys()].filter((p) => p.startsWith('ipn:1.'))).toHaveLength(ROUTE_UPDATES + 1);
 

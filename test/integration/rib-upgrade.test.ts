@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import Database from 'better-sqlite3';
+import { Result } from 'effect';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { decodeLocRibChanges, encodeRibInput } from '#libs/events';
+import { LocRib } from '#libs/rib';
+import { ensureStream, readLog } from '#libs/streams';
+import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
+import { startRib } from '../../services/rib/src/rib-runner.ts';
+import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
+
+const US = 'us.example.test';
+
+/**
+ * A RIB upgraded from before timelines (checkpoint layout 3): its change stream never carried the
+ * intervals that had not begun, so the FIB and the peers never heard of them. At its first start it
+ * publishes every interval once, and marks the checkpoint.
+ */
+describe('RIB started on a checkpoint from before timelines', () => {
+  let nc: NatsConnection;
+  const id = randomUUID().slice(0, 8);
+  const names = { input: `UI_${id}`, changes: `UC_${id}` };
+  const checkpoint = join(mkdtempSync(join(tmpdir(), 'dpp-upgrade-')), 'rib.sqlite');
+  const from = Date.now() + 3_600_000;
+
+  beforeAll(async () => {
+    nc = await connect({ servers: inject('natsUrl') });
+    await ensureStream(nc, { name: names.input, subjects: [`ui.${id}.>`], duplicateWindowMs: 120_000 });
+    await ensureStream(nc, { name: names.changes, subjects: [`uc.${id}.>`], duplicateWindowMs: 120_000 });
+    // The old RIB applied one event, a contact an hour ahead, and published nothing for it (it was not open).
+    const event = updateEvent(1, 'a.example.test', [], [advertised('a.example.test', 'ipn:7.*', { validFrom: from, validUntil: from + 600_000 })]);
+    await jetstream(nc).publish(`ui.${id}.verdict`, encodeRibInput(event));
+    const rib = new LocRib(US);
+    rib.apply(event);
+    const store = CheckpointStore.open(checkpoint);
+    store.save(rib.takeStoreOps(), { localAd: US, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: 0 });
+    store.close();
+    new Database(checkpoint).pragma('user_version = 3');
+  });
+  afterAll(() => nc?.close());
+
+  const start = async () => {
+    const store = CheckpointStore.open(checkpoint);
+    const rib = await startRib(nc, store, { localAd: US, inputStream: names.input, clockSubject: `ui.${id}.clock`, changeSubject: `uc.${id}.change`, changeStream: names.changes, batch: 4, catchUpMs: 1_000, now: Date.now, log: () => undefined });
+    return { store, stop: async () => (await rib.stop(), store.close()) };
+  };
+  const published = async () => {
+    const out: { id: string | undefined; changes: [string, number | undefined][] }[] = [];
+    for await (const m of readLog(nc, names.changes)) out.push({ id: m.headers?.get('Nats-Msg-Id'), changes: Result.getOrThrow(decodeLocRibChanges(m.string())).map((c) => [c.pattern, c.best?.validFrom]) });
+    return out;
+  };
+
+  it('publishes the future interval once, after what it had published, and not again on the next start', async () => {
+    const first = await start();
+    expect(first.store.timelinesUnpublished).toBe(false);
+    expect(await published()).toEqual([{ id: 'locrib-1-1000000', changes: [['ipn:7.*', from]] }]);
+    await first.stop();
+    const second = await start();
+    await second.stop();
+    expect((await (await jetstreamManager(nc)).streams.info(names.changes)).state.messages).toBe(1);
+  });
+});
