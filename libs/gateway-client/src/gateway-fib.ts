@@ -3,7 +3,7 @@ import { Result } from 'effect';
 import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
-import { inWindow } from '#libs/rib';
+import { byWindowStart, inWindow } from '#libs/rib';
 import { followTable, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 
 export interface GatewayFibOptions {
@@ -85,7 +85,7 @@ export class GatewayFib {
 
   /** Every entry, current and future, by pattern and window start; with `at`, those whose window holds that instant. */
   entries(at?: number): FibEntry[] {
-    const all = [...this.#fib.entries()].flatMap((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : (a.validFrom ?? -Infinity) - (b.validFrom ?? -Infinity)));
+    const all = [...this.#fib.entries()].flatMap((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : byWindowStart(a, b)));
     return at === undefined ? all : all.filter((e) => inWindow(e, at));
   }
 
@@ -100,9 +100,10 @@ export class GatewayFib {
     if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
     const entry = value === undefined ? undefined : decodeFibEntry(value);
     if (entry && Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
-    const held = (this.#fib.get(parsed.value) ?? []).filter((e) => e.validFrom !== route.validFrom);
-    const entries = entry ? [...held, entry.success].sort((a, b) => (a.validFrom ?? -Infinity) - (b.validFrom ?? -Infinity)) : held;
-    this.#size += entries.length - (this.#fib.get(parsed.value)?.length ?? 0);
+    const was = this.#fib.get(parsed.value) ?? [];
+    const held = was.filter((e) => e.validFrom !== route.validFrom);
+    const entries = entry ? [...held, entry.success].sort(byWindowStart) : held;
+    this.#size += entries.length - was.length;
     if (entries.length > 0) this.#fib.set(parsed.value, entries);
     else this.#fib.delete(parsed.value);
     this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: entry?.success, revision });

@@ -3,7 +3,7 @@ import { EdgeHeap } from './edge-heap.ts';
 import { NeighborSessions } from './neighbor-sessions.ts';
 import type { AcceptedAdvertisement, LocRibChange, RibEvent } from './rib-event.ts';
 import { advertisementOf, inWindow, routeOf, type RibAdvertisement, type RibRoute } from './rib-route.ts';
-import { clipped, endOf, intervalAt, startOf, timelineOf, type Interval } from './timeline.ts';
+import { clipped, endOf, finite, intervalAt, startOf, timelineOf, type Interval } from './timeline.ts';
 
 /** A neighbor that went down and whose routes older than `downSeq` are kept until `until`. */
 interface Stale {
@@ -484,8 +484,6 @@ export class LocRib {
     return changesBetween(pattern, before, after, causeSeq, this.#now);
   }
 }
-
-const finite = (t: number): number | undefined => (Number.isFinite(t) ? t : undefined);
 
 /**
  * Interval by interval, in time order: one whose winner or end changed, one that came, one that

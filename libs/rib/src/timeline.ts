@@ -13,8 +13,12 @@ export interface Interval<R> {
   readonly winner: R;
 }
 
-export const startOf = (a: RibAdvertisement): number => a.validFrom ?? -Infinity;
-export const endOf = (a: RibAdvertisement): number => a.validUntil ?? Infinity;
+export const startOf = (a: Pick<RibAdvertisement, 'validFrom'>): number => a.validFrom ?? -Infinity;
+export const endOf = (a: Pick<RibAdvertisement, 'validUntil'>): number => a.validUntil ?? Infinity;
+/** Window-start order (no start first): how a pattern's routes, intervals and entries are kept. */
+export const byWindowStart = (a: Pick<RibAdvertisement, 'validFrom'>, b: Pick<RibAdvertisement, 'validFrom'>): number => startOf(a) - startOf(b);
+/** An unbounded end (±Infinity) as the wire and JSON say it: none. */
+export const finite = (t: number): number | undefined => (Number.isFinite(t) ? t : undefined);
 
 /**
  * The best route of a pattern as a function of time (§4.4 among the routes inside their window at
@@ -94,8 +98,8 @@ export function intervalAt<R>(timeline: readonly Interval<R>[], at: number): Int
 
 /** The winner over the interval's span: its own window clipped to the interval, as the Loc-RIB gives it on. */
 export function clipped<R extends RibAdvertisement>(interval: Interval<R>): R {
-  const validFrom = Number.isFinite(interval.from) ? interval.from : undefined;
-  const validUntil = Number.isFinite(interval.until) ? interval.until : undefined;
+  const validFrom = finite(interval.from);
+  const validUntil = finite(interval.until);
   const { winner } = interval;
   return validFrom === winner.validFrom && validUntil === winner.validUntil ? winner : { ...winner, validFrom, validUntil, ownWindow: { validFrom: winner.validFrom, validUntil: winner.validUntil } };
 }

@@ -63,9 +63,10 @@ export class AdjRibOut {
         this.#sent.delete(key);
       }
       if (route === undefined) continue;
-      const group = alike.get(JSON.stringify(route.attributes));
+      const same = JSON.stringify(route.attributes);
+      const group = alike.get(same);
       if (group) group.patterns.push(route.pattern);
-      else alike.set(JSON.stringify(route.attributes), { attributes: route.attributes, patterns: [route.pattern] });
+      else alike.set(same, { attributes: route.attributes, patterns: [route.pattern] });
       this.#sent.set(key, { pattern: route.pattern, validFrom: route.attributes.validFrom, validUntil: route.attributes.validUntil });
     }
     const out = new UpdateBuilder(limits.maxPatterns, budget);

@@ -3,6 +3,7 @@ import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { decodeLoggedEvent, decodeRibInput, passThroughImport, type PeerEvent } from '#libs/events';
 import { CounterFold, exportRoute, type PeerCounters } from '#libs/policy';
+import { byWindowStart } from '#libs/rib';
 import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadPolicyConfig, type PolicyConfig } from '../../policy/src/policy-config.ts';
@@ -107,7 +108,7 @@ function printCounters(rows: readonly PeerCounters[], json: boolean, io: Command
 
 async function explainExport(nc: NatsConnection, config: PolicyConfig, pattern: string, json: boolean, io: CommandIo): Promise<number> {
   // One verdict per interval of the pattern's timeline: each is exported on its own, with its window.
-  const intervals = [...(await readLocRib(nc, config.locRib)).values()].filter((e) => e.pattern === pattern).sort((a, b) => (a.advertisement.validFrom ?? -Infinity) - (b.advertisement.validFrom ?? -Infinity));
+  const intervals = [...(await readLocRib(nc, config.locRib)).values()].filter((e) => e.pattern === pattern).sort((a, b) => byWindowStart(a.advertisement, b.advertisement));
   if (intervals.length === 0) {
     if (json) io.out.write(`${JSON.stringify({ pattern, best: null, peers: [] })}\n`);
     else io.out.write(`${pattern}: no route in the Loc-RIB\n`);

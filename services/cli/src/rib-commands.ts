@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
-import { LocRib, NeighborSessions, type RibRoute, type TimelineInterval } from '#libs/rib';
+import { inWindow, LocRib, NeighborSessions, type RibRoute, type TimelineInterval } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
@@ -102,7 +102,7 @@ const row = (route: RibRoute) => ({
 const time = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
 /** An interval of a timeline as the audit commands print it: its bounds, the route that wins it (its own window apart), and whether it holds the clock. */
-const intervalRow = (i: TimelineInterval, now: number) => ({ from: time(i.from), until: time(i.until), now: (i.from ?? -Infinity) <= now && now < (i.until ?? Infinity), ...row(i.route) });
+const intervalRow = (i: TimelineInterval, now: number) => ({ from: time(i.from), until: time(i.until), now: inWindow({ validFrom: i.from, validUntil: i.until }, now), ...row(i.route) });
 const intervalCells = (r: ReturnType<typeof intervalRow>) => [
   r.pattern,
   `${r.now ? 'NOW ' : ''}${r.from ?? '-∞'} → ${r.until ?? '∞'}`,

@@ -3,7 +3,7 @@ import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
 import { nextHopOf } from '#libs/fib-export';
-import { inWindow } from '#libs/rib';
+import { byWindowStart, inWindow } from '#libs/rib';
 import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
@@ -88,7 +88,7 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
       const now = Date.now();
       const rows = [...(await readLocRib(nc, config.locRib)).values()]
         .filter(({ pattern }) => wanted.length === 0 || wanted.includes(pattern))
-        .sort((x, y) => (x.pattern < y.pattern ? -1 : x.pattern > y.pattern ? 1 : (x.advertisement.validFrom ?? -Infinity) - (y.advertisement.validFrom ?? -Infinity)))
+        .sort((x, y) => (x.pattern < y.pattern ? -1 : x.pattern > y.pattern ? 1 : byWindowStart(x.advertisement, y.advertisement)))
         .map(({ pattern, advertisement: a, causeSeq }) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, inForce: inWindow(a, now), causeSeq }));
       if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
       else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW', 'NOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil), r.inForce ? 'yes' : '-'])]));
