@@ -1,3 +1,4 @@
+import { HOT_PATH } from '#libs/streams';
 import { connect } from '@nats-io/transport-node';
 import { DEFAULT_SVC_PARAMS, lookupDtnIdentity } from '#libs/identity';
 import { Result } from 'effect';
@@ -19,7 +20,7 @@ const PEER = 'dsn.example.test';
 export async function handshakes(count: number, concurrency: number, runs: number): Promise<Figure> {
   const nats = await startNatsServer();
   const lab = await startPeeringLab(US, PEER);
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ ...HOT_PATH, servers: nats.url });
   try {
     const events = await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' });
     // The connection limits are §9.4 defences; here they would measure themselves.

@@ -1,11 +1,10 @@
-import { StorageType } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
+import { HOT_PATH } from '#libs/streams';
 import { connect } from '@nats-io/transport-node';
 import { Schema } from 'effect';
 import { encodeExportedRoute } from '#libs/events';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import { attributesOf, type RibEvent } from '#libs/rib';
-import { adToken, keyOf, readTable, tableBucket } from '#libs/tables';
+import { adToken, keyOf, readTable, tableBucket, TableWriter } from '#libs/tables';
 import { followAdjRibOut } from '../../services/session/src/adj-rib-out-feed.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { startPeeringLab } from '../../test/harness/peering-lab.ts';
@@ -91,25 +90,24 @@ export function softReconfiguration(routes: number, runs: number): Figure {
 }
 
 /**
- * Full-table send: an established session reads its peer's Adj-RIB-Out (a KV table of `routes`
- * exported routes) and sends it over gRPC/TLS until the peer holds all of it; beside it, the bare
+ * Full-table send: an established session reads its peer's Adj-RIB-Out (a table of `routes`
+ * exported routes, compacted into a snapshot as the policy service leaves it) and sends it over gRPC/TLS until the peer holds all of it; beside it, the bare
  * read of the same table.
  */
 export async function adjRibOutSend(routes: number, runs: number): Promise<Figure> {
   const nats = await startNatsServer();
   const lab = await startPeeringLab('us.example.test', 'dsn.example.test');
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ ...HOT_PATH, servers: nats.url });
   try {
     const bucket = tableBucket('out', adToken('dsn.example.test'));
-    const kv = await new Kvm(nc).create(bucket, { history: 1, storage: StorageType.File });
+    const table = await TableWriter.open(nc, bucket);
     const attributes = attributesOf({ adPath: ['us.example.test', 'far.example.org'], metric: 4, transitive: [] });
-    const puts: Promise<unknown>[] = [];
-    for (let n = 0; n < routes; n++) {
+    const deltas = Array.from({ length: routes }, (_, n) => {
       const pattern = `ipn:${n >> 16}.${n & 0xffff}`;
-      puts.push(kv.put(keyOf(pattern, undefined), encodeExportedRoute(pattern, attributes)));
-      if (puts.length >= 1_024) await Promise.all(puts.splice(0));
-    }
-    await Promise.all(puts);
+      return { key: keyOf(pattern, undefined), value: encodeExportedRoute(pattern, attributes) };
+    });
+    for (let at = 0; at < routes; at += 1_000) await table.append([{ id: `routes-${at}`, deltas: deltas.slice(at, at + 1_000) }], () => undefined);
+    await table.compact(() => undefined);
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' }), {
       adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket('out', adToken(peerAd)), send, { maxPatterns: 10_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
     });
@@ -132,8 +130,8 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
     return figure({
       name: `Adj-RIB-Out full table, ${routes} routes`,
       unit: 'routes/s',
-      measured: { name: 'handshake, KV table read, RouteUpdates over gRPC/TLS, peer holds all', runs: measured },
-      baseline: { name: 'bare read of the KV table', runs: baseline },
+      measured: { name: 'handshake, table read, RouteUpdates over gRPC/TLS, peer holds all', runs: measured },
+      baseline: { name: 'bare read of the table', runs: baseline },
       targets: {},
       notes: { routes, patternsPerUpdate: 10_000 },
     });

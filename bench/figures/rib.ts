@@ -1,3 +1,4 @@
+import { HOT_PATH } from '#libs/streams';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,7 +99,7 @@ export function ribMemory(n: number): Figure {
  */
 export async function ribReplay(n: number): Promise<Figure> {
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ ...HOT_PATH, servers: nats.url });
   try {
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);

@@ -5,7 +5,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { encodeRibInput } from '#libs/events';
 import { GatewayFib } from '#libs/gateway-client';
-import { ensureStream } from '#libs/streams';
+import { ensureStream, HOT_PATH } from '#libs/streams';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
@@ -29,7 +29,7 @@ const p = (samples: readonly number[], q: number): number => [...samples].sort((
  */
 export async function scheduledWindows(n: number, edges: number, runs: number): Promise<Figure> {
   const nats = await startNatsServer();
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ ...HOT_PATH, servers: nats.url });
   const dir = mkdtempSync(join(tmpdir(), 'dpp-bench-win-'));
   const stops: (() => Promise<unknown>)[] = [];
   try {

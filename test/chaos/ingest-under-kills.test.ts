@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,6 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { decodeLocRibChanges, decodeLoggedEvent, decodeRibInput, neighborOf, passThroughImport, type PeerEvent } from '#libs/events';
 import { decodeFibEntry, gatewayTable } from '#libs/fib-export';
 import { generateAdKey } from '#libs/identity';
@@ -19,7 +18,7 @@ import { freePort, startNatsServer, type NatsServer, until } from '#libs/lab';
 import { pick, seeded, shuffle } from '../../bench/lib/random.ts';
 import { startImportStage } from '../../services/policy/src/import-stage.ts';
 import { handPeer, startPeeringLab, type HandPeer, type PeeringLab } from '../harness/peering-lab.ts';
-import { writeSpeakerFiles } from '../harness/speaker-files.ts';
+import { writeSpeakerConfig, writeSpeakerFiles } from '../harness/speaker-files.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const US = 'us.example.test';
@@ -115,24 +114,7 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
     nc = await connect({ servers: nats.url, maxReconnectAttempts: -1 });
     await writeSpeakerFiles(dir, 'us', US, await generateAdKey(), lab.tls);
     const port = await freePort();
-    writeFileSync(
-      config,
-      stringify({
-        ad: US,
-        key_file: 'us.key',
-        tls: { cert: 'us.crt', key: 'us-tls.key', ca: 'ca.crt' },
-        dns: { resolvers: [`${lab.dns.resolver.host}:${lab.dns.resolver.port}`] },
-        nats: { url: nats.url },
-        listen: { host: '127.0.0.1', port },
-        peers: [{ ad: PEER }],
-        session: { message_rate: { per_second: 100_000, burst: 100_000 } },
-        liveness: { interval_ms: 500, dead_after_ms: 2_000 },
-        restart_time_ms: RESTART_MS,
-        checkpoint: 'rib.sqlite',
-        batch: 256,
-        gateways: [{ name: 'gw' }],
-      }),
-    );
+    writeSpeakerConfig(dir, { ad: US, peer: PEER, natsUrl: nats.url, port, resolver: lab.dns.resolver, extra: { liveness: { interval_ms: 500, dead_after_ms: 2_000 }, restart_time_ms: RESTART_MS } });
     for (const service of SERVICES) start(service);
 
     // The peer, until the checks are over: sends its updates at a pace that spreads them over the kills, keeps its session alive, and after every session loss dials again and sends its table again.
@@ -287,7 +269,7 @@ async function importedOnce(nc: NatsConnection): Promise<{ chaos: string[]; fres
 /** Waits until the logs, the Loc-RIB and the FIB stop moving for `ms` in a row. */
 async function untilQuiet(nc: NatsConnection, ms: number): Promise<void> {
   const jsm = await jetstreamManager(nc);
-  const sample = async () => (await Promise.all(['DPP_PEER_EVENTS', 'DPP_RIB_INPUT', 'DPP_LOC_RIB', 'KV_dpp-fib-gw'].map(async (s) => (await jsm.streams.info(s)).state.last_seq))).join(' ');
+  const sample = async () => (await Promise.all(['DPP_PEER_EVENTS', 'DPP_RIB_INPUT', 'DPP_LOC_RIB', 'TABLE_dpp-fib-gw'].map(async (s) => (await jsm.streams.info(s)).state.last_seq))).join(' ');
   let last = '';
   let since = Date.now();
   await until(

@@ -3,14 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
-import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encodeLocRibChanges, encodeRibInput, type PeerEvent } from '#libs/events';
 import { GatewayFib } from '#libs/gateway-client';
 import { LocRib, type RibEvent } from '#libs/rib';
 import { ensureStream, readLog } from '#libs/streams';
-import { keyOf, readTable } from '#libs/tables';
+import { keyOf, readTable, tableSubject, TableWriter } from '#libs/tables';
 import { peerMessageCodec } from '#libs/wire';
 import { until } from '#libs/lab';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
@@ -121,15 +120,15 @@ describe('events that cannot be read are quarantined, not applied, and do not st
       await until('a later change exported', async () => ((await readTable(nc, `${prefix}-gw`)).has(keyOf('ipn:5.*', undefined)) ? true : undefined));
       expect(quarantined(lines)).toHaveLength(2);
 
-      // A gateway meets an entry that does not decode: it says so and keeps the rest.
-      const kv = await new Kvm(nc).open(`${prefix}-gw`);
-      await kv.put(keyOf('ipn:7.*', undefined), 'not a FIB entry');
+      // A gateway meets an entry that does not decode, and a message that is no table message: it says so and keeps the rest.
+      await (await TableWriter.open(nc, `${prefix}-gw`)).append([{ id: 'bad-entry', deltas: [{ key: keyOf('ipn:7.*', undefined), value: 'not a FIB entry' }] }], () => undefined);
+      await jetstream(nc).publish(tableSubject(`${prefix}-gw`, 'd'), 'not a table message');
       const errors: string[] = [];
       const fib = await GatewayFib.open(nc, { gateway: 'gw', bucketPrefix: prefix, onError: (e) => errors.push(e) });
       try {
         expect(fib.size).toBe(3);
         expect(fib.lookup('ipn:4.1')?.peerAd).toBe('a.org');
-        expect(errors).toEqual([expect.stringMatching(/^revision \d+: /)]);
+        expect(errors).toEqual([expect.stringMatching(/^revision \d+: /), expect.stringMatching(/^message \d+: not a table message of version 1/)]);
       } finally {
         await fib.close();
       }

@@ -4,7 +4,7 @@ import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
-import { followTable, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
+import { followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 
 export interface GatewayFibOptions {
   /** The gateway's name in the FIB-export config. */
@@ -18,9 +18,11 @@ export interface GatewayFibOptions {
 }
 
 /**
- * A gateway's forwarding table, kept current from NATS (design.md property 6): the snapshot (the
- * last value of every key in the gateway's KV bucket), then every delta after it, in order;
- * on a gap or a reconnect it resyncs from the last revision applied + 1 (libs/tables followTable).
+ * A gateway's forwarding table, kept current from NATS (design.md property 6): the latest
+ * snapshot of the gateway's table, then every delta after it, in order; on a gap or a reconnect it
+ * resyncs from the last message applied + 1, and after an absence longer than the table keeps
+ * its deltas it loads the latest snapshot over what it holds (libs/tables followTable), so
+ * lookups never see an empty table meanwhile.
  * Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
  *
  * ```ts
@@ -50,7 +52,7 @@ export class GatewayFib {
   /** Resolves once the snapshot is loaded. */
   static async open(nc: NatsConnection, options: GatewayFibOptions): Promise<GatewayFib> {
     const fib = new GatewayFib(options);
-    const follower = await followTable(nc, tableBucket(options.bucketPrefix ?? 'dpp-fib', options.gateway), (entry) => fib.#apply(entry));
+    const follower = await followTable(nc, tableBucket(options.bucketPrefix ?? 'dpp-fib', options.gateway), (entry) => fib.#apply(entry), { onResync: (keys) => fib.#keepOnly(keys), onCorrupt: (seq, error) => options.onError?.(`message ${seq}: ${error}`) });
     fib.#ended = follower.ended;
     fib.#close = () => follower.close();
     await follower.ready.catch(() => Promise.reject(new Error(`the FIB of gateway ${options.gateway} ended before its snapshot was read`)));
@@ -73,7 +75,7 @@ export class GatewayFib {
     return this.#fib.lookup(eid, (entries) => entries.some((e) => inWindow(e, at)))?.value.find((e) => inWindow(e, at));
   }
 
-  /** The last revision applied: the bucket stream's sequence, the gateway's delta number. */
+  /** The last revision applied: the sequence of the table message that brought it, the gateway's delta number. */
   get revision(): number {
     return this.#revision;
   }
@@ -91,6 +93,14 @@ export class GatewayFib {
 
   async close(): Promise<void> {
     await this.#close();
+  }
+
+  /** After a resync: every entry whose key the snapshot does not hold is gone. */
+  #keepOnly(keys: ReadonlySet<string>): void {
+    for (const entry of this.entries()) {
+      const key = keyOf(entry.pattern, entry.validFrom);
+      if (!keys.has(key)) this.#apply({ key, value: undefined, revision: this.#revision, pending: 0 });
+    }
   }
 
   #apply({ key, value, revision }: TableEntry): void {

@@ -39,6 +39,11 @@ export class AdjRibOut {
     return this.#sent.size;
   }
 
+  /** The table keys of what the peer holds from us. */
+  keys(): IterableIterator<string> {
+    return this.#sent.keys();
+  }
+
   /**
    * The updates for these changes (table key → the route to send now, or undefined: none) at the
    * instant `now`, each within `limits`: withdrawals first, then routes alike in every attribute

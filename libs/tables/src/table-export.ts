@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Result } from 'effect';
 import { decodeLocRibChanges } from '#libs/events';
@@ -9,19 +9,22 @@ import { consumeBatches, ensureStream, readLog } from '#libs/streams';
 import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
 import { keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
+import { TableWriter, type DeltaBatch } from './table-writer.ts';
 
 export interface TableExportOptions {
   /** The Loc-RIB change stream the tables follow. */
   readonly changeStream: string;
   readonly targets: readonly TableTarget[];
-  /** Target T's table is the KV bucket `<prefix>-T`; the exporter's own state is in `<prefix>-<stateName>`. */
+  /** Target T's table is `<prefix>-T` (its stream `TABLE_<prefix>-T`); the exporter's own state is the KV bucket `<prefix>-<stateName>`. */
   readonly bucketPrefix: string;
   readonly stateName: string;
   /** Message ids start with it: two exporters on one server must not take each other's deltas for their own. */
   readonly idPrefix: string;
   readonly batch: number;
-  /** Copies of each bucket in the NATS cluster; default 1. */
+  /** Copies of each stream in the NATS cluster; default 1. */
   readonly replicas?: number;
+  /** Delta lines before a table's first snapshot (libs/tables TableWriter); for tests. */
+  readonly compactAfter?: number;
   readonly log: (line: Record<string, unknown>) => void;
   /** After each batch is published: the deltas written per target, for the counters. */
   readonly onPublished?: (target: string, deltas: number) => void;
@@ -30,29 +33,25 @@ export interface TableExportOptions {
 const KEEP_DUPLICATES_MS = 120_000;
 
 /**
- * Keeps, per target, a KV bucket of pattern → value from the Loc-RIB change stream (design.md
- * property 6; the FIB export and the Adj-RIB-Out). The bucket's stream is the target's delta log
- * (its revisions are the delta sequence numbers) and its last values are the snapshot, so a reader
- * takes the snapshot at revision R and then the deltas after R from one ordered consumer.
+ * Keeps, per target, a table of pattern → value from the Loc-RIB change stream (design.md
+ * property 6; the FIB export and the Adj-RIB-Out): the table's stream holds the deltas of each
+ * change message in one message, and snapshots that compact them (libs/tables TableWriter), so
+ * a reader loads the latest snapshot and then the deltas after it from one ordered consumer.
  *
- * Each batch of changes is collapsed to the last delta per target and pattern, published (ids
- * `<idPrefix>-<change message seq>-<index>-<target>-<fingerprint hash>`, the same on every replica
- * with that target), and only then are the targets' positions moved: a batch cut short is done
- * again, and doing it again stores the same values. A target that is new, or whose fingerprint
- * changed, gets its table rebuilt from the change stream before the exporter goes on; a rebuild
- * writes only the entries that differ, so a reader sees just the difference.
+ * The deltas of each change message are published in order under the id
+ * `<idPrefix>-<change message seq>-<target>-<fingerprint hash>`, the same on every replica with
+ * that target, and only then are the targets' positions moved: a batch cut short is done again,
+ * and doing it again stores the same values. A target that is new, or whose fingerprint changed,
+ * gets its table rebuilt from the change stream before the exporter goes on; a rebuild writes
+ * only the entries that differ, so a reader sees just the difference.
  */
 export async function startTableExport(nc: NatsConnection, options: TableExportOptions): Promise<{ stop(): Promise<void>; positions(): ReadonlyMap<string, number | undefined> }> {
-  const kvm = new Kvm(nc);
-  const js = jetstream(nc);
-  const open = async (name: string): Promise<KV> => {
-    const kv = await kvm.create(name, { history: 1, storage: StorageType.File, replicas: options.replicas ?? 1 });
-    // The bucket is a stream: check what the server kept, as for every stream of ours.
-    await ensureStream(nc, { name: `KV_${name}`, subjects: [`$KV.${name}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas: options.replicas ?? 1 });
-    return kv;
-  };
-  const state = await open(tableBucket(options.bucketPrefix, options.stateName));
-  for (const target of options.targets) await open(tableBucket(options.bucketPrefix, target.name));
+  const stateBucket = tableBucket(options.bucketPrefix, options.stateName);
+  const state = await new Kvm(nc).create(stateBucket, { history: 1, storage: StorageType.File, replicas: options.replicas ?? 1 });
+  // The bucket is a stream: check what the server kept, as for every stream of ours.
+  await ensureStream(nc, { name: `KV_${stateBucket}`, subjects: [`$KV.${stateBucket}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas: options.replicas ?? 1 });
+  const writers = new Map<string, TableWriter>();
+  for (const target of options.targets) writers.set(target.name, await TableWriter.open(nc, tableBucket(options.bucketPrefix, target.name), options));
   /**
    * Where each target stands in the change stream. Each has its own, so exporters with other
    * targets never move it for this one, and a change a target has passed is never published for
@@ -75,12 +74,6 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   };
   const hashes = new Map(options.targets.map((t) => [t.name, createHash('sha256').update(t.fingerprint).digest('hex').slice(0, 12)]));
 
-  const publish = (target: string, delta: TableDelta, id: string): Promise<unknown> => {
-    const h = headers();
-    if (delta.value === undefined) h.set('KV-Operation', 'DEL');
-    return js.publish(`$KV.${tableBucket(options.bucketPrefix, target)}.${delta.key}`, delta.value ?? '', { msgID: id, headers: h });
-  };
-
   // A target that is new or changed is built where the unchanged ones stand, or, when all are, at the stream's end.
   const end = async () => (await (await jetstreamManager(nc)).streams.info(options.changeStream)).state.last_seq;
   const unchanged: number[] = [];
@@ -90,7 +83,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     if ((await state.get(`config.${target.name}`))?.string() !== storedFingerprint(target)) stale.push(target);
     else if (position !== undefined) unchanged.push(position);
   }
-  if (stale.length > 0) await rebuild(nc, state, options, stale, unchanged.length > 0 ? Math.min(...unchanged) : await end(), publish);
+  if (stale.length > 0) await rebuild(nc, state, options, stale, unchanged.length > 0 ? Math.min(...unchanged) : await end(), writers);
   positions = await readPositions();
 
   const position = async (): Promise<number> => {
@@ -98,7 +91,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
   };
   const consumer = await consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const latest = new Map<string, { target: string; delta: TableDelta; id: string }>();
+    const batches = new Map<string, DeltaBatch[]>(options.targets.map((t) => [t.name, []]));
     for (const m of messages) {
       const changes = decodeLocRibChanges(m.string());
       if (Result.isFailure(changes)) {
@@ -107,20 +100,19 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
       }
       for (const target of options.targets) {
         if (m.seq <= (positions.get(target.name) ?? 0)) continue;
-        for (const [i, change] of changes.success.entries()) {
-          // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
-          for (const [d, delta] of deltasOf(target, change).entries()) latest.set(`${target.name} ${delta.key}`, { target: target.name, delta, id: `${options.idPrefix}-${m.seq}-${i}${d ? `.${d}` : ''}-${target.name}-${hashes.get(target.name)}` });
-        }
+        // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
+        const deltas = changes.success.flatMap((change) => deltasOf(target, change));
+        batches.get(target.name)!.push({ id: `${options.idPrefix}-${m.seq}-${target.name}-${hashes.get(target.name)}`, deltas });
       }
     }
-    // One delta per target and key: no two can overtake each other, so they go out together.
-    await pipelined([...latest.values()], ({ target, delta, id }) => publish(target, delta, id));
-    for (const target of options.targets) await advance(target.name, messages.at(-1)!.seq);
-    if (options.onPublished) {
-      const counts = new Map<string, number>();
-      for (const { target } of latest.values()) counts.set(target, (counts.get(target) ?? 0) + 1);
-      for (const [target, n] of counts) options.onPublished(target, n);
-    }
+    // Each table's stream in order; the tables side by side.
+    await Promise.all(
+      options.targets.map(async (target) => {
+        const lines = await writers.get(target.name)!.append(batches.get(target.name)!, options.log);
+        await advance(target.name, messages.at(-1)!.seq);
+        if (lines > 0) options.onPublished?.(target.name, lines);
+      }),
+    );
   });
   return { stop: consumer.stop, positions: () => positions };
 }
@@ -130,14 +122,7 @@ const quarantine = (options: TableExportOptions, seq: number, error: string) =>
   options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq, error });
 
 /** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
-async function rebuild(
-  nc: NatsConnection,
-  state: KV,
-  options: TableExportOptions,
-  stale: readonly TableTarget[],
-  upTo: number,
-  publish: (target: string, delta: TableDelta, id: string) => Promise<unknown>,
-): Promise<void> {
+async function rebuild(nc: NatsConnection, state: KV, options: TableExportOptions, stale: readonly TableTarget[], upTo: number, writers: ReadonlyMap<string, TableWriter>): Promise<void> {
   const best = await readLocRib(nc, options.changeStream, upTo, (seq, error) => quarantine(options, seq, error));
   for (const target of stale) {
     const wanted = new Map<string, string>();
@@ -149,9 +134,8 @@ async function rebuild(
       ...[...held.keys()].filter((key) => !wanted.has(key)).map((key) => ({ key, value: undefined })),
       ...[...wanted].filter(([key, value]) => held.get(key) !== value).map(([key, value]) => ({ key, value })),
     ];
-    // Each rebuild its own ids: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
-    const rebuildId = randomUUID();
-    await pipelined(deltas, (delta) => publish(target.name, delta, `${options.idPrefix}-rebuild-${rebuildId}-${delta.key}`));
+    // Each rebuild its own id: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
+    await writers.get(target.name)!.append([{ id: `${options.idPrefix}-rebuild-${randomUUID()}`, deltas }], options.log);
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${target.name}`, String(upTo));
     await state.put(`config.${target.name}`, storedFingerprint(target));
@@ -186,17 +170,8 @@ export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?
 
 /**
  * What decides a table's entries, as its state records it: the target's fingerprint and the table
- * layout. Layout 2 holds an entry per interval of a pattern's timeline (keys with a window start);
- * a table written as layout 1 (one per pattern, no such keys) is rebuilt, or its scheduled routes
- * would stay under keys nothing deletes.
+ * layout. Layout 2 held an entry per interval of a pattern's timeline (keys with a window start),
+ * layout 3 holds them in the table's stream of delta batches and snapshots instead of a KV
+ * bucket: a table of an older layout is rebuilt (its old bucket is left as it was).
  */
-const storedFingerprint = (target: TableTarget): string => `layout 2 ${target.fingerprint}`;
-
-/** Pipelined: up to 1,024 in flight at every moment (a rebuild may write a million entries). */
-async function pipelined<T>(items: readonly T[], each: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await each(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(1_024, items.length) }, lane));
-}
+const storedFingerprint = (target: TableTarget): string => `layout 3 ${target.fingerprint}`;

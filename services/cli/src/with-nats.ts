@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { natsServers } from '#libs/streams';
+import { HOT_PATH, natsServers } from '#libs/streams';
 import { EXIT, type CommandIo } from './io.ts';
 
 /**
@@ -10,7 +10,7 @@ export async function withNats(url: string, io: CommandIo, body: (nc: NatsConnec
   let nc: NatsConnection;
   try {
     // A one-shot command gives up with the server; one that follows a stream waits for it to come back.
-    nc = await connect({ servers: natsServers(url), maxReconnectAttempts: options.reconnect ? -1 : 0 });
+    nc = await connect({ ...HOT_PATH, servers: natsServers(url), maxReconnectAttempts: options.reconnect ? -1 : 0 });
   } catch (error) {
     io.err.write(`dpp: cannot reach NATS at ${url}: ${(error as Error).message}\n`);
     return EXIT.invalid;

@@ -1,10 +1,10 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result, Schema } from 'effect';
 import { decodeLoggedEvent, passThroughImport, policyEventSubject, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import type { RibEvent } from '#libs/rib';
-import { consumeBatches, readLog } from '#libs/streams';
+import { consumeBatches, publisherFor, publishInOrder, readLog, type OrderedMessage, type SubjectTail } from '#libs/streams';
 
 const ID_PREFIX = 'import-';
 /** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
@@ -32,8 +32,9 @@ function compiled(event: PolicyEvent, seq: number): Result.Result<InForce, strin
  * NATS message can be, several (`import-<seq>.<part>/<parts>`). A policy event in the log changes
  * the policy from there on, and re-judges the routes of the neighbors that are up (the Adj-RIB-In,
  * folded from the log before it): the verdicts of what changed get the policy event's sequence
- * (docs/spec-notes.md, policy versions). Published one at a time, so the RIB input holds them in
- * peer-log order; where the stage stands is the id of the last one stored, so a restart resumes
+ * (docs/spec-notes.md, policy versions). A batch's verdicts are published pipelined, in order
+ * (libs/streams publishInOrder: the server refuses one that would land ahead of its
+ * predecessor), so the RIB input holds them in peer-log order; where the stage stands is the id of the last one stored, so a restart resumes
  * right after it (within a split verdict, at its next part), and a publish retried is stored once.
  */
 export async function startImportStage(
@@ -51,7 +52,6 @@ export async function startImportStage(
     onVerdict?: (verdict: RibEvent) => void;
   },
 ): Promise<{ stop(): Promise<void>; position(): number }> {
-  const js = jetstream(nc);
   // Room for the headers besides the verdict itself.
   const maxBytes = options.maxMessageBytes ?? Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
   let inForce = NO_POLICY;
@@ -131,10 +131,13 @@ export async function startImportStage(
   let handled = 0;
   /** Where a split verdict stopped: its peer seq, the next part, and how many parts it was split into. */
   let resume = { seq: 0, next: 0, of: 0 };
+  /** The last verdict stored: what the next publish expects to follow. */
+  let tail: SubjectTail = { seq: 0 };
   const position = async (): Promise<number> => {
     const jsm = await jetstreamManager(nc);
     // null only when nothing was imported yet; any other failure goes to the retry path, never to "start over".
     const last = await jsm.streams.getMessage(options.ribStream, { last_by_subj: options.ribSubject });
+    tail = { seq: last?.seq ?? 0 };
     const id = /^import-(\d+)(?:\.(\d+)\/(\d+))?$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
     const from = (() => {
       if (!id) return 1;
@@ -147,8 +150,8 @@ export async function startImportStage(
     return from;
   };
   const consumer = await consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
+    const out: OrderedMessage[] = [];
     for (const m of messages) {
-      handled = m.seq;
       const verdict = await importOne(m.string(), m.seq);
       if (Result.isFailure(verdict)) {
         // Quarantined: it stays in the log for inspection and is never applied half-way.
@@ -158,9 +161,11 @@ export async function startImportStage(
       const parts = verdict.success;
       // Split another way this time (another max_payload): all its parts again, which in order end where the whole does.
       for (let part = m.seq === resume.seq && parts.length === resume.of ? resume.next : 0; part < parts.length; part++) {
-        await js.publish(options.ribSubject, parts[part]!, { msgID: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
+        out.push({ data: parts[part]!, msgId: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
       }
     }
+    tail = await publishInOrder(publisherFor(nc), options.ribSubject, out, tail, { onRetry: (error, from) => options.log({ level: 'warn', msg: 'RIB input publish failed; sending again in order', from: out[from]?.msgId, error: error.message }) });
+    handled = messages.at(-1)!.seq;
   });
   return { stop: consumer.stop, position: () => handled };
 }

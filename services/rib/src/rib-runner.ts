@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { CHANGES_PER_MESSAGE, decodeRibInput, encodeLocRibChanges, encodeRibInput } from '#libs/events';
 import { LocRib, type LocRibChange } from '#libs/rib';
-import { consumeBatches } from '#libs/streams';
+import { consumeBatches, publisherFor, publishInOrder, type OrderedMessage } from '#libs/streams';
 import type { CheckpointStore } from './checkpoint-store.ts';
 
 /** Node's longest timer; a longer wait is taken in steps. */
@@ -52,9 +52,10 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   let rib = fromCheckpoint();
   options.log({ level: 'info', msg: 'RIB resumed', lastSeq: rib.lastSeq, routes: rib.size });
   let fresh = true;
-  /** Where the checkpoint stands; after a failed batch the projection is reloaded from it first. */
+  /** Where the checkpoint stands; after a failed batch the projection is reloaded from it first, and the change stream's end read again. */
   const position = async () => {
     if (!fresh) rib = fromCheckpoint();
+    if (!fresh) published = await lastPublished();
     fresh = false;
     return rib.lastSeq + 1;
   };
@@ -92,15 +93,21 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
 
   /**
    * The last change already in the change stream: a restart after longer than the duplicate window
-   * must not publish a change again, so changes up to it are skipped. Changes are published one at
-   * a time, in order, so the last stored is the latest.
+   * must not publish a change again, so changes up to it are skipped. Changes are stored in order
+   * (publishInOrder), so the last stored is the latest; its stream sequence is what the next
+   * publish expects to follow.
    */
-  const lastPublished = await (async () => {
+  const lastPublished = async () => {
     const last = await (await jetstreamManager(nc)).streams.getMessage(options.changeStream, { last_by_subj: options.changeSubject });
     const match = /^locrib-(\d+)-(\d+)$/.exec(last?.header?.get('Nats-Msg-Id') ?? '');
-    return match ? { seq: Number(match[1]), index: Number(match[2]) } : { seq: 0, index: -1 };
-  })();
-  const alreadyPublished = (seq: number, index: number) => seq < lastPublished.seq || (seq === lastPublished.seq && index <= lastPublished.index);
+    return { ...(match ? { seq: Number(match[1]), index: Number(match[2]) } : { seq: 0, index: -1 }), tail: { seq: last?.seq ?? 0 } };
+  };
+  let published = await lastPublished();
+  const alreadyPublished = (seq: number, index: number) => seq < published.seq || (seq === published.seq && index <= published.index);
+  const publishChanges = async (messages: readonly OrderedMessage[]) => {
+    const tail = await publishInOrder(publisherFor(nc), options.changeSubject, messages, published.tail, { onRetry: (error, from) => options.log({ level: 'warn', msg: 'Loc-RIB change publish failed; sending again in order', from: messages[from]?.msgId, error: error.message }) });
+    published = { ...published, tail };
+  };
 
   /**
    * A checkpoint made before timelines: every interval, once, so that the FIB, the peers and a
@@ -108,11 +115,11 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
    * (a resync of an older state would land after newer changes), numbered past any event's own parts.
    */
   const publishTimelines = async () => {
-    if (!store.timelinesUnpublished || rib.lastSeq < lastPublished.seq) return;
+    if (!store.timelinesUnpublished || rib.lastSeq < published.seq) return;
     const all = rib.resync();
-    for (let at = 0; at < all.length; at += CHANGES_PER_MESSAGE) {
-      await js.publish(options.changeSubject, encodeLocRibChanges(all.slice(at, at + CHANGES_PER_MESSAGE)), { msgID: `locrib-${rib.lastSeq}-${RESYNC_PART + at / CHANGES_PER_MESSAGE}` });
-    }
+    const messages: OrderedMessage[] = [];
+    for (let at = 0; at < all.length; at += CHANGES_PER_MESSAGE) messages.push({ data: encodeLocRibChanges(all.slice(at, at + CHANGES_PER_MESSAGE)), msgId: `locrib-${rib.lastSeq}-${RESYNC_PART + at / CHANGES_PER_MESSAGE}` });
+    await publishChanges(messages);
     store.timelinesPublished();
     options.log({ level: 'info', msg: 'checkpoint from before timelines: every interval published once', intervals: all.length });
   };
@@ -131,11 +138,8 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
       const changes = rib.apply(event.success);
       for (let at = 0; at < changes.length; at += CHANGES_PER_MESSAGE) parts.push({ seq: m.seq, part: at / CHANGES_PER_MESSAGE, changes: changes.slice(at, at + CHANGES_PER_MESSAGE) });
     }
-    // One at a time: changes lost in an outage must not land after later ones.
-    for (const { seq, part, changes } of parts) {
-      if (alreadyPublished(seq, part)) continue;
-      await js.publish(options.changeSubject, encodeLocRibChanges(changes), { msgID: `locrib-${seq}-${part}` });
-    }
+    // Pipelined, and in order: changes lost in an outage never land after later ones.
+    await publishChanges(parts.filter(({ seq, part }) => !alreadyPublished(seq, part)).map(({ seq, part, changes }) => ({ data: encodeLocRibChanges(changes), msgId: `locrib-${seq}-${part}` })));
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
     await publishTimelines();
     armClock();

@@ -10,7 +10,7 @@ const RETRY_MS = 1_000;
 
 /**
  * Sends one established session's peer its Adj-RIB-Out, as the policy service keeps it in the
- * peer's KV bucket: the whole table first, then every change, batched into RouteUpdates of at most
+ * peer's table (libs/tables): the whole table first, then every change, batched into RouteUpdates of at most
  * `maxPatterns` patterns and `maxBytes` bytes (a batch ends when the bucket has nothing more pending), no faster than
  * the peer reads them. While the bucket
  * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
@@ -39,6 +39,14 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
             options.log({ level: 'error', msg: 'Adj-RIB-Out entry skipped: not a v1 exported route', bucket, revision, error: route && Result.isFailure(route) ? route.failure : `key ${key}` });
           } else pending.set(key, route?.success);
           if (more === 0 || pending.size >= options.maxPatterns) await flush();
+        }, {
+          // Away past a compaction: what the peer holds and the snapshot does not is withdrawn.
+          onResync: async (keys) => {
+            for (const key of sent.keys()) if (!keys.has(key)) pending.set(key, undefined);
+            await flush();
+          },
+          replace: sent.size > 0,
+          onCorrupt: (seq, error) => options.log({ level: 'error', msg: 'Adj-RIB-Out message skipped: not a v1 table message', bucket, seq, error }),
         });
         if (!running) await follower.close();
         missing = false;

@@ -1,5 +1,4 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { ensureStream } from '#libs/streams';
+import { ensureStream, publisherFor, type JetStreamPublisher } from '#libs/streams';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { peerEventStream, peerEventSubject, type PeerEvent } from '#libs/events';
 
@@ -18,21 +17,21 @@ export interface EventLogConfig {
  * appended twice. Publishes are pipelined: `append` returns at once with the ack's promise.
  */
 export class PeerEventLog {
-  readonly #js: JetStreamClient;
+  readonly #publisher: JetStreamPublisher;
   readonly #config: EventLogConfig;
 
-  private constructor(js: JetStreamClient, config: EventLogConfig) {
-    this.#js = js;
+  private constructor(publisher: JetStreamPublisher, config: EventLogConfig) {
+    this.#publisher = publisher;
     this.#config = config;
   }
 
   /** Creates the stream if it is missing, and checks the server kept the settings asked for. */
   static async open(nc: NatsConnection, config: EventLogConfig): Promise<PeerEventLog> {
     await ensureStream(nc, peerEventStream({ peerEvents: config.stream, peerSubjectPrefix: config.subjectPrefix, replicas: config.replicas ?? 1 }));
-    return new PeerEventLog(jetstream(nc), config);
+    return new PeerEventLog(publisherFor(nc), config);
   }
 
   append(event: PeerEvent, msgId: string): Promise<number> {
-    return this.#js.publish(peerEventSubject(this.#config.subjectPrefix, event), JSON.stringify(event), { msgID: msgId }).then((ack) => ack.seq);
+    return this.#publisher.publish(peerEventSubject(this.#config.subjectPrefix, event), JSON.stringify(event), { msgId }).then((ack) => ack.seq);
   }
 }

@@ -1,0 +1,54 @@
+import { Result } from 'effect';
+import type { TableDelta } from './table-delta.ts';
+
+/**
+ * A table's stream (README, "Streams"): `TABLE_<table>`, the table being `<prefix>-<target>`.
+ * Its subjects: `table.<table>.d`, batches of deltas in order; `table.<table>.s`, the parts of a
+ * compacted snapshot; `table.<table>.e`, the end of a snapshot, saying where it stands.
+ */
+export const tableStream = (table: string): string => `TABLE_${table}`;
+export const tableSubject = (table: string, part: 'd' | 's' | 'e'): string => `table.${table}.${part}`;
+
+/** On a snapshot's parts and its end: which snapshot they belong to. */
+export const SNAPSHOT_HEADER = 'Dpp-Snapshot';
+
+/** A snapshot's end: its first part's sequence (0: it has none, the table was empty), the last delta message it includes, and its entries. */
+export interface SnapshotEnd {
+  readonly first: number;
+  readonly deltasThrough: number;
+  readonly entries: number;
+}
+
+const HEAD = 'dpp-table 1';
+/** A key is a NATS-subject-safe token (libs/tables keyOf): it can hold no tab and no newline. */
+const KEY = /^[A-Za-z0-9_.+-]+$/;
+
+/**
+ * The hot-path form of a batch of deltas (or a snapshot part), one line each after a version line:
+ * `key<TAB>value` puts, a key alone deletes. Values are JSON text, which has no raw newline. One
+ * allocation-light split to read, where a JSON envelope per delta with Schema validation cost a
+ * parse and a decode per route.
+ */
+export function encodeTableLines(deltas: readonly TableDelta[]): string {
+  let text = HEAD;
+  for (const { key, value } of deltas) text += value === undefined ? `\n${key}` : `\n${key}\t${value}`;
+  return text;
+}
+
+/** The size of a delta's line, for cutting batches under a message's limit. */
+export const lineBytes = (delta: TableDelta): number => delta.key.length + 2 + (delta.value === undefined ? 0 : Buffer.byteLength(delta.value));
+
+/** A delta or snapshot message read back, or why it is not one (a wrong version, a line that is no key). */
+export function decodeTableLines(text: string): Result.Result<TableDelta[], string> {
+  const lines = text.split('\n');
+  if (lines[0] !== HEAD) return Result.fail(`not a table message of version 1: starts ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  const deltas: TableDelta[] = new Array(lines.length - 1);
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    const tab = line.indexOf('\t');
+    const key = tab < 0 ? line : line.slice(0, tab);
+    if (!KEY.test(key)) return Result.fail(`line ${i}: ${JSON.stringify(key.slice(0, 60))} is not a table key`);
+    deltas[i - 1] = { key, value: tab < 0 ? undefined : line.slice(tab + 1) };
+  }
+  return Result.succeed(deltas);
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { followTable, readTable, tableStream, TableWriter, type TableDelta } from '#libs/tables';
+import { until } from '#libs/lab';
+
+const log = () => undefined;
+const puts = (prefix: string, from: number, to: number): TableDelta[] => Array.from({ length: to - from + 1 }, (_, i) => ({ key: `p.${prefix}${from + i}`, value: `${prefix}${from + i}` }));
+
+describe('a table stream: delta batches, snapshots, compaction', () => {
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    nc = await connect({ servers: inject('natsUrl') });
+  });
+  afterAll(async () => {
+    await nc?.close();
+  });
+
+  it('compacts once the lines written reach the last snapshot, purges before the previous one, and a late reader loads the latest snapshot and the deltas after it', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    const writer = await TableWriter.open(nc, table, { compactAfter: 50 });
+    const jsm = await jetstreamManager(nc);
+    const expected = new Map<string, string>();
+    const write = async (id: string, deltas: TableDelta[]) => {
+      await writer.append([{ id, deltas }], log);
+      for (const { key, value } of deltas) value === undefined ? expected.delete(key) : expected.set(key, value);
+    };
+    await write('a', puts('a', 1, 30));
+    expect((await jsm.streams.info(tableStream(table))).state.first_seq).toBe(1);
+    // 60 lines: the first snapshot (nothing to purge yet).
+    await write('b', [...puts('a', 1, 10).map((d) => ({ key: d.key, value: undefined })), ...puts('b', 1, 20)]);
+    expect((await jsm.streams.info(tableStream(table))).state.first_seq).toBe(1);
+    const first = (await jsm.streams.info(tableStream(table))).state.last_seq;
+    // 50 lines more: the second snapshot; everything before the first one's parts goes.
+    await write('c', puts('c', 1, 50));
+    const info = (await jsm.streams.info(tableStream(table))).state;
+    expect(info.first_seq).toBe(first - 1);
+    await write('d', [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }]);
+    expect(Object.fromEntries(await readTable(nc, table))).toEqual(Object.fromEntries(expected));
+    // The deltas of a batch written again (a replica, a retry) are stored once.
+    await writer.append([{ id: 'd', deltas: [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }] }], log);
+    expect((await jsm.streams.info(tableStream(table))).state.last_seq).toBe(info.last_seq + 1);
+  });
+
+  it('a reader that fell behind a compaction loads the latest snapshot over what it holds, and what went meanwhile is gone', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000 });
+    await writer.append([{ id: 'k', deltas: puts('k', 0, 9) }], log);
+    const held = new Map<string, string>();
+    let gate: Promise<void> | undefined;
+    let open: () => void = () => undefined;
+    const resyncs: number[] = [];
+    const follower = await followTable(
+      nc,
+      table,
+      async ({ key, value }) => {
+        await gate;
+        value === undefined ? held.delete(key) : held.set(key, value);
+      },
+      { onResync: (keys) => (resyncs.push(keys.size), [...held.keys()].forEach((key) => keys.has(key) || held.delete(key))) },
+    );
+    await follower.ready;
+    expect(held.size).toBe(10);
+    // The reader stops taking entries; meanwhile the table moves on, is compacted twice, and what the reader still needs is purged.
+    gate = new Promise((resolve) => (open = resolve));
+    await writer.append([{ id: 'gone', deltas: puts('k', 0, 4).map((d) => ({ key: d.key, value: undefined })) }], log);
+    for (let i = 1; i <= 300; i++) await writer.append([{ id: `x${i}`, deltas: puts('x', i, i) }], log);
+    await writer.append([{ id: 'k5', deltas: [{ key: 'p.k5', value: undefined }] }], log);
+    await writer.compact(log);
+    await writer.append([{ id: 'y', deltas: puts('y', 1, 10) }], log);
+    await writer.compact(log);
+    await writer.append([{ id: 'z', deltas: [{ key: 'p.z', value: 'z' }] }], log);
+    open();
+    const want = await readTable(nc, table);
+    // On a timeout, the comparison below names what differs.
+    await until('the lagging reader holds the table', () => (JSON.stringify([...held].sort()) === JSON.stringify([...want].sort()) ? true : undefined), { ms: 20_000 }).catch(() => undefined);
+    expect(Object.fromEntries(held)).toEqual(Object.fromEntries(want));
+    expect(held.has('p.k5')).toBe(false);
+    expect(resyncs).toEqual([want.size]);
+    await follower.close();
+  });
+});
