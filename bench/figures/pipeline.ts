@@ -189,7 +189,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         measured: { name: 'gRPC write → gateway delta', runs: measured },
         baseline: { name: 'JetStream publish → ordered consumer', runs: baseline },
         targets: { max: 10 },
-        notes: { preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
+        notes: { all: all.map((x) => x.toFixed(1)).join(' '), preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
       }),
       figure({
         name: `Session loss, ${n + perRound} routes leave the gateway FIB (${shape})`,

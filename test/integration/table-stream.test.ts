@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { followTable, readTable, tableStream, TableWriter, type TableDelta } from '#libs/tables';
+import { followTable, latestSnapshot, readTable, snapshotStream, tableStream, TableWriter, type TableDelta } from '#libs/tables';
 import { until } from '#libs/lab';
 
 const log = () => undefined;
@@ -17,30 +17,36 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     await nc?.close();
   });
 
-  it('compacts once the lines written reach the last snapshot, purges before the previous one, and a late reader loads the latest snapshot and the deltas after it', async () => {
+  it('compacts beside the deltas once the lines written reach the last snapshot, purges what only the previous snapshot needed, and a late reader loads the latest snapshot and the deltas after it', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     const writer = await TableWriter.open(nc, table, { compactAfter: 50 });
     const jsm = await jetstreamManager(nc);
+    const state = async () => ({ deltas: (await jsm.streams.info(tableStream(table))).state, snapshots: (await jsm.streams.info(snapshotStream(table))).state });
     const expected = new Map<string, string>();
     const write = async (id: string, deltas: TableDelta[]) => {
       await writer.append([{ id, deltas }], log);
       for (const { key, value } of deltas) value === undefined ? expected.delete(key) : expected.set(key, value);
     };
     await write('a', puts('a', 1, 30));
-    expect((await jsm.streams.info(tableStream(table))).state.first_seq).toBe(1);
-    // 60 lines: the first snapshot (nothing to purge yet).
+    await writer.close();
+    expect((await state()).snapshots.messages).toBe(0);
+    // 60 lines: the first snapshot (its part and its end), nothing purged.
     await write('b', [...puts('a', 1, 10).map((d) => ({ key: d.key, value: undefined })), ...puts('b', 1, 20)]);
-    expect((await jsm.streams.info(tableStream(table))).state.first_seq).toBe(1);
-    const first = (await jsm.streams.info(tableStream(table))).state.last_seq;
-    // 50 lines more: the second snapshot; everything before the first one's parts goes.
+    await writer.close();
+    expect(await latestSnapshot(nc, table)).toMatchObject({ deltasThrough: 2, entries: 40 });
+    expect((await state()).snapshots.messages).toBe(2);
+    expect((await state()).deltas.first_seq).toBe(1);
+    // 50 lines more: the second snapshot; the deltas the first one includes go, its part and end stay for a reader loading it.
     await write('c', puts('c', 1, 50));
-    const info = (await jsm.streams.info(tableStream(table))).state;
-    expect(info.first_seq).toBe(first - 1);
+    await writer.close();
+    expect(await latestSnapshot(nc, table)).toMatchObject({ deltasThrough: 3, entries: 90 });
+    expect((await state()).deltas).toMatchObject({ first_seq: 3, last_seq: 3 });
+    expect((await state()).snapshots.messages).toBe(4);
     await write('d', [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }]);
     expect(Object.fromEntries(await readTable(nc, table))).toEqual(Object.fromEntries(expected));
     // The deltas of a batch written again (a replica, a retry) are stored once.
     await writer.append([{ id: 'd', deltas: [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }] }], log);
-    expect((await jsm.streams.info(tableStream(table))).state.last_seq).toBe(info.last_seq + 1);
+    expect((await state()).deltas.last_seq).toBe(4);
   });
 
   it('a reader that fell behind a compaction loads the latest snapshot over what it holds, and what went meanwhile is gone', async () => {

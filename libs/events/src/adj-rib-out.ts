@@ -4,7 +4,7 @@ import { decodeJson } from './decode-json.ts';
 import { attributeFields } from './rib-log.ts';
 
 /** A route of a peer's Adj-RIB-Out, as export policy made it, version 1: what the session sends for the pattern. */
-const ExportedRouteV1 = Schema.Struct({ v: Schema.Literal(1), pattern: Schema.String, ...attributeFields });
+export const ExportedRouteV1 = Schema.Struct({ v: Schema.Literal(1), pattern: Schema.String, ...attributeFields });
 
 export interface ExportedRoute {
   readonly pattern: string;

@@ -60,4 +60,5 @@ export const policyEventSubject = (prefix: string): string => `${prefix}.policy`
 export const decodePeerEvent = (json: string): Result.Result<PeerEvent, string> => decodeJson(PeerEventV1, json);
 
 /** An event of the peer log: a peer's, or a policy version. */
-export const decodeLoggedEvent = (json: string): Result.Result<PeerEvent | PolicyEvent, string> => decodeJson(Schema.Union([PeerEventV1, PolicyEventV1]), json);
+export const LoggedEventV1 = Schema.Union([PeerEventV1, PolicyEventV1]);
+export const decodeLoggedEvent = (json: string): Result.Result<PeerEvent | PolicyEvent, string> => decodeJson(LoggedEventV1, json);

@@ -19,7 +19,7 @@ export const attributeFields = {
  * no sequence number: the RIB takes the log sequence it reads the event at. An advertisement is
  * written once with the list of its patterns.
  */
-const RibInputV1 = Schema.Union([
+export const RibInputV1 = Schema.Union([
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String), since: Schema.optional(Schema.Finite) }),
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-down'), neighbor: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String) }),
   Schema.Struct({
@@ -49,7 +49,7 @@ const AdvertisementV1 = Schema.Struct({
   /** The route's own window, when the change's window is an interval's (optional: v1 streams from before timelines have none). */
   ownWindow: Schema.optional(Schema.Struct({ validFrom: Schema.optional(Schema.Finite), validUntil: Schema.optional(Schema.Finite) })),
 });
-const LocRibChangesV1 = Schema.Struct({
+export const LocRibChangesV1 = Schema.Struct({
   v: Schema.Literal(1),
   causeSeq: Schema.Int,
   at: Schema.Finite,

@@ -5,7 +5,7 @@ import { decodeJson } from './decode-json.ts';
  * What a running session service says of itself every few seconds in the liveness bucket, version
  * 1: its established sessions, so that whoever outlives it can log their end.
  */
-const SpeakerHeartbeatV1 = Schema.Struct({
+export const SpeakerHeartbeatV1 = Schema.Struct({
   v: Schema.Literal(1),
   instance: Schema.String,
   speakerId: Schema.String,

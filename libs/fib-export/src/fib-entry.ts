@@ -42,7 +42,7 @@ export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: numbe
   causeSeq,
 });
 
-const FibEntryV1 = Schema.Struct({
+export const FibEntryV1 = Schema.Struct({
   v: Schema.Literal(1),
   pattern: Schema.String,
   nextHop: Schema.String,

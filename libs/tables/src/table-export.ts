@@ -114,7 +114,13 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
       }),
     );
   });
-  return { stop: consumer.stop, positions: () => positions };
+  return {
+    stop: async () => {
+      await consumer.stop();
+      for (const writer of writers.values()) await writer.close();
+    },
+    positions: () => positions,
+  };
 }
 
 /** A change message that does not decode, met by the exporter or by a rebuild: it stays in the log, for inspection. */

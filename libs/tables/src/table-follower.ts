@@ -1,9 +1,9 @@
-import { DeliverPolicy, jetstreamManager, type ConsumerMessages, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { orderedConsumer, stallWatch } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
-import { decodeTableLines, SNAPSHOT_HEADER, tableStream, tableSubject, type SnapshotEnd } from './table-stream.ts';
+import { decodeTableLines, latestSnapshot, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot } from './table-stream.ts';
 
 /** One entry of a table as it arrives: its value, or undefined when deleted. */
 export interface TableEntry {
@@ -20,6 +20,8 @@ export interface TableFollower {
   readonly ready: Promise<void>;
   /** Settles when the follower stops: closed, or its connection gone for good. */
   readonly ended: Promise<void>;
+  /** The last delta message applied, or that the snapshot loaded includes: where the reader stands in the table. */
+  revision(): number;
   close(): Promise<void>;
 }
 
@@ -36,46 +38,55 @@ export interface FollowOptions {
   readonly onCorrupt?: (seq: number, error: string) => void;
 }
 
-/** The latest complete snapshot of a table, or undefined when it has none. */
-async function latestSnapshot(jsm: JetStreamManager, table: string): Promise<(SnapshotEnd & { readonly id: string; readonly seq: number }) | undefined> {
-  const end = await jsm.streams.getMessage(tableStream(table), { last_by_subj: tableSubject(table, 'e') });
-  return end ? { ...(end.json() as SnapshotEnd), id: end.header?.get(SNAPSHOT_HEADER) ?? '', seq: end.seq } : undefined;
-}
-
 /**
- * Follows a table's stream (libs/tables table-stream.ts): its latest snapshot, then every delta
- * message after it, in order, from one ordered consumer. When that consumer misses a delivery, or
- * the connection or the server comes back, nats.js recreates it from the last sequence delivered
- * + 1; when it stalls for good (its node lost in a cluster), a new one is made from the last
- * message applied + 1. That is the resync. The table stream holds nothing but the table, so a
- * sequence that jumps means the reader was away past a compaction: it loads the latest snapshot
- * again (`onResync`). Give it a connection that reconnects for ever (`maxReconnectAttempts: -1`).
+ * Follows a table (table-stream.ts): its latest snapshot, read from the snapshot stream, then
+ * every delta message after the last one it includes, in order, from one ordered consumer. When
+ * that consumer misses a delivery, or the connection or the server comes back, nats.js recreates
+ * it from the last sequence delivered + 1; when it stalls for good (its node lost in a cluster), a
+ * new one is made from the last message applied + 1. That is the resync. The delta stream holds
+ * nothing but deltas, so a sequence that jumps means the reader was away past a compaction: it
+ * loads the latest snapshot again (`onResync`). Give it a connection that reconnects for ever
+ * (`maxReconnectAttempts: -1`).
  */
 export async function followTable(nc: NatsConnection, table: string, onEntry: (entry: TableEntry) => void | Promise<void>, options: FollowOptions = {}): Promise<TableFollower> {
   const jsm = await jetstreamManager(nc);
   const stream = tableStream(table);
-  const deltaSubject = tableSubject(table, 'd');
-  const partSubject = tableSubject(table, 's');
-  const endSubject = tableSubject(table, 'e');
-  const info = await jsm.streams.info(stream);
+  // Both exist, or the table does not yet: the caller waits for its writer.
+  await jsm.streams.info(stream);
+  await jsm.streams.info(snapshotStream(table));
   let loaded: () => void = () => undefined;
   const caughtUp = new Promise<void>((resolve) => (loaded = resolve));
-  if (info.state.messages === 0) loaded();
   let closed = false;
   let current: ConsumerMessages | undefined;
-  /** The last message applied: a consumer made again goes on from the next one. 0: load from the latest snapshot. */
-  let position = 0;
+  /** The last delta message applied (or included in the snapshot loaded): a consumer made again goes on from the next one. */
+  let revision = 0;
+  /** Load the latest snapshot before the deltas: at the start, and after falling behind a compaction. */
+  let fromSnapshot = true;
   /** While a load replaces what the reader holds: the keys it brought. */
   let resyncing: Set<string> | undefined = options.replace ? new Set() : undefined;
+  const deliver = async (deltas: readonly TableDelta[], at: number, pending: number) => {
+    for (let i = 0; i < deltas.length; i++) {
+      resyncing?.add(deltas[i]!.key);
+      await onEntry({ ...deltas[i]!, revision: at, pending: pending + deltas.length - 1 - i });
+    }
+  };
+  const caughtUpNow = async () => {
+    if (resyncing) await options.onResync?.(resyncing);
+    resyncing = undefined;
+    loaded();
+  };
   const ended = (async () => {
     while (!closed) {
-      let snapshot: Awaited<ReturnType<typeof latestSnapshot>>;
-      let from: number;
       try {
-        snapshot = position === 0 ? await latestSnapshot(jsm, table) : undefined;
-        // With no snapshot, from the start: nothing was ever purged (a compaction writes one first).
-        from = position > 0 ? position + 1 : snapshot === undefined ? (await jsm.streams.info(stream)).state.first_seq : snapshot.first || snapshot.seq;
-        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from })).consume({ expires: 10_000, idle_heartbeat: 2_000 });
+        if (fromSnapshot) {
+          const snapshot = await latestSnapshot(nc, table);
+          if (snapshot) await readSnapshot(nc, table, snapshot, (deltas) => deliver(deltas, snapshot.deltasThrough, 1), options.onCorrupt);
+          revision = snapshot?.deltasThrough ?? 0;
+          fromSnapshot = false;
+        }
+        const info = await jsm.streams.info(stream);
+        if (info.state.last_seq <= revision) await caughtUpNow();
+        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 })).consume({ expires: 10_000, idle_heartbeat: 2_000 });
       } catch (error) {
         if (nc.isClosed() || closed) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -86,45 +97,18 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
         break;
       }
       void stallWatch(current, { stream, log: () => undefined });
-      /** While a snapshot loads: the deltas met among its parts, applied once it is whole. */
-      let held: { seq: number; deltas: TableDelta[] }[] | undefined = snapshot ? [] : undefined;
-      const apply = async (deltas: readonly TableDelta[], revision: number, after: number) => {
-        for (let i = 0; i < deltas.length; i++) {
-          resyncing?.add(deltas[i]!.key);
-          await onEntry({ ...deltas[i]!, revision, pending: after + deltas.length - 1 - i });
-        }
-      };
-      const take = async (m: JsMsg) => {
-        const ofSnapshot = m.headers?.get(SNAPSHOT_HEADER);
-        if (m.subject === endSubject) {
-          if (held === undefined || ofSnapshot !== snapshot?.id) return;
-          for (const [i, { seq, deltas }] of held.entries()) await apply(deltas, seq, m.info.pending + held.length - 1 - i);
-          held = undefined;
-          return;
-        }
-        const isPart = m.subject === partSubject;
-        // Another snapshot's parts (none is loading, or not this one), or deltas the snapshot already holds.
-        if (isPart ? held === undefined || ofSnapshot !== snapshot?.id : m.subject !== deltaSubject || (snapshot !== undefined && m.seq <= snapshot.deltasThrough)) return;
-        const deltas = decodeTableLines(m.string());
-        if (Result.isFailure(deltas)) options.onCorrupt?.(m.seq, deltas.failure);
-        else if (held !== undefined && !isPart) held.push({ seq: m.seq, deltas: deltas.success });
-        else await apply(deltas.success, isPart ? snapshot!.deltasThrough : m.seq, held === undefined ? m.info.pending : 1);
-      };
-      let next = from;
       for await (const m of current) {
-        if (m.seq > next) {
-          // Purged under us (compacted while this reader was away): load the latest snapshot again, over what is held.
-          position = 0;
+        if (m.seq > revision + 1) {
+          // Purged under us (compacted while this reader was away): the latest snapshot again, over what is held.
+          fromSnapshot = true;
           resyncing = new Set();
           break;
         }
-        next = m.seq + 1;
-        position = m.seq;
-        await take(m);
-        if (m.info.pending > 0 || held !== undefined) continue;
-        if (resyncing) await options.onResync?.(resyncing);
-        resyncing = undefined;
-        loaded();
+        revision = m.seq;
+        const deltas = decodeTableLines(m.string());
+        if (Result.isFailure(deltas)) options.onCorrupt?.(m.seq, deltas.failure);
+        else await deliver(deltas.success, m.seq, m.info.pending);
+        if (m.info.pending === 0) await caughtUpNow();
       }
       current.stop();
       if (nc.isClosed()) return;
@@ -138,6 +122,7 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
   return {
     ready,
     ended,
+    revision: () => revision,
     close: async () => {
       closed = true;
       current?.stop();
@@ -146,15 +131,34 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
   };
 }
 
+/** A snapshot's parts, in order, from the snapshot stream (those of other snapshots passed over). */
+async function readSnapshot(nc: NatsConnection, table: string, snapshot: Snapshot, onPart: (deltas: TableDelta[]) => Promise<void>, onCorrupt?: (seq: number, error: string) => void): Promise<void> {
+  if (snapshot.first === 0) return;
+  const messages = await (await orderedConsumer(nc, snapshotStream(table), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: snapshot.first })).consume();
+  try {
+    let next = snapshot.first;
+    for await (const m of messages) {
+      // Purged meanwhile (two compactions since the end was read): the caller reads the latest again.
+      if (m.seq > next) throw new Error(`snapshot ${snapshot.id} of ${table} was purged while it was read`);
+      next = m.seq + 1;
+      if (m.seq >= snapshot.seq) return;
+      if (m.subject !== tableSubject(table, 's') || m.headers?.get(SNAPSHOT_HEADER) !== snapshot.id) continue;
+      const deltas = decodeTableLines(m.string());
+      if (Result.isFailure(deltas)) onCorrupt?.(m.seq, deltas.failure);
+      else await onPart(deltas.success);
+    }
+  } finally {
+    messages.stop();
+  }
+}
+
 /** A table's current entries (key → value) and the last delta message they include, read once. */
 export async function readTableAt(nc: NatsConnection, table: string): Promise<{ entries: Map<string, string>; revision: number }> {
   const entries = new Map<string, string>();
-  let revision = 0;
   const follower = await followTable(
     nc,
     table,
     (entry) => {
-      revision = entry.revision;
       if (entry.value === undefined) entries.delete(entry.key);
       else entries.set(entry.key, entry.value);
     },
@@ -165,7 +169,7 @@ export async function readTableAt(nc: NatsConnection, table: string): Promise<{ 
   } finally {
     await follower.close();
   }
-  return { entries, revision };
+  return { entries, revision: follower.revision() };
 }
 
 /** A table's current entries (key → value), read once. */

@@ -1,22 +1,36 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import type { TableDelta } from './table-delta.ts';
 
 /**
- * A table's stream (README, "Streams"): `TABLE_<table>`, the table being `<prefix>-<target>`.
- * Its subjects: `table.<table>.d`, batches of deltas in order; `table.<table>.s`, the parts of a
- * compacted snapshot; `table.<table>.e`, the end of a snapshot, saying where it stands.
+ * A table's two streams (README, "Streams"), the table being `<prefix>-<target>`: `TABLE_<table>`
+ * holds its deltas, batches in order on `table.<table>.d`, and nothing else, so that a sequence
+ * that jumps can only be a purge; `TABLE_<table>_SNAP` holds its snapshots, the parts on
+ * `table.<table>.s` and each snapshot's end on `table.<table>.e`. Apart, a snapshot is written
+ * while deltas go on, and a reader following the deltas never receives a snapshot it does not need.
  */
 export const tableStream = (table: string): string => `TABLE_${table}`;
+export const snapshotStream = (table: string): string => `TABLE_${table}_SNAP`;
 export const tableSubject = (table: string, part: 'd' | 's' | 'e'): string => `table.${table}.${part}`;
 
 /** On a snapshot's parts and its end: which snapshot they belong to. */
 export const SNAPSHOT_HEADER = 'Dpp-Snapshot';
 
-/** A snapshot's end: its first part's sequence (0: it has none, the table was empty), the last delta message it includes, and its entries. */
+/** A snapshot's end: its first part's sequence in the snapshot stream (0: it has none, the table was empty), the last delta message it includes, and its entries. */
 export interface SnapshotEnd {
   readonly first: number;
   readonly deltasThrough: number;
   readonly entries: number;
+}
+
+/** A snapshot as its end says, with where that end is and the snapshot's id. */
+export type Snapshot = SnapshotEnd & { readonly seq: number; readonly id: string };
+
+/** The latest complete snapshot of a table, or undefined when it has none. */
+export async function latestSnapshot(nc: NatsConnection, table: string): Promise<Snapshot | undefined> {
+  const end = await (await jetstreamManager(nc)).streams.getMessage(snapshotStream(table), { last_by_subj: tableSubject(table, 'e') });
+  return end ? { ...end.json<SnapshotEnd>(), seq: end.seq, id: end.header?.get(SNAPSHOT_HEADER) ?? '' } : undefined;
 }
 
 const HEAD = 'dpp-table 1';

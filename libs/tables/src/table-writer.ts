@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { ensureStream, publisherFor, publishInOrder, type OrderedMessage, type SubjectTail } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
 import { readTableAt } from './table-follower.ts';
-import { encodeTableLines, lineBytes, SNAPSHOT_HEADER, tableStream, tableSubject, type SnapshotEnd } from './table-stream.ts';
+import { encodeTableLines, latestSnapshot, lineBytes, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot, type SnapshotEnd } from './table-stream.ts';
 
 const KEEP_DUPLICATES_MS = 120_000;
 /** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
@@ -17,14 +17,17 @@ export interface DeltaBatch {
   readonly deltas: readonly TableDelta[];
 }
 
+type Log = (line: Record<string, unknown>) => void;
+
 /**
- * Writes one table's stream (table-stream.ts): each batch of deltas as one message (more when it
- * would pass the server's message size), in order (libs/streams publishInOrder: one lost on the
- * way fails those after it instead of letting them land first). Once the lines written since
- * the last snapshot reach what that snapshot held (at least `compactAfter`), the table is read
- * back and written as a snapshot, and everything before the previous snapshot is purged: a
- * reader keeps up to two snapshots' worth of deltas of slack before it must load one again, and
- * the work of compacting stays proportional to what was written.
+ * Writes one table (table-stream.ts): each batch of deltas as one message (more when it would pass
+ * the server's message size), in order (libs/streams publishInOrder: one lost on the way fails
+ * those after it instead of letting them land first). Once the lines written since the last
+ * snapshot reach what that snapshot held (at least `compactAfter`), a snapshot is made beside the
+ * deltas, which go on meanwhile: the table is read back, written to the snapshot stream, and what
+ * only the previous snapshot still needs is purged from both streams. A reader thus has a whole
+ * snapshot interval of slack before it must load a snapshot again, and the work of compacting
+ * stays proportional to what was written.
  */
 export class TableWriter {
   readonly #nc: NatsConnection;
@@ -33,32 +36,29 @@ export class TableWriter {
   readonly #compactAfter: number;
   #tail: SubjectTail;
   #sinceSnapshot = 0;
-  #snapshotEntries: number;
-  /** Where the latest snapshot's parts begin: the next purge keeps it and everything after. */
-  #snapshotFirst: number;
+  #latest: Snapshot | undefined;
+  #compacting: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, last: (SnapshotEnd & { readonly seq: number }) | undefined, compactAfter: number) {
+  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, compactAfter: number) {
     this.#nc = nc;
     this.#table = table;
     this.#tail = tail;
-    this.#snapshotEntries = last?.entries ?? 0;
-    this.#snapshotFirst = last === undefined ? 0 : last.first || last.seq;
+    this.#latest = latest;
     this.#compactAfter = compactAfter;
     this.#maxBytes = Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
   }
 
-  /** Creates the table's stream if it is missing (and checks it), and finds where its deltas end. */
+  /** Creates the table's streams if they are missing (and checks them), and finds where its deltas end. */
   static async open(nc: NatsConnection, table: string, options: { readonly replicas?: number; readonly compactAfter?: number } = {}): Promise<TableWriter> {
-    const stream = tableStream(table);
-    await ensureStream(nc, { name: stream, subjects: [`table.${table}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas: options.replicas ?? 1 });
-    const jsm = await jetstreamManager(nc);
-    const last = await jsm.streams.getMessage(stream, { last_by_subj: tableSubject(table, 'd') });
-    const end = await jsm.streams.getMessage(stream, { last_by_subj: tableSubject(table, 'e') });
-    return new TableWriter(nc, table, { seq: last?.seq ?? 0 }, end ? { ...end.json<SnapshotEnd>(), seq: end.seq } : undefined, options.compactAfter ?? COMPACT_AFTER_LINES);
+    const replicas = options.replicas ?? 1;
+    await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas });
+    await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas });
+    const last = await (await jetstreamManager(nc)).streams.info(tableStream(table));
+    return new TableWriter(nc, table, { seq: last.state.last_seq }, await latestSnapshot(nc, table), options.compactAfter ?? COMPACT_AFTER_LINES);
   }
 
   /** Appends the batches in order; a batch with no deltas writes nothing. Returns the lines written. */
-  async append(batches: readonly DeltaBatch[], log: (line: Record<string, unknown>) => void): Promise<number> {
+  async append(batches: readonly DeltaBatch[], log: Log): Promise<number> {
     const messages: OrderedMessage[] = [];
     let lines = 0;
     for (const { id, deltas } of batches) {
@@ -71,12 +71,20 @@ export class TableWriter {
       onRetry: (error, from) => log({ level: 'warn', msg: 'table deltas publish failed; sending again in order', table: this.#table, from: messages[from]?.msgId, error: error.message }),
     });
     this.#sinceSnapshot += lines;
-    if (this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#snapshotEntries)) await this.compact(log);
+    if (this.#compacting === undefined && this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) {
+      this.#compacting = this.compact(log)
+        .catch((error: Error) => log({ level: 'warn', msg: 'table compaction failed; tried again after more deltas', table: this.#table, error: error.message }))
+        .finally(() => (this.#compacting = undefined));
+    }
     return lines;
   }
 
-  /** Writes the table as it stands as a snapshot, then purges what came before the previous one. */
-  async compact(log: (line: Record<string, unknown>) => void): Promise<void> {
+  /**
+   * Writes the table as it stands as a snapshot, then purges what only the previous snapshot
+   * needed: its parts and the deltas it does not include.
+   */
+  async compact(log: Log): Promise<void> {
+    this.#sinceSnapshot = 0;
     const { entries, revision } = await readTableAt(this.#nc, this.#table);
     const id = `snap-${revision}`;
     const publisher = publisherFor(this.#nc);
@@ -88,15 +96,20 @@ export class TableWriter {
     const parts = this.#cut([...entries].map(([key, value]) => ({ key, value })));
     // The parts in any order, but all stored before the end that makes them the latest snapshot.
     const acks = await Promise.all(parts.map((part, i) => publisher.publish(tableSubject(this.#table, 's'), encodeTableLines(part), { msgId: `${id}-${i}`, headers: withId() })));
-    // No parts (an empty table): the snapshot begins at its end.
-    const first = acks.length === 0 ? 0 : Math.min(...acks.map((ack) => ack.seq));
-    const end: SnapshotEnd = { first, deltasThrough: revision, entries: entries.size };
+    const end: SnapshotEnd = { first: acks.length === 0 ? 0 : Math.min(...acks.map((ack) => ack.seq)), deltasThrough: revision, entries: entries.size };
     const stored = await publisher.publish(tableSubject(this.#table, 'e'), JSON.stringify(end), { msgId: `${id}-end`, headers: withId() });
-    if (this.#snapshotFirst > 0) await (await jetstreamManager(this.#nc)).streams.purge(tableStream(this.#table), { seq: this.#snapshotFirst });
-    this.#snapshotFirst = first || stored.seq;
-    this.#snapshotEntries = entries.size;
-    this.#sinceSnapshot = 0;
+    const previous = this.#latest;
+    this.#latest = { ...end, seq: stored.seq, id };
+    if (previous !== undefined) {
+      await purgeBelow(this.#nc, snapshotStream(this.#table), previous.first || previous.seq);
+      await purgeBelow(this.#nc, tableStream(this.#table), previous.deltasThrough + 1);
+    }
     log({ level: 'info', msg: 'table compacted', table: this.#table, entries: entries.size, throughDelta: revision });
+  }
+
+  /** Waits for a compaction under way. */
+  async close(): Promise<void> {
+    await this.#compacting;
   }
 
   /** Deltas in runs that each fit one message. */
@@ -117,4 +130,13 @@ export class TableWriter {
     if (part.length > 0) parts.push(part);
     return parts;
   }
+}
+
+/**
+ * Purges a stream's messages before `seq`. Asked to purge below the sequence of its first message
+ * (nothing to purge), nats-server 2.9.10 purged the whole stream (measured), so that is never asked.
+ */
+async function purgeBelow(nc: NatsConnection, stream: string, seq: number): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  if (seq > (await jsm.streams.info(stream)).state.first_seq) await jsm.streams.purge(stream, { seq });
 }

@@ -22,8 +22,10 @@ const TIMELINES_UNPUBLISHED = 3;
  * routes (pattern → advertisement), stale marks, each neighbor's current session and the last
  * applied log sequence, changed by the
  * store operations of each batch in one transaction, so the routes and the sequence they reflect
- * can never disagree. WAL with synchronous FULL: once `save` returns, the batch survives kill -9
- * and power loss; the stored sequence is where the RIB reads on from. An advertisement is one row
+ * can never disagree. WAL with synchronous NORMAL: once `save` returns, the batch survives kill -9
+ * (it is in the WAL, in the OS's cache); a power loss may take the last batches back, and the RIB
+ * then reads on from an earlier sequence, which the log still holds (docs/spec-notes.md, the RIB
+ * loop). The stored sequence is where the RIB reads on from. An advertisement is one row
  * for all its patterns; a route row is its pattern and the advertisement's id.
  */
 export class CheckpointStore {
@@ -81,7 +83,7 @@ export class CheckpointStore {
         throw new Error(`checkpoint ${path} has layout ${version}, this RIB reads layout ${SCHEMA_VERSION}: move it aside and the RIB rebuilds from the log`);
       }
       db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = FULL');
+      db.pragma('synchronous = NORMAL');
       // The tables and the layout number together: a first start killed half-way leaves no file this refuses.
       db.transaction(() => {
         db.exec(`
