@@ -3,6 +3,7 @@ import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
 import { handshakes } from './figures/handshakes.ts';
+import { anchors } from './figures/anchors.ts';
 import { pipeline, pipelineProcesses } from './figures/pipeline.ts';
 import { adjRibOutSend, policyImport, softReconfiguration } from './figures/policy.ts';
 import { scheduledWindows } from './figures/scheduled-windows.ts';
@@ -24,6 +25,7 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),
   pipeline: () => pipeline(quick ? 20_000 : 1_000_000, quick ? 2 : 3, quick ? 20 : 60),
   'pipeline-processes': () => pipelineProcesses(quick ? 20_000 : 1_000_000, quick ? 2 : 3, quick ? 20 : 60),
+  anchors: () => anchors(quick ? 20_000 : 1_000_000, quick ? 1 : 3),
   handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
   'policy-import': () => policyImport(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
   'soft-reconfiguration': () => softReconfiguration(quick ? 50_000 : 1_000_000, quick ? 2 : 3),

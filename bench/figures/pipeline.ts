@@ -28,7 +28,7 @@ const p = (samples: readonly number[], q: number): number => [...samples].sort((
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A speaker stack to measure: how to reach its session service, and the gateway FIB at its end. */
-interface Stack {
+export interface Stack {
   readonly nc: NatsConnection;
   establish(): Promise<HandPeer>;
   readonly fib: GatewayFib;
@@ -80,11 +80,34 @@ export async function pipeline(n: number, rounds: number, perRound: number): Pro
 
 /** The same figures with the session, policy, RIB and FIB-export services each a `dpp` process of its own. */
 export async function pipelineProcesses(n: number, rounds: number, perRound: number): Promise<Figure[]> {
+  const stack = await startProcessesStack();
+  try {
+    return await measure('dpp processes', stack, n, rounds, perRound);
+  } finally {
+    await stack.stop();
+  }
+}
+
+/**
+ * A speaker as `dpp up` runs it: its four services, each a `dpp` process of its own from one config
+ * file, on a nats-server of its own, a peer lab, and the gateway `gw`'s FIB followed here.
+ */
+export async function startProcessesStack(): Promise<Stack & { readonly pids: readonly number[]; stop(): Promise<void> }> {
   const nats = await startNatsServer();
   const lab = await startPeeringLab(US, PEER);
   const nc = await connect({ ...HOT_PATH, servers: nats.url, maxReconnectAttempts: -1 });
   const dir = mkdtempSync(join(tmpdir(), 'dpp-bench-procs-'));
   const children: ChildProcess[] = [];
+  let fib: GatewayFib | undefined;
+  const stop = async () => {
+    await fib?.close();
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)))));
+    await nc.close();
+    await nats.stop();
+    await lab.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   try {
     await writeSpeakerFiles(dir, 'us', US, await generateAdKey(), lab.tls);
     const port = await freePort();
@@ -96,28 +119,30 @@ export async function pipelineProcesses(n: number, rounds: number, perRound: num
     }
     const arrived = new Map<string, number>();
     // The FIB export makes the gateway's table when it starts.
-    const fib = await until('the gateway table', () => GatewayFib.open(nc, { gateway: 'gw', onChange: ({ pattern, entry }) => entry && arrived.set(pattern, performance.now()) }).catch(() => undefined), { ms: 30_000 });
+    fib = await until('the gateway table', () => GatewayFib.open(nc, { gateway: 'gw', onChange: ({ pattern, entry }) => entry && arrived.set(pattern, performance.now()) }).catch(() => undefined), { ms: 30_000 });
     const establish = () => until('the session service', () => lab.establishedPeer(port).catch(() => undefined), { ms: 30_000 });
-    try {
-      return await measure('dpp processes', { nc, establish, fib, arrived }, n, rounds, perRound);
-    } finally {
-      await fib.close();
-    }
-  } finally {
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)))));
-    await nc.close();
-    await nats.stop();
-    await lab.stop();
-    rmSync(dir, { recursive: true, force: true });
+    return { nc, establish, fib, arrived, pids: children.map((c) => c.pid!), stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
+}
+
+/** A RouteUpdate of `count` routes `ipn:<allocator>.<first>…`, learned from the peer. */
+const updateOf = (allocator: number, first: number, count: number): RouteUpdate => ({
+  announcements: [{ patterns: Array.from({ length: count }, (_, j) => ({ ipn: { allocator_id: allocator, node_id: first + j } })), ad_path: [PEER] }],
+});
+
+/** `n` routes sent in RouteUpdates of 100, until the gateway holds them all: routes/s. */
+export async function ingest(stack: Stack, peer: HandPeer, n: number): Promise<number> {
+  const start = performance.now();
+  for (let i = 0; i < n; i += PER_UPDATE) if (!peer.send({ update: updateOf(1, i, Math.min(PER_UPDATE, n - i)) })) await peer.drained();
+  while (stack.fib.size < n) await sleep(20);
+  return n / ((performance.now() - start) / 1000);
 }
 
 async function measure(shape: string, stack: Stack, n: number, rounds: number, perRound: number): Promise<Figure[]> {
   const { nc, fib, arrived } = stack;
-  const update = (allocator: number, first: number, count: number): RouteUpdate => ({
-    announcements: [{ patterns: Array.from({ length: count }, (_, j) => ({ ipn: { allocator_id: allocator, node_id: first + j } })), ad_path: [PEER] }],
-  });
   const js = jetstream(nc);
   await (await jetstreamManager(nc)).streams.add({ name: 'RAW', subjects: ['raw.>'], storage: StorageType.File });
   const rawArrived = new Map<string, number>();
@@ -127,10 +152,10 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
   })();
   try {
     // The bare baseline's events: as many, of the size the session service logs, published pipelined.
-    const eventBytes = Buffer.byteLength(JSON.stringify({ v: 1, kind: 'route-update', sessionId: 'x'.repeat(36), n: 1, speakerId: 'dtn://us', peerAd: PEER, peerSpeakerId: 'dtn://dsn', receivedAt: Date.now(), sequenceNumber: '1', message: peerMessageCodec().encode({ sequence_number: '1', update: update(1, 0, PER_UPDATE) }).toString('base64') }));
+    const eventBytes = Buffer.byteLength(JSON.stringify({ v: 1, kind: 'route-update', sessionId: 'x'.repeat(36), n: 1, speakerId: 'dtn://us', peerAd: PEER, peerSpeakerId: 'dtn://dsn', receivedAt: Date.now(), sequenceNumber: '1', message: peerMessageCodec().encode({ sequence_number: '1', update: updateOf(1, 0, PER_UPDATE) }).toString('base64') }));
     const payload = 'x'.repeat(eventBytes);
 
-    const ingest: number[] = [];
+    const ingested: number[] = [];
     const rawIngest: number[] = [];
     const measured: number[] = [];
     const baseline: number[] = [];
@@ -140,10 +165,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
     // Each round a session of its own: its routes in, single advertisements on the loaded RIB, then the session lost.
     for (let r = 0; r < rounds; r++) {
       const peer = await stack.establish();
-      const ingestStart = performance.now();
-      for (let i = 0; i < n; i += PER_UPDATE) if (!peer.send({ update: update(1, i, Math.min(PER_UPDATE, n - i)) })) await peer.drained();
-      while (fib.size < n) await sleep(20);
-      ingest.push(n / ((performance.now() - ingestStart) / 1000));
+      ingested.push(await ingest(stack, peer, n));
       const rawStart = performance.now();
       for (let i = 0; i < n / PER_UPDATE; i += 256) await Promise.all(Array.from({ length: Math.min(256, n / PER_UPDATE - i) }, () => js.publish('raw.in', payload)));
       rawIngest.push(n / ((performance.now() - rawStart) / 1000));
@@ -153,7 +175,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
       for (let i = 0; i < perRound; i++) {
         const node = r * perRound + i;
         const start = performance.now();
-        peer.send({ update: update(2, node, 1) });
+        peer.send({ update: updateOf(2, node, 1) });
         const pattern = `ipn:2.${node}`;
         while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
         round.push(arrived.get(pattern)! - start);
@@ -171,14 +193,14 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
       peer.close();
       while (fib.size > 0) await sleep(20);
       loss.push(performance.now() - lossStart);
-      ingestOfAsMany.push(((n + perRound) / ingest.at(-1)!) * 1000);
+      ingestOfAsMany.push(((n + perRound) / ingested.at(-1)!) * 1000);
     }
 
     return [
       figure({
         name: `Ingest, ${n} routes over gRPC to the gateway FIB (${shape})`,
         unit: 'routes/s',
-        measured: { name: 'peer → gateway FIB', runs: ingest },
+        measured: { name: 'peer → gateway FIB', runs: ingested },
         baseline: { name: 'bare JetStream publish, same events and bytes', runs: rawIngest },
         targets: { min: 150_000, minRatio: 0.5 },
         notes: { routes: n, routesPerUpdate: PER_UPDATE, eventBytes, runs: rounds },
@@ -189,7 +211,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         measured: { name: 'gRPC write → gateway delta', runs: measured },
         baseline: { name: 'JetStream publish → ordered consumer', runs: baseline },
         targets: { max: 10 },
-        notes: { all: all.map((x) => x.toFixed(1)).join(' '), preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
+        notes: { preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
       }),
       figure({
         name: `Session loss, ${n + perRound} routes leave the gateway FIB (${shape})`,

@@ -29,4 +29,5 @@ export const gatewayTable = (gateway: GatewaySpec): TableTarget => ({
   name: gateway.name,
   fingerprint: fingerprintOf(gateway),
   entryOf: (pattern, best, causeSeq) => (receives(gateway, pattern, best) ? encodeFibEntry(fibEntryOf(pattern, best, causeSeq)) : undefined),
+  takes: (pattern, best) => receives(gateway, pattern, best),
 });

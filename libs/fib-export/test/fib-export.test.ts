@@ -30,6 +30,8 @@ describe('a gateway table', () => {
     expect(summary(ALL)).toEqual(['put dtn://a.org/', 'put dtn://b.org/', 'put dtn://a.org/', 'delete']);
     // b.org's route is not for gateway a: when it wins, a's entry goes; when it loses, a's comes back.
     expect(summary(onlyA)).toEqual(['put dtn://a.org/', 'delete', 'put dtn://a.org/', 'delete']);
+    // Whether a gateway takes a route is said without making its entry, and says the same.
+    for (const g of [ALL, onlyA]) for (const c of changes) for (const a of [c.best, c.previous]) if (a) expect(gatewayTable(g).takes(c.pattern, a)).toBe(gatewayTable(g).entryOf(c.pattern, a, 0) !== undefined);
   });
 
   it('stores entries under keys NATS accepts, and reads them back', () => {

@@ -42,4 +42,5 @@ export const peerTable = (name: string, policy: ExportPolicy, localAd: string, p
     const decision = exportRoute(policy, localAd, peerAd, pattern, best);
     return decision.export ? encodeExportedRoute(pattern, decision.attributes) : undefined;
   },
+  takes: (pattern, best) => exportRoute(policy, localAd, peerAd, pattern, best).export,
 });

@@ -100,6 +100,7 @@ describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
     ].flatMap((e) => rib.apply(e));
     const summary = changes.map((c) => deltasOf(table, c)[0]).map((d) => (d === undefined ? '-' : d.value === undefined ? 'withdraw' : `send ${JSON.parse(d.value).adPath.join(' ')}`));
     expect(summary).toEqual([`send ${US} a.example.org x.example.org`, 'withdraw', `send ${US} a.example.org x.example.org`]);
+    for (const c of changes) for (const a of [c.best, c.previous]) if (a) expect(table.takes(c.pattern, a)).toBe(table.entryOf(c.pattern, a, 0) !== undefined);
     // The fingerprint follows the policy that concerns the peer, and only it.
     expect(peerTable('c', compile({ export: { chains: [{ peers: ['d.example.org'], rules: [{ name: 'r', then: 'reject' }] }] } }), US, 'c.example.org').fingerprint).toBe(table.fingerprint);
     expect(peerTable('c', compile({ export: { gateway_eid: 'ipn:1.1' } }), US, 'c.example.org').fingerprint).not.toBe(table.fingerprint);
