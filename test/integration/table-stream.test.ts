@@ -86,4 +86,28 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect(resyncs).toEqual([want.size]);
     await follower.close();
   });
+
+  it('a snapshot and deltas of many megabytes are read whole: messages of at most 1 MB, pulled under a byte limit', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000 });
+    const value = 'v'.repeat(1_000);
+    // 160 MB in 160 delta batches of 1 MB, then as a snapshot: a reader pulling 100 messages of 8 MB at a time lost all but 3 of 17.
+    for (let b = 0; b < 160; b++) await writer.append([{ id: `b${b}`, deltas: Array.from({ length: 1_000 }, (_, i) => ({ key: `p.k${b}_${i}`, value })) }], log);
+    // Read with a bound that says how far a reader got.
+    const read = async () => {
+      const held = new Map<string, string | undefined>();
+      const follower = await followTable(nc, table, ({ key, value }) => void held.set(key, value));
+      try {
+        await Promise.race([follower.ready, new Promise((_, reject) => setTimeout(() => reject(new Error(`a reader holds ${held.size} of 160000 entries after 20 s`)), 20_000))]);
+      } finally {
+        await follower.close();
+      }
+      return held.size;
+    };
+    expect(await read()).toBe(160_000);
+    await writer.compact(log);
+    expect(await read()).toBe(160_000);
+    const jsm = await jetstreamManager(nc);
+    expect((await jsm.streams.info(snapshotStream(table))).state.messages).toBeGreaterThanOrEqual(150);
+  }, 60_000);
 });

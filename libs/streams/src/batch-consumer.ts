@@ -1,5 +1,5 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { orderedConsumer } from './read-log.ts';
+import { orderedConsumer, PULL_BYTES } from './read-log.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -26,7 +26,7 @@ export async function consumeBatches(
         const from = await options.position();
         const consumer = await orderedConsumer(nc, options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
         try {
-          messages = await consumer.consume({ max_messages: options.batch * 2, expires: 10_000, idle_heartbeat: 2_000 });
+          messages = await consumer.consume({ max_messages: options.batch * 2, max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
           if (!running) break;
           void stallWatch(messages, options);
           let batch: JsMsg[] = [];

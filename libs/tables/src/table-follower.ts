@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { orderedConsumer, stallWatch } from '#libs/streams';
+import { orderedConsumer, PULL_BYTES, stallWatch } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
 import { decodeTableLines, latestSnapshot, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot } from './table-stream.ts';
 
@@ -86,7 +86,7 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
         }
         const info = await jsm.streams.info(stream);
         if (info.state.last_seq <= revision) await caughtUpNow();
-        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 })).consume({ expires: 10_000, idle_heartbeat: 2_000 });
+        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 })).consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
       } catch (error) {
         if (nc.isClosed() || closed) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -134,7 +134,7 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
 /** A snapshot's parts, in order, from the snapshot stream (those of other snapshots passed over). */
 async function readSnapshot(nc: NatsConnection, table: string, snapshot: Snapshot, onPart: (deltas: TableDelta[]) => Promise<void>, onCorrupt?: (seq: number, error: string) => void): Promise<void> {
   if (snapshot.first === 0) return;
-  const messages = await (await orderedConsumer(nc, snapshotStream(table), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: snapshot.first })).consume();
+  const messages = await (await orderedConsumer(nc, snapshotStream(table), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: snapshot.first })).consume({ max_bytes: PULL_BYTES });
   try {
     let next = snapshot.first;
     for await (const m of messages) {
