@@ -26,7 +26,8 @@ export async function consumeBatches(
         const from = await options.position();
         const consumer = await orderedConsumer(nc, options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
         try {
-          messages = await consumer.consume({ max_messages: options.batch * 2, max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
+          // A byte limit, not a count (nats.js takes one of the two): small events come in thousands a pull, large ones a few.
+          messages = await consumer.consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
           if (!running) break;
           void stallWatch(messages, options);
           let batch: JsMsg[] = [];
