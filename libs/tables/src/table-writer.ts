@@ -73,9 +73,15 @@ export class TableWriter {
       lines += deltas.length;
     }
     if (messages.length === 0) return 0;
-    this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, this.#tail, {
-      onRetry: (error, from) => log({ level: 'warn', msg: 'table deltas publish failed; sending again in order', table: this.#table, from: messages[from]?.msgId, error: error.message }),
-    });
+    try {
+      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, this.#tail, {
+        onRetry: (error, from) => log({ level: 'warn', msg: 'table deltas publish failed; sending again in order', table: this.#table, from: messages[from]?.msgId, error: error.message }),
+      });
+    } catch (error) {
+      // The batch is done again from the exporter's position: from where the stream really ends (an ack lost, a message stored unseen).
+      this.#tail = { seq: (await (await jetstreamManager(this.#nc)).streams.info(tableStream(this.#table))).state.last_seq };
+      throw error;
+    }
     this.#sinceSnapshot += lines;
     if (this.#compacting === undefined && this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) {
       this.#compacting = this.compact(log)
