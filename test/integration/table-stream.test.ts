@@ -49,6 +49,17 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect((await state()).deltas.last_seq).toBe(4);
   });
 
+  it('keeps tables named x and x_SNAP apart (gateway names are tokens that may end so)', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    for (const name of [table, `${table}_SNAP`]) {
+      const writer = await TableWriter.open(nc, name, { compactAfter: 1 });
+      await writer.append([{ id: name, deltas: [{ key: 'p.k', value: name }] }], log);
+      await writer.close();
+    }
+    expect(Object.fromEntries(await readTable(nc, table))).toEqual({ 'p.k': table });
+    expect(Object.fromEntries(await readTable(nc, `${table}_SNAP`))).toEqual({ 'p.k': `${table}_SNAP` });
+  });
+
   it('a reader that fell behind a compaction loads the latest snapshot over what it holds, and what went meanwhile is gone', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000 });

@@ -6,12 +6,14 @@ import type { TableDelta } from './table-delta.ts';
 /**
  * A table's two streams (README, "Streams"), the table being `<prefix>-<target>`: `TABLE_<table>`
  * holds its deltas, batches in order on `table.<table>.d`, and nothing else, so that a sequence
- * that jumps can only be a purge; `TABLE_<table>_SNAP` holds its snapshots, the parts on
- * `table.<table>.s` and each snapshot's end on `table.<table>.e`. Apart, a snapshot is written
- * while deltas go on, and a reader following the deltas never receives a snapshot it does not need.
+ * that jumps can only be a purge; `TABLESNAP_<table>` holds its snapshots, the parts on
+ * `table.<table>.s` and each snapshot's end on `table.<table>.e` (a prefix of its own: named
+ * `TABLE_<table>_SNAP`, it would be the delta stream of a gateway named `<target>_SNAP`). Apart, a
+ * snapshot is written while deltas go on, and a reader following the deltas never receives a
+ * snapshot it does not need.
  */
 export const tableStream = (table: string): string => `TABLE_${table}`;
-export const snapshotStream = (table: string): string => `TABLE_${table}_SNAP`;
+export const snapshotStream = (table: string): string => `TABLESNAP_${table}`;
 export const tableSubject = (table: string, part: 'd' | 's' | 'e'): string => `table.${table}.${part}`;
 
 /** On a snapshot's parts and its end: which snapshot they belong to. */
