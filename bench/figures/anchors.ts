@@ -188,7 +188,11 @@ function gobgpState(): { established: boolean; routes: number } | undefined {
 
 const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
 
-const version = (command: string, flag: string): string => spawnSync(command, [flag], { encoding: 'utf8' }).stdout.trim() || spawnSync(command, [flag], { encoding: 'utf8' }).stderr.trim();
+/** What `command flag` says of its version (BIRD says it on stderr). */
+const version = (command: string, flag: string): string => {
+  const said = spawnSync(command, [flag], { encoding: 'utf8' });
+  return said.stdout.trim() || said.stderr.trim();
+};
 
 /** bird2 and gobgpd from Debian when missing: for this figure only. */
 function install(): void {
@@ -196,7 +200,8 @@ function install(): void {
   if (have('bird') && have('gobgpd')) return;
   const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
   const run = (args: string[]) => {
-    const result = spawnSync(asRoot[0] ?? args[0]!, [...asRoot.slice(1), ...(asRoot.length > 0 ? args : args.slice(1))], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const [command, ...rest] = [...asRoot, ...args];
+    const result = spawnSync(command!, rest, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
     if (result.status !== 0) throw new Error(`bench anchors: ${args.join(' ')} failed; install bird2 and gobgpd by hand`);
   };
   run(['apt-get', 'update', '-qq']);

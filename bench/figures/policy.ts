@@ -100,14 +100,14 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
   const nc = await connect({ ...HOT_PATH, servers: nats.url });
   try {
     const bucket = tableBucket('out', adToken('dsn.example.test'));
-    const table = await TableWriter.open(nc, bucket);
+    const table = await TableWriter.open(nc, bucket, { log: () => undefined });
     const attributes = attributesOf({ adPath: ['us.example.test', 'far.example.org'], metric: 4, transitive: [] });
     const deltas = Array.from({ length: routes }, (_, n) => {
       const pattern = `ipn:${n >> 16}.${n & 0xffff}`;
       return { key: keyOf(pattern, undefined), value: encodeExportedRoute(pattern, attributes) };
     });
-    for (let at = 0; at < routes; at += 1_000) await table.append([{ id: `routes-${at}`, deltas: deltas.slice(at, at + 1_000) }], () => undefined);
-    await table.compact(() => undefined);
+    for (let at = 0; at < routes; at += 1_000) await table.append([{ id: `routes-${at}`, deltas: deltas.slice(at, at + 1_000) }]);
+    await table.compact();
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' }), {
       adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket('out', adToken(peerAd)), send, { maxPatterns: 10_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
     });

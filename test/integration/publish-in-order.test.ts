@@ -21,11 +21,14 @@ describe('publishInOrder: pipelined publishes the server keeps in order', () => 
       for await (const m of readLog(nc, `PO_${id}`)) got.push(`${m.subject.split('.')[1]}:${m.string()}`);
       return got;
     };
-    return { subject: `po${id}.v`, clockSubject: `po${id}.clock`, messages, stored };
+    // Where each resend began, as the warnings name it.
+    const retries: number[] = [];
+    const log = (line: Record<string, unknown>) => retries.push(messages.findIndex((m) => m.msgId === line['from']));
+    return { subject: `po${id}.v`, clockSubject: `po${id}.clock`, messages, stored, retries, log };
   };
 
   it('a message lost on the way makes the ones after it fail instead of landing ahead of it; they are sent again in order', async () => {
-    const { subject, messages, stored } = await setUp();
+    const { subject, messages, stored, retries, log } = await setUp();
     const real = publisherFor(nc);
     let lost = false;
     // Message 7 never reaches the server the first time, as in a reconnect between publish and store.
@@ -38,21 +41,19 @@ describe('publishInOrder: pipelined publishes the server keeps in order', () => 
         return real.publish(s, data, options);
       },
     };
-    const retries: number[] = [];
-    const tail = await publishInOrder(lossy, subject, messages, { seq: 0 }, { window: 16, onRetry: (_, from) => retries.push(from) });
+    const tail = await publishInOrder(lossy, subject, messages, { seq: 0 }, { window: 16, log });
     expect(await stored()).toEqual(messages.map((m) => `v:${m.data}`));
     expect(tail.seq).toBe(40);
     expect(retries).toEqual([7]);
   });
 
   it('a second writer of the same messages (an active-active replica) is told they are duplicates; another subject written between them costs one retry', async () => {
-    const { subject, clockSubject, messages, stored } = await setUp();
-    const first = await publishInOrder(publisherFor(nc), subject, messages.slice(0, 20), { seq: 0 });
+    const { subject, clockSubject, messages, stored, retries, log } = await setUp();
+    const first = await publishInOrder(publisherFor(nc), subject, messages.slice(0, 20), { seq: 0 }, { log });
     await jetstream(nc).publish(clockSubject, 'tick');
-    const retries: number[] = [];
     // The first 20 are duplicates, acknowledged whatever they expect; the 21st expects its predecessor by id and
     // meets the clock message instead: it fails once, and the resend, expecting by subject sequence, goes through.
-    const again = await publishInOrder(publisherFor(nc), subject, messages, { seq: 0 }, { onRetry: (_, from) => retries.push(from) });
+    const again = await publishInOrder(publisherFor(nc), subject, messages, { seq: 0 }, { log });
     expect(first.seq).toBe(20);
     expect(again.seq).toBe(41);
     expect(retries).toEqual([20]);

@@ -121,7 +121,7 @@ describe('events that cannot be read are quarantined, not applied, and do not st
       expect(quarantined(lines)).toHaveLength(2);
 
       // A gateway meets an entry that does not decode, and a message that is no table message: it says so and keeps the rest.
-      await (await TableWriter.open(nc, `${prefix}-gw`)).append([{ id: 'bad-entry', deltas: [{ key: keyOf('ipn:7.*', undefined), value: 'not a FIB entry' }] }], () => undefined);
+      await (await TableWriter.open(nc, `${prefix}-gw`, { log: () => undefined })).append([{ id: 'bad-entry', deltas: [{ key: keyOf('ipn:7.*', undefined), value: 'not a FIB entry' }] }]);
       await jetstream(nc).publish(tableSubject(`${prefix}-gw`, 'd'), 'not a table message');
       const errors: string[] = [];
       const fib = await GatewayFib.open(nc, { gateway: 'gw', bucketPrefix: prefix, onError: (e) => errors.push(e) });

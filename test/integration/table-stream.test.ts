@@ -19,12 +19,12 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
 
   it('compacts beside the deltas once the lines written reach the last snapshot, purges what only the previous snapshot needed, and a late reader loads the latest snapshot and the deltas after it', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
-    const writer = await TableWriter.open(nc, table, { compactAfter: 50 });
+    const writer = await TableWriter.open(nc, table, { compactAfter: 50, log });
     const jsm = await jetstreamManager(nc);
     const state = async () => ({ deltas: (await jsm.streams.info(tableStream(table))).state, snapshots: (await jsm.streams.info(snapshotStream(table))).state });
     const expected = new Map<string, string>();
     const write = async (id: string, deltas: TableDelta[]) => {
-      await writer.append([{ id, deltas }], log);
+      await writer.append([{ id, deltas }]);
       for (const { key, value } of deltas) value === undefined ? expected.delete(key) : expected.set(key, value);
     };
     await write('a', puts('a', 1, 30));
@@ -45,15 +45,15 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     await write('d', [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }]);
     expect(Object.fromEntries(await readTable(nc, table))).toEqual(Object.fromEntries(expected));
     // The deltas of a batch written again (a replica, a retry) are stored once.
-    await writer.append([{ id: 'd', deltas: [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }] }], log);
+    await writer.append([{ id: 'd', deltas: [{ key: 'p.b1', value: undefined }, { key: 'p.d1', value: 'd1' }] }]);
     expect((await state()).deltas.last_seq).toBe(4);
   });
 
   it('keeps tables named x and x_SNAP apart (gateway names are tokens that may end so)', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     for (const name of [table, `${table}_SNAP`]) {
-      const writer = await TableWriter.open(nc, name, { compactAfter: 1 });
-      await writer.append([{ id: name, deltas: [{ key: 'p.k', value: name }] }], log);
+      const writer = await TableWriter.open(nc, name, { compactAfter: 1, log });
+      await writer.append([{ id: name, deltas: [{ key: 'p.k', value: name }] }]);
       await writer.close();
     }
     expect(Object.fromEntries(await readTable(nc, table))).toEqual({ 'p.k': table });
@@ -62,8 +62,8 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
 
   it('a reader that fell behind a compaction loads the latest snapshot over what it holds, and what went meanwhile is gone', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
-    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000 });
-    await writer.append([{ id: 'k', deltas: puts('k', 0, 9) }], log);
+    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000, log });
+    await writer.append([{ id: 'k', deltas: puts('k', 0, 9) }]);
     const held = new Map<string, string>();
     let gate: Promise<void> | undefined;
     let open: () => void = () => undefined;
@@ -81,13 +81,13 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect(held.size).toBe(10);
     // The reader stops taking entries; meanwhile the table moves on, is compacted twice, and what the reader still needs is purged.
     gate = new Promise((resolve) => (open = resolve));
-    await writer.append([{ id: 'gone', deltas: puts('k', 0, 4).map((d) => ({ key: d.key, value: undefined })) }], log);
-    for (let i = 1; i <= 300; i++) await writer.append([{ id: `x${i}`, deltas: puts('x', i, i) }], log);
-    await writer.append([{ id: 'k5', deltas: [{ key: 'p.k5', value: undefined }] }], log);
-    await writer.compact(log);
-    await writer.append([{ id: 'y', deltas: puts('y', 1, 10) }], log);
-    await writer.compact(log);
-    await writer.append([{ id: 'z', deltas: [{ key: 'p.z', value: 'z' }] }], log);
+    await writer.append([{ id: 'gone', deltas: puts('k', 0, 4).map((d) => ({ key: d.key, value: undefined })) }]);
+    for (let i = 1; i <= 300; i++) await writer.append([{ id: `x${i}`, deltas: puts('x', i, i) }]);
+    await writer.append([{ id: 'k5', deltas: [{ key: 'p.k5', value: undefined }] }]);
+    await writer.compact();
+    await writer.append([{ id: 'y', deltas: puts('y', 1, 10) }]);
+    await writer.compact();
+    await writer.append([{ id: 'z', deltas: [{ key: 'p.z', value: 'z' }] }]);
     open();
     const want = await readTable(nc, table);
     // On a timeout, the comparison below names what differs.
@@ -100,10 +100,10 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
 
   it('a snapshot and deltas of many megabytes are read whole: messages of at most 1 MB, pulled under a byte limit', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
-    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000 });
+    const writer = await TableWriter.open(nc, table, { compactAfter: 1_000_000, log });
     const value = 'v'.repeat(1_000);
     // 160 MB in 160 delta batches of 1 MB, then as a snapshot: a reader pulling 100 messages of 8 MB at a time lost all but 3 of 17.
-    for (let b = 0; b < 160; b++) await writer.append([{ id: `b${b}`, deltas: Array.from({ length: 1_000 }, (_, i) => ({ key: `p.k${b}_${i}`, value })) }], log);
+    for (let b = 0; b < 160; b++) await writer.append([{ id: `b${b}`, deltas: Array.from({ length: 1_000 }, (_, i) => ({ key: `p.k${b}_${i}`, value })) }]);
     // Read with a bound that says how far a reader got.
     const read = async () => {
       const held = new Map<string, string | undefined>();
@@ -116,7 +116,7 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
       return held.size;
     };
     expect(await read()).toBe(160_000);
-    await writer.compact(log);
+    await writer.compact();
     expect(await read()).toBe(160_000);
     const jsm = await jetstreamManager(nc);
     expect((await jsm.streams.info(snapshotStream(table))).state.messages).toBeGreaterThanOrEqual(150);

@@ -15,5 +15,11 @@ export const connectNats = (url: string, name: string): Promise<NatsConnection> 
  */
 export const HOT_PATH = { noAsyncTraces: true } as const;
 
+/** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
+const MIN_PAYLOAD_BYTES = 64 * 1024;
+
+/** Room for one message's body on this connection: the server's max_payload less 4 KiB for headers. */
+export const messageRoom = (nc: NatsConnection): number => Math.max(MIN_PAYLOAD_BYTES, (nc.info?.max_payload ?? MIN_PAYLOAD_BYTES) - 4_096);
+
 /** `nats.url` as the list of servers it names. */
 export const natsServers = (url: string): string[] => url.split(',').map((s) => s.trim()).filter(Boolean);

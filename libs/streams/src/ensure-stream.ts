@@ -1,6 +1,9 @@
 import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 
+/** How long a stream of ours keeps message ids for deduplication: a resend after an outage must still fall inside it. */
+export const DUPLICATE_WINDOW_MS = 120_000;
+
 /** A stream of the event log: file storage, deduplication by message id over `duplicateWindowMs`. */
 export interface StreamSpec {
   readonly name: string;

@@ -6,15 +6,6 @@ export interface StoredAck {
   readonly duplicate: boolean;
 }
 
-/** A publish the stream refused, with the server's JetStream error code (10070: wrong last msg id, 10071: wrong last sequence). */
-export class PublishRefused extends Error {
-  readonly errCode: number;
-  constructor(message: string, errCode: number) {
-    super(message);
-    this.errCode = errCode;
-  }
-}
-
 export interface PublishOptions {
   readonly msgId?: string;
   /** Nats-Expected-Last-Msg-Id: the stream's last message must be this one. */
@@ -72,8 +63,8 @@ export class JetStreamPublisher {
     });
   }
 
-  /** Stops taking answers: publishes still waiting fail. */
-  close(): void {
+  /** Stops taking answers (the connection closed): publishes still waiting fail. */
+  #close(): void {
     clearInterval(this.#sweep);
     this.#sweep = undefined;
     this.#sub?.unsubscribe();
@@ -93,7 +84,8 @@ export class JetStreamPublisher {
         // No stream takes the subject: the server answers with a 503 status and no body.
         if (msg.data.length === 0) return waiting.reject(new Error(`no stream for the subject (status ${msg.headers?.code ?? 'none'})`));
         const answer = msg.json<{ seq?: number; duplicate?: boolean; error?: { description?: string; err_code?: number; code?: number } }>();
-        if (answer.error) return waiting.reject(new PublishRefused(answer.error.description ?? `JetStream error ${answer.error.code}`, answer.error.err_code ?? 0));
+        // 10070: not the expected last msg id; 10071: not the expected last subject sequence.
+        if (answer.error) return waiting.reject(new Error(`${answer.error.description ?? 'refused'} (JetStream error ${answer.error.err_code ?? answer.error.code})`));
         waiting.resolve({ seq: answer.seq ?? 0, duplicate: answer.duplicate === true });
       },
     });
@@ -103,6 +95,7 @@ export class JetStreamPublisher {
       this.#fail((w) => w.sentAt < before, 'no acknowledgment within 5 s');
     }, 1_000);
     this.#sweep.unref();
+    void this.#nc.closed().then(() => this.#close());
   }
 
   #fail(which: (waiting: Waiting) => boolean, why: string): void {

@@ -23,7 +23,7 @@ type Settled = { readonly ack: StoredAck } | { readonly error: Error };
  * nats-server 2.9.10 checks the duplicate window before those expectations (measured), so a
  * message already stored (a retry after a lost ack, an active-active replica's copy) is
  * acknowledged as the duplicate it is, whatever it expected. After a failure, once everything in
- * flight has settled, the rest is sent again from the first that failed; another writer's message
+ * flight has settled, the rest is sent again from the first that failed (a warning to `log`); another writer's message
  * between two of ours on the stream (a clock event) fails the msg-id expectation once, and the
  * resend, expecting by subject sequence, goes through. After `retries` rounds without progress the
  * last error is thrown: the caller resumes from its durable position.
@@ -33,7 +33,7 @@ export async function publishInOrder(
   subject: string,
   messages: readonly OrderedMessage[],
   after: SubjectTail,
-  options: { readonly window?: number; readonly retries?: number; readonly onRetry?: (error: Error, from: number) => void } = {},
+  options: { readonly log: (line: Record<string, unknown>) => void; readonly window?: number; readonly retries?: number },
 ): Promise<SubjectTail> {
   const window = options.window ?? 256;
   const retries = options.retries ?? 5;
@@ -62,7 +62,7 @@ export async function publishInOrder(
     stalled = failed > 0 ? 0 : stalled + 1;
     if (stalled > retries) throw error;
     start += failed;
-    options.onRetry?.(error, start);
+    options.log({ level: 'warn', msg: 'publish failed; sending again in order', subject, from: messages[start]!.msgId, error: error.message });
     await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** stalled)));
   }
   return tail;

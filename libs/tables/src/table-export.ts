@@ -5,7 +5,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Result } from 'effect';
 import { decodeLocRibChanges } from '#libs/events';
 import type { RibAdvertisement } from '#libs/rib';
-import { consumeBatches, ensureStream, readLog } from '#libs/streams';
+import { consumeBatches, DUPLICATE_WINDOW_MS, ensureStream, readLog } from '#libs/streams';
 import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
 import { keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
@@ -30,8 +30,6 @@ export interface TableExportOptions {
   readonly onPublished?: (target: string, deltas: number) => void;
 }
 
-const KEEP_DUPLICATES_MS = 120_000;
-
 /**
  * Keeps, per target, a table of pattern → value from the Loc-RIB change stream (design.md
  * property 6; the FIB export and the Adj-RIB-Out): the table's stream holds the deltas of each
@@ -49,7 +47,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   const stateBucket = tableBucket(options.bucketPrefix, options.stateName);
   const state = await new Kvm(nc).create(stateBucket, { history: 1, storage: StorageType.File, replicas: options.replicas ?? 1 });
   // The bucket is a stream: check what the server kept, as for every stream of ours.
-  await ensureStream(nc, { name: `KV_${stateBucket}`, subjects: [`$KV.${stateBucket}.>`], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas: options.replicas ?? 1 });
+  await ensureStream(nc, { name: `KV_${stateBucket}`, subjects: [`$KV.${stateBucket}.>`], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas: options.replicas ?? 1 });
   const writers = new Map<string, TableWriter>();
   for (const target of options.targets) writers.set(target.name, await TableWriter.open(nc, tableBucket(options.bucketPrefix, target.name), options));
   /**
@@ -108,7 +106,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     // Each table's stream in order; the tables side by side.
     await Promise.all(
       options.targets.map(async (target) => {
-        const lines = await writers.get(target.name)!.append(batches.get(target.name)!, options.log);
+        const lines = await writers.get(target.name)!.append(batches.get(target.name)!);
         await advance(target.name, messages.at(-1)!.seq);
         if (lines > 0) options.onPublished?.(target.name, lines);
       }),
@@ -141,7 +139,7 @@ async function rebuild(nc: NatsConnection, state: KV, options: TableExportOption
       ...[...wanted].filter(([key, value]) => held.get(key) !== value).map(([key, value]) => ({ key, value })),
     ];
     // Each rebuild its own id: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
-    await writers.get(target.name)!.append([{ id: `${options.idPrefix}-rebuild-${randomUUID()}`, deltas }], options.log);
+    await writers.get(target.name)!.append([{ id: `${options.idPrefix}-rebuild-${randomUUID()}`, deltas }]);
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
     await state.put(`position.${target.name}`, String(upTo));
     await state.put(`config.${target.name}`, storedFingerprint(target));

@@ -1,13 +1,10 @@
 import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { ensureStream, publisherFor, publishInOrder, type OrderedMessage, type SubjectTail } from '#libs/streams';
+import { DUPLICATE_WINDOW_MS, ensureStream, messageRoom, publisherFor, publishInOrder, type OrderedMessage, type SubjectTail } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
 import { readTableAt } from './table-follower.ts';
 import { encodeTableLines, latestSnapshot, lineBytes, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot, type SnapshotEnd } from './table-stream.ts';
 
-const KEEP_DUPLICATES_MS = 120_000;
-/** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
-const MIN_MESSAGE_BYTES = 64 * 1024;
 /**
  * A table message's size at most, whatever the server's max_payload (deploy/nats allows 8 MB):
  * readers pull many at a time, and nats.js 3.4 lost 8 MB snapshot parts pulled 100 at a time
@@ -15,7 +12,7 @@ const MIN_MESSAGE_BYTES = 64 * 1024;
  */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Delta lines written before the first snapshot; after it, as many as the last snapshot held (at least this). */
-export const COMPACT_AFTER_LINES = 100_000;
+const COMPACT_AFTER_LINES = 100_000;
 
 /** The deltas of one Loc-RIB change message for one table, with the id every replica gives them. */
 export interface DeltaBatch {
@@ -40,31 +37,33 @@ export class TableWriter {
   readonly #table: string;
   readonly #maxBytes: number;
   readonly #compactAfter: number;
+  readonly #log: Log;
   #tail: SubjectTail;
   #sinceSnapshot = 0;
   #latest: Snapshot | undefined;
   #compacting: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, compactAfter: number) {
+  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, options: { readonly compactAfter?: number; readonly log: Log }) {
     this.#nc = nc;
     this.#table = table;
     this.#tail = tail;
     this.#latest = latest;
-    this.#compactAfter = compactAfter;
-    this.#maxBytes = Math.min(MAX_MESSAGE_BYTES, Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096));
+    this.#compactAfter = options.compactAfter ?? COMPACT_AFTER_LINES;
+    this.#log = options.log;
+    this.#maxBytes = Math.min(MAX_MESSAGE_BYTES, messageRoom(nc));
   }
 
   /** Creates the table's streams if they are missing (and checks them), and finds where its deltas end. */
-  static async open(nc: NatsConnection, table: string, options: { readonly replicas?: number; readonly compactAfter?: number } = {}): Promise<TableWriter> {
+  static async open(nc: NatsConnection, table: string, options: { readonly replicas?: number; readonly compactAfter?: number; readonly log: Log }): Promise<TableWriter> {
     const replicas = options.replicas ?? 1;
-    await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas });
-    await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: KEEP_DUPLICATES_MS, replicas });
+    await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
+    await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
     const last = await (await jetstreamManager(nc)).streams.info(tableStream(table));
-    return new TableWriter(nc, table, { seq: last.state.last_seq }, await latestSnapshot(nc, table), options.compactAfter ?? COMPACT_AFTER_LINES);
+    return new TableWriter(nc, table, { seq: last.state.last_seq }, await latestSnapshot(nc, table), options);
   }
 
   /** Appends the batches in order; a batch with no deltas writes nothing. Returns the lines written. */
-  async append(batches: readonly DeltaBatch[], log: Log): Promise<number> {
+  async append(batches: readonly DeltaBatch[]): Promise<number> {
     const messages: OrderedMessage[] = [];
     let lines = 0;
     for (const { id, deltas } of batches) {
@@ -74,9 +73,7 @@ export class TableWriter {
     }
     if (messages.length === 0) return 0;
     try {
-      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, this.#tail, {
-        onRetry: (error, from) => log({ level: 'warn', msg: 'table deltas publish failed; sending again in order', table: this.#table, from: messages[from]?.msgId, error: error.message }),
-      });
+      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, this.#tail, { log: this.#log });
     } catch (error) {
       // The batch is done again from the exporter's position: from where the stream really ends (an ack lost, a message stored unseen).
       this.#tail = { seq: (await (await jetstreamManager(this.#nc)).streams.info(tableStream(this.#table))).state.last_seq };
@@ -84,8 +81,8 @@ export class TableWriter {
     }
     this.#sinceSnapshot += lines;
     if (this.#compacting === undefined && this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) {
-      this.#compacting = this.compact(log)
-        .catch((error: Error) => log({ level: 'warn', msg: 'table compaction failed; tried again after more deltas', table: this.#table, error: error.message }))
+      this.#compacting = this.compact()
+        .catch((error: Error) => this.#log({ level: 'warn', msg: 'table compaction failed; tried again after more deltas', table: this.#table, error: error.message }))
         .finally(() => (this.#compacting = undefined));
     }
     return lines;
@@ -95,7 +92,7 @@ export class TableWriter {
    * Writes the table as it stands as a snapshot, then purges what only the previous snapshot
    * needed: its parts and the deltas it does not include.
    */
-  async compact(log: Log): Promise<void> {
+  async compact(): Promise<void> {
     this.#sinceSnapshot = 0;
     const { entries, revision } = await readTableAt(this.#nc, this.#table);
     const id = `snap-${revision}`;
@@ -116,7 +113,7 @@ export class TableWriter {
       await purgeBelow(this.#nc, snapshotStream(this.#table), previous.first || previous.seq);
       await purgeBelow(this.#nc, tableStream(this.#table), previous.deltasThrough + 1);
     }
-    log({ level: 'info', msg: 'table compacted', table: this.#table, entries: entries.size, throughDelta: revision });
+    this.#log({ level: 'info', msg: 'table compacted', table: this.#table, entries: entries.size, throughDelta: revision });
   }
 
   /** Waits for a compaction under way. */

@@ -4,11 +4,9 @@ import { Result, Schema } from 'effect';
 import { decodeLoggedEvent, passThroughImport, policyEventSubject, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import type { RibEvent } from '#libs/rib';
-import { consumeBatches, publisherFor, publishInOrder, readLog, type OrderedMessage, type SubjectTail } from '#libs/streams';
+import { consumeBatches, messageRoom, publisherFor, publishInOrder, readLog, type OrderedMessage, type SubjectTail } from '#libs/streams';
 
 const ID_PREFIX = 'import-';
-/** The smallest max_payload a NATS server is run with here (its default is 1 MB). */
-const MIN_MESSAGE_BYTES = 64 * 1024;
 
 /** The import policy in force and the version it came from (none before the first policy event). */
 interface InForce {
@@ -52,8 +50,7 @@ export async function startImportStage(
     onVerdict?: (verdict: RibEvent) => void;
   },
 ): Promise<{ stop(): Promise<void>; position(): number }> {
-  // Room for the headers besides the verdict itself.
-  const maxBytes = options.maxMessageBytes ?? Math.max(MIN_MESSAGE_BYTES, (nc.info?.max_payload ?? MIN_MESSAGE_BYTES) - 4_096);
+  const maxBytes = options.maxMessageBytes ?? messageRoom(nc);
   let inForce = NO_POLICY;
   const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq, error });
 
@@ -164,7 +161,7 @@ export async function startImportStage(
         out.push({ data: parts[part]!, msgId: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
       }
     }
-    tail = await publishInOrder(publisherFor(nc), options.ribSubject, out, tail, { onRetry: (error, from) => options.log({ level: 'warn', msg: 'RIB input publish failed; sending again in order', from: out[from]?.msgId, error: error.message }) });
+    tail = await publishInOrder(publisherFor(nc), options.ribSubject, out, tail, { log: options.log });
     handled = messages.at(-1)!.seq;
   });
   return { stop: consumer.stop, position: () => handled };

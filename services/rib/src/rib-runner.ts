@@ -54,8 +54,10 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   let fresh = true;
   /** Where the checkpoint stands; after a failed batch the projection is reloaded from it first, and the change stream's end read again. */
   const position = async () => {
-    if (!fresh) rib = fromCheckpoint();
-    if (!fresh) published = await lastPublished();
+    if (!fresh) {
+      rib = fromCheckpoint();
+      published = await lastPublished();
+    }
     fresh = false;
     return rib.lastSeq + 1;
   };
@@ -105,7 +107,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   let published = await lastPublished();
   const alreadyPublished = (seq: number, index: number) => seq < published.seq || (seq === published.seq && index <= published.index);
   const publishChanges = async (messages: readonly OrderedMessage[]) => {
-    const tail = await publishInOrder(publisherFor(nc), options.changeSubject, messages, published.tail, { onRetry: (error, from) => options.log({ level: 'warn', msg: 'Loc-RIB change publish failed; sending again in order', from: messages[from]?.msgId, error: error.message }) });
+    const tail = await publishInOrder(publisherFor(nc), options.changeSubject, messages, published.tail, { log: options.log });
     published = { ...published, tail };
   };
 

@@ -11,8 +11,8 @@ const RETRY_MS = 1_000;
 /**
  * Sends one established session's peer its Adj-RIB-Out, as the policy service keeps it in the
  * peer's table (libs/tables): the whole table first, then every change, batched into RouteUpdates of at most
- * `maxPatterns` patterns and `maxBytes` bytes (a batch ends when the bucket has nothing more pending), no faster than
- * the peer reads them. While the bucket
+ * `maxPatterns` patterns and `maxBytes` bytes (a batch ends when the table has nothing more pending), no faster than
+ * the peer reads them. While the table
  * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
  * the table is followed again and only what differs from what was sent goes out.
  */
