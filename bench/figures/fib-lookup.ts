@@ -29,18 +29,18 @@ function generate(size: number): { patterns: string[]; keys: Map<Kind, string[]>
     const kind = random();
     if (kind < 0.4) {
       const node = pick(random, 2 ** 32);
-      add('ipn exact', `ipn:${a}.${node}`, `ipn:${a}.${node}`);
+      add('ipn exact', `ipn:${a}.${node}.*`, `ipn:${a}.${node}.0`);
     } else if (kind < 0.45) {
-      add('ipn A.*', `ipn:${a}.*`, `ipn:${a}.${pick(random, 2 ** 32)}.${pick(random, 64)}`);
+      add('ipn A.*', `ipn:${a}.*.*`, `ipn:${a}.${pick(random, 2 ** 32)}.${pick(random, 64)}`);
     } else if (kind < 0.451) {
       const min = pick(random, 2 ** 31);
-      add('ipn range', `ipn:${a}.[${min}-${min + pick(random, 4096)}]`, `ipn:${a}.${min}`);
+      add('ipn range', `ipn:${a}.[${min}-${min + pick(random, 4096)}].*`, `ipn:${a}.${min}.0`);
     } else if (kind < 0.85) {
-      add('dtn exact', `dtn://host${i}.${site}`, `dtn://host${i}.${site}/svc`);
+      add('dtn exact', `dtn://host${i}.${site}/**`, `dtn://host${i}.${site}/svc`);
     } else if (kind < 0.93) {
-      add('dtn *.domain', `dtn://*.${site}`, `dtn://lander${i}.${site}/telemetry`);
+      add('dtn *.domain', `dtn://*.${site}/**`, `dtn://lander${i}.${site}/telemetry`);
     } else {
-      add('dtn prefix*', `dtn://host${i % 97}*.${site}`, `dtn://host${i % 97}x${i}.${site}`);
+      add('dtn prefix*', `dtn://host${i % 97}*.${site}/**`, `dtn://host${i % 97}x${i}.${site}/`);
     }
   }
   // EIDs reach a gateway decoded from bundle bytes, as flat strings; the template literals above

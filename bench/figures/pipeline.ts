@@ -176,7 +176,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         const node = r * perRound + i;
         const start = performance.now();
         peer.send({ update: updateOf(2, node, 1) });
-        const pattern = `ipn:2.${node}`;
+        const pattern = `ipn:2.${node}.*`;
         while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
         round.push(arrived.get(pattern)! - start);
         const rawStart = performance.now();

@@ -58,7 +58,7 @@ export async function scheduledWindows(n: number, edges: number, runs: number): 
       const perEdge = Math.ceil(n / edges);
       const window = (route: number) => ({ from: first + Math.floor(route / perEdge) * SPACING_MS, until: first + Math.floor(route / perEdge) * SPACING_MS + 1_000 });
       for (let i = 0; i < n; i += 100) {
-        const patterns = Array.from({ length: Math.min(100, n - i) }, (_, j) => `ipn:${allocator}.${i + j}`);
+        const patterns = Array.from({ length: Math.min(100, n - i) }, (_, j) => `ipn:${allocator}.${i + j}.*`);
         // One advertisement a window: the 100 routes here may straddle two edges.
         const groups = new Map<number, string[]>();
         patterns.forEach((pattern, j) => groups.set(window(i + j).from, [...(groups.get(window(i + j).from) ?? []), pattern]));
@@ -81,7 +81,7 @@ export async function scheduledWindows(n: number, edges: number, runs: number): 
       const late: number[] = [];
       for (let route = 0; route < n; route++) {
         const { from, until } = window(route);
-        const pattern = `ipn:${allocator}.${route}`;
+        const pattern = `ipn:${allocator}.${route}.*`;
         if (opened.get(pattern)! < from) early++;
         late.push(closed.get(pattern)! - until);
       }

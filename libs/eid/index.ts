@@ -1,8 +1,9 @@
-export type { DtnPattern, EidPattern, IpnAllocatorPattern, IpnAnyPattern, IpnNode, IpnPattern } from './src/eid-pattern.ts';
+export type { DtnPattern, EidPattern, IpnAllocatorPattern, IpnAnyPattern, IpnPart, IpnPattern } from './src/eid-pattern.ts';
 export type { Parsed, PatternError } from './src/parsed.ts';
 export { parsePattern } from './src/parse-pattern.ts';
-export { formatPattern } from './src/format-pattern.ts';
-export { specificityScore } from './src/specificity-score.ts';
+export { formatPattern, formatPattern00 } from './src/format-pattern.ts';
+export { currentPatternText } from './src/current-pattern-text.ts';
+export { specificityScore, specificityScore00 } from './src/specificity-score.ts';
 export { parseEid, scanEid, type Eid } from './src/eid.ts';
 export { Cursor, wholeName } from './src/cursor.ts';
 export { EMPTY_HASH, extendHash, regionEquals, regionHash } from './src/name-hash.ts';

@@ -29,14 +29,14 @@ const mutated = (valid: string): fc.Arbitrary<string> => {
 
 /** Issue 9, fuzzing the other inputs: whatever arrives, a reader answers with a value or why not; it never throws. */
 describe('every decoder of what dpp reads back, under random and mutated input', () => {
-  const update = encodeRibInput({ type: 'update', seq: 1, neighbor: 'a s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: ['ipn:1.*'], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] });
+  const update = encodeRibInput({ type: 'update', seq: 1, neighbor: 'a s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: ['ipn:1.*.*'], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] });
   const readers: [string, (json: string) => Result.Result<unknown, string>, string][] = [
     ['RIB input', (j) => decodeRibInput(j, 1), update],
     ['peer event', decodeLoggedEvent, JSON.stringify({ v: 1, kind: 'session-up', sessionId: 's', n: 1, speakerId: 'x', peerAd: 'a.org', peerSpeakerId: 'y', receivedAt: 1, holdTime: 90 })],
-    ['Loc-RIB changes', decodeLocRibChanges, JSON.stringify({ v: 1, causeSeq: 1, at: 1, changes: [{ pattern: 'ipn:1.*', best: null, previous: null }] })],
-    ['exported route', decodeExportedRoute, JSON.stringify({ v: 1, pattern: 'ipn:1.*', adPath: ['a.org'], metric: 0, transitive: [] })],
+    ['Loc-RIB changes', decodeLocRibChanges, JSON.stringify({ v: 1, causeSeq: 1, at: 1, changes: [{ pattern: 'ipn:1.*.*', best: null, previous: null }] })],
+    ['exported route', decodeExportedRoute, JSON.stringify({ v: 1, pattern: 'ipn:1.*.*', adPath: ['a.org'], metric: 0, transitive: [] })],
     ['heartbeat', decodeHeartbeat, JSON.stringify({ v: 1, instance: 'i', speakerId: 's', sessions: [] })],
-    ['FIB entry', decodeFibEntry, JSON.stringify({ v: 1, pattern: 'ipn:1.*', nextHop: 'ipn:0.1', peerAd: 'a.org', adPath: ['a.org'], causeSeq: 1 })],
+    ['FIB entry', decodeFibEntry, JSON.stringify({ v: 1, pattern: 'ipn:1.*.*', nextHop: 'ipn:0.1', peerAd: 'a.org', adPath: ['a.org'], causeSeq: 1 })],
   ];
   it.each(readers)('%s: a value or a reason, never a throw; the valid document still decodes', (_, read, valid) => {
     expect(Result.isSuccess(read(valid))).toBe(true);

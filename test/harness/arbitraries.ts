@@ -19,19 +19,28 @@ const label = labelPart.filter((l) => l !== '');
 const domain = fc.constantFrom('', 'example.org', 'mars.example.org', 'org', 'b.c');
 const join = (first: string, rest: string): string => (rest === '' ? first : `${first}.${rest}`);
 
+const path = fc.constantFrom('/', '/svc', '/svc/a', '/Svc');
+
+/** Every kind of draft -01 pattern, and the -00 forms beside them (which read as -01 ones). */
 const patternText = fc.oneof(
+  fc.tuple(allocator, u32, u32).map(([a, n, s]) => `ipn:${a}.${n}.${s}`),
+  fc.tuple(allocator, u32, range).map(([a, n, r]) => `ipn:${a}.${n}.${r}`),
+  fc.tuple(allocator, u32).map(([a, n]) => `ipn:${a}.${n}.*`),
+  allocator.map((a) => `ipn:${a}.*.*`),
+  fc.tuple(allocator, range).map(([a, r]) => `ipn:${a}.${r}.*`),
+  fc.constant('ipn:**'),
   fc.tuple(allocator, u32).map(([a, n]) => `ipn:${a}.${n}`),
-  allocator.map((a) => `ipn:${a}.*`),
-  fc.tuple(allocator, range).map(([a, r]) => `ipn:${a}.${r}`),
-  fc.constant('ipn:*'),
+  fc.tuple(label, domain, path).map(([l, d, p]) => `dtn://${join(l, d)}${p}`),
+  fc.tuple(label, domain).map(([l, d]) => `dtn://${join(l, d)}/**`),
+  fc.tuple(labelPart, domain).map(([p, d]) => `dtn://${join(`${p}*`, d)}/**`),
+  fc.constant('dtn:**'),
   fc.tuple(label, domain).map(([l, d]) => `dtn://${join(l, d)}`),
-  fc.tuple(labelPart, labelPart, domain).map(([p, s, d]) => `dtn://${join(`${p}*${s}`, d)}`),
 );
 
 const eidText = fc.oneof(
-  fc.tuple(allocator, u32).map(([a, n]) => `ipn:${a}.${n}`),
-  fc.tuple(allocator, u32, fc.nat()).map(([a, n, s]) => `ipn:${a}.${n}.${s}`),
-  fc.tuple(fc.tuple(labelPart, labelPart).map(([a, b]) => a + b).filter((l) => l !== ''), domain, fc.constantFrom('', '/', '/svc')).map(
+  fc.tuple(u32, fc.oneof(u32, fc.constant('18446744073709551615'))).map(([n, s]) => `ipn:${n}.${s}`),
+  fc.tuple(allocator, u32, fc.oneof(u32, fc.nat())).map(([a, n, s]) => `ipn:${a}.${n}.${s}`),
+  fc.tuple(fc.tuple(labelPart, labelPart).map(([a, b]) => a + b).filter((l) => l !== ''), domain, fc.oneof(fc.constantFrom('', '/'), path)).map(
     ([l, d, demux]) => `dtn://${join(l, d)}${demux}`,
   ),
 );

@@ -46,7 +46,7 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     const prefix = `out${randomUUID().slice(0, 8)}`;
     const table = await TableWriter.open(nc, tableBucket(prefix, adToken(PEER)), { log: () => undefined });
     const attributes = attributesOf({ adPath: [US, 'far.example.test'], metric: 4, transitive: [] });
-    const routes = Array.from({ length: ROUTES }, (_, i) => ({ key: keyOf(`ipn:9.${i + 1}`, undefined), value: encodeExportedRoute(`ipn:9.${i + 1}`, attributes) }));
+    const routes = Array.from({ length: ROUTES }, (_, i) => ({ key: keyOf(`ipn:9.${i + 1}.*`, undefined), value: encodeExportedRoute(`ipn:9.${i + 1}.*`, attributes) }));
     await table.append([{ id: 'routes', deltas: routes }]);
     const id = randomUUID().slice(0, 8);
     const responder = await lab.responder(await PeerEventLog.open(nc, { stream: `AO_${id}`, subjectPrefix: `ao.${id}` }), {
@@ -58,7 +58,7 @@ describe("a peer's Adj-RIB-Out over a real session", () => {
     expect(updates.every((m) => m.update!.announcements.reduce((n, a) => n + a.patterns.length, 0) <= 1_000)).toBe(true);
     expect(updates[0]!.update!.announcements[0]).toMatchObject({ ad_path: [US, 'far.example.test'], metric: 4 });
 
-    await table.append([{ id: 'withdraw', deltas: [{ key: keyOf('ipn:9.7', undefined), value: undefined }] }]);
+    await table.append([{ id: 'withdraw', deltas: [{ key: keyOf('ipn:9.7.*', undefined), value: undefined }] }]);
     await until('the withdrawal', () => (held(peer).size === ROUTES - 1 ? true : undefined), { ms: 10_000 });
     expect(held(peer).has(JSON.stringify({ allocator_id: 9, node_id: 7, is_wildcard: false }))).toBe(false);
     peer.close();

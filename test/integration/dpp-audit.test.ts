@@ -24,42 +24,42 @@ describe('dpp replay, explain, history, rib diff', () => {
     const js = jetstream(nc);
     const events: RibEvent[] = [
       { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org', staleUntil: undefined },
-      updateEvent(0, 'a.org', [], [advertised('a.org', 'ipn:100.*', { adPath: ['a.org', 'x.org'] })]),
-      updateEvent(0, 'b.org', [], [advertised('b.org', 'ipn:100.*')]),
-      updateEvent(0, 'b.org', [{ pattern: 'ipn:100.*' }], []),
+      updateEvent(0, 'a.org', [], [advertised('a.org', 'ipn:100.*.*', { adPath: ['a.org', 'x.org'] })]),
+      updateEvent(0, 'b.org', [], [advertised('b.org', 'ipn:100.*.*')]),
+      updateEvent(0, 'b.org', [{ pattern: 'ipn:100.*.*' }], []),
     ];
     for (const event of events) await js.publish(`${stream}.in`, encodeRibInput(event));
     await js.publish(`${stream}.in`, 'not an event');
     // Import policy refuses c.org's route: explain shows it with the rule.
-    await js.publish(`${stream}.in`, encodeRibInput({ ...updateEvent(0, 'c.org', [], []), rejected: [{ pattern: 'ipn:100.*', rule: 'origin-authorization', reason: 'c.org may not originate ipn:100' }] }));
+    await js.publish(`${stream}.in`, encodeRibInput({ ...updateEvent(0, 'c.org', [], []), rejected: [{ pattern: 'ipn:100.*.*', rule: 'origin-authorization', reason: 'c.org may not originate ipn:100' }] }));
   });
   afterAll(() => nc?.close());
 
   it('replays the Loc-RIB at the end of the log and at a sequence, skipping what does not decode', async () => {
     const end = await dpp('replay', ...common(), '--json');
     expect(end.status).toBe(0);
-    expect(lines(end.stdout)).toMatchObject([{ pattern: 'ipn:100.*', neighbor: 'a.org', adPath: ['a.org', 'x.org'], receivedSeq: 2 }]);
+    expect(lines(end.stdout)).toMatchObject([{ pattern: 'ipn:100.*.*', neighbor: 'a.org', adPath: ['a.org', 'x.org'], receivedSeq: 2 }]);
     expect(end.stderr).toContain('log sequence 5 skipped: not a valid RIB input event');
     const at3 = await dpp('replay', ...common(), '--until', '3', '--json');
-    expect(lines(at3.stdout)).toMatchObject([{ pattern: 'ipn:100.*', neighbor: 'b.org', receivedSeq: 3 }]);
+    expect(lines(at3.stdout)).toMatchObject([{ pattern: 'ipn:100.*.*', neighbor: 'b.org', receivedSeq: 3 }]);
     const table = await dpp('replay', ...common(), '--until', '3');
     expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern with a route now, 1 interval\nPATTERN +INTERVAL +NEIGHBOR +AD_PATH/);
-    expect(table.stdout).toMatch(/ipn:100\.\* +NOW -∞ → ∞ +b\.org/);
+    expect(table.stdout).toMatch(/ipn:100\.\*\.\* +NOW -∞ → ∞ +b\.org/);
   });
 
   it('explains which route won and why the others lost', async () => {
     const run = await dpp('explain', 'IPN:100.*', ...common(), '--until', '3', '--json');
     expect(run.status).toBe(0);
     expect(lines(run.stdout)).toMatchObject([
-      { pattern: 'ipn:100.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
+      { pattern: 'ipn:100.*.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
     ]);
-    const end = await dpp('explain', 'ipn:100.*', ...common());
-    expect(end.stdout).toMatch(/^ipn:100\.\* at log sequence 6 \(no clock event recorded yet\): 1 usable, 0 outside their window, 1 rejected\n/);
+    const end = await dpp('explain', 'ipn:100.*.*', ...common());
+    expect(end.stdout).toMatch(/^ipn:100\.\*\.\* at log sequence 6 \(no clock event recorded yet\): 1 usable, 0 outside their window, 1 rejected\n/);
     expect(end.stdout).toMatch(/c\.org +- +- +6 +rejected by origin-authorization: c\.org may not originate ipn:100/);
   });
 
   it('lists every event that touched a pattern', async () => {
-    const run = await dpp('history', 'ipn:100.*', ...common(), '--json');
+    const run = await dpp('history', 'ipn:100.*.*', ...common(), '--json');
     expect(lines(run.stdout).map((l) => [l['seq'], l['neighbor'], l['what']])).toEqual([
       [2, 'a.org', 'announced, AD_PATH a.org x.org, metric 0'],
       [2, 'a.org', 'best route from a.org'],
@@ -72,7 +72,7 @@ describe('dpp replay, explain, history, rib diff', () => {
   });
 
   it('diffs the Loc-RIB between two points', async () => {
-    expect(lines((await dpp('rib', 'diff', '2', '3', ...common(), '--json')).stdout)).toMatchObject([{ pattern: 'ipn:100.*', change: 'changed', before: { neighbor: 'a.org' }, after: { neighbor: 'b.org' } }]);
+    expect(lines((await dpp('rib', 'diff', '2', '3', ...common(), '--json')).stdout)).toMatchObject([{ pattern: 'ipn:100.*.*', change: 'changed', before: { neighbor: 'a.org' }, after: { neighbor: 'b.org' } }]);
     expect((await dpp('rib', 'diff', '2', '4', ...common())).stdout).toBe('no difference\n');
     expect(lines((await dpp('rib', 'diff', '1', '2', ...common(), '--json')).stdout)).toMatchObject([{ change: 'added', before: null }]);
   });

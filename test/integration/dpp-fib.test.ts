@@ -59,18 +59,18 @@ describe('dpp contacts and dpp fib', () => {
       const run = await fib('lookup', 'ipn:0.7.1', '--json');
       return run.status === 0 ? jsonLines(run.stdout)[0] : undefined;
     });
-    expect(found).toMatchObject({ eid: 'ipn:0.7.1', entry: { pattern: 'ipn:0.7', nextHop: 'ipn:0.7', bandwidthBps: '256000', peerAd: US } });
+    expect(found).toMatchObject({ eid: 'ipn:0.7.1', entry: { pattern: 'ipn:0.7.*', nextHop: 'ipn:7.0', bandwidthBps: '256000', peerAd: US } });
     // The pass of tomorrow is in the FIB already, with its window: it forwards nothing now, and node 12's bundles then.
-    await until('the future contact in the gateway FIB', async () => ((await fib('show', '--json')).stdout.includes('"ipn:0.12"') ? true : undefined));
+    await until('the future contact in the gateway FIB', async () => ((await fib('show', '--json')).stdout.includes('"ipn:0.12.*"') ? true : undefined));
     const tomorrow = await fib('lookup', 'ipn:0.12.1');
     expect([tomorrow.status, tomorrow.stdout]).toEqual([1, 'ipn:0.12.1: no route\n']);
     const then = await fib('lookup', 'ipn:0.12.1', '--at', new Date(now + 24.5 * HOUR).toISOString(), '--json');
-    expect(jsonLines(then.stdout)[0]).toMatchObject({ entry: { pattern: 'ipn:0.12', nextHop: 'ipn:0.12', bandwidthBps: '8000' } });
+    expect(jsonLines(then.stdout)[0]).toMatchObject({ entry: { pattern: 'ipn:0.12.*', nextHop: 'ipn:12.0', bandwidthBps: '8000' } });
 
     const shown = await fib('show');
-    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.12 +ipn:0\.12 .*\nipn:0\.7 +ipn:0\.7 /);
+    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.12\.\* +ipn:12\.0 .*\nipn:0\.7\.\* +ipn:7\.0 /);
     const inForceNow = await fib('show', '--at', new Date(now).toISOString(), '--json');
-    expect(jsonLines(inForceNow.stdout).map((e) => e['pattern'])).toEqual(['ipn:0.7']);
+    expect(jsonLines(inForceNow.stdout).map((e) => e['pattern'])).toEqual(['ipn:0.7.*']);
 
     // Every contact of our node, the future one included, in the ION and Hardy plans.
     const second = (ms: number) => Math.floor(ms / 1000) * 1000;
@@ -79,8 +79,8 @@ describe('dpp contacts and dpp fib', () => {
     expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.from === 1 && c.to !== 1).map((c) => ({ ...c, start: second(c.start), end: second(c.end) })).sort((a, b) => a.to - b.to));
     const hardy = await fib('export', '--format', 'hardy');
     expect(hardy.stdout).toBe(
-      `ipn:0.12 via ipn:0.12 start ${new Date(second(now + 24 * HOUR)).toISOString()} end ${new Date(second(now + 25 * HOUR)).toISOString()} bandwidth 8000\n` +
-        `ipn:0.7 via ipn:0.7 start ${new Date(second(now - HOUR)).toISOString()} end ${new Date(second(now + HOUR)).toISOString()} bandwidth 256000\n`,
+      `ipn:0.12.* via ipn:12.0 start ${new Date(second(now + 24 * HOUR)).toISOString()} end ${new Date(second(now + 25 * HOUR)).toISOString()} bandwidth 8000\n` +
+        `ipn:0.7.* via ipn:7.0 start ${new Date(second(now - HOUR)).toISOString()} end ${new Date(second(now + HOUR)).toISOString()} bandwidth 256000\n`,
     );
   }, 30_000);
 
@@ -94,7 +94,7 @@ describe('dpp contacts and dpp fib', () => {
     // A new plan without the pass to node 7: its route leaves the FIB.
     writeFileSync(join(dir, 'empty.ion'), '# no passes\n');
     expect((await runDpp('contacts', 'import', join(dir, 'empty.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'))).status).toBe(0);
-    const deleted = await until('the delete delta', () => jsonLines(stdout).find((l) => l['pattern'] === 'ipn:0.7' && l['entry'] === null));
+    const deleted = await until('the delete delta', () => jsonLines(stdout).find((l) => l['pattern'] === 'ipn:0.7.*' && l['entry'] === null));
     expect(deleted['revision']).toEqual(expect.any(Number));
     child.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -109,7 +109,7 @@ describe('dpp contacts and dpp fib', () => {
     await until('the file written', () => (stderr.includes(`${out} follows gateway gs`) ? true : undefined));
     // The plan with the open pass again: the file gets its line.
     expect((await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'))).status).toBe(0);
-    await until('the route in the file', () => (readFileSync(out, 'utf8').includes('ipn:0.7 via ipn:0.7 start ') ? true : undefined));
+    await until('the route in the file', () => (readFileSync(out, 'utf8').includes('ipn:0.7.* via ipn:7.0 start ') ? true : undefined));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);

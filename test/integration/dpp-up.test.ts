@@ -45,12 +45,12 @@ describe('dpp up (the demo stack)', () => {
     expect(pids).toHaveLength(10);
     expect(pids.every(alive)).toBe(true);
     // Mars's route through the DSN, with the DSN's gateway (§6.7) and AD_PATH [dsn, mars] (§5.3).
-    await until("Mars's route at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:200.* via dtn://gw.dsn.example.test/ (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
+    await until("Mars's route at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:200.*.* via dtn://gw.dsn.example.test/ (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
     // What README says to try next works against it.
     const nats = /--nats (nats:\/\/\S+)/.exec(out)![1]!;
     const shown = await runDpp('fib', 'show', '--gateway', 'esa-gw', '--bucket-prefix', 'dpp-esa-fib', '--nats', nats, '--json');
     expect(shown.status).toBe(0);
-    expect(shown.stdout).toContain('"pattern":"ipn:200.*"');
+    expect(shown.stdout).toContain('"pattern":"ipn:200.*.*"');
     // dpp show, against a speaker's own config file.
     const dsnConfig = join(data, 'dsn.example.test', 'dpp.yaml');
     const peers = await runDpp('show', 'peers', '--config', dsnConfig, '--json');
@@ -58,13 +58,13 @@ describe('dpp up (the demo stack)', () => {
       expect.objectContaining({ peer: 'esa.example.test', sessions: 1, bestRoutes: 2 }),
       expect.objectContaining({ peer: 'mars.example.test', sessions: 1, bestRoutes: 1 }),
     ]);
-    const routes = await runDpp('show', 'routes', 'ipn:200.*', '--config', join(data, 'esa.example.test', 'dpp.yaml'));
-    expect(routes.stdout).toMatch(/ipn:200\.\*\s+dsn\.example\.test\s+dsn\.example\.test mars\.example\.test\s+10\s+dtn:\/\/gw\.dsn\.example\.test\//);
+    const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', join(data, 'esa.example.test', 'dpp.yaml'));
+    expect(routes.stdout).toMatch(/ipn:200\.\*\.\*\s+dsn\.example\.test\s+dsn\.example\.test mars\.example\.test\s+10\s+dtn:\/\/gw\.dsn\.example\.test\//);
     expect((await runDpp('show', 'fib', '--config', join(data, 'esa.example.test', 'dpp.yaml'))).stdout).toContain('gateway esa-gw, revision');
     expect((await runDpp('show', 'events', '--last', '50', '--config', dsnConfig)).stdout).toMatch(/session-up\s+mars\.example\.test/);
-    const originated = await runDpp('originate', 'ipn:200.7', '--config', join(data, 'mars.example.test', 'dpp.yaml'));
+    const originated = await runDpp('originate', 'ipn:200.7.*', '--config', join(data, 'mars.example.test', 'dpp.yaml'));
     expect([originated.status, originated.stdout.trim()]).toEqual([0, '1 route originated by mars.example.test']);
-    await until('the new route at the gateway', () => (out.includes('gateway esa-gw: + ipn:200.7 via dtn://gw.dsn.example.test/') ? true : undefined), { ms: 30_000 });
+    await until('the new route at the gateway', () => (out.includes('gateway esa-gw: + ipn:200.7.* via dtn://gw.dsn.example.test/') ? true : undefined), { ms: 30_000 });
     // Observability: the DSN's session service counts its two established sessions, every service is ready, and
     // the gRPC health service on the DSN's DPP port answers SERVING.
     const dsnSession = metricsOf('dsn.example.test/session');

@@ -28,7 +28,7 @@ describe('import policy in the import stage', () => {
     const peers = await PeerEventLog.open(nc, { stream: names.peer, subjectPrefix: `pp.${id}` });
     await ensureStream(nc, { name: names.input, subjects: [`${names.input.toLowerCase()}.>`], duplicateWindowMs: 120_000 });
     const policy = Schema.decodeUnknownSync(PolicyFile)({
-      origin_authorization: { table: [{ origin: PEER, patterns: ['ipn:100.*'] }] },
+      origin_authorization: { table: [{ origin: PEER, patterns: ['ipn:100.*.*'] }] },
       import: { chains: [{ peers: [PEER], rules: [{ name: 'prefer', match: { origin_ad: [PEER] }, set: { metric: 5 }, then: 'accept' }] }] },
     });
     await logPolicyVersion(nc, names.peer, `pp.${id}.policy`, policy, Date.now());
@@ -52,10 +52,10 @@ describe('import policy in the import stage', () => {
     });
     expect(verdict).toMatchObject({
       type: 'update',
-      accepted: [{ patterns: ['ipn:100.1'], metric: 5 }],
-      rejected: [{ pattern: 'ipn:100.2', rule: 'origin-authorization', reason: `origin rogue.example.test is not authorized for ipn:100.2; authorized: ${PEER} (ipn:100.*)` }],
+      accepted: [{ patterns: ['ipn:100.1.*'], metric: 5 }],
+      rejected: [{ pattern: 'ipn:100.2.*', rule: 'origin-authorization', reason: `origin rogue.example.test is not authorized for ipn:100.2.*; authorized: ${PEER} (ipn:100.*.*)` }],
     });
-    const explained = await runDpp('explain', 'ipn:100.2', '--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', names.input, '--json');
+    const explained = await runDpp('explain', 'ipn:100.2.*', '--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', names.input, '--json');
     expect(jsonLines(explained.stdout)[0]).toMatchObject({ candidates: [], rejected: [{ neighbor: `${PEER} dtn://dsn`, rule: 'origin-authorization' }] });
   }, 30_000);
 });
@@ -91,7 +91,7 @@ describe('a policy version in the import stage', () => {
     await nc.close();
     // a.org's ipn:1.1 at the new metric, under the policy event's id; b.org's quarantined route is not there.
     const reconfigured = verdicts.find((v) => v.id === 'import-5')!.event;
-    expect(reconfigured).toMatchObject({ type: 'update', neighbor: 'a.org s', accepted: [{ patterns: ['ipn:1.1'], metric: 9, rules: ['m9'] }] });
+    expect(reconfigured).toMatchObject({ type: 'update', neighbor: 'a.org s', accepted: [{ patterns: ['ipn:1.1.*'], metric: 9, rules: ['m9'] }] });
     expect(verdicts.map((v) => v.id)).toEqual(['import-1', 'import-2', 'import-3', 'import-5']);
     expect(logs.filter((l) => l['msg'] === 'peer event quarantined').map((l) => l['seq'])).toEqual([4]);
   }, 30_000);

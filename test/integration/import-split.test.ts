@@ -56,7 +56,7 @@ describe('import stage, verdicts larger than a message', () => {
     expect(parts).toBeGreaterThan(3);
     for (const v of all) expect(Buffer.byteLength(v.text)).toBeLessThanOrEqual(600);
     expect(all.map((v) => v.id)).toEqual(Array.from({ length: parts }, (_, i) => `import-1.${i}/${parts}`));
-    expect(all.flatMap((v) => v.patterns)).toEqual(Array.from({ length: PATTERNS }, (_, i) => `ipn:${100 + i}.*`));
+    expect(all.flatMap((v) => v.patterns)).toEqual(Array.from({ length: PATTERNS }, (_, i) => `ipn:${100 + i}.*.*`));
 
     // As if the stage had died after storing part 1: a log holding the first two parts only.
     const js = jetstream(nc);

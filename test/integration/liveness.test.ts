@@ -74,7 +74,7 @@ describe('liveness of a restarted session service', () => {
   const route = { update: { announcements: [{ patterns: [{ ipn: { allocator_id: 1, is_wildcard: true } }], ad_path: [P1] }] } };
   const p = await handPeer({ port, us: US, peer: P1, peerKey: keys[P1]!, cert: peerCert, ca: tls.ca });
   p.send(route);
-  await until('route in RIB', async () => ((await readLocRib(nc, `LR_${T}`)).has(keyOf('ipn:1.*', undefined)) ? true : undefined), { ms: 20_000 });
+  await until('route in RIB', async () => ((await readLocRib(nc, `LR_${T}`)).has(keyOf('ipn:1.*.*', undefined)) ? true : undefined), { ms: 20_000 });
   // The session service crashes; the supervisor / systemd restarts it; the peer redials.
   const gone = new Promise((r) => child!.once('exit', r));
   child!.kill('SIGKILL');
@@ -84,12 +84,12 @@ describe('liveness of a restarted session service', () => {
   const p2 = await handPeer({ port, us: US, peer: P1, peerKey: keys[P1]!, cert: peerCert, ca: tls.ca });
   p2.send(route);
   await new Promise((r) => setTimeout(r, 1_000));
-  expect((await readLocRib(nc, `LR_${T}`)).has(keyOf('ipn:1.*', undefined))).toBe(true);
+  expect((await readLocRib(nc, `LR_${T}`)).has(keyOf('ipn:1.*.*', undefined))).toBe(true);
   // The old instance is judged dead by now (3 s without a heartbeat), and its session passed over.
   await until('the old service judged', () => (policyLog.some((l) => l['msg'] === 'session service lost: its sessions logged as ended') ? true : undefined), { ms: 15_000 });
   await new Promise((r) => setTimeout(r, 1_000));
   const best = await readLocRib(nc, `LR_${T}`);
-  expect(best.has(keyOf('ipn:1.*', undefined)), 'the live session’s route was dropped by the lost session-down').toBe(true);
+  expect(best.has(keyOf('ipn:1.*.*', undefined)), 'the live session’s route was dropped by the lost session-down').toBe(true);
   p2.close();
   }, 90_000);
 });

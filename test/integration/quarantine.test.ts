@@ -82,7 +82,7 @@ describe('events that cannot be read are quarantined, not applied, and do not st
 
   it('the RIB: input of another version, not JSON, or missing what its type needs', async () => {
     const input = `QI_${id}`;
-    const good = (allocator: number): RibEvent => ({ type: 'update', seq: 0, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] });
+    const good = (allocator: number): RibEvent => ({ type: 'update', seq: 0, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] });
     await stream(input, `qi.${id}`, [encodeRibInput(good(1)), '{"v":2,"type":"clock","now":1}', 'garbage', '{"v":1,"type":"update","neighbor":"a.org s"}', encodeRibInput(good(5))]);
     await ensureStream(nc, { name: `QC_${id}`, subjects: [`qc.${id}.>`], duplicateWindowMs: 120_000 });
     const lines: Line[] = [];
@@ -91,7 +91,7 @@ describe('events that cannot be read are quarantined, not applied, and do not st
     try {
       await until('the good events applied', () => (rib.rib().lastSeq >= 5 ? true : undefined));
       expect(quarantined(lines).map((l) => [l['level'], l['msg'], l['seq']])).toEqual([2, 3, 4].map((seq) => ['error', 'RIB input quarantined: not a valid v1 event', seq]));
-      expect([rib.rib().size, rib.rib().best('ipn:1.*')?.peerAd, rib.rib().best('ipn:5.*')?.peerAd, rib.rib().now]).toEqual([2, 'a.org', 'a.org', 0]);
+      expect([rib.rib().size, rib.rib().best('ipn:1.*.*')?.peerAd, rib.rib().best('ipn:5.*.*')?.peerAd, rib.rib().now]).toEqual([2, 'a.org', 'a.org', 0]);
       await jetstream(nc).publish(`qi.${id}.x`, encodeRibInput(good(6)));
       await until('a later event applied', () => (rib.rib().size === 3 ? true : undefined));
     } finally {
@@ -104,7 +104,7 @@ describe('events that cannot be read are quarantined, not applied, and do not st
     const changes = `QF_${id}`;
     const source = new LocRib('us.org');
     const changesOf = (allocator: number) =>
-      encodeLocRibChanges(source.apply({ type: 'update', seq: allocator, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] }));
+      encodeLocRibChanges(source.apply({ type: 'update', seq: allocator, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] }));
     const first = changesOf(1);
     const v2 = JSON.stringify({ ...JSON.parse(changesOf(2)), v: 2 });
     await stream(changes, `qf.${id}`, [first, v2, '[1,2', changesOf(4)]);
@@ -114,20 +114,20 @@ describe('events that cannot be read are quarantined, not applied, and do not st
     try {
       await until('the good changes exported', async () => ((await readTable(nc, `${prefix}-gw`)).size === 2 ? true : undefined));
       expect(quarantined(lines).map((l) => [l['level'], l['msg'], l['seq']])).toEqual([2, 3].map((seq) => ['error', 'Loc-RIB changes quarantined: not valid v1 changes', seq]));
-      expect([...(await readTable(nc, `${prefix}-gw`)).keys()].sort()).toEqual([keyOf('ipn:1.*', undefined), keyOf('ipn:4.*', undefined)].sort());
+      expect([...(await readTable(nc, `${prefix}-gw`)).keys()].sort()).toEqual([keyOf('ipn:1.*.*', undefined), keyOf('ipn:4.*.*', undefined)].sort());
       // The exporter goes on after them: a later change is exported, and they are not reported again.
       await jetstream(nc).publish(`qf.${id}.x`, changesOf(5));
-      await until('a later change exported', async () => ((await readTable(nc, `${prefix}-gw`)).has(keyOf('ipn:5.*', undefined)) ? true : undefined));
+      await until('a later change exported', async () => ((await readTable(nc, `${prefix}-gw`)).has(keyOf('ipn:5.*.*', undefined)) ? true : undefined));
       expect(quarantined(lines)).toHaveLength(2);
 
       // A gateway meets an entry that does not decode, and a message that is no table message: it says so and keeps the rest.
-      await (await TableWriter.open(nc, `${prefix}-gw`, { log: () => undefined })).append([{ id: 'bad-entry', deltas: [{ key: keyOf('ipn:7.*', undefined), value: 'not a FIB entry' }] }]);
+      await (await TableWriter.open(nc, `${prefix}-gw`, { log: () => undefined })).append([{ id: 'bad-entry', deltas: [{ key: keyOf('ipn:7.*.*', undefined), value: 'not a FIB entry' }] }]);
       await jetstream(nc).publish(tableSubject(`${prefix}-gw`, 'd'), 'not a table message');
       const errors: string[] = [];
       const fib = await GatewayFib.open(nc, { gateway: 'gw', bucketPrefix: prefix, onError: (e) => errors.push(e) });
       try {
         expect(fib.size).toBe(3);
-        expect(fib.lookup('ipn:4.1')?.peerAd).toBe('a.org');
+        expect(fib.lookup('ipn:4.1.0')?.peerAd).toBe('a.org');
         expect(errors).toEqual([expect.stringMatching(/^revision \d+: /), expect.stringMatching(/^message \d+: not a table message of version 1/)]);
       } finally {
         await fib.close();

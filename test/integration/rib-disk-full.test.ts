@@ -58,7 +58,7 @@ describe('the RIB on a full disk', () => {
     neighbor: 'a.org s',
     peerAd: 'a.org',
     withdrawn: [],
-    accepted: [{ patterns: Array.from({ length: 50 }, (_, j) => `ipn:${i + 1}.${j}`), adPath: ['a.org', 'x'.repeat(200)], metric: 1, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }],
+    accepted: [{ patterns: Array.from({ length: 50 }, (_, j) => `ipn:${i + 1}.${j}.*`), adPath: ['a.org', 'x'.repeat(200)], metric: 1, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }],
     rejected: [],
   });
   /** What the checkpoint holds, read as a restart would: the last sequence applied and the routes. */

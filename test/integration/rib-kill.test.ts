@@ -81,7 +81,7 @@ describe('dpp rib and dpp policy under kill -9', () => {
     let lastEnd = 0;
     for (let i = 1; i <= EVENTS; i++) {
       const ad = `n${Math.floor(random() * 3)}.example.test`;
-      const pattern = `ipn:${Math.floor(random() * 10)}.*`;
+      const pattern = `ipn:${Math.floor(random() * 10)}.*.*`;
       // A third of the routes are scheduled: windows that open and close over the kills.
       const from = random() < 0.35 ? Date.now() + 200 + Math.floor(random() * 2_000) : undefined;
       const window = from === undefined ? {} : { validFrom: from, validUntil: (lastEnd = Math.max(lastEnd, from + 500 + Math.floor(random() * 1_500))) };

@@ -58,8 +58,8 @@ describe('RIB replicas, active-active', () => {
     for (let i = 0; i < 40; i++) {
       const neighbor = `n${i % 3}.example.test`;
       const event = i % 5 === 4
-        ? updateEvent(0, neighbor, [{ pattern: `ipn:${i % 7}.*` }], [])
-        : updateEvent(0, neighbor, [], [advertised(neighbor, [`ipn:${i % 7}.*`, `ipn:${100 + i}.*`], { metric: i % 4, ...(i === 10 ? { validFrom: from, validUntil: from + 500 } : {}) })]);
+        ? updateEvent(0, neighbor, [{ pattern: `ipn:${i % 7}.*.*` }], [])
+        : updateEvent(0, neighbor, [], [advertised(neighbor, [`ipn:${i % 7}.*.*`, `ipn:${100 + i}.*.*`], { metric: i % 4, ...(i === 10 ? { validFrom: from, validUntil: from + 500 } : {}) })]);
       await js.publish(`${names.input.toLowerCase()}.verdict`, encodeRibInput(event), { msgID: `v-${i}` });
     }
     // Both have applied everything, the window's two edges included.

@@ -9,6 +9,7 @@ import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocRibChanges, encodeRibInput } from '#libs/events';
 import { LocRib } from '#libs/rib';
+import { until } from '#libs/lab';
 import { ensureStream, readLog } from '#libs/streams';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
@@ -17,11 +18,12 @@ import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
 const US = 'us.example.test';
 
 /**
- * A RIB upgraded from before timelines (checkpoint layout 3): its change stream never carried the
- * intervals that had not begun, so the FIB and the peers never heard of them. At its first start it
- * publishes every interval once, and marks the checkpoint.
+ * A RIB upgraded from before timelines (checkpoint layout 3) and before draft -01 (patterns in -00
+ * text, in its checkpoint and in the log): its change stream never carried the intervals that had
+ * not begun, so the FIB and the peers never heard of them. At its first start it publishes every
+ * interval once, in -01 text, and marks the checkpoint; a -01 withdrawal then finds the route.
  */
-describe('RIB started on a checkpoint from before timelines', () => {
+describe('RIB started on a checkpoint from before timelines and before draft -01', () => {
   let nc: NatsConnection;
   const id = randomUUID().slice(0, 8);
   const names = { input: `UI_${id}`, changes: `UC_${id}` };
@@ -58,10 +60,21 @@ describe('RIB started on a checkpoint from before timelines', () => {
   it('publishes the future interval once, after what it had published, and not again on the next start', async () => {
     const first = await start();
     expect(first.store.timelinesUnpublished).toBe(false);
-    expect(await published()).toEqual([{ id: 'locrib-1-1000000', changes: [['ipn:7.*', from]] }]);
+    expect(await published()).toEqual([{ id: 'locrib-1-1000000', changes: [['ipn:7.*.*', from]] }]);
     await first.stop();
     const second = await start();
     await second.stop();
     expect((await (await jetstreamManager(nc)).streams.info(names.changes)).state.messages).toBe(1);
+  });
+
+  it('takes a withdrawal in -01 text of the route logged in -00 text, and keeps nothing of it in the checkpoint', async () => {
+    await jetstream(nc).publish(`ui.${id}.verdict`, encodeRibInput(updateEvent(2, 'a.example.test', [{ pattern: 'ipn:7.*.*', validFrom: from }], [])));
+    const rib = await start();
+    await until('the withdrawal in the change stream', async () => ((await published()).length === 2 ? true : undefined), { ms: 10_000 });
+    await rib.stop();
+    expect((await published())[1]).toEqual({ id: 'locrib-2-0', changes: [['ipn:7.*.*', undefined]] });
+    const store = CheckpointStore.open(checkpoint);
+    expect(store.load()?.routes).toEqual([]);
+    store.close();
   });
 });

@@ -145,18 +145,18 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
     }, { ms: 60_000 });
     expect(logged).toBe(ROUTE_UPDATES + 1);
     // The end state itself: every route of P1 and P2's, whatever order resent events are applied in; a timeout names what is missing.
-    const wanted = ['ipn:1.*', 'ipn:2.*', ...Array.from({ length: ROUTE_UPDATES }, (_, i) => `ipn:1.${i + 1}`)];
+    const wanted = ['ipn:1.*.*', 'ipn:2.*.*', ...Array.from({ length: ROUTE_UPDATES }, (_, i) => `ipn:1.${i + 1}.*`)];
     const both = await until('both sites’ routes in the RIB', async () => {
       const best = await bestRoutes();
-      const missing = wanted.filter((p) => best.get(p)?.peerAd !== (p === 'ipn:2.*' ? P2 : P1));
+      const missing = wanted.filter((p) => best.get(p)?.peerAd !== (p === 'ipn:2.*.*' ? P2 : P1));
       if (missing.length > 0) throw new Error(`${missing.length} missing: ${missing.slice(0, 10).join(' ')}`);
       return best;
     }, { ms: 120_000 });
     expect([...both.keys()].filter((p) => p.startsWith('ipn:1.'))).toHaveLength(ROUTE_UPDATES + 1);
 
     // Each site sends its peer what the other site learned.
-    await until('P2 hears of P1’s routes from site 2', () => (announced(peer2).has('ipn:1.*') ? true : undefined), { ms: 30_000 });
-    await until('P1 hears of P2’s routes from site 1', () => (announced(peer1).has('ipn:2.*') ? true : undefined), { ms: 30_000 });
+    await until('P2 hears of P1’s routes from site 2', () => (announced(peer2).has('ipn:1.*.*') ? true : undefined), { ms: 30_000 });
+    await until('P1 hears of P2’s routes from site 1', () => (announced(peer1).has('ipn:2.*.*') ? true : undefined), { ms: 30_000 });
 
     // Site 1's session service is killed outright: no session-down of its own ever reaches the log.
     const gone = new Promise((resolve) => site1!.once('exit', resolve));
@@ -165,12 +165,12 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
     site1 = undefined;
     const best = await until('P1’s routes gone from the RIB', async () => {
       const now = await bestRoutes();
-      return now.has('ipn:1.*') ? undefined : now;
+      return now.has('ipn:1.*.*') ? undefined : now;
     }, { ms: 30_000 });
     expect([...best.keys()].filter((p) => p.startsWith('ipn:1.'))).toEqual([]);
-    expect(best.get('ipn:2.*')?.peerAd).toBe(P2);
+    expect(best.get('ipn:2.*.*')?.peerAd).toBe(P2);
     // Site 2 and its peer never noticed but for the withdrawal.
-    await until('P2 told P1’s routes are withdrawn', () => (announced(peer2).has('ipn:1.*') ? undefined : true), { ms: 30_000 });
+    await until('P2 told P1’s routes are withdrawn', () => (announced(peer2).has('ipn:1.*.*') ? undefined : true), { ms: 30_000 });
     expect(peer2.received().some((m: PeerMessage__Output) => m.notification)).toBe(false);
     peer1.close();
     peer2.close();

@@ -35,7 +35,7 @@ const HOUR = 3_600_000;
 
 /** B, the transit AD, in the middle: origin authorization, its own gateway on what it sends, a route limit for D. */
 const B_POLICY = {
-  origin_authorization: { table: [{ origin: A, patterns: ['ipn:100.*'] }, { origin: C, patterns: ['ipn:300.*'] }] },
+  origin_authorization: { table: [{ origin: A, patterns: ['ipn:100.*.*'] }, { origin: C, patterns: ['ipn:300.*.*'] }] },
   export: { gateway_eid: 'dtn://gw.b.example.test/' },
 };
 
@@ -175,24 +175,24 @@ describe('transit through three speakers in a line', () => {
 
   it("carries A's routes to C and C's to A through B, as B re-advertises them", async () => {
     const until_ = Date.now() + HOUR;
-    await originate(ads[A]!, [], { patterns: ['ipn:100.*', 'ipn:100.1'], metric: 7, gatewayEid: 'ipn:100.0', validUntil: until_, transitive: [{ typeId: 4242, value: Buffer.from('kept').toString('base64') }] });
-    await originate(ads[C]!, [], { patterns: ['ipn:300.*'], metric: 3 });
-    const atC = await route(ads[C]!, 'ipn:100.*', (r) => r !== undefined);
+    await originate(ads[A]!, [], { patterns: ['ipn:100.*.*', 'ipn:100.1.*'], metric: 7, gatewayEid: 'ipn:100.0', validUntil: until_, transitive: [{ typeId: 4242, value: Buffer.from('kept').toString('base64') }] });
+    await originate(ads[C]!, [], { patterns: ['ipn:300.*.*'], metric: 3 });
+    const atC = await route(ads[C]!, 'ipn:100.*.*', (r) => r !== undefined);
     // §5.3 AD_PATH [B, A]; §4.3 the metric A set; §6.7 B's gateway; §6.5 the window; §6.4 the transitive attribute unchanged.
     expect(atC).toMatchObject({ peerAd: B, adPath: [B, A], metric: 7, gatewayEid: 'dtn://gw.b.example.test/', validUntil: until_, transitive: [{ typeId: 4242, value: Buffer.from('kept').toString('base64') }] });
-    expect(await route(ads[A]!, 'ipn:300.*', (r) => r !== undefined)).toMatchObject({ peerAd: B, adPath: [B, C], metric: 3, gatewayEid: 'dtn://gw.b.example.test/' });
+    expect(await route(ads[A]!, 'ipn:300.*.*', (r) => r !== undefined)).toMatchObject({ peerAd: B, adPath: [B, C], metric: 3, gatewayEid: 'dtn://gw.b.example.test/' });
     // B learned it from A with A's path and no gateway_eid: A names no gateway of its own, so its internal one (ipn:100.0) stayed home (§6.7).
-    expect(await route(ads[B]!, 'ipn:100.*', (r) => r !== undefined)).toMatchObject({ peerAd: A, adPath: [A], gatewayEid: undefined });
+    expect(await route(ads[B]!, 'ipn:100.*.*', (r) => r !== undefined)).toMatchObject({ peerAd: A, adPath: [A], gatewayEid: undefined });
 
     // Never back toward the origin: B's Adj-RIB-Out for A holds C's routes only, and A's best for its own pattern is its own.
     const toA = await readTable(ads[B]!.nc, `dpp-out-${adToken(A)}`);
-    expect([...toA.keys()].map((k) => routeOfKey(k)?.pattern).sort()).toEqual(['ipn:300.*']);
-    expect((await locRib(ads[A]!)).get('ipn:100.*')).toMatchObject({ peerAd: A, neighbor: `${A} config` });
+    expect([...toA.keys()].map((k) => routeOfKey(k)?.pattern).sort()).toEqual(['ipn:300.*.*']);
+    expect((await locRib(ads[A]!)).get('ipn:100.*.*')).toMatchObject({ peerAd: A, neighbor: `${A} config` });
 
     // A withdrawal propagates: A drops ipn:100.1, and C loses it.
-    await originate(ads[A]!, ['ipn:100.1'], { patterns: [] });
-    await route(ads[C]!, 'ipn:100.1', (r) => r === undefined);
-    expect((await locRib(ads[C]!)).has('ipn:100.*')).toBe(true);
+    await originate(ads[A]!, ['ipn:100.1.*'], { patterns: [] });
+    await route(ads[C]!, 'ipn:100.1.*', (r) => r === undefined);
+    expect((await locRib(ads[C]!)).has('ipn:100.*.*')).toBe(true);
   }, 60_000);
 
   it('discards a loop and an unauthorized origin from a peer, and carries only transitive unknown attributes across B', async () => {
@@ -212,18 +212,18 @@ describe('transit through three speakers in a line', () => {
         ],
       },
     });
-    const atC = await route(ads[C]!, 'ipn:500.*', (r) => r !== undefined);
+    const atC = await route(ads[C]!, 'ipn:500.*.*', (r) => r !== undefined);
     expect(atC).toMatchObject({ adPath: [B, D], transitive: [{ typeId: 7, value: Buffer.from([1, 2]).toString('base64') }] });
     const atB = await locRib(ads[B]!);
-    expect(atB.has('ipn:400.*')).toBe(false);
-    expect(atB.has('ipn:100.9')).toBe(false);
+    expect(atB.has('ipn:400.*.*')).toBe(false);
+    expect(atB.has('ipn:100.9.*')).toBe(false);
     // The refusal is in B's RIB input with its rule and reason.
     const rejected: { pattern: string; rule: string; reason: string }[] = [];
     for await (const m of readLog(ads[B]!.nc, 'DPP_RIB_INPUT')) {
       const e = Result.getOrThrow(decodeRibInput(m.string(), m.seq));
       if (e.type === 'update') rejected.push(...e.rejected);
     }
-    expect(rejected).toContainEqual({ pattern: 'ipn:100.9', rule: 'origin-authorization', reason: `origin ${D} is not authorized for ipn:100.9; authorized: ${A} (ipn:100.*)` });
+    expect(rejected).toContainEqual({ pattern: 'ipn:100.9.*', rule: 'origin-authorization', reason: `origin ${D} is not authorized for ipn:100.9.*; authorized: ${A} (ipn:100.*.*)` });
   }, 60_000);
 
   it("tears D's session down with LIMIT_ROUTES when it goes over its route limit, and takes none of the routes above it", async () => {
@@ -234,10 +234,10 @@ describe('transit through three speakers in a line', () => {
     d!.close();
     d = undefined;
     // The session is gone and with it D's routes; the one above the limit never reached the RIB.
-    await route(ads[C]!, 'ipn:500.*', (r) => r === undefined);
+    await route(ads[C]!, 'ipn:500.*.*', (r) => r === undefined);
     const inputs: RibEvent[] = [];
     for await (const m of readLog(ads[B]!.nc, 'DPP_RIB_INPUT')) inputs.push(Result.getOrThrow(decodeRibInput(m.string(), m.seq)));
-    expect(inputs.flatMap((e) => (e.type === 'update' ? e.rejected.filter((r) => r.rule === 'route-limit').map((r) => r.pattern) : []))).toEqual(['ipn:600.4']);
+    expect(inputs.flatMap((e) => (e.type === 'update' ? e.rejected.filter((r) => r.rule === 'route-limit').map((r) => r.pattern) : []))).toEqual(['ipn:600.4.*']);
   }, 60_000);
 
   it('applies a new policy at B without a session reset, and a replay of the log with its policy versions gives the same verdicts', async () => {
@@ -253,8 +253,8 @@ describe('transit through three speakers in a line', () => {
     });
     await startPolicy(ads[B]!);
     // C's route leaves B, so A loses it; A's route reaches C with B's new gateway.
-    await route(ads[A]!, 'ipn:300.*', (r) => r === undefined);
-    await route(ads[C]!, 'ipn:100.*', (r) => r?.gatewayEid === 'dtn://gw2.b.example.test/');
+    await route(ads[A]!, 'ipn:300.*.*', (r) => r === undefined);
+    await route(ads[C]!, 'ipn:100.*.*', (r) => r?.gatewayEid === 'dtn://gw2.b.example.test/');
     expect(await sessionUps(ads[B]!)).toBe(upsAtB);
     expect(await sessionUps(ads[A]!)).toBe(upsAtA);
 
@@ -287,8 +287,8 @@ describe('transit through three speakers in a line', () => {
     // C: its route accepted, then refused by the new policy (soft reconfiguration), and nothing of it sent back.
     expect(byPeer[C]).toMatchObject({ sessionsUp: 1, announced: 1, accepted: 1, rejected: { 'c-maintenance': 1 } });
     expect(byPeer[D]).toMatchObject({ sessionsUp: 1, sessionsDown: 1, limitTeardowns: 1, updates: 2, announced: 7, rejected: { 'origin-authorization': 1, 'route-limit': 1 } });
-    const explained = await runDpp('policy', 'explain', 'ipn:100.*', '--config', config);
-    expect(explained.stdout).toContain(`ipn:100.*: best from ${A}, AD_PATH ${A}`);
+    const explained = await runDpp('policy', 'explain', 'ipn:100.*.*', '--config', config);
+    expect(explained.stdout).toContain(`ipn:100.*.*: best from ${A}, AD_PATH ${A}`);
     expect(explained.stdout).toMatch(new RegExp(`${A.replaceAll('.', '\\.')}\\s+no\\s+from-peer\\s+learned from ${A.replaceAll('.', '\\.')}`));
     expect(explained.stdout).toMatch(new RegExp(`${C.replaceAll('.', '\\.')}\\s+yes\\s+${B.replaceAll('.', '\\.')} ${A.replaceAll('.', '\\.')}\\s+dtn://gw2\\.b\\.example\\.test/`));
   }, 60_000);
@@ -300,7 +300,7 @@ describe('transit through three speakers in a line', () => {
   it("carries a future contact from A to C ahead of its window, into C's timeline, gateway and ION plan; A's withdrawal by valid_from takes it from all", async () => {
     // B names its own node as the gateway of what it sends: C's contacts are then ION contacts (ION says next hops as ipn nodes).
     await ads[B]!.stops.get('policy')!();
-    writeConfig(ads[B]!, { ...ads[B]!.file, policy: { ...B_POLICY, export: { gateway_eid: 'ipn:0.2' } } });
+    writeConfig(ads[B]!, { ...ads[B]!.file, policy: { ...B_POLICY, export: { gateway_eid: 'ipn:2.0' } } });
     await startPolicy(ads[B]!);
     writeConfig(ads[C]!, { ...ads[C]!.file, gateways: [{ name: 'gs' }] });
     ads[C]!.stops.set('fib-export', (await startFibExportService(Result.getOrThrow(await loadFibExportConfig(ads[C]!.config)), () => undefined)).stop);
@@ -308,30 +308,30 @@ describe('transit through three speakers in a line', () => {
 
     const from = Date.now() + HOUR;
     const to = from + HOUR;
-    await originate(ads[A]!, [], { patterns: ['ipn:100.77'], validFrom: from, validUntil: to, bandwidthBps: '8000000' });
+    await originate(ads[A]!, [], { patterns: ['ipn:100.77.*'], validFrom: from, validUntil: to, bandwidthBps: '8000000' });
     // An hour ahead of its window it is in C's timeline with B's path and A's window (§5.3, §6.5), and in C's gateway.
-    const [atC] = await until('the future contact in C\'s timeline', async () => ((await timeline(ads[C]!, 'ipn:100.77')).length > 0 ? timeline(ads[C]!, 'ipn:100.77') : undefined), { ms: 20_000 });
-    expect(atC).toMatchObject({ peerAd: B, adPath: [B, A], gatewayEid: 'ipn:0.2', validFrom: from, validUntil: to, bandwidthBps: '8000000' });
-    const entry = await until("the future contact in C's gateway", async () => fibAtC().find((e) => e.pattern === 'ipn:100.77'), { ms: 20_000 });
-    expect(entry).toMatchObject({ nextHop: 'ipn:0.2', validFrom: from, validUntil: to, adPath: [B, A] });
+    const [atC] = await until('the future contact in C\'s timeline', async () => ((await timeline(ads[C]!, 'ipn:100.77.*')).length > 0 ? timeline(ads[C]!, 'ipn:100.77.*') : undefined), { ms: 20_000 });
+    expect(atC).toMatchObject({ peerAd: B, adPath: [B, A], gatewayEid: 'ipn:2.0', validFrom: from, validUntil: to, bandwidthBps: '8000000' });
+    const entry = await until("the future contact in C's gateway", async () => fibAtC().find((e) => e.pattern === 'ipn:100.77.*'), { ms: 20_000 });
+    expect(entry).toMatchObject({ nextHop: 'ipn:2.0', validFrom: from, validUntil: to, adPath: [B, A] });
     // Now the EID goes by the less specific ipn:100.* (§4.2); inside the window, by the contact.
-    expect(gateway.lookup('ipn:100.77')?.pattern).toBe('ipn:100.*');
-    expect(gateway.lookup('ipn:100.77', from + 60_000)).toMatchObject({ pattern: 'ipn:100.77', nextHop: 'ipn:0.2', validFrom: from });
+    expect(gateway.lookup('ipn:100.77.0')?.pattern).toBe('ipn:100.*.*');
+    expect(gateway.lookup('ipn:100.77.0', from + 60_000)).toMatchObject({ pattern: 'ipn:100.77.*', nextHop: 'ipn:2.0', validFrom: from });
     const shown = await runDpp('fib', 'show', '--gateway', 'gs', '--nats', ads[C]!.nats.url, '--at', new Date(from + 60_000).toISOString(), '--json');
-    expect(jsonLines(shown.stdout).map((e) => e['pattern'])).toContain('ipn:100.77');
+    expect(jsonLines(shown.stdout).map((e) => e['pattern'])).toContain('ipn:100.77.*');
     // C's ION contact plan has the contact, from C (node 3) to B's node 2, at its rate in bytes/s.
     const ion = await runDpp('fib', 'export', '--gateway', 'gs', '--format', 'ion', '--local-node', '3', '--nats', ads[C]!.nats.url);
     expect(ion.status).toBe(0);
     expect(ion.stdout).toContain(`a contact ${ionTime(from)} ${ionTime(to)} 3 2 1000000`);
 
     // A withdraws it by its valid_from (§6.6): it leaves B, C and C's gateway.
-    await originate(ads[A]!, ['ipn:100.77'], { patterns: [] }, from);
-    await until('the withdrawn contact gone from B and C', async () => ((await timeline(ads[B]!, 'ipn:100.77')).length + (await timeline(ads[C]!, 'ipn:100.77')).length === 0 ? true : undefined), { ms: 20_000 });
-    await until("the withdrawn contact gone from C's gateway", async () => (fibAtC().some((e) => e.pattern === 'ipn:100.77') ? undefined : true), { ms: 20_000 });
+    await originate(ads[A]!, ['ipn:100.77.*'], { patterns: [] }, from);
+    await until('the withdrawn contact gone from B and C', async () => ((await timeline(ads[B]!, 'ipn:100.77.*')).length + (await timeline(ads[C]!, 'ipn:100.77.*')).length === 0 ? true : undefined), { ms: 20_000 });
+    await until("the withdrawn contact gone from C's gateway", async () => (fibAtC().some((e) => e.pattern === 'ipn:100.77.*') ? undefined : true), { ms: 20_000 });
   }, 90_000);
 
   it("ranks D's and A's overlapping windows per interval, sends C each interval with its own window, and changes C's forwarding once at each edge", async () => {
-    const pattern = 'ipn:100.88';
+    const pattern = 'ipn:100.88.*';
     // D offers a window over two hops ([D, A]: A's space, through D), A a shorter one nested in it: A wins its own, D the rest.
     const t0 = Math.ceil((Date.now() + 10_000) / 1_000) * 1_000;
     const [dFrom, aFrom, aUntil, dUntil] = [t0, t0 + 3_000, t0 + 6_000, t0 + 9_000];
@@ -358,12 +358,12 @@ describe('transit through three speakers in a line', () => {
     // does. Outside the windows the EID goes by A's ipn:100.* (§4.2: the less specific pattern).
     const seen: string[] = [];
     while (Date.now() < dUntil + 1_000) {
-      const entry = gateway!.lookup(pattern);
+      const entry = gateway!.lookup('ipn:100.88.0');
       const now = `${entry?.pattern} ${entry?.adPath.join(' ')}`;
       if (seen.at(-1) !== now) seen.push(now);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    expect(seen).toEqual([`ipn:100.* ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `${pattern} ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `ipn:100.* ${B} ${A}`]);
+    expect(seen).toEqual([`ipn:100.*.* ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `${pattern} ${B} ${A}`, `${pattern} ${B} ${D} ${A}`, `ipn:100.*.* ${B} ${A}`]);
 
     // Ended, nothing of it is left anywhere: not in B's or C's timeline, B's Adj-RIB-Out for C, or C's gateway.
     await until('the ended windows gone from B and C', async () => ((await timeline(ads[B]!, pattern)).length + (await timeline(ads[C]!, pattern)).length === 0 ? true : undefined), { ms: 20_000 });
@@ -376,7 +376,7 @@ describe('transit through three speakers in a line', () => {
       if (e.type === 'update') withdrawnAtC.push(...e.withdrawn.flatMap((w) => w.patterns));
     }
     expect(withdrawnAtC).not.toContain(pattern);
-    expect(withdrawnAtC).toContain('ipn:100.77');
+    expect(withdrawnAtC).toContain('ipn:100.77.*');
     d.close();
     d = undefined;
   }, 90_000);

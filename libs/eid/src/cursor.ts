@@ -20,9 +20,12 @@ export class Cursor {
   labelEnd = 0;
   /** Whether the last scanned name has upper-case letters. */
   upper = false;
-  /** The allocator and node of the last scanned ipn EID. */
+  /** The allocator, node and service of the last scanned ipn EID. */
   allocator = 0;
   node = 0;
+  service = 0;
+  /** Whether it was RFC 9758's two-part `N.S` (allocator 0), whose text holds no `A.N` region. */
+  twoPart = false;
   /**
    * name-hash.ts hashes, computed while scanning: `hash` runs on through the digits of scanU32
    * (the caller sets where it starts) and covers a whole name after scanAuthority; `domainHash`
@@ -80,12 +83,21 @@ export class Cursor {
 
   /** A decimal number of at most 32 bits (allocator, node, range bound); its digits extend `hash`. */
   scanU32(what: string): number | undefined {
+    return this.scanDecimal(what, 32);
+  }
+
+  /**
+   * A decimal number of at most `bits` bits (32, or 64 for an EID's service number, RFC 9758)
+   * without a leading zero; its digits extend `hash`. Past 2^53 the value is inexact but still
+   * above 2^32-1, which is all that is asked of it; 20 digits or more are checked against 2^64-1
+   * exactly.
+   */
+  scanDecimal(what: string, bits: 32 | 64): number | undefined {
     const { text } = this;
     const start = this.at;
     let at = start;
     let value = 0;
     let hash = this.hash;
-    // Past 2^53 the value is inexact but still over 2^32-1, which is all that is asked of it.
     // Reads stay inside the text: past its end charCodeAt answers NaN through V8's slow path.
     for (; at < text.length; at++) {
       const code = text.charCodeAt(at);
@@ -100,7 +112,8 @@ export class Cursor {
       const digits = text.slice(start, at);
       return this.fail(`the ${what} ${digits} has a leading zero; write ${digits.replace(/^0+(?=\d)/, '')}`, start);
     }
-    if (value > MAX_U32) return this.fail(`the ${what} ${text.slice(start, at)} is over 2^32-1 (4294967295)`, start);
+    if (bits === 32 && value > MAX_U32) return this.fail(`the ${what} ${text.slice(start, at)} is over 2^32-1 (4294967295)`, start);
+    if (bits === 64 && at - start >= 20 && BigInt(text.slice(start, at)) > MAX_U64) return this.fail(`the ${what} ${text.slice(start, at)} is over 2^64-1`, start);
     return value;
   }
 
@@ -137,6 +150,10 @@ export class Cursor {
         if (labelStart !== start) {
           return this.refuse('a wildcard is allowed only in the left-most label (§4.1.2): a specific name cannot sit under a wildcard', at);
         }
+        const next = at + 1 < text.length ? NAME_CHAR[text.charCodeAt(at + 1)] : SLASH;
+        if (next !== DOT && next !== SLASH && next !== STAR) {
+          return this.refuse('the wildcard must end its label (§4.1.2 of draft -01): write rover*.example.org, not r*1 or *rover', at);
+        }
         wildcardAt = at - start;
       } else if (kind === OTHER) {
         return this.refuse(`"${text.charAt(at)}" is not allowed in a node name (letters, digits, "-" and "_")`, at);
@@ -155,6 +172,25 @@ export class Cursor {
     this.hash = hash;
     this.domainHash = domainHash;
     return true;
+  }
+
+  /**
+   * The exact path of a dtn pattern, from its '/' to the end: URI path characters (RFC 3986 pchar
+   * and '/'), no wildcard (a pattern routes a node's every path, `/**`, or one path).
+   */
+  scanPath(): string | undefined {
+    const { text } = this;
+    const start = this.at;
+    if (text.charAt(start) !== '/') return this.fail(`expected "/" after the node name, found ${this.found}`);
+    for (let at = start + 1; at < text.length; at++) {
+      const ch = text.charAt(at);
+      if (ch === '*') return this.fail('a wildcard in a path: a pattern takes one exact path, or every path of its node (/**)', at);
+      if (ch === '%' && !/^[0-9A-Fa-f]{2}$/.test(text.slice(at + 1, at + 3))) return this.fail('"%" must start a percent-encoded byte (%HH)', at);
+      if (!PATH_CHAR.test(ch)) return this.fail(`"${ch}" is not allowed in a path (RFC 3986)`, at);
+    }
+    if (text.length - start > MAX_PATH) return this.fail(`path of ${text.length - start} characters is over the ${MAX_PATH} allowed`, start);
+    this.at = text.length;
+    return text.slice(start);
   }
 
   /** The last scanned name, in lower case. */
@@ -193,9 +229,13 @@ export class Cursor {
 /** DNS limits. They also keep every dtn literal length under 256, which §4.2 assumes. */
 const MAX_LABEL = 63;
 const MAX_AUTHORITY = 253;
+/** A path's share of a literal length: with it an exact score stays well inside a uint32. */
+const MAX_PATH = 255;
+const PATH_CHAR = /[A-Za-z0-9\-._~!$&'()+,;=:@%/]/;
 
 export const isDigit = (ch: string): boolean => ch >= '0' && ch <= '9';
 
+const MAX_U64 = 2n ** 64n - 1n;
 const ZERO = 0x30;
 const NINE = 0x39;
 

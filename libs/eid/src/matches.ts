@@ -1,25 +1,28 @@
 import { isDtnAny, labelFits, splitDtnWildcard, splitName } from './dtn-wildcard.ts';
 import type { Eid } from './eid.ts';
-import type { DtnPattern, EidPattern, IpnNode } from './eid-pattern.ts';
+import type { DtnPattern, EidPattern, IpnPart } from './eid-pattern.ts';
 
 /** Whether a concrete EID falls under a pattern. Patterns of one scheme never match the other. */
 export function matches(pattern: EidPattern, eid: Eid): boolean {
-  if (pattern.scheme === 'dtn') return eid.scheme === 'dtn' && nameMatches(pattern, eid.authority);
+  if (pattern.scheme === 'dtn') {
+    if (eid.scheme !== 'dtn') return false;
+    return pattern.path === undefined ? nameMatches(pattern, eid.authority) : pattern.authority === eid.authority && pattern.path === eid.path;
+  }
   if (eid.scheme !== 'ipn') return false;
   if (pattern.allocator === '*') return true;
-  return pattern.allocator === eid.allocator && nodeMatches(pattern.node, eid.node);
+  return pattern.allocator === eid.allocator && partMatches(pattern.node, eid.node) && partMatches(pattern.service, eid.service);
 }
 
-function nodeMatches(node: IpnNode, n: number): boolean {
-  switch (node.kind) {
+export function partMatches(part: IpnPart, n: number): boolean {
+  switch (part.kind) {
     case 'exact':
-      return node.node === n;
+      return part.value === n;
     case 'range':
-      return node.min <= n && n <= node.max;
+      return part.min <= n && n <= part.max;
     case 'wildcard':
       return true;
     default:
-      return node satisfies never;
+      return part satisfies never;
   }
 }
 

@@ -1,5 +1,5 @@
 import { Result } from 'effect';
-import { formatPattern, patternFromWire } from '#libs/eid';
+import { currentPatternText, formatPattern, patternFromWire } from '#libs/eid';
 import { adName } from '#libs/identity';
 import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
 import { NotificationCode, peerMessageCodec, ROUTES_OUTLIVE } from '#libs/wire';
@@ -52,7 +52,7 @@ function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Accept
     });
   // Those left with no pattern say nothing.
   const withdrawn = (update?.withdrawals ?? []).map((w) => ({ patterns: canonical(w.patterns), validFrom: timestampMs(w.valid_from) })).filter((w) => w.patterns.length > 0);
-  const dropped = new Set(event.overLimit?.routes.map((r) => `${r.pattern} ${r.validFrom}`));
+  const dropped = new Set(event.overLimit?.routes.map((r) => `${currentPatternText(r.pattern)} ${r.validFrom}`));
   const accepted = (update?.announcements ?? [])
     .map((a) => {
       const attributes = attributesFromWire(a);

@@ -1,4 +1,5 @@
 import { Result, Schema } from 'effect';
+import { currentPatternText } from '#libs/eid';
 import { attributesOf, type AcceptedAdvertisement, type LocRibChange, type RibAdvertisement, type RibEvent } from '#libs/rib';
 import { decodeJson } from './decode-json.ts';
 
@@ -17,7 +18,8 @@ export const attributeFields = {
 /**
  * A RIB input event in the log, version 1: an import verdict or a recorded clock value. It holds
  * no sequence number: the RIB takes the log sequence it reads the event at. An advertisement is
- * written once with the list of its patterns.
+ * written once with the list of its patterns. Patterns logged before draft -01 (`ipn:100.1`) are
+ * read as -01 texts (`ipn:100.1.*`): the log keeps what was written, its readers agree on names.
  */
 export const RibInputV1 = Schema.Union([
   Schema.Struct({ v: Schema.Literal(1), type: Schema.Literal('neighbor-up'), neighbor: Schema.String, peerAd: Schema.String, staleUntil: Schema.optional(Schema.Finite), session: Schema.optional(Schema.String), since: Schema.optional(Schema.Finite) }),
@@ -82,8 +84,8 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
         neighbor: e.neighbor,
         peerAd: e.peerAd,
         ...(e.session === undefined ? {} : { session: e.session }),
-        withdrawn: e.withdrawn.map((w) => ({ patterns: w.patterns, validFrom: w.validFrom })),
-        accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns, ...attributesOf(a), ...(a.rules === undefined ? {} : { rules: a.rules }) })),
+        withdrawn: e.withdrawn.map((w) => ({ patterns: w.patterns.map(currentPatternText), validFrom: w.validFrom })),
+        accepted: e.accepted.map((a): AcceptedAdvertisement => ({ patterns: a.patterns.map(currentPatternText), ...attributesOf(a), ...(a.rules === undefined ? {} : { rules: a.rules }) })),
         rejected: e.rejected,
       });
     case 'clock':
@@ -109,7 +111,7 @@ export function decodeLocRibChanges(json: string): Result.Result<LocRibChange[],
     a === null
       ? undefined
       : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index, ...(a.ownWindow ? { ownWindow: { validFrom: a.ownWindow.validFrom, validUntil: a.ownWindow.validUntil } } : {}) };
-  return Result.succeed(changes.map((c) => ({ pattern: c.pattern, best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
+  return Result.succeed(changes.map((c) => ({ pattern: currentPatternText(c.pattern), best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
 }
 
 /** Subjects inside the RIB's two streams, named after them: the input (verdicts, clock) and the Loc-RIB changes. */

@@ -67,7 +67,7 @@ describe('passThroughImport', () => {
     });
     const imported = passThroughImport(event, 20, 0);
     const advertisement = {
-      patterns: ['ipn:100.*', 'dtn://rover*.example.org'],
+      patterns: ['ipn:100.*.*', 'dtn://rover*.example.org/**'],
       adPath: ['dsn.example.org', 'relay.example.net'],
       metric: 7,
       gatewayEid: 'dtn://ingress1.dsn.example.org',
@@ -83,7 +83,7 @@ describe('passThroughImport', () => {
       neighbor: 'dsn.example.org dtn://gds',
       peerAd: 'dsn.example.org',
       session: 's1',
-      withdrawn: [{ patterns: ['ipn:5.6'], validFrom: undefined }, { patterns: ['ipn:7.*'], validFrom: 5_000 }],
+      withdrawn: [{ patterns: ['ipn:5.6.*'], validFrom: undefined }, { patterns: ['ipn:7.*.*'], validFrom: 5_000 }],
       accepted: [advertisement],
       rejected: [],
     });
@@ -91,8 +91,10 @@ describe('passThroughImport', () => {
 
   it('holds AD_PATH entries as dpp holds AD names (§5.3 compares identities), and rejects routes the session marked over its limit', () => {
     const update = updateEvent({ announcements: [{ patterns: [{ ipn: { allocator_id: 5, node_id: 1 } }, { ipn: { allocator_id: 5, node_id: 2 } }], ad_path: ['DSN.Example.org.', 'Mars.Example.ORG'] }] });
-    const verdict = passThroughImport({ ...update, overLimit: { limit: 1, routes: [{ pattern: 'ipn:5.2' }] } }, 3, 0);
-    expect(verdict).toMatchObject({ accepted: [{ patterns: ['ipn:5.1'], adPath: ['dsn.example.org', 'mars.example.org'] }], rejected: [{ pattern: 'ipn:5.2', rule: 'route-limit' }] });
+    const verdict = passThroughImport({ ...update, overLimit: { limit: 1, routes: [{ pattern: 'ipn:5.2.*' }] } }, 3, 0);
+    expect(verdict).toMatchObject({ accepted: [{ patterns: ['ipn:5.1.*'], adPath: ['dsn.example.org', 'mars.example.org'] }], rejected: [{ pattern: 'ipn:5.2.*', rule: 'route-limit' }] });
+    // A session of before draft -01 logged the route it dropped in -00 text.
+    expect(passThroughImport({ ...update, overLimit: { limit: 1, routes: [{ pattern: 'ipn:5.2' }] } }, 3, 0)).toEqual(verdict);
   });
 
   it('rejects a pattern that does not decode instead of throwing', () => {
@@ -109,6 +111,6 @@ describe('passThroughImport', () => {
       updateEvent({ withdrawals: [{ patterns: [{ ipn: { allocator_id: 100, is_wildcard: true } }] }] }, 3),
     ];
     const changes = events.flatMap((e, i) => rib.apply(passThroughImport(e, i + 1, 0)));
-    expect(changes.map((c) => [c.pattern, c.best?.peerAd, c.causeSeq])).toEqual([['ipn:100.*', 'dsn.example.org', 2], ['ipn:100.*', undefined, 3]]);
+    expect(changes.map((c) => [c.pattern, c.best?.peerAd, c.causeSeq])).toEqual([['ipn:100.*.*', 'dsn.example.org', 2], ['ipn:100.*.*', undefined, 3]]);
   });
 });

@@ -9,8 +9,8 @@ describe('RIB log forms (v1)', () => {
     const events: RibEvent[] = [
       { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: 5_000, session: 's1', since: 900 },
       { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: undefined },
-      { ...updateEvent(2, 'a.org s', [], [advertised('a.org s', 'ipn:2.*')]), session: 's1' },
-      updateEvent(2, 'a.org s', [{ pattern: 'ipn:9.*', validFrom: 5_000 }], [advertised('a.org s', ['ipn:1.*', 'dtn://rover.example.org/'], { gatewayEid: 'dtn://gw/', validFrom: 1_000, validUntil: 2_000, bandwidthBps: '18446744073709551615', maxBundleSize: 7, transitive: [{ typeId: 42, value: 'AQI=' }] })]),
+      { ...updateEvent(2, 'a.org s', [], [advertised('a.org s', 'ipn:2.*.*')]), session: 's1' },
+      updateEvent(2, 'a.org s', [{ pattern: 'ipn:9.*.*', validFrom: 5_000 }], [advertised('a.org s', ['ipn:1.*.*', 'dtn://rover.example.org/**'], { gatewayEid: 'dtn://gw/', validFrom: 1_000, validUntil: 2_000, bandwidthBps: '18446744073709551615', maxBundleSize: 7, transitive: [{ typeId: 42, value: 'AQI=' }] })]),
       { type: 'neighbor-down', seq: 3, neighbor: 'a.org s', staleUntil: undefined },
       { type: 'neighbor-down', seq: 3, neighbor: 'a.org s', staleUntil: 7_000, session: 's1' },
       { type: 'clock', seq: 4, now: 1_000 },
@@ -20,7 +20,7 @@ describe('RIB log forms (v1)', () => {
 
   it('reads back the Loc-RIB changes a RIB emits', () => {
     const rib = new LocRib('us.example.org');
-    const changes = [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { metric: 4 })]), updateEvent(2, 'b.org', [], [advertised('b.org', 'ipn:1.*', { adPath: [] })])].flatMap((e) => rib.apply(e));
+    const changes = [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*.*', { metric: 4 })]), updateEvent(2, 'b.org', [], [advertised('b.org', 'ipn:1.*.*', { adPath: [] })])].flatMap((e) => rib.apply(e));
     expect(changes).toHaveLength(2);
     expect(Result.getOrThrow(decodeLocRibChanges(encodeLocRibChanges(changes.slice(0, 1))))).toEqual(changes.slice(0, 1));
     expect(Result.getOrThrow(decodeLocRibChanges(encodeLocRibChanges(changes.slice(1))))).toEqual(changes.slice(1));
@@ -28,7 +28,7 @@ describe('RIB log forms (v1)', () => {
 
   it.each([
     ['another version', '{"v":2,"type":"clock","now":1}', '"v": 1'],
-    ['a pattern list that is not one', '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[{"patterns":"ipn:1.*"}],"accepted":[],"rejected":[]}', '["withdrawn"][0]["patterns"]'],
+    ['a pattern list that is not one', '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[{"patterns":"ipn:1.*.*"}],"accepted":[],"rejected":[]}', '["withdrawn"][0]["patterns"]'],
     ['a metric that is no integer', '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[],"accepted":[{"patterns":[],"adPath":[],"metric":1.5,"transitive":[]}],"rejected":[]}', '["metric"]'],
   ])('refuses an input event with %s, saying where', (_, json, where) => {
     const decoded = decodeRibInput(json, 1);
@@ -36,7 +36,18 @@ describe('RIB log forms (v1)', () => {
   });
 
   it('refuses a change that is not one', () => {
-    const decoded = decodeLocRibChanges('{"v":1,"causeSeq":1,"at":0,"changes":[{"pattern":"ipn:1.*","best":{"neighbor":"a"},"previous":null}]}');
+    const decoded = decodeLocRibChanges('{"v":1,"causeSeq":1,"at":0,"changes":[{"pattern":"ipn:1.*.*","best":{"neighbor":"a"},"previous":null}]}');
     expect(Result.isFailure(decoded) && decoded.failure).toContain('["best"]');
+  });
+
+  it('reads patterns logged before draft -01 as the -01 texts dpp writes now (the log itself unchanged)', () => {
+    const input = '{"v":1,"type":"update","neighbor":"a","peerAd":"a","withdrawn":[{"patterns":["ipn:1.*","dtn://*"]}],"accepted":[{"patterns":["ipn:100.1","dtn://rover.example.org","ipn:*"],"adPath":[],"metric":0,"transitive":[]}],"rejected":[]}';
+    const event = Result.getOrThrow(decodeRibInput(input, 7));
+    expect(event.type === 'update' && [event.withdrawn[0]!.patterns, event.accepted[0]!.patterns]).toEqual([
+      ['ipn:1.*.*', 'dtn:**'],
+      ['ipn:100.1.*', 'dtn://rover.example.org/**', 'ipn:**'],
+    ]);
+    const changes = Result.getOrThrow(decodeLocRibChanges('{"v":1,"causeSeq":1,"at":0,"changes":[{"pattern":"ipn:1.2","best":null,"previous":null}]}'));
+    expect(changes.map((c) => c.pattern)).toEqual(['ipn:1.2.*']);
   });
 });

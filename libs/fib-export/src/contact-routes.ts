@@ -1,9 +1,9 @@
 import type { RibEvent } from '#libs/rib';
-import { nodeEid, type Contact } from './formats/contact.ts';
+import { nodeEid, nodePattern, type Contact } from './formats/contact.ts';
 
 /**
  * A contact plan as locally originated scheduled routes (RIB input): each contact from our node
- * gives the node it reaches (`ipn:0.N`) a route via that node, inside the contact's window, at its
+ * gives the node it reaches (`ipn:0.N.*`) a route via that node (`ipn:N.0`), inside the contact's window, at its
  * rate; contacts between other nodes, or of our node with itself, say nothing of our routes and
  * are returned apart. The plan
  * replaces the one imported before: the events are a session loss of the contacts neighbor (its
@@ -15,7 +15,7 @@ export function contactRoutes(contacts: readonly Contact[], localNode: number, l
   // A contact of our node with itself (ION plans carry them for loopback) is no route.
   const ours = contacts.filter((c) => c.from === localNode && c.to !== localNode);
   const accepted = ours.map((c) => ({
-    patterns: [nodeEid(c.to)],
+    patterns: [nodePattern(c.to)],
     adPath: [],
     metric: 0,
     gatewayEid: nodeEid(c.to),

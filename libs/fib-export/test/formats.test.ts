@@ -18,10 +18,10 @@ const entry = (pattern: string, nextHop: string, over: Partial<FibEntry> = {}): 
 });
 
 const SAMPLE: FibEntry[] = [
-  entry('ipn:100.*', 'dtn://dsn.example.org/'),
-  entry('ipn:0.7', 'ipn:0.7', { validFrom: T0, validUntil: T0 + HOUR, bandwidthBps: '256000' }),
-  entry('ipn:0.[8-9]', 'ipn:0.7', { validFrom: T0, validUntil: T0 + HOUR, bandwidthBps: '256000' }),
-  entry('dtn://rover.example.org/**', 'ipn:0.12', { validFrom: T0 + 2 * HOUR, validUntil: T0 + 3 * HOUR, bandwidthBps: '8000' }),
+  entry('ipn:100.*.*', 'dtn://dsn.example.org/'),
+  entry('ipn:0.7.*', 'ipn:7.0', { validFrom: T0, validUntil: T0 + HOUR, bandwidthBps: '256000' }),
+  entry('ipn:0.[8-9].*', 'ipn:7.0', { validFrom: T0, validUntil: T0 + HOUR, bandwidthBps: '256000' }),
+  entry('dtn://rover.example.org/**', 'ipn:0.12.0', { validFrom: T0 + 2 * HOUR, validUntil: T0 + 3 * HOUR, bandwidthBps: '8000' }),
 ];
 
 /** An ION contact plan as operators write them: relative and absolute times, ranges, other commands. */
@@ -38,7 +38,7 @@ a contact +0 +600 7 1 32000
 describe('Hardy TVR contact lines', () => {
   it('round-trips the sample FIB: pattern, next hop, window, bandwidth', () => {
     const text = toHardyTvr(SAMPLE);
-    expect(text.split('\n')[1]).toBe('ipn:0.7 via ipn:0.7 start 2026-12-01T00:00:00.000Z end 2026-12-01T01:00:00.000Z bandwidth 256000');
+    expect(text.split('\n')[1]).toBe('ipn:0.7.* via ipn:7.0 start 2026-12-01T00:00:00.000Z end 2026-12-01T01:00:00.000Z bandwidth 256000');
     const { routes, errors } = fromHardyTvr(`# a comment\n${text}`);
     expect(errors).toEqual([]);
     expect(routes).toEqual(SAMPLE.map((e) => ({ pattern: e.pattern, via: e.nextHop, start: e.validFrom, end: e.validUntil, bandwidthBps: e.bandwidthBps })));
@@ -62,21 +62,21 @@ describe('ION contacts', () => {
 
   it('writes the FIB as contacts from our node, the patterns as comments, and says what it cannot express', () => {
     // A window to node 12 that touches the other one, at another rate and without one: merged, at the highest.
-    const touching = [...SAMPLE, entry('ipn:0.12', 'ipn:0.12', { validFrom: T0 + HOUR, validUntil: T0 + 2 * HOUR })];
+    const touching = [...SAMPLE, entry('ipn:0.12.*', 'ipn:12.0', { validFrom: T0 + HOUR, validUntil: T0 + 2 * HOUR })];
     const { contacts, carried, unmapped, unrated } = fibContacts(touching, 1, { from: T0, horizon: T0 + 24 * HOUR, defaultRateBps: 16_000 });
-    expect(unrated.map((e) => e.pattern)).toEqual(['ipn:0.12']);
+    expect(unrated.map((e) => e.pattern)).toEqual(['ipn:0.12.*']);
     const text = toIonContacts(contacts, carried, unmapped.map((e) => `${e.pattern} via ${e.nextHop}`));
     expect(text).toBe(
       [
-        '# ipn:0.7 via ipn:0.7',
-        '# ipn:0.[8-9] via ipn:0.7',
+        '# ipn:0.7.* via ipn:7.0',
+        '# ipn:0.[8-9].* via ipn:7.0',
         'a contact 2026/12/01-00:00:00 2026/12/01-01:00:00 1 7 32000',
         'a range 2026/12/01-00:00:00 2026/12/01-01:00:00 1 7 1',
-        '# ipn:0.12 via ipn:0.12',
-        '# dtn://rover.example.org/** via ipn:0.12',
+        '# ipn:0.12.* via ipn:12.0',
+        '# dtn://rover.example.org/** via ipn:0.12.0',
         'a contact 2026/12/01-01:00:00 2026/12/01-03:00:00 1 12 2000',
         'a range 2026/12/01-01:00:00 2026/12/01-03:00:00 1 12 1',
-        '# not expressible in ION (next hop is no ipn node of allocator 0): ipn:100.* via dtn://dsn.example.org/',
+        '# not expressible in ION (next hop is no ipn node of allocator 0): ipn:100.*.* via dtn://dsn.example.org/',
         '',
       ].join('\n'),
     );

@@ -20,22 +20,40 @@ interface AllocatorTable<V> {
   ranges: RangeIndex<V> | undefined;
 }
 
+/** The service-specific patterns of one ipn node: `ipn:A.N.S` and `ipn:A.N.[min-max]`. */
+interface ServiceTable<V> {
+  readonly exact: Map<number, FibEntry<V>>;
+  ranges: RangeIndex<V> | undefined;
+}
+
+const nodeOf = (pattern: IpnAllocatorPattern) => pattern.node;
+const serviceOf = (pattern: IpnAllocatorPattern) => pattern.service;
+
 /**
  * A forwarding table: EID patterns → values, answering which pattern is the most specific match
  * for a concrete EID (§4.2; equal scores go to the smaller canonical text). Every operation costs
  * a few hash probes whatever the table's size: exact patterns are keys of tables probed with the
- * EID's own characters; the kinds of wildcard are ranked so that a lookup stops at the first
- * kind that matches (an exact ipn node scores 320, a node range 32–63, an allocator wildcard
- * 32, `ipn:*` 0; an exact dtn name 256 + length, any dtn wildcard under 256).
+ * EID's own characters; the kinds of pattern are ranked so that a lookup stops at the first kind
+ * that matches, each nested in the next (draft -01 scores: an ipn endpoint 352, a service range
+ * 65–95, a node 64, a node range 33–63, an allocator 32, `ipn:**` 0; a dtn name with its path
+ * 256 + length, a name with every path its length + 1, a wildcard name up to that, `dtn:**` 0).
+ * An exact name and a wildcard whose '*' it fills with nothing score alike under -01
+ * (`dtn://rover.x/**` and `dtn://rover*.x/**`); the name, nested in the wildcard, is taken first.
  */
 export class Fib<V> {
   #size = 0;
   #ipnAny: FibEntry<V> | undefined;
   #dtnAny: FibEntry<V> | undefined;
-  /** `ipn:A.N` entries keyed by `A.N`, and `dtn://name` entries keyed by the name. */
-  readonly #ipnExact = new RegionTable<FibEntry<V>>('ipn:'.length);
-  readonly #dtnExact = new RegionTable<FibEntry<V>>('dtn://'.length);
+  /** `ipn:A.N.*` entries keyed by `A.N`, and `dtn://name/**` entries keyed by the name. */
+  readonly #ipnExact = new RegionTable<FibEntry<V>>('ipn:'.length, '.*'.length);
+  readonly #dtnExact = new RegionTable<FibEntry<V>>('dtn://'.length, '/**'.length);
   readonly #allocators = new Map<number, AllocatorTable<V>>();
+  /**
+   * `A.N` → the node's service-specific patterns, and `name/path` → a dtn pattern with a path:
+   * local routes only (they have no wire form), so a lookup builds their key only when some exist.
+   */
+  readonly #endpoints = new Map<string, ServiceTable<V>>();
+  readonly #dtnPaths = new Map<string, FibEntry<V>>();
   /** domain under the wildcard label → its wildcard patterns */
   readonly #dtnDomains = new RegionTable<DtnWildcards<V>>(0);
   /** Reused by every lookup, which therefore allocates nothing. */
@@ -63,8 +81,19 @@ export class Fib<V> {
   }
 
   #lookupNode(c: Cursor, usable: ((value: V) => boolean) | undefined): FibMatch<V> | undefined {
-    const exact = this.#ipnExact.get(c.text, c.regionStart, c.regionEnd, c.hash);
-    if (exact !== undefined && (!usable || usable(exact.value))) return exact;
+    // RFC 9758's `ipn:N.S` is `ipn:0.N.S`, whose `0.N` the text lacks for the node table's probe.
+    if (c.twoPart) return scanEid(c.reset(`ipn:0.${c.text.slice('ipn:'.length)}`)) === 'ipn' ? this.#lookupNode(c, usable) : undefined;
+    const found = this.#ipnExact.get(c.text, c.regionStart, c.regionEnd, c.hash);
+    const node = found !== undefined && (!usable || usable(found.value)) ? found : undefined;
+    if (this.#endpoints.size > 0) {
+      const services = this.#endpoints.get(`${c.allocator}.${c.node}`);
+      const exact = services?.exact.get(c.service);
+      if (exact !== undefined && (!usable || usable(exact.value))) return exact;
+      // A range of over 2^31 services scores 64, as the node's own pattern does: the tie is ranked, not assumed.
+      const range = better(services?.ranges?.best(c.service, usable), node);
+      if (range !== undefined) return range;
+    }
+    if (node !== undefined) return node;
     const any = this.#ipnAny && (!usable || usable(this.#ipnAny.value)) ? this.#ipnAny : undefined;
     const table = this.#allocators.get(c.allocator);
     if (table === undefined) return any;
@@ -75,6 +104,10 @@ export class Fib<V> {
 
   #lookupName(c: Cursor, usable: ((value: V) => boolean) | undefined): FibMatch<V> | undefined {
     const { text, regionStart, regionEnd, labelEnd } = c;
+    if (this.#dtnPaths.size > 0 && regionEnd < text.length) {
+      const withPath = this.#dtnPaths.get(c.name() + text.slice(regionEnd));
+      if (withPath !== undefined && (!usable || usable(withPath.value))) return withPath;
+    }
     const exact = this.#dtnExact.get(text, regionStart, regionEnd, c.hash);
     if (exact !== undefined && (!usable || usable(exact.value))) return exact;
     const domainStart = labelEnd === regionEnd ? regionEnd : labelEnd + 1;
@@ -106,6 +139,11 @@ export class Fib<V> {
 
   *entries(): IterableIterator<FibMatch<V>> {
     if (this.#ipnAny) yield this.#ipnAny;
+    for (const services of this.#endpoints.values()) {
+      yield* services.exact.values();
+      if (services.ranges) yield* services.ranges.values();
+    }
+    yield* this.#dtnPaths.values();
     yield* this.#ipnExact.values();
     for (const table of this.#allocators.values()) {
       if (table.ranges) yield* table.ranges.values();
@@ -118,13 +156,18 @@ export class Fib<V> {
 
   #find(pattern: EidPattern, text: string): FibEntry<V> | undefined {
     if (pattern.scheme === 'dtn') {
+      if (pattern.path !== undefined) return this.#dtnPaths.get(pathKey(text));
       if (pattern.wildcardAt < 0) return this.#dtnExact.find(text);
       if (isDtnAny(pattern)) return this.#dtnAny;
       const wildcard = splitDtnWildcard(pattern);
       return this.#dtnDomains.find(wildcard.domain)?.find(wildcard, text);
     }
     if (pattern.allocator === '*') return this.#ipnAny;
-    const node = pattern.node;
+    const { node, service } = pattern;
+    if (node.kind === 'exact' && service.kind !== 'wildcard') {
+      const services = this.#endpoints.get(endpointKey(pattern.allocator, node.value));
+      return service.kind === 'exact' ? services?.exact.get(service.value) : services?.ranges?.find(text);
+    }
     if (node.kind === 'exact') return this.#ipnExact.find(text);
     const table = this.#allocators.get(pattern.allocator);
     return node.kind === 'wildcard' ? table?.wildcard : table?.ranges?.find(text);
@@ -137,14 +180,22 @@ export class Fib<V> {
       this.#ipnAny = entry;
       return;
     }
-    const node = pattern.node;
-    if (node.kind === 'exact') this.#ipnExact.put(entry);
+    const { node, service } = pattern;
+    if (node.kind === 'exact' && service.kind !== 'wildcard') {
+      const key = endpointKey(pattern.allocator, node.value);
+      let services = this.#endpoints.get(key);
+      if (services === undefined) this.#endpoints.set(key, (services = { exact: new Map(), ranges: undefined }));
+      if (service.kind === 'exact') services.exact.set(service.value, entry);
+      else (services.ranges ??= new RangeIndex(serviceOf)).insert(entry);
+    } else if (node.kind === 'exact') this.#ipnExact.put(entry);
     else if (node.kind === 'wildcard') this.#table(pattern).wildcard = entry;
-    else (this.#table(pattern).ranges ??= new RangeIndex()).insert(entry);
+    else (this.#table(pattern).ranges ??= new RangeIndex(nodeOf)).insert(entry);
   }
 
   #insertName(pattern: DtnPattern, entry: FibEntry<V>): void {
-    if (pattern.wildcardAt < 0) {
+    if (pattern.path !== undefined) {
+      this.#dtnPaths.set(pathKey(entry.text), entry);
+    } else if (pattern.wildcardAt < 0) {
       this.#dtnExact.put(entry);
     } else if (isDtnAny(pattern)) {
       this.#dtnAny = entry;
@@ -165,7 +216,8 @@ export class Fib<V> {
   #remove(pattern: EidPattern, text: string): boolean {
     if (this.#find(pattern, text) === undefined) return false;
     if (pattern.scheme === 'dtn') {
-      if (pattern.wildcardAt < 0) this.#dtnExact.delete(text);
+      if (pattern.path !== undefined) this.#dtnPaths.delete(pathKey(text));
+      else if (pattern.wildcardAt < 0) this.#dtnExact.delete(text);
       else if (isDtnAny(pattern)) this.#dtnAny = undefined;
       else this.#removeWildcardName(pattern, text);
       return true;
@@ -174,7 +226,15 @@ export class Fib<V> {
       this.#ipnAny = undefined;
       return true;
     }
-    const node = pattern.node;
+    const { node, service } = pattern;
+    if (node.kind === 'exact' && service.kind !== 'wildcard') {
+      const key = endpointKey(pattern.allocator, node.value);
+      const services = this.#endpoints.get(key)!;
+      if (service.kind === 'exact') services.exact.delete(service.value);
+      else services.ranges?.remove(text);
+      if (services.exact.size === 0 && !services.ranges?.size) this.#endpoints.delete(key);
+      return true;
+    }
     if (node.kind === 'exact') return this.#ipnExact.delete(text);
     const table = this.#table(pattern);
     if (node.kind === 'wildcard') table.wildcard = undefined;
@@ -190,3 +250,8 @@ export class Fib<V> {
     if (wildcards?.size === 0) this.#dtnDomains.delete(wildcard.domain);
   }
 }
+
+const endpointKey = (allocator: number, node: number): string => `${allocator}.${node}`;
+
+/** A dtn pattern with a path is keyed by its name and path: the canonical text after `dtn://`. */
+const pathKey = (text: string): string => text.slice('dtn://'.length);

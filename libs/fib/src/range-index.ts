@@ -1,8 +1,8 @@
-import type { IpnAllocatorPattern } from '#libs/eid';
+import type { IpnAllocatorPattern, IpnPart } from '#libs/eid';
 import { better, insertRanked, removeWhere, type FibEntry } from './fib-entry.ts';
 
 /**
- * The node ranges of one allocator. Each range [min-max] is stored as the aligned power-of-two
+ * The node ranges of one allocator, or the service ranges of one node. Each range [min-max] is stored as the aligned power-of-two
  * blocks that tile it (at most 62, the way a CIDR set tiles an address range), keyed by block size
  * and block number; a lookup probes one hash per block size in use, never scanning the ranges.
  */
@@ -10,6 +10,12 @@ export class RangeIndex<V> {
   /** block bits → block number → the ranges that cover the block, best first */
   readonly #levels = new Map<number, Map<number, FibEntry<V>[]>>();
   readonly #byText = new Map<string, FibEntry<V>>();
+  /** The part of a pattern whose range this index holds. */
+  readonly #rangeOf: (pattern: IpnAllocatorPattern) => IpnPart;
+
+  constructor(rangeOf: (pattern: IpnAllocatorPattern) => IpnPart) {
+    this.#rangeOf = rangeOf;
+  }
 
   get size(): number {
     return this.#byText.size;
@@ -25,7 +31,7 @@ export class RangeIndex<V> {
 
   insert(entry: FibEntry<V>): void {
     this.#byText.set(entry.text, entry);
-    for (const [bits, block] of tile(entry)) {
+    for (const [bits, block] of tile(entry, this.#rangeOf)) {
       let blocks = this.#levels.get(bits);
       if (blocks === undefined) this.#levels.set(bits, (blocks = new Map()));
       let list = blocks.get(block);
@@ -38,7 +44,7 @@ export class RangeIndex<V> {
     const entry = this.#byText.get(text);
     if (entry === undefined) return;
     this.#byText.delete(text);
-    for (const [bits, block] of tile(entry)) {
+    for (const [bits, block] of tile(entry, this.#rangeOf)) {
       const blocks = this.#levels.get(bits);
       const list = blocks?.get(block);
       if (blocks === undefined || list === undefined) continue;
@@ -48,7 +54,7 @@ export class RangeIndex<V> {
     }
   }
 
-  /** The best range holding the node (of those whose value `usable` accepts). */
+  /** The best range holding the number (of those whose value `usable` accepts). */
   best(node: number, usable?: (value: V) => boolean): FibEntry<V> | undefined {
     let found: FibEntry<V> | undefined;
     for (const [bits, blocks] of this.#levels) {
@@ -59,10 +65,10 @@ export class RangeIndex<V> {
   }
 }
 
-/** The aligned blocks [bits, block number] that tile a range entry's nodes exactly. */
-function* tile(entry: FibEntry<unknown>): Generator<[number, number]> {
-  const { node } = entry.pattern as IpnAllocatorPattern;
-  if (node.kind !== 'range') throw new Error(`RangeIndex given ${entry.text}, which is not a node range`);
+/** The aligned blocks [bits, block number] that tile a range entry's numbers exactly. */
+function* tile(entry: FibEntry<unknown>, rangeOf: (pattern: IpnAllocatorPattern) => IpnPart): Generator<[number, number]> {
+  const node = rangeOf(entry.pattern as IpnAllocatorPattern);
+  if (node.kind !== 'range') throw new Error(`RangeIndex given ${entry.text}, which is not a range here`);
   for (let lo = node.min; lo <= node.max; ) {
     // The largest block aligned at lo (lo's lowest set bit; all 32 bits at 0) that stays inside the range.
     let bits = lo === 0 ? 32 : 31 - Math.clz32(lo & -lo);

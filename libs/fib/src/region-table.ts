@@ -12,8 +12,8 @@ const TAG_BITS = 0x3fff_ffff;
 const GOLDEN = 0x9e37_79b1;
 
 /**
- * A hash table of items keyed by their own `text` from a fixed offset on (`dtn://` + name keyed
- * by the name, `ipn:` + `A.N` by `A.N`), and probed with a region of another string: the FIB
+ * A hash table of items keyed by their own `text` between a fixed offset and a fixed suffix
+ * (`dtn://name/**` keyed by the name, `ipn:A.N.*` by `A.N`), and probed with a region of another string: the FIB
  * finds the name inside an EID's text by hashing and comparing those characters in place, so a
  * lookup builds no key string (slicing a key and hashing it anew costs more than the lookup).
  *
@@ -24,12 +24,14 @@ const GOLDEN = 0x9e37_79b1;
  */
 export class RegionTable<T extends { readonly text: string }> {
   readonly #offset: number;
+  readonly #suffix: number;
   #slots: unknown[] = new Array<unknown>(32).fill(undefined);
   #shift = 32 - 4;
   #size = 0;
 
-  constructor(offset: number) {
+  constructor(offset: number, suffix = 0) {
     this.#offset = offset;
+    this.#suffix = suffix;
   }
 
   get size(): number {
@@ -43,10 +45,11 @@ export class RegionTable<T extends { readonly text: string }> {
     const tag = hash & TAG_BITS;
     const offset = this.#offset;
     const length = end - start;
+    const keyLength = length + offset + this.#suffix;
     for (let i = Math.imul(tag, GOLDEN) >>> this.#shift; ; i = (i + 1) & mask) {
       const item = slots[2 * i + 1] as T | undefined;
       if (item === undefined) return undefined;
-      if (slots[2 * i] === tag && item.text.length - offset === length && regionEquals(item.text, offset, text, start, length)) {
+      if (slots[2 * i] === tag && item.text.length === keyLength && regionEquals(item.text, offset, text, start, length)) {
         return item;
       }
     }
@@ -54,14 +57,15 @@ export class RegionTable<T extends { readonly text: string }> {
 
   /** The item whose key equals that of `text`, a string of the items' own form. */
   find(text: string): T | undefined {
-    return this.get(text, this.#offset, text.length, regionHash(text, this.#offset, text.length));
+    const end = text.length - this.#suffix;
+    return this.get(text, this.#offset, end, regionHash(text, this.#offset, end));
   }
 
   /** Adds an item, replacing the one with the same key. */
   put(item: T): void {
     const slot = this.#slot(item.text);
     if (this.#slots[2 * slot + 1] === undefined) this.#size++;
-    this.#slots[2 * slot] = regionHash(item.text, this.#offset, item.text.length) & TAG_BITS;
+    this.#slots[2 * slot] = regionHash(item.text, this.#offset, item.text.length - this.#suffix) & TAG_BITS;
     this.#slots[2 * slot + 1] = item;
     if (this.#size * 4 > this.#slots.length) this.#resize();
   }
@@ -100,13 +104,14 @@ export class RegionTable<T extends { readonly text: string }> {
   /** The slot holding the key of `text`, or the empty slot where it would go. */
   #slot(text: string): number {
     const offset = this.#offset;
-    const tag = regionHash(text, offset, text.length) & TAG_BITS;
+    const end = text.length - this.#suffix;
+    const tag = regionHash(text, offset, end) & TAG_BITS;
     const slots = this.#slots;
     const mask = (slots.length >> 1) - 1;
     let i = this.#home(tag);
     for (; slots[2 * i + 1] !== undefined; i = (i + 1) & mask) {
       const item = slots[2 * i + 1] as T;
-      if (slots[2 * i] === tag && item.text.length === text.length && regionEquals(item.text, offset, text, offset, text.length - offset)) break;
+      if (slots[2 * i] === tag && item.text.length === text.length && regionEquals(item.text, offset, text, offset, end - offset)) break;
     }
     return i;
   }

@@ -28,8 +28,8 @@ export interface GatewayFibOptions {
  * ```ts
  * const nc = await connect({ servers: 'nats://127.0.0.1:4222', maxReconnectAttempts: -1 });
  * const fib = await GatewayFib.open(nc, { gateway: 'goldstone' });
- * fib.lookup('ipn:100.7')?.nextHop; // 'dtn://dsn.example.org/'
- * fib.lookup('ipn:100.7', Date.parse('2027-01-01T06:00Z')); // the contact that will carry it then
+ * fib.lookup('ipn:100.7.0')?.nextHop; // 'dtn://dsn.example.org/'
+ * fib.lookup('ipn:100.7.0', Date.parse('2027-01-01T06:00Z')); // the contact that will carry it then
  * await fib.close();
  * ```
  *

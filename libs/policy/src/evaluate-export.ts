@@ -1,4 +1,4 @@
-import { parsePattern } from '#libs/eid';
+import { parsePattern, patternToWire } from '#libs/eid';
 import { encodeExportedRoute } from '#libs/events';
 import { nextHopOf } from '#libs/fib-export';
 import { attributesOf, isScheduled, originAd, type RibAdvertisement, type RouteAttributes } from '#libs/rib';
@@ -13,7 +13,8 @@ export type ExportDecision =
 
 /**
  * A Loc-RIB route (an interval's winner) as we send it to a peer AD (§5.3, §4.3, §6.4, §6.7): never to the AD it was
- * learned from, nor to one already on its AD_PATH (it would discard it); then through the export
+ * learned from, nor to one already on its AD_PATH (it would discard it), nor when §7.6 has no form
+ * for its pattern; then through the export
  * chains that name the peer, which see the route as our Loc-RIB holds it; sent with our AD
  * prepended to its AD_PATH (a locally originated route's path is our AD alone), its metric, windows
  * and transitive attributes unchanged, and our gateway (`export.gateway_eid`, or none, so the peer
@@ -24,6 +25,9 @@ export function exportRoute(policy: ExportPolicy, localAd: string, peerAd: strin
   if (best.adPath.includes(peerAd)) return { export: false, rule: 'ad-path', reason: `${peerAd} is on its AD_PATH (${best.adPath.join(' ')}) and would discard it (§5.3)` };
   const parsed = parsePattern(pattern);
   if (!parsed.ok) return { export: false, rule: 'invalid-pattern', reason: parsed.error.message };
+  // A node range, a service or a path: §7.6 cannot carry it, so it stays in our own FIB (docs/spec-notes.md, draft -01).
+  const wire = patternToWire(parsed.value);
+  if (!wire.ok) return { export: false, rule: 'no-wire-form', reason: wire.error.reason };
   const outcome = runChains(chainsFor(policy.chains, peerAd), { pattern: parsed.value, origin: originAd(best), peerAd: best.peerAd, scheduled: isScheduled(best) }, attributesOf(best));
   if (outcome.then === 'reject') return { export: false, rule: outcome.rules.at(-1)!, reason: outcome.reason! };
   if (outcome.then === undefined && policy.default === 'reject') return { export: false, rule: 'default', reason: 'no rule accepted it, and the export default is reject' };

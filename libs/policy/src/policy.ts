@@ -106,7 +106,7 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: Policy; p
         if (m.has_window !== undefined) conditions.push({ kind: 'has-window', value: m.has_window });
         if (m.bandwidth_bps !== undefined) conditions.push({ kind: 'bandwidth-bps', range: checkedRange(m.bandwidth_bps, `${field}.match.bandwidth_bps`) });
         if (m.max_bundle_size !== undefined) conditions.push({ kind: 'max-bundle-size', range: checkedRange(m.max_bundle_size, `${field}.match.max_bundle_size`) });
-        if (rule.set?.gateway_eid !== undefined && !parseEid(rule.set.gateway_eid).ok) problems.push(`${at}.${field}.set.gateway_eid: "${rule.set.gateway_eid}" is no EID; write ipn:A.N or dtn://name/`);
+        if (rule.set?.gateway_eid !== undefined && !parseEid(rule.set.gateway_eid).ok) problems.push(`${at}.${field}.set.gateway_eid: "${rule.set.gateway_eid}" is no EID; write ipn:N.S, ipn:A.N.S or dtn://name/`);
         const then = rule.then ?? (rule.set || rule.strip ? 'next' : 'accept');
         if (rule.keep_gateway !== undefined && direction === 'import') problems.push(`${at}.${field}.keep_gateway: keep_gateway is for export rules (a route we send keeps its own gateway); remove it here`);
         if (rule.keep_gateway && rule.set?.gateway_eid !== undefined) problems.push(`${at}.${field}: keep_gateway and set.gateway_eid say two things; keep one`);
@@ -136,7 +136,7 @@ export function compilePolicy(file: PolicyFile, at: string): { policy: Policy; p
     table: new OriginTable(file.origin_authorization.table.map((entry, i) => ({ origin: ad(entry.origin, `origin_authorization.table[${i}].origin`), patterns: patterns(entry.patterns, `origin_authorization.table[${i}].patterns`) }))),
   };
   const gatewayEid = file.export?.gateway_eid;
-  if (gatewayEid !== undefined && !parseEid(gatewayEid).ok) problems.push(`${at}.export.gateway_eid: "${gatewayEid}" is no EID; write ipn:A.N or dtn://name/`);
+  if (gatewayEid !== undefined && !parseEid(gatewayEid).ok) problems.push(`${at}.export.gateway_eid: "${gatewayEid}" is no EID; write ipn:N.S, ipn:A.N.S or dtn://name/`);
   return {
     policy: {
       import: { default: file.import?.default ?? 'accept', chains: chains('import', file.import?.chains), origins },

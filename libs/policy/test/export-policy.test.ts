@@ -47,6 +47,14 @@ describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
     expect(exportRoute(OPEN, US, 'd.example.org', 'ipn:100.*', route)).toMatchObject({ export: true });
   });
 
+  it('passes over, with rule no-wire-form, a route whose pattern §7.6 cannot carry (docs/spec-notes.md §7.6)', () => {
+    const local = { ...learned(US, { adPath: [] }), neighbor: `${US} local` };
+    for (const pattern of ['ipn:100.1.5', 'ipn:100.1.[0-63]', 'ipn:100.[1-9].*', 'dtn://rover.example.org/svc']) {
+      expect(exportRoute(OPEN, US, 'a.example.org', pattern, local)).toMatchObject({ export: false, rule: 'no-wire-form', reason: expect.stringContaining('no wire form') });
+    }
+    expect(exportRoute(OPEN, US, 'a.example.org', 'ipn:100.1.*', local)).toMatchObject({ export: true });
+  });
+
   it('sends a locally originated route with our AD alone on its AD_PATH', () => {
     const local = { ...learned(US, { adPath: [], gatewayEid: 'ipn:0.7' }), neighbor: `${US} contacts` };
     expect(exportRoute(OPEN, US, 'a.example.org', 'ipn:0.7', local)).toMatchObject({ export: true, attributes: { adPath: [US], gatewayEid: undefined } });
@@ -84,7 +92,7 @@ describe('export policy (§5.3, §4.3, §6.4, §6.7)', () => {
       export: { gateway_eid: 'nowhere', chains: [{ peers: ['*'], rules: [{ name: 'both', keep_gateway: true, set: { gateway_eid: 'ipn:1.1' } }] }] },
     });
     expect(compilePolicy(file, 'p').problems).toEqual([
-      'p.export.gateway_eid: "nowhere" is no EID; write ipn:A.N or dtn://name/',
+      'p.export.gateway_eid: "nowhere" is no EID; write ipn:N.S, ipn:A.N.S or dtn://name/',
       'p.import.chains[0].rules[0].keep_gateway: keep_gateway is for export rules (a route we send keeps its own gateway); remove it here',
       'p.export.chains[0].rules[0]: keep_gateway and set.gateway_eid say two things; keep one',
     ]);

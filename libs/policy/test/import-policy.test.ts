@@ -28,7 +28,7 @@ describe('import policy: compiling', () => {
       import: { chains: [{ peers: ['*'], rules: [{ name: 'a', match: { patterns_in: 'nope' } }, { name: 'a', then: 'accept', reason: 'why' }] }] },
     });
     expect(compilePolicy(file, 'rib.yaml: policy').problems).toEqual([
-      'rib.yaml: policy.pattern_sets.dsn[1]: "ipn:*.1": column 7: a specific node cannot sit under a wildcard allocator (§4.1.1); name the allocator, or use ipn:*',
+      'rib.yaml: policy.pattern_sets.dsn[1]: "ipn:*.1": column 7: a specific node or service cannot sit under a wildcard allocator (§4.1.1); name the allocator, or use ipn:**',
       'rib.yaml: policy.import.chains[0].rules[0].match.patterns_in: no pattern set "nope"; define it under pattern_sets',
       'rib.yaml: policy.import.chains[0].rules[1].reason: a reason is for rules that reject; add then: reject, or remove it',
       'rib.yaml: policy.import: rule name "a" is used twice; each rule needs its own name (verdicts name it)',
@@ -89,8 +89,8 @@ describe('import policy: evaluation', () => {
     ]);
     expect(Object.keys(result.accepted)).toEqual(['ipn:300.1', 'ipn:100.6']);
     expect(result.rejected).toEqual([
-      ['ipn:100.5', 'origin-authorization', 'origin rogue.example.org is not authorized for ipn:100.5; authorized: dsn.example.org (ipn:100.*, dtn://*.dsn.example.org)'],
-      ['dtn://rover.dsn.example.org', 'origin-authorization', 'origin rogue.example.org is not authorized for dtn://rover.dsn.example.org; authorized: dsn.example.org (ipn:100.*, dtn://*.dsn.example.org)'],
+      ['ipn:100.5', 'origin-authorization', 'origin rogue.example.org is not authorized for ipn:100.5; authorized: dsn.example.org (ipn:100.*.*, dtn://*.dsn.example.org/**)'],
+      ['dtn://rover.dsn.example.org', 'origin-authorization', 'origin rogue.example.org is not authorized for dtn://rover.dsn.example.org; authorized: dsn.example.org (ipn:100.*.*, dtn://*.dsn.example.org/**)'],
     ]);
     const lenient = compile({ origin_authorization: { on_invalid: 'accept', table: [{ origin: 'dsn.example.org', patterns: ['ipn:100.*'] }] } });
     expect(run(lenient, [advertised(PEER, 'ipn:100.5', { adPath: [PEER, 'rogue.example.org'] })]).rejected).toEqual([]);
@@ -124,7 +124,7 @@ describe('import policy: evaluation', () => {
     expect(problems[0]).toMatch(/^p\.import\.chains\[0\]\.peers\[0\]: "bad name": /);
     expect(problems.slice(1)).toEqual([
       'p.import.chains[0].rules[0].match.ad_path_length: min 5 is above max 2; swap them',
-      'p.import.chains[0].rules[0].set.gateway_eid: "nowhere" is no EID; write ipn:A.N or dtn://name/',
+      'p.import.chains[0].rules[0].set.gateway_eid: "nowhere" is no EID; write ipn:N.S, ipn:A.N.S or dtn://name/',
     ]);
   });
 });

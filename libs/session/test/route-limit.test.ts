@@ -12,7 +12,7 @@ describe('route limit (§9.4)', () => {
   it('drop: takes routes up to the limit, drops those above, and takes more once some are withdrawn', () => {
     const count = new RouteCount({ max: 3, action: 'drop' });
     expect(count.admit(announce(1, 2))).toEqual({ dropped: [], crossed: undefined });
-    expect(count.admit(announce(2, 3, 4, 5))).toEqual({ dropped: [{ pattern: 'ipn:1.4', validFrom: undefined }, { pattern: 'ipn:1.5', validFrom: undefined }], crossed: undefined });
+    expect(count.admit(announce(2, 3, 4, 5))).toEqual({ dropped: [{ pattern: 'ipn:1.4.*', validFrom: undefined }, { pattern: 'ipn:1.5.*', validFrom: undefined }], crossed: undefined });
     expect(count.size).toBe(3);
     expect(count.admit(received({ withdrawals: [{ patterns: [ipn(1)] }], announcements: [{ patterns: [ipn(4)], ad_path: ['a.org'] }] }))).toEqual({ dropped: [], crossed: undefined });
     expect(count.size).toBe(3);
@@ -30,6 +30,6 @@ describe('route limit (§9.4)', () => {
   it('teardown: answers teardown on the update that goes over, with the routes above dropped', () => {
     const count = new RouteCount({ max: 2, action: 'teardown' });
     expect(count.admit(announce(1)).crossed).toBeUndefined();
-    expect(count.admit(announce(1, 2, 3))).toEqual({ dropped: [{ pattern: 'ipn:1.3', validFrom: undefined }], crossed: 'teardown' });
+    expect(count.admit(announce(1, 2, 3))).toEqual({ dropped: [{ pattern: 'ipn:1.3.*', validFrom: undefined }], crossed: 'teardown' });
   });
 });

@@ -176,6 +176,7 @@ export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?
  * What decides a table's entries, as its state records it: the target's fingerprint and the table
  * layout. Layout 2 held an entry per interval of a pattern's timeline (keys with a window start),
  * layout 3 holds them in the table's stream of delta batches and snapshots instead of a KV
- * bucket: a table of an older layout is rebuilt (its old bucket is left as it was).
+ * bucket, layout 4 keys them by draft -01's pattern text (`ipn:100.1.*`): a table of an older
+ * layout is rebuilt (an old bucket is left as it was).
  */
-const storedFingerprint = (target: TableTarget): string => `layout 3 ${target.fingerprint}`;
+const storedFingerprint = (target: TableTarget): string => `layout 4 ${target.fingerprint}`;

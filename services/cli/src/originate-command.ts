@@ -53,7 +53,7 @@ export async function originateCommand(args: readonly string[], io: CommandIo, w
     return p.ok ? [formatPattern(p.value)] : [];
   });
   const gateway = values['gateway'];
-  if (typeof gateway === 'string' && !parseEid(gateway).ok) problems.push(`--gateway "${gateway}": not an EID; write ipn:A.N or dtn://name/`);
+  if (typeof gateway === 'string' && !parseEid(gateway).ok) problems.push(`--gateway "${gateway}": not an EID; write ipn:N.S, ipn:A.N.S or dtn://name/`);
   for (const line of problems) io.err.write(`dpp: ${line}\n`);
   const time = (option: 'from' | 'until') => (typeof values[option] === 'string' ? isoTime(values[option], `--${option}`, io) ?? NaN : undefined);
   const [validFrom, validUntil] = [time('from'), time('until')];

@@ -1,28 +1,31 @@
-import { formatPattern, parsePattern, specificityScore } from '#libs/eid';
+import { formatPattern, formatPattern00, parsePattern, specificityScore, specificityScore00 } from '#libs/eid';
 import { EXIT, type CommandIo } from './io.ts';
 
 export const PATTERN_USAGE = `usage: dpp pattern PATTERN...
 
-Checks EID patterns against the DPP rules (draft-taylor-dtn-dpp-00 §4.1) and prints one JSON
-object per pattern, one per line:
-  {"pattern": "<canonical text>", "valid": true, "score": <specificity score, §4.2>}
+Checks EID patterns against the DPP rules (draft-taylor-dtn-dpp-01 §4.1; draft -00's forms are
+read too) and prints one JSON object per pattern, one per line:
+  {"pattern": "<canonical -01 text>", "valid": true, "score": <specificity score, -01 §4.2>,
+   "draft00": "<the same pattern as -00 wrote it>" | null, "score00": <its -00 score> | null}
   {"pattern": "<the input>", "valid": false, "error": "column N: <what is wrong>"}
-Exits 0 when every pattern is valid, 1 when any is not, 2 on a usage error.
+draft00 is null for a pattern -00 cannot say (a service or a path). Exits 0 when every pattern
+is valid, 1 when any is not, 2 on a usage error.
 
 examples:
-  dpp pattern 'ipn:100.[10-13]'          score 62
-  dpp pattern dtn://rover*.example.org   score 17
+  dpp pattern 'ipn:100.[10-13].*'            score 62 (-00: ipn:100.[10-13], 62)
+  dpp pattern ipn:100.1                      ipn:100.1.*, score 64 (-00: 320)
+  dpp pattern 'dtn://rover*.example.org/**'  score 18 (-00: dtn://rover*.example.org, 17)
 `;
 
 export type PatternReport =
-  | { readonly pattern: string; readonly valid: true; readonly score: number }
+  | { readonly pattern: string; readonly valid: true; readonly score: number; readonly draft00: string | null; readonly score00: number | null }
   | { readonly pattern: string; readonly valid: false; readonly error: string };
 
 export function patternReport(text: string): PatternReport {
   const parsed = parsePattern(text);
-  return parsed.ok
-    ? { pattern: formatPattern(parsed.value), valid: true, score: specificityScore(parsed.value) }
-    : { pattern: text, valid: false, error: parsed.error.message };
+  if (!parsed.ok) return { pattern: text, valid: false, error: parsed.error.message };
+  const p = parsed.value;
+  return { pattern: formatPattern(p), valid: true, score: specificityScore(p), draft00: formatPattern00(p) ?? null, score00: specificityScore00(p) ?? null };
 }
 
 export function patternCommand(args: readonly string[], io: CommandIo): number {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { currentPatternText } from '#libs/eid';
 import type { LocRibSnapshot, RibAdvertisement, StoreOp } from '#libs/rib';
 
 /** What a checkpoint records besides the routes: where the projection stands. */
@@ -10,12 +11,19 @@ export interface CheckpointMeta {
 }
 
 /**
- * The layout this code reads and writes (SQLite user_version). Layout 4 has the tables of 3; it
- * says the change stream has every interval of the timelines (issue 15): a checkpoint of layout 3
- * is read, and its RIB publishes its future intervals once (rib-runner.ts) before it is marked 4.
+ * The layout this code reads and writes (SQLite user_version). Layouts 3 to 6 have the same
+ * tables. Layout 4 says the change stream has every interval of the timelines (issue 15): a
+ * checkpoint of layout 3 is read, and its RIB publishes its future intervals once (rib-runner.ts)
+ * before it is marked 4. Layouts 5 and 6 are 3 and 4 with route patterns in draft -01's text
+ * (`ipn:100.1.*`, not `ipn:100.1`): older checkpoints have theirs rewritten when opened, as the
+ * log's readers read old patterns (libs/events rib-log.ts).
  */
-const SCHEMA_VERSION = 4;
-const TIMELINES_UNPUBLISHED = 3;
+const SCHEMA_VERSION = 6;
+const TIMELINES_UNPUBLISHED = 5;
+const PATTERNS_00 = new Map([
+  [3, TIMELINES_UNPUBLISHED],
+  [4, SCHEMA_VERSION],
+]);
 
 /**
  * The RIB projection's checkpoint in SQLite (design.md property 3): the advertisements held, the
@@ -79,7 +87,7 @@ export class CheckpointStore {
     try {
       const version = db.pragma('user_version', { simple: true }) as number;
       const empty = (db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }).n === 0;
-      if (!empty && version !== SCHEMA_VERSION && version !== TIMELINES_UNPUBLISHED) {
+      if (!empty && version !== SCHEMA_VERSION && version !== TIMELINES_UNPUBLISHED && !PATTERNS_00.has(version)) {
         throw new Error(`checkpoint ${path} has layout ${version}, this RIB reads layout ${SCHEMA_VERSION}: move it aside and the RIB rebuilds from the log`);
       }
       db.pragma('journal_mode = WAL');
@@ -94,6 +102,12 @@ export class CheckpointStore {
         CREATE TABLE IF NOT EXISTS meta (id INTEGER PRIMARY KEY CHECK (id = 1), local_ad TEXT NOT NULL, now INTEGER NOT NULL, last_seq INTEGER NOT NULL, loops_dropped INTEGER NOT NULL);
       `);
         if (empty) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+        const upgraded = PATTERNS_00.get(version);
+        if (!empty && upgraded !== undefined) {
+          db.function('current_pattern_text', { deterministic: true }, (text: unknown) => currentPatternText(String(text)));
+          db.exec('UPDATE routes SET pattern = current_pattern_text(pattern)');
+          db.pragma(`user_version = ${upgraded}`);
+        }
       })();
       return new CheckpointStore(db);
     } catch (error) {

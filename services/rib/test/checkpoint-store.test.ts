@@ -119,13 +119,35 @@ describe('CheckpointStore (SQLite)', () => {
     const old = CheckpointStore.open(path);
     expect(old.timelinesUnpublished).toBe(true);
     const restored = LocRib.restore(old.load()!);
-    expect(restored.resync().map((c) => [c.pattern, c.best?.validFrom, c.previous])).toEqual([['ipn:1.*', 5_000, undefined]]);
+    // Its -00 pattern text was rewritten in -01's form when it was opened.
+    expect(restored.resync().map((c) => [c.pattern, c.best?.validFrom, c.previous])).toEqual([['ipn:1.*.*', 5_000, undefined]]);
     old.timelinesPublished();
     old.close();
     const upgraded = CheckpointStore.open(path);
     expect(upgraded.timelinesUnpublished).toBe(false);
     upgraded.close();
     new Database(path).pragma('user_version = 2');
-    expect(() => CheckpointStore.open(path)).toThrow(/has layout 2, this RIB reads layout 4: move it aside/);
+    expect(() => CheckpointStore.open(path)).toThrow(/has layout 2, this RIB reads layout 6: move it aside/);
+  });
+
+  it('rewrites the route patterns of a checkpoint made before draft -01 once, so that -01 events withdraw them', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'old.sqlite');
+    const store = CheckpointStore.open(path);
+    const rib = new LocRib(US);
+    applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.2', 'ipn:3.*', 'dtn://rover.example.org', 'dtn://*', 'ipn:4.5.*'])])], 1);
+    store.close();
+    // Layout 4: before -01, the patterns as -00 wrote them.
+    new Database(path).pragma('user_version = 4');
+    const old = CheckpointStore.open(path);
+    expect(old.timelinesUnpublished).toBe(false);
+    const restored = LocRib.restore(old.load()!);
+    expect([...restored.entries()].map(([p]) => p).sort()).toEqual(['dtn:**', 'dtn://rover.example.org/**', 'ipn:1.2.*', 'ipn:3.*.*', 'ipn:4.5.*']);
+    // A withdrawal in -01 text finds the route, in memory and in the checkpoint.
+    applyInBatches(restored, old, [updateEvent(2, 'a.org', [{ pattern: 'ipn:1.2.*' }], [])], 1);
+    old.close();
+    const again = CheckpointStore.open(path);
+    expect([...LocRib.restore(again.load()!).entries()].map(([p]) => p).sort()).toEqual(['dtn:**', 'dtn://rover.example.org/**', 'ipn:3.*.*', 'ipn:4.5.*']);
+    expect(new Database(path).pragma('user_version', { simple: true })).toBe(6);
+    again.close();
   });
 });

@@ -21,8 +21,8 @@ export interface DemoAd {
  */
 export const DEMO_ADS: readonly DemoAd[] = [
   { ad: 'dsn.example.test', token: 'dsn', originates: [], listens: true, gateway: undefined },
-  { ad: 'esa.example.test', token: 'esa', originates: ['ipn:300.*', 'dtn://*.esa.example.test'], listens: false, gateway: 'esa-gw' },
-  { ad: 'mars.example.test', token: 'mars', originates: ['ipn:200.*'], listens: false, gateway: undefined },
+  { ad: 'esa.example.test', token: 'esa', originates: ['ipn:300.*.*', 'dtn://*.esa.example.test/**'], listens: false, gateway: 'esa-gw' },
+  { ad: 'mars.example.test', token: 'mars', originates: ['ipn:200.*.*'], listens: false, gateway: undefined },
 ];
 
 /**

@@ -128,11 +128,11 @@ session, policy and RIB services (ESA also its FIB export). Routes from Mars rea
 through the DSN, which re-advertises them with its own gateway. Try, in another terminal:
 
   npx dpp fib show --gateway esa-gw --bucket-prefix dpp-esa-fib --nats ${natsUrl}
-  npx dpp explain 'ipn:200.*' --ad esa.example.test --stream DPP_RIB_INPUT_ESA --nats ${natsUrl}
+  npx dpp explain 'ipn:200.*.*' --ad esa.example.test --stream DPP_RIB_INPUT_ESA --nats ${natsUrl}
   npx dpp policy counters --config ${dsn}
-  npx dpp policy explain 'ipn:200.*' --config ${dsn}
-  npx dpp originate ipn:200.7 --config ${mars}     (and watch it reach esa-gw here)
-  npx dpp withdraw 'ipn:300.*' --config ${esa}
+  npx dpp policy explain 'ipn:200.*.*' --config ${dsn}
+  npx dpp originate 'ipn:200.7.*' --config ${mars}  (and watch it reach esa-gw here)
+  npx dpp withdraw 'ipn:300.*.*' --config ${esa}
 
 Configs and logs are under ${shown(dataDir)}/. Ctrl-C stops everything.`;
 }

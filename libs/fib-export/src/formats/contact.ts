@@ -14,11 +14,14 @@ export interface Contact {
   readonly rateBitsPerSec: number;
 }
 
-/** The node number of an EID of the default allocator (`ipn:0.N`, or RFC 9758's `ipn:0.N.S`), or undefined. */
+/** The node number of an EID of the default allocator (RFC 9758's `ipn:N.S` or `ipn:0.N.S`), or undefined. */
 export function nodeOf(eid: string): number | undefined {
   const parsed = parseEid(eid);
   return parsed.ok && parsed.value.scheme === 'ipn' && parsed.value.allocator === 0 ? parsed.value.node : undefined;
 }
 
-/** The EID and pattern a node number stands for. */
-export const nodeEid = (node: number): string => `ipn:0.${node}`;
+/** The EID of a node of the default allocator: its administrative endpoint, RFC 9758's `ipn:N.0`. */
+export const nodeEid = (node: number): string => `ipn:${node}.0`;
+
+/** The pattern of every endpoint of a node of the default allocator. */
+export const nodePattern = (node: number): string => `ipn:0.${node}.*`;
