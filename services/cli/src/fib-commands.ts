@@ -47,7 +47,7 @@ ${GATEWAY_OPTIONS}
 export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--nats URL] [--stream NAME]
 
 Reads an ION contact plan (its "a contact" lines) or an HDTN contact plan (JSON) and originates,
-for each contact from our node N to node M, a scheduled route for ipn:0.M via ipn:0.M inside the
+for each contact from our node N to node M, a scheduled route for ipn:0.M.* via ipn:M.0 inside the
 contact's window at its rate. The plan replaces the plan imported before. The routes go to the RIB
 input (stream default DPP_RIB_INPUT) as events of the neighbor "<AD> contacts"; their export to
 peers is the policy service's. --format defaults from the file name (.json: hdtn).
