@@ -76,7 +76,15 @@ describe('dpp contacts and dpp fib', () => {
     const second = (ms: number) => Math.floor(ms / 1000) * 1000;
     const ion = await fib('export', '--format', 'ion', '--local-node', '1');
     const exported = fromIonContacts(ion.stdout, 0).contacts.sort((a, b) => a.to - b.to);
-    expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.from === 1 && c.to !== 1).map((c) => ({ ...c, start: second(c.start), end: second(c.end) })).sort((a, b) => a.to - b.to));
+    // ION counts whole seconds: a start at its second, an end at the next.
+    expect(exported).toEqual(fromIonContacts(plan, now).contacts.filter((c) => c.from === 1 && c.to !== 1).map((c) => ({ ...c, start: second(c.start), end: Math.ceil(c.end / 1000) * 1000 })).sort((a, b) => a.to - b.to));
+    // A reload deletes before it adds: ION keeps what it had and ignores overlapping new contacts.
+    expect(ion.stdout.split('\n').slice(0, 4).sort()).toEqual(['d contact * 1 12', 'd contact * 1 7', 'd range * 1 12', 'd range * 1 7']);
+    // Each plan, checked against its router's grammar: nothing written, a verdict.
+    for (const format of ['hardy', 'ion', 'hdtn']) {
+      const checked = await fib('export', '--format', format, '--check');
+      expect([checked.status, checked.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^${format}: \\d+ lines, all accepted by the ${format} grammar\n$`))]);
+    }
     const hardy = await fib('export', '--format', 'hardy');
     expect(hardy.stdout).toBe(
       `ipn:0.12.* via ipn:12.0 start ${new Date(second(now + 24 * HOUR)).toISOString()} end ${new Date(second(now + 25 * HOUR)).toISOString()} bandwidth 8000\n` +

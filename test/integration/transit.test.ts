@@ -293,8 +293,9 @@ describe('transit through three speakers in a line', () => {
     expect(explained.stdout).toMatch(new RegExp(`${C.replaceAll('.', '\\.')}\\s+yes\\s+${B.replaceAll('.', '\\.')} ${A.replaceAll('.', '\\.')}\\s+dtn://gw2\\.b\\.example\\.test/`));
   }, 60_000);
 
-  /** ION's absolute time form, as `dpp fib export --format ion` writes it. */
+  /** ION's absolute time form, as `dpp fib export --format ion` writes it: whole seconds, a start at its second and an end at the next. */
   const ionTime = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(/-/g, '/').replace('T', '-');
+  const ionEnd = (ms: number) => ionTime(Math.ceil(ms / 1000) * 1000);
   const fibAtC = () => gateway!.entries().filter((e) => e.pattern.startsWith('ipn:100.'));
 
   it("carries a future contact from A to C ahead of its window, into C's timeline, gateway and ION plan; A's withdrawal by valid_from takes it from all", async () => {
@@ -322,7 +323,7 @@ describe('transit through three speakers in a line', () => {
     // C's ION contact plan has the contact, from C (node 3) to B's node 2, at its rate in bytes/s.
     const ion = await runDpp('fib', 'export', '--gateway', 'gs', '--format', 'ion', '--local-node', '3', '--nats', ads[C]!.nats.url);
     expect(ion.status).toBe(0);
-    expect(ion.stdout).toContain(`a contact ${ionTime(from)} ${ionTime(to)} 3 2 1000000`);
+    expect(ion.stdout).toContain(`a contact ${ionTime(from)} ${ionEnd(to)} 3 2 1000000`);
 
     // A withdraws it by its valid_from (§6.6): it leaves B, C and C's gateway.
     await originate(ads[A]!, ['ipn:100.77.*'], { patterns: [] }, from);

@@ -1,7 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { contactRoutes, fibContacts, fromHdtnPlan, fromIonContacts, toHardyTvr, toHdtnPlan, toIonContacts, type Contact, type FibEntry } from '#libs/fib-export';
+import { checkPlan, contactRoutes, exportPlan, fromHdtnPlan, fromIonContacts, PLAN_FORMATS, type Contact, type FibEntry, type PlanFormat } from '#libs/fib-export';
 import { GatewayFib } from '#libs/gateway-client';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
@@ -31,27 +31,36 @@ export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--at TIME] [--json
        dpp fib lookup EID --gateway NAME [--at TIME] [--json]
                                                        the entry bundles for EID follow (§4.2) now, or at TIME; exit 1 when none
        dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
-       dpp fib export --gateway NAME --format hardy|ion|hdtn [--out FILE [--follow]] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
+       dpp fib export --gateway NAME --format hardy|ion|hdtn [--out FILE [--follow]] [--check] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
                                                        the FIB as a DTN router's contact plan (README: which fields map);
-                                                       with --follow, FILE is kept current (rewritten whole) until Ctrl-C
+                                                       with --follow, FILE is kept current (rewritten whole) until Ctrl-C;
+                                                       with --check, nothing is written: the plan is checked against the
+                                                       router's grammar, each problem on stderr, exit 1 when there is one
 ${GATEWAY_OPTIONS}
   --json                one JSON object a line instead of a table
   --at TIME             an ISO time, past or future (default now for lookup; for show, all entries)
   --local-node N        our node number, the source of ION and HDTN contacts (default 1)
-  --epoch TIME          ISO time HDTN's relative times count from; ION and HDTN contacts of routes
-                        without a window start here (default now)
-  --horizon-hours H     where contacts of routes without an end stop (default 24 after the epoch)
-  --default-rate-bps R  the rate of contacts of routes without bandwidth (ION refuses 0; default 1000000)
+  --epoch TIME          ISO time HDTN's times count from (default 1970-01-01T00:00:00Z: run HDTN with
+                        --use-unix-timestamp; give the time HDTN loads the plan otherwise)
+  --horizon-hours H     where contacts of routes without an end stop (default 24 after now); contacts
+                        of routes without a start start now
+  --default-rate-bps R  ION: the rate of contacts of routes without bandwidth (ION refuses 0; default
+                        1000000); HDTN writes them at 0, its unlimited
+Every route a format cannot say is left out, and every value bounded, with a line on stderr saying why.
 `;
 
-export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--nats URL] [--stream NAME]
+export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--min-confidence C] [--nats URL] [--stream NAME]
 
 Reads an ION contact plan (its "a contact" lines) or an HDTN contact plan (JSON) and originates,
 for each contact from our node N to node M, a scheduled route for ipn:0.M.* via ipn:M.0 inside the
 contact's window at its rate. The plan replaces the plan imported before. The routes go to the RIB
 input (stream default DPP_RIB_INPUT) as events of the neighbor "<AD> contacts"; their export to
 peers is the policy service's. --format defaults from the file name (.json: hdtn).
-  --epoch TIME     ISO time that relative times (ION +S, HDTN seconds) count from (default now)
+  --epoch TIME     ISO time that relative times (ION +S until an "@" line moves the reference, HDTN
+                   seconds) count from (default now)
+  --min-confidence C
+                   ION contacts of lower confidence are no routes (default 0.5); registration (-1)
+                   and hypothetical (end 0) contacts never are; each skipped line is said on stderr
 `;
 
 type FibOptions = { gateway: string; nats: string; prefix: string; json: boolean; positionals: string[]; values: Record<string, string | boolean | undefined> };
@@ -94,6 +103,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     'default-rate-bps': { type: 'string' },
     out: { type: 'string' },
     follow: { type: 'boolean' },
+    check: { type: 'boolean' },
     at: { type: 'string' },
   });
   if (typeof options === 'number') return options;
@@ -146,23 +156,36 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
         return stopped ? EXIT.ok : EXIT.invalid;
       }, { reconnect: true });
     default: {
-      const format = options.values['format'];
+      const format = options.values['format'] as PlanFormat;
       const localNode = intOption(options.values['local-node'], '--local-node', 1, io);
-      const epoch = timeOption(options.values['epoch'], '--epoch', io);
+      const epoch = typeof options.values['epoch'] === 'string' ? isoTime(options.values['epoch'], '--epoch', io) : 0;
       const horizon = intOption(options.values['horizon-hours'], '--horizon-hours', 24, io);
       const defaultRate = intOption(options.values['default-rate-bps'], '--default-rate-bps', 1_000_000, io);
-      if (format !== 'hardy' && format !== 'ion' && format !== 'hdtn') {
+      if (!PLAN_FORMATS.includes(format)) {
         io.err.write(`dpp fib export: --format must be hardy, ion or hdtn\n\n${FIB_USAGE}`);
         return EXIT.usage;
       }
       if (localNode === undefined || epoch === undefined || horizon === undefined || defaultRate === undefined) return EXIT.invalid;
+      // ION: the node pairs of the file before, whose contacts a reload deletes first.
+      let replaces: [number, number][] = [];
       const render = (entries: readonly FibEntry[]): string => {
-        if (format === 'hardy') return toHardyTvr(entries);
-        const { contacts, carried, unmapped, unrated } = fibContacts(entries, localNode, { from: epoch, horizon: epoch + horizon * 3_600_000, defaultRateBps: defaultRate });
-        for (const e of unmapped) io.err.write(`dpp: not expressible in ${format.toUpperCase()} (next hop is no ipn node of allocator 0): ${e.pattern} via ${e.nextHop}\n`);
-        for (const e of unrated) io.err.write(`dpp: ${e.pattern} via ${e.nextHop} has no bandwidth: its contact is written at --default-rate-bps ${defaultRate}\n`);
-        return format === 'ion' ? toIonContacts(contacts, carried) : toHdtnPlan(contacts, epoch);
+        const now = Date.now();
+        const plan = exportPlan(format, entries, { localNode, from: now, horizon: now + horizon * 3_600_000, hdtnEpoch: epoch, defaultRateBps: defaultRate, replaces });
+        replaces = plan.pairs;
+        for (const note of plan.notes) io.err.write(`dpp: ${note}\n`);
+        return plan.text;
       };
+      if (options.values['check'] === true) {
+        return withNats(options.nats, io, async (nc) => {
+          const fib = await open(nc);
+          const text = render(fib.entries());
+          await fib.close();
+          const problems = checkPlan(format, text);
+          for (const problem of problems) io.err.write(`dpp: the ${format} grammar refuses ${problem}\n`);
+          io.out.write(problems.length === 0 ? `${format}: ${text.split('\n').filter(Boolean).length} lines, all accepted by the ${format} grammar\n` : '');
+          return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+        });
+      }
       const out = options.values['out'];
       if (options.values['follow'] !== true) {
         return withNats(options.nats, io, async (nc) => {
@@ -218,7 +241,7 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
     io.out.write(CONTACTS_USAGE);
     return EXIT.ok;
   }
-  const options = fibOptions(rest, io, CONTACTS_USAGE, { ad: { type: 'string' }, format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, stream: { type: 'string' } });
+  const options = fibOptions(rest, io, CONTACTS_USAGE, { ad: { type: 'string' }, format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'min-confidence': { type: 'string' }, stream: { type: 'string' } });
   if (typeof options === 'number') return options;
   const { ad, format: given, stream = 'DPP_RIB_INPUT' } = options.values as { ad?: string; format?: string; stream?: string };
   const file = options.positionals[0];
@@ -229,6 +252,11 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
   const format = given ?? (file.endsWith('.json') ? 'hdtn' : 'ion');
   const localNode = intOption(options.values['local-node'], '--local-node', 1, io);
   const epoch = timeOption(options.values['epoch'], '--epoch', io);
+  const minConfidence = options.values['min-confidence'] === undefined ? 0.5 : Number(options.values['min-confidence']);
+  if (!(minConfidence >= 0 && minConfidence <= 1)) {
+    io.err.write(`dpp contacts: --min-confidence must be a number from 0 to 1\n`);
+    return EXIT.usage;
+  }
   if (localNode === undefined || epoch === undefined) return EXIT.invalid;
   let text: string;
   try {
@@ -237,7 +265,7 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
     io.err.write(`dpp: ${file}: ${(error as Error).message}\n`);
     return EXIT.invalid;
   }
-  const parsed = readPlan(format, text, epoch);
+  const parsed = readPlan(format, text, epoch, minConfidence, (note) => io.err.write(`dpp: ${file}: skipped ${note}\n`));
   if (Result.isFailure(parsed)) {
     io.err.write(parsed.failure.split('\n').map((e) => `dpp: ${file}: ${e}\n`).join(''));
     return EXIT.invalid;
@@ -252,10 +280,15 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
   });
 }
 
-/** A contact plan's contacts, or every problem with it, a line each. */
-function readPlan(format: string, text: string, epoch: number): Result.Result<Contact[], string> {
-  if (format === 'hdtn') return fromHdtnPlan(text, epoch);
+/** A contact plan's contacts, or every problem with it, a line each; lines that give no route go to `skipped`. */
+function readPlan(format: string, text: string, epoch: number, minConfidence: number, skipped: (note: string) => void): Result.Result<Contact[], string> {
+  if (format === 'hdtn') {
+    const read = fromHdtnPlan(text, epoch);
+    if (Result.isSuccess(read)) read.success.skipped.forEach(skipped);
+    return Result.map(read, (plan) => plan.contacts);
+  }
   if (format !== 'ion') return Result.fail(`--format must be ion or hdtn, not "${format}"`);
-  const { contacts, errors } = fromIonContacts(text, epoch);
+  const { contacts, skipped: notes, errors } = fromIonContacts(text, epoch, minConfidence);
+  for (const note of notes) skipped(note);
   return errors.length > 0 ? Result.fail(errors.join('\n')) : Result.succeed(contacts);
 }

@@ -14,10 +14,10 @@ export interface Contact {
   readonly rateBitsPerSec: number;
 }
 
-/** The node number of an EID of the default allocator (RFC 9758's `ipn:N.S` or `ipn:0.N.S`), or undefined. */
+/** The node number of an EID of the default allocator (RFC 9758's `ipn:N.S` or `ipn:0.N.S`), or undefined; node 0 is the null endpoint, no node. */
 export function nodeOf(eid: string): number | undefined {
   const parsed = parseEid(eid);
-  return parsed.ok && parsed.value.scheme === 'ipn' && parsed.value.allocator === 0 ? parsed.value.node : undefined;
+  return parsed.ok && parsed.value.scheme === 'ipn' && parsed.value.allocator === 0 && parsed.value.node !== 0 ? parsed.value.node : undefined;
 }
 
 /** The EID of a node of the default allocator: its administrative endpoint, RFC 9758's `ipn:N.0`. */
