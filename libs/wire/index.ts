@@ -1,4 +1,4 @@
-export { LOADER_OPTIONS, loadDppPackage, peerMessageCodec } from './src/load-proto.ts';
+export { LOADER_OPTIONS, loadDppPackage, loadTvrPackage, peerMessageCodec } from './src/load-proto.ts';
 export type { DtnPattern, DtnPattern__Output } from './generated/dtn/peering/v1/DtnPattern.ts';
 export type { EidPattern, EidPattern__Output } from './generated/dtn/peering/v1/EidPattern.ts';
 export type { Hello, Hello__Output } from './generated/dtn/peering/v1/Hello.ts';

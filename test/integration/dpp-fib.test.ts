@@ -124,7 +124,7 @@ describe('dpp contacts and dpp fib', () => {
 
   it('says what is wrong with its command line and its config', async () => {
     expect((await runDpp('fib', 'show')).status).toBe(2);
-    expect((await fib('export', '--format', 'bird')).stderr).toContain('--format must be hardy, ion or hdtn');
+    expect((await fib('export', '--format', 'bird')).stderr).toContain('--format must be hardy, ion, ion-ipn, hdtn');
     expect((await fib('export', '--format', 'ion', '--follow')).stderr).toContain('--follow needs --out FILE');
     const config = join(dir, 'fib.yaml');
     writeFileSync(config, 'ad: us.example.test\nnats: { url: "nats://127.0.0.1:1" }\ngateways:\n  - name: "a b"\n');

@@ -75,7 +75,19 @@ export const DppFile = Schema.Struct({
   // The FIB-export service.
   gateways: Schema.optional(
     Schema.Array(
-      Schema.Struct({ name: Token, from_peers: Schema.optional(Schema.Array(Schema.NonEmptyString)), schemes: Schema.optional(Schema.Array(Schema.Literals(['ipn', 'dtn']))) }),
+      Schema.Struct({
+        name: Token,
+        from_peers: Schema.optional(Schema.Array(Schema.NonEmptyString)),
+        schemes: Schema.optional(Schema.Array(Schema.Literals(['ipn', 'dtn']))),
+        // A Hardy instance whose TVR contacts follow this gateway's FIB.
+        hardy: Schema.optional(
+          Schema.Struct({
+            address: Schema.NonEmptyString,
+            tls: Schema.optional(Schema.Struct({ ca: Schema.NonEmptyString, cert: Schema.optional(Schema.NonEmptyString), key: Schema.optional(Schema.NonEmptyString) })),
+            priority: Schema.optional(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 0xffff_ffff }))),
+          }),
+        ),
+      }),
     ),
   ),
   fib: Schema.optional(Schema.Struct({ bucket_prefix: Schema.optional(Token) })),

@@ -18,6 +18,7 @@ import {
   toIonContacts,
   type Contact,
   type FibEntry,
+  nodeOf,
   PLAN_FORMATS,
 } from '#libs/fib-export';
 import { anyPattern } from '../../../test/harness/arbitraries.ts';
@@ -173,6 +174,45 @@ describe('ION contacts', () => {
   });
 });
 
+describe('ION plans and exits (ipnadmin)', () => {
+  it('writes a plan per neighbour and an exit per unscheduled set of allocator-0 nodes, most specific first, and says what is no exit', () => {
+    const entries = [
+      entry('ipn:**', 'ipn:9.0'),
+      entry('ipn:0.[10-13].*', 'ipn:7.0'),
+      entry('ipn:0.7.*', 'ipn:7.0'),
+      entry('ipn:0.20.*', 'ipn:7.0'),
+      entry('ipn:5.*.*', 'ipn:7.0'),
+      entry('ipn:0.21.5', 'ipn:7.0'),
+      entry('dtn://rover.example.org/**', 'ipn:7.0'),
+      entry('ipn:0.30.*', 'ipn:9.0', { validFrom: T0, validUntil: T0 + HOUR }),
+    ];
+    const { text, notes } = exportPlan('ion-ipn', entries, { ...OPTIONS, ionDuctTemplate: 'ltp/{node}' });
+    expect(text.split('\n')).toEqual([
+      'd plan 7',
+      'a plan 7 ltp/7',
+      'd plan 9',
+      'a plan 9 ltp/9',
+      '# ipn:0.20.* via ipn:7.0',
+      'd exit 20 20',
+      'a exit 20 20 ipn:7.0',
+      '# ipn:0.[10-13].* via ipn:7.0',
+      'd exit 10 13',
+      'a exit 10 13 ipn:7.0',
+      '# ipn:** via ipn:9.0',
+      'd exit 1 4294967295',
+      'a exit 1 4294967295 ipn:9.0',
+      '',
+    ]);
+    expect(notes).toEqual([
+      "not expressible as an ION exit: ipn:5.*.* via ipn:7.0: ION has only allocator 0's nodes, not allocator 5's",
+      'not expressible as an ION exit: ipn:0.21.5 via ipn:7.0: an exit takes every service of its nodes',
+      'not expressible as an ION exit: dtn://rover.example.org/** via ipn:7.0: an exit is a range of ipn nodes',
+    ]);
+    expect(checkPlan('ion-ipn', text)).toEqual([]);
+    expect(exportPlan('ion-ipn', entries, OPTIONS).notes.at(-1)).toBe('ION needs an egress plan for each neighbour (7, 9): give --ion-duct-template (ltp/{node}, for example) to write them');
+  });
+});
+
 describe('HDTN contact plans', () => {
   it('round-trips a plan, times counted from the Unix epoch by default', () => {
     const contacts: Contact[] = [{ from: 10, to: 2, start: T0, end: T0 + 1_000_000, rateBitsPerSec: 100_000 }];
@@ -252,6 +292,11 @@ describe('any FIB, in every format', () => {
               if (written) expect(written.bandwidthBps).toBe(e.bandwidthBps);
               else expect(notes.some((n) => n.includes(said(e))), `${said(e)} neither written nor noted`).toBe(true);
             }
+          } else if (format === 'ion-ipn') {
+            // An unscheduled route is an exit, a neighbour's own pattern (its plan serves it), or named in a note.
+            const own = (e: FibEntry) => e.pattern === `ipn:0.${nodeOf(e.nextHop)}.*`;
+            const scheduled = (e: FibEntry) => e.validFrom !== undefined || e.validUntil !== undefined;
+            for (const e of entries) expect(scheduled(e) || own(e) || text.includes(`# ${said(e)}\n`) || notes.some((n) => n.includes(said(e))), `${said(e)} neither written nor noted`).toBe(true);
           } else if (format === 'ion') {
             // Each route is a comment over its contact, or named in a note.
             for (const e of entries) expect(text.includes(`# ${said(e)}\n`) || notes.some((n) => n.includes(said(e))), `${said(e)} neither written nor noted`).toBe(true);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { installed, SERVER_ENV } from './server-process.ts';
 
-/** A test CA and certificates naming ADs (subjectAltName DNS), made with the openssl CLI. */
+/** A test CA and certificates naming ADs (subjectAltName DNS) or IPv4 addresses (subjectAltName IP), made with the openssl CLI. */
 export interface TlsLab {
   readonly ca: Buffer;
   /** A certificate and key for `name`, signed by the lab CA. */
@@ -26,7 +26,7 @@ export function startTlsLab(): TlsLab {
     ca: readFileSync(join(dir, 'ca.crt')),
     issue: (name, usage) => {
       run('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
-      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=DNS:${name}\n${usage ? `extendedKeyUsage=${usage}\n` : ''}`);
+      writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${/^\d+\.\d+\.\d+\.\d+$/.test(name) ? 'IP' : 'DNS'}:${name}\n${usage ? `extendedKeyUsage=${usage}\n` : ''}`);
       run('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
       return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
     },

@@ -20,6 +20,11 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 
 export const loadDppPackage = (): protoLoader.PackageDefinition => protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
 
+const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
+
+/** Hardy's TVR session service (`tvr.Tvr`), for the live feed and its tests; its imports are found under proto/. */
+export const loadTvrPackage = (): protoLoader.PackageDefinition => protoLoader.loadSync(`${PROTO_DIR}hardy/tvr/tvr.proto`, { ...LOADER_OPTIONS, includeDirs: [PROTO_DIR] });
+
 export const PEER_METHOD = 'dtn.peering.v1.DtnPeering';
 
 export interface PeerMessageCodec {

@@ -31,7 +31,7 @@ export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--at TIME] [--json
        dpp fib lookup EID --gateway NAME [--at TIME] [--json]
                                                        the entry bundles for EID follow (§4.2) now, or at TIME; exit 1 when none
        dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
-       dpp fib export --gateway NAME --format hardy|ion|hdtn [--out FILE [--follow]] [--check] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R]
+       dpp fib export --gateway NAME --format hardy|ion|ion-ipn|hdtn [--out FILE [--follow]] [--check] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R] [--ion-duct-template T]
                                                        the FIB as a DTN router's contact plan (README: which fields map);
                                                        with --follow, FILE is kept current (rewritten whole) until Ctrl-C;
                                                        with --check, nothing is written: the plan is checked against the
@@ -46,6 +46,8 @@ ${GATEWAY_OPTIONS}
                         of routes without a start start now
   --default-rate-bps R  ION: the rate of contacts of routes without bandwidth (ION refuses 0; default
                         1000000); HDTN writes them at 0, its unlimited
+  --ion-duct-template T ion-ipn (ipnadmin plans and exits): a neighbour's outduct, {node} its number
+                        (ltp/{node}); without it no plans are written, and the neighbours are listed
 Every route a format cannot say is left out, and every value bounded, with a line on stderr saying why.
 `;
 
@@ -104,6 +106,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     out: { type: 'string' },
     follow: { type: 'boolean' },
     check: { type: 'boolean' },
+    'ion-duct-template': { type: 'string' },
     at: { type: 'string' },
   });
   if (typeof options === 'number') return options;
@@ -162,7 +165,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
       const horizon = intOption(options.values['horizon-hours'], '--horizon-hours', 24, io);
       const defaultRate = intOption(options.values['default-rate-bps'], '--default-rate-bps', 1_000_000, io);
       if (!PLAN_FORMATS.includes(format)) {
-        io.err.write(`dpp fib export: --format must be hardy, ion or hdtn\n\n${FIB_USAGE}`);
+        io.err.write(`dpp fib export: --format must be ${PLAN_FORMATS.join(', ')}\n\n${FIB_USAGE}`);
         return EXIT.usage;
       }
       if (localNode === undefined || epoch === undefined || horizon === undefined || defaultRate === undefined) return EXIT.invalid;
@@ -170,7 +173,8 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
       let replaces: [number, number][] = [];
       const render = (entries: readonly FibEntry[]): string => {
         const now = Date.now();
-        const plan = exportPlan(format, entries, { localNode, from: now, horizon: now + horizon * 3_600_000, hdtnEpoch: epoch, defaultRateBps: defaultRate, replaces });
+        const duct = options.values['ion-duct-template'];
+        const plan = exportPlan(format, entries, { localNode, from: now, horizon: now + horizon * 3_600_000, hdtnEpoch: epoch, defaultRateBps: defaultRate, replaces, ...(typeof duct === 'string' ? { ionDuctTemplate: duct } : {}) });
         replaces = plan.pairs;
         for (const note of plan.notes) io.err.write(`dpp: ${note}\n`);
         return plan.text;

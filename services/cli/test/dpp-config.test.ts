@@ -25,12 +25,14 @@ describe('dpp config check', () => {
       { service: 'fib-export', status: 'not configured', detail: 'no gateways' },
     ]);
 
-    writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy: { import: { chains: [{ peers: ['*'], rules: [{ name: 'r', match: { patterns_in: 'nope' } }] }] } }, gateways: [{ name: 'gs' }, { name: 'gs' }] }));
+    writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy: { import: { chains: [{ peers: ['*'], rules: [{ name: 'r', match: { patterns_in: 'nope' } }] }] } }, gateways: [{ name: 'gs' }, { name: 'gs' }, { name: 'hardy-gs', hardy: { address: 'localhost', tls: { ca: 'ca.pem', cert: 'c.pem' } } }] }));
     const bad = dpp('config', 'check', join(dir, 'bad.yaml'));
     expect(bad.status).toBe(1);
     expect(bad.stdout).toMatch(/policy\s+invalid\s+see below/);
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: policy.import.chains[0].rules[0].match.patterns_in: no pattern set "nope"; define it under pattern_sets`);
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[1].name: "gs" is given twice; gateway names must differ`);
+    expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[2].hardy.address: "localhost" is no host:port; write the address of Hardy's TVR service, 127.0.0.1:50051 for example`);
+    expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[2].hardy.tls: cert and key go together (a client certificate); give both or neither`);
 
     writeFileSync(join(dir, 'typo.yaml'), 'ad: esa.example.org\ncheckpiont: rib.sqlite\n');
     const typo = dpp('config', 'check', join(dir, 'typo.yaml'));

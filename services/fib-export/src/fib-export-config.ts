@@ -1,6 +1,7 @@
 import { Result } from 'effect';
 import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
 import type { GatewaySpec } from '#libs/fib-export';
+import type { HardyTarget } from './hardy-feed.ts';
 
 export interface FibExportConfig {
   readonly natsUrl: string;
@@ -10,6 +11,8 @@ export interface FibExportConfig {
   readonly bucketPrefix: string;
   readonly batch: number;
   readonly gateways: readonly GatewaySpec[];
+  /** Gateways whose Hardy follows their FIB, by gateway name. */
+  readonly hardy: ReadonlyMap<string, HardyTarget>;
   readonly metrics: { readonly host: string; readonly port: number } | undefined;
 }
 
@@ -24,6 +27,8 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
   const problems = gateways.flatMap((g, i) => [
     ...(g.name === STATE_BUCKET ? [`${path}: gateways[${i}].name: "${STATE_BUCKET}" is the exporter's own bucket; choose another name`] : []),
     ...(gateways.findIndex((other) => other.name === g.name) < i ? [`${path}: gateways[${i}].name: "${g.name}" is given twice; gateway names must differ`] : []),
+    ...(g.hardy !== undefined && !/^[^:\s]+:\d+$/.test(g.hardy.address) ? [`${path}: gateways[${i}].hardy.address: "${g.hardy.address}" is no host:port; write the address of Hardy's TVR service, 127.0.0.1:50051 for example`] : []),
+    ...(g.hardy?.tls !== undefined && (g.hardy.tls.cert === undefined) !== (g.hardy.tls.key === undefined) ? [`${path}: gateways[${i}].hardy.tls: cert and key go together (a client certificate); give both or neither`] : []),
   ]);
   if (gateways.length === 0) problems.push(`${path}: gateways: no gateway; list at least one (name, and optionally from_peers and schemes)`);
   if (problems.length > 0) return Result.fail(problems.join('\n'));
@@ -37,5 +42,8 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
     batch: file.batch ?? 256,
     metrics: metricsOf(file, 'fib_export'),
     gateways: gateways.map((g) => ({ name: g.name, fromPeers: g.from_peers, schemes: g.schemes })),
+    hardy: new Map(
+      gateways.flatMap((g) => (g.hardy === undefined ? [] : [[g.name, { address: g.hardy.address, tls: g.hardy.tls === undefined ? undefined : { ca: g.hardy.tls.ca, cert: g.hardy.tls.cert, key: g.hardy.tls.key }, priority: g.hardy.priority ?? 100 }] as const])),
+    ),
   });
 }

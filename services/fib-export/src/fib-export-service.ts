@@ -4,6 +4,7 @@ import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { tableMetrics } from '#libs/tables';
 import type { FibExportConfig } from './fib-export-config.ts';
 import { startFibExport } from './fib-exporter.ts';
+import { startHardyFeed } from './hardy-feed.ts';
 
 /** The FIB-export service: its own NATS connection (reconnecting for ever) around the exporter. */
 export async function startFibExportService(config: FibExportConfig, log: (line: Record<string, unknown>) => void): Promise<{ stop(): Promise<void> }> {
@@ -15,12 +16,14 @@ export async function startFibExportService(config: FibExportConfig, log: (line:
     const metrics = tableMetrics(registry, 'fib', nc, config.locRib);
     const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
     metrics.attach(exporter);
+    const feeds = await Promise.all([...config.hardy].map(([gateway, target]) => startHardyFeed(nc, { gateway, bucketPrefix: config.bucketPrefix, target, registry, log })));
     const connected = natsReadiness(nc);
     const endpoint = await serveMetrics(registry, config.metrics, connected);
-    log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`) });
+    log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`), hardy: [...config.hardy.keys()] });
     return {
       stop: async () => {
         await endpoint.stop();
+        for (const feed of feeds) await feed.stop();
         await exporter.stop();
         await nc.drain().catch(() => nc.close());
       },

@@ -24,26 +24,43 @@ export interface TvrRoute {
   readonly delayUs: number | undefined;
 }
 
+/** A FIB entry as Hardy takes it: a route via a next hop, in a window or always, at a bandwidth. */
+export interface HardyRoute {
+  readonly pattern: string;
+  readonly via: string;
+  readonly start: number | undefined;
+  readonly end: number | undefined;
+  readonly bandwidthBps: string | undefined;
+}
+
+/** A FIB entry as a Hardy route, or why Hardy would refuse it. Shared by the TVR file and the live feed. */
+export function hardyRouteOf(e: FibEntry): { route: HardyRoute } | { why: string } {
+  const via = hardyVia(e.nextHop);
+  const why =
+    hardyPatternError(e.pattern) ??
+    (via === undefined ? `next hop ${e.nextHop} is no EID Hardy takes (ipn:A.N.S, ipn:N.S with N > 0, dtn://name/service)` : undefined) ??
+    (e.validFrom !== undefined && e.validUntil !== undefined && e.validUntil <= e.validFrom ? 'its window ends before it starts' : undefined);
+  if (why !== undefined) return { why: `not expressible in Hardy TVR: ${e.pattern} via ${e.nextHop}: ${why}` };
+  return { route: { pattern: e.pattern, via: via!, start: e.validFrom, end: e.validUntil, bandwidthBps: e.bandwidthBps } };
+}
+
 /** One route per entry: `<pattern> via <eid> [start <RFC3339>] [end <RFC3339>] [bandwidth <bits/s>]`; what Hardy would refuse is left out, with why. */
 export function toHardyTvr(entries: readonly FibEntry[]): { text: string; notes: string[] } {
   const notes: string[] = [];
   const lines: string[] = [];
   for (const e of entries) {
-    const via = hardyVia(e.nextHop);
-    const why =
-      hardyPatternError(e.pattern) ??
-      (via === undefined ? `next hop ${e.nextHop} is no EID Hardy takes (ipn:A.N.S, ipn:N.S with N > 0, dtn://name/service)` : undefined) ??
-      (e.validFrom !== undefined && e.validUntil !== undefined && e.validUntil <= e.validFrom ? 'its window ends before it starts' : undefined);
-    if (why !== undefined) {
-      notes.push(`not expressible in Hardy TVR: ${e.pattern} via ${e.nextHop}: ${why}`);
+    const mapped = hardyRouteOf(e);
+    if ('why' in mapped) {
+      notes.push(mapped.why);
       continue;
     }
+    const { route } = mapped;
     lines.push(
       [
-        `${e.pattern} via ${via}`,
-        ...(e.validFrom === undefined ? [] : [`start ${new Date(e.validFrom).toISOString()}`]),
-        ...(e.validUntil === undefined ? [] : [`end ${new Date(e.validUntil).toISOString()}`]),
-        ...(e.bandwidthBps === undefined ? [] : [`bandwidth ${e.bandwidthBps}`]),
+        `${route.pattern} via ${route.via}`,
+        ...(route.start === undefined ? [] : [`start ${new Date(route.start).toISOString()}`]),
+        ...(route.end === undefined ? [] : [`end ${new Date(route.end).toISOString()}`]),
+        ...(route.bandwidthBps === undefined ? [] : [`bandwidth ${route.bandwidthBps}`]),
       ].join(' '),
     );
   }

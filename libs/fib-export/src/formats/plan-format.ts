@@ -2,9 +2,11 @@ import type { FibEntry } from '../fib-entry.ts';
 import { checkHardyTvr, toHardyTvr } from './hardy-tvr.ts';
 import { checkHdtnPlan, toHdtnPlan } from './hdtn-contact-plan.ts';
 import { checkIonContacts, fibContacts, toIonContacts } from './ion-contacts.ts';
+import { checkIpnrc, toIpnrc } from './ion-ipnrc.ts';
 
-export type PlanFormat = 'hardy' | 'ion' | 'hdtn';
-export const PLAN_FORMATS: readonly PlanFormat[] = ['hardy', 'ion', 'hdtn'];
+/** `ion` is ionadmin's contacts, `ion-ipn` ipnadmin's plans and exits. */
+export type PlanFormat = 'hardy' | 'ion' | 'ion-ipn' | 'hdtn';
+export const PLAN_FORMATS: readonly PlanFormat[] = ['hardy', 'ion', 'ion-ipn', 'hdtn'];
 
 export interface PlanOptions {
   /** Our node number, the source of ION and HDTN contacts. */
@@ -19,6 +21,8 @@ export interface PlanOptions {
   readonly defaultRateBps: number;
   /** ION: node pairs a previous file of ours had, whose contacts a reload must delete. */
   readonly replaces?: Iterable<readonly [number, number]>;
+  /** ION plans: a neighbour's outduct, `{node}` its number (`ltp/{node}`). */
+  readonly ionDuctTemplate?: string;
 }
 
 /**
@@ -28,6 +32,7 @@ export interface PlanOptions {
  */
 export function exportPlan(format: PlanFormat, entries: readonly FibEntry[], options: PlanOptions): { text: string; notes: string[]; pairs: [number, number][] } {
   if (format === 'hardy') return { ...toHardyTvr(entries), pairs: [] };
+  if (format === 'ion-ipn') return { ...toIpnrc(entries, options.ionDuctTemplate), pairs: [] };
   const ion = format === 'ion';
   const { contacts, carried, unmapped, unrated } = fibContacts(entries, options.localNode, { from: options.from, horizon: options.horizon, defaultRateBps: ion ? options.defaultRateBps : undefined, merge: ion });
   const notes = [
@@ -45,6 +50,8 @@ export function checkPlan(format: PlanFormat, text: string): string[] {
       return checkHardyTvr(text);
     case 'ion':
       return checkIonContacts(text);
+    case 'ion-ipn':
+      return checkIpnrc(text);
     case 'hdtn':
       return checkHdtnPlan(text);
     default:
