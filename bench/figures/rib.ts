@@ -186,7 +186,7 @@ export function ribRestart(n: number): Figure {
       start = performance.now();
       const db = new Database(path, { readonly: true });
       let rows = 0;
-      for (const _ of db.prepare('SELECT pattern, seq, idx FROM routes').raw().iterate()) rows++;
+      for (const [patterns] of db.prepare('SELECT patterns FROM advertisements').raw().iterate() as Iterable<[string]>) rows += (JSON.parse(patterns) as string[]).length;
       db.close();
       raws.push(performance.now() - start);
       if (rows !== n) throw new Error('bare read lost rows');
@@ -195,7 +195,7 @@ export function ribRestart(n: number): Figure {
       name: `RIB restart from checkpoint, ${n} routes`,
       unit: 'ms',
       measured: { name: 'load + restore', runs: restarts },
-      baseline: { name: 'bare SQLite read', runs: raws },
+      baseline: { name: 'bare SQLite read of the routes (pattern lists parsed)', runs: raws },
       targets: { max: 2_000 },
       notes: { routes: n },
     });

@@ -66,7 +66,7 @@ describe('the RIB on a full disk', () => {
     const db = new Database(checkpoint, { readonly: true, fileMustExist: true });
     try {
       const seq = (db.prepare('SELECT last_seq FROM meta WHERE id = 1').get() as { last_seq: number } | undefined)?.last_seq ?? 0;
-      return { seq, routes: (db.prepare('SELECT count(*) AS n FROM routes').get() as { n: number }).n };
+      return { seq, routes: (db.prepare('SELECT coalesce(sum(json_array_length(patterns)), 0) AS n FROM advertisements').get() as { n: number }).n };
     } finally {
       db.close();
     }

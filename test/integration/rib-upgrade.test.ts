@@ -4,16 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import Database from 'better-sqlite3';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { decodeLocRibChanges, encodeRibInput } from '#libs/events';
-import { LocRib } from '#libs/rib';
 import { until } from '#libs/lab';
 import { ensureStream, readLog } from '#libs/streams';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
+import { oldCheckpoint } from '../../services/rib/test/old-checkpoint.ts';
 
 const US = 'us.example.test';
 
@@ -37,12 +36,7 @@ describe('RIB started on a checkpoint from before timelines and before draft -01
     // The old RIB applied one event, a contact an hour ahead, and published nothing for it (it was not open).
     const event = updateEvent(1, 'a.example.test', [], [advertised('a.example.test', 'ipn:7.*', { validFrom: from, validUntil: from + 600_000 })]);
     await jetstream(nc).publish(`ui.${id}.verdict`, encodeRibInput(event));
-    const rib = new LocRib(US);
-    rib.apply(event);
-    const store = CheckpointStore.open(checkpoint);
-    store.save(rib.takeStoreOps(), { localAd: US, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: 0 });
-    store.close();
-    new Database(checkpoint).pragma('user_version = 3');
+    oldCheckpoint(3, [event], US, checkpoint);
   });
   afterAll(() => nc?.close());
 

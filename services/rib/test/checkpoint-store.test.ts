@@ -8,6 +8,7 @@ import { LocRib, type LocRibChange, type RibEvent } from '#libs/rib';
 import { history, stream, view } from '../../../libs/rib/test/history.ts';
 import { advertised, updateEvent } from '../../../libs/rib/test/routes.ts';
 import { CheckpointStore } from '../src/checkpoint-store.ts';
+import { oldCheckpoint } from './old-checkpoint.ts';
 
 const US = 'us.example.org';
 
@@ -108,14 +109,7 @@ describe('CheckpointStore (SQLite)', () => {
   });
 
   it('reads a checkpoint made before timelines, says so until its intervals are published, and refuses older layouts', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'old.sqlite');
-    const store = CheckpointStore.open(path);
-    expect(store.timelinesUnpublished).toBe(false);
-    const rib = new LocRib(US);
-    applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: 5_000, validUntil: 9_000 })])], 1);
-    store.close();
-    // Layout 3: the same tables, a change stream without the future intervals.
-    new Database(path).pragma('user_version = 3');
+    const path = oldCheckpoint(3, [updateEvent(1, 'a.org', [], [advertised('a.org', 'ipn:1.*', { validFrom: 5_000, validUntil: 9_000 })])]);
     const old = CheckpointStore.open(path);
     expect(old.timelinesUnpublished).toBe(true);
     const restored = LocRib.restore(old.load()!);
@@ -127,17 +121,11 @@ describe('CheckpointStore (SQLite)', () => {
     expect(upgraded.timelinesUnpublished).toBe(false);
     upgraded.close();
     new Database(path).pragma('user_version = 2');
-    expect(() => CheckpointStore.open(path)).toThrow(/has layout 2, this RIB reads layout 6: move it aside/);
+    expect(() => CheckpointStore.open(path)).toThrow(/has layout 2, this RIB reads layout 8: move it aside/);
   });
 
   it('rewrites the route patterns of a checkpoint made before draft -01 once, so that -01 events withdraw them', () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'old.sqlite');
-    const store = CheckpointStore.open(path);
-    const rib = new LocRib(US);
-    applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.2', 'ipn:3.*', 'dtn://rover.example.org', 'dtn://*', 'ipn:4.5.*'])])], 1);
-    store.close();
-    // Layout 4: before -01, the patterns as -00 wrote them.
-    new Database(path).pragma('user_version = 4');
+    const path = oldCheckpoint(4, [updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.2', 'ipn:3.*', 'dtn://rover.example.org', 'dtn://*', 'ipn:4.5.*'])])]);
     const old = CheckpointStore.open(path);
     expect(old.timelinesUnpublished).toBe(false);
     const restored = LocRib.restore(old.load()!);
@@ -147,7 +135,25 @@ describe('CheckpointStore (SQLite)', () => {
     old.close();
     const again = CheckpointStore.open(path);
     expect([...LocRib.restore(again.load()!).entries()].map(([p]) => p).sort()).toEqual(['dtn:**', 'dtn://rover.example.org/**', 'ipn:3.*.*', 'ipn:4.5.*']);
-    expect(new Database(path).pragma('user_version', { simple: true })).toBe(6);
+    expect(new Database(path).pragma('user_version', { simple: true })).toBe(8);
     again.close();
+  });
+
+  it('moves the routes of a layout-6 checkpoint into their advertisements, every route and stale mark kept', () => {
+    const events = [
+      updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*.*', 'ipn:2.*.*']), advertised('a.org', 'ipn:3.*.*', { metric: 4 })]),
+      updateEvent(2, 'b.org', [], [advertised('b.org', ['ipn:1.*.*', 'ipn:9.*.*'])]),
+      updateEvent(3, 'a.org', [{ pattern: 'ipn:2.*.*' }], []),
+    ];
+    const reference = new LocRib(US);
+    for (const event of events) reference.apply(event);
+    const path = oldCheckpoint(6, events);
+    const store = CheckpointStore.open(path);
+    const restored = LocRib.restore(store.load()!);
+    store.close();
+    expect(normalized(restored)).toEqual(normalized(reference));
+    const db = new Database(path, { readonly: true });
+    expect([db.pragma('user_version', { simple: true }), db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'routes'").pluck().get()]).toEqual([8, 0]);
+    db.close();
   });
 });
