@@ -118,10 +118,18 @@ describe('dpp session', () => {
     expect([reload.status, reload.stdout]).toEqual([0, `session (pid ${esa.child.pid}): SIGHUP sent\n`]);
     expect(await until('esa reloaded', () => esa.lines.find((l) => l['msg'] === 'config reloaded'))).toMatchObject({ removed: ['mars.example.test'], added: [], needsRestart: [] });
     // Mars hears why; the DSN's session goes on.
-    expect(await until("mars's session closed", () => mars.lines.find((l) => l['msg'] === 'session closed'), { ms: 10_000 })).toMatchObject({ code: 30, reason: 'peer sent Notification 30: peer removed from the config', byPeer: true });
+    expect(await until("mars's session closed", () => mars.lines.find((l) => l['msg'] === 'session closed'), { ms: 10_000 })).toMatchObject({ code: 30, reason: 'peer sent Notification 30: peer removed from the configuration', byPeer: true });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(dsn.lines.filter((l) => l['msg'] === 'session closed')).toEqual([]);
     expect(esa.lines.filter((l) => l['msg'] === 'session closed').map((l) => l['peerAd'])).toEqual(['mars.example.test']);
+    // The dialling side: the DSN no longer lists ESA, so it stops dialling it and tells it why (not that it shuts down).
+    const dsnFile = speakerFile('dsn', { peers: [{ ad: 'mars.example.test' }], backoff: { initial_ms: 60_000, max_ms: 60_000 } });
+    expect(spawnSync(process.execPath, ['bin/dpp.js', 'config', 'reload', dsnFile], { cwd: root, encoding: 'utf8' }).status).toBe(0);
+    expect(await until("dsn's session closed at esa", () => esa.lines.find((l) => l['msg'] === 'session closed' && l['peerAd'] === 'dsn.example.test'), { ms: 10_000 })).toMatchObject({
+      code: 30,
+      reason: 'peer sent Notification 30: peer removed from the configuration',
+      byPeer: true,
+    });
     for (const p of [esa, dsn, mars]) p.child.kill('SIGTERM');
     for (const p of [esa, dsn, mars]) expect(await p.exit).toBe(0);
   }, 60_000);

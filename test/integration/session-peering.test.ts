@@ -210,6 +210,17 @@ describe('DPP peering between two speakers', () => {
     peer.close();
   });
 
+  it('says, when a message over twice the size limit ends the stream, that our limit ended it and how large the message was', async () => {
+    const peer = raw();
+    await peer.establish(keys['initiator']!);
+    const before = (await logged()).filter((e) => e.kind === 'session-down').length;
+    peer.send({ notification: { level: 'INFO', message: 'x'.repeat(2 * MAX_BYTES + 10) } });
+    const down = await until('the session down in the log', async () => (await logged()).filter((e) => e.kind === 'session-down')[before]);
+    peer.close();
+    expect(down).toMatchObject({ code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: expect.stringMatching(new RegExp(`^a message of \\d+ bytes is over twice the limit of ${MAX_BYTES}: `)) });
+    expect(Number(/of (\d+) bytes/.exec(down.reason ?? '')?.[1])).toBeGreaterThan(2 * MAX_BYTES);
+  });
+
   it('refuses a RouteUpdate with more patterns than allowed, and a peer over its message rate', async () => {
     const wide = raw();
     await wide.establish(keys['initiator']!);

@@ -48,6 +48,8 @@ export function step(state: SessionState, input: SessionInput, now: number): Ste
   switch (input.type) {
     case 'transport-down':
       return closedByPeer(state, NotificationCode.NONE, `transport closed: ${input.reason}`);
+    case 'transport-limit':
+      return { state: { ...state, phase: 'FAILED', keepaliveDue: undefined }, outputs: [{ type: 'closed', code: input.code, reason: input.reason, byPeer: false }] };
     case 'stop':
       return fail(state, NotificationCode.ADMINISTRATIVE_SHUTDOWN, input.reason);
     case 'refuse':

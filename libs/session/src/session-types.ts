@@ -64,6 +64,8 @@ export type SessionInput =
   /** A limit the shell measures (message size, connections) was exceeded. */
   | { readonly type: 'refuse'; readonly code: NotificationCode; readonly reason: string }
   | { readonly type: 'transport-down'; readonly reason: string }
+  /** Our transport ended the stream for a limit of ours, past the point a Notification could go (a message over twice max_message_bytes). */
+  | { readonly type: 'transport-limit'; readonly code: NotificationCode; readonly reason: string }
   /** The operator stops the session. */
   | { readonly type: 'stop'; readonly reason: string };
 

@@ -302,6 +302,10 @@ describe('DPP session FSM, ESTABLISHED', () => {
       { type: 'closed', code: NotificationCode.NONE, reason: 'transport closed: reset', byPeer: true },
     ]);
     expectRefused(feed(establishedResponder(), [{ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: 'big' }]), NotificationCode.LIMIT_MESSAGE_SIZE);
+    // Our transport ended it for our limit: our code and reason, by us, and nothing more can be sent.
+    expect(feed(establishedResponder(), [{ type: 'transport-limit', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: 'a message of 9 bytes is over twice the limit of 4' }]).outputs).toEqual([
+      { type: 'closed', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: 'a message of 9 bytes is over twice the limit of 4', byPeer: false },
+    ]);
   });
 
   it('sends routes only when ESTABLISHED, numbered, and ignores results of its own work that come in the wrong phase', () => {

@@ -35,7 +35,7 @@ export function dialPeer(
   config: SessionConfig,
   deps: SessionDeps,
   options: { backoff: Backoff; maxMessageBytes: number; onOutcome?: (outcome: SessionOutcome) => void },
-): { session(): SessionHandle | undefined; stop(): Promise<void> } {
+): { session(): SessionHandle | undefined; stop(reason?: string): Promise<void> } {
   const Client = PeerClient(options.maxMessageBytes);
   let stopped = false;
   let current: SessionHandle | undefined;
@@ -74,9 +74,10 @@ export function dialPeer(
   })();
   return {
     session: () => current,
-    stop: async () => {
+    /** Ends the dialling, and the session with a Notification saying why (by default, that the speaker stops). */
+    stop: async (reason = 'speaker shutting down') => {
       stopped = true;
-      current?.stop('speaker shutting down');
+      current?.stop(reason);
       wake();
       await loop;
     },

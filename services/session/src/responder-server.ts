@@ -93,7 +93,9 @@ const RESET_GRACE_MS = 1_000;
  * they change, it does nothing and test/fuzz/peer-stream.fuzz.test.ts fails. A peer that has not
  * taken the whole response a grace later (it reads nothing, or opened no HTTP/2 window) would keep
  * the call for as long as its connection lives: its stream is reset with CANCEL, the rest of the
- * response lost on a peer that was not reading it.
+ * response lost on a peer that was not reading it. `oversize` reads the status grpc-js sent on the
+ * same stream: a message over grpc-js's own receive limit ends the call there, with no way for the
+ * session to answer, and the session's log is to say so rather than blame the peer.
  */
 function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {
   const stream = (call as unknown as { call?: { stream?: ServerHttp2Stream } }).call?.stream;
@@ -108,5 +110,10 @@ function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerSt
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
     setTimeout(() => (stream.sentTrailers !== undefined ? reset() : abort()), 2 * RESET_GRACE_MS).unref();
   };
-  return Object.assign(call as unknown as PeerStream, { cancel, abort });
+  const oversize = () => {
+    const sent = stream?.sentTrailers ?? stream?.sentHeaders;
+    const size = Number(sent?.['grpc-status']) === grpc.status.RESOURCE_EXHAUSTED ? /larger than max \((\d+) vs\.? (\d+)\)/.exec(decodeURIComponent(String(sent?.['grpc-message'] ?? ''))) : null;
+    return size ? { size: Number(size[1]), limit: Number(size[2]) } : undefined;
+  };
+  return Object.assign(call as unknown as PeerStream, { cancel, abort, oversize });
 }

@@ -20,6 +20,11 @@ export interface PeerStream {
   abort?(): void;
   /** A server call: the client's certificate, present only when the configured CA verified it. */
   getAuthContext?(): { readonly sslPeerCertificate?: PeerCertificate | undefined };
+  /**
+   * A server call grpc-js ended for a message over its own receive limit (twice ours): the
+   * message's size and that limit, once the stream closed; else undefined.
+   */
+  oversize?(): { readonly size: number; readonly limit: number } | undefined;
   pause(): unknown;
   resume(): unknown;
   on(event: 'data', listener: (received: Received) => void): unknown;
@@ -279,7 +284,12 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     feed({ type: 'received', message: received.message });
   });
   stream.on('end', () => feed({ type: 'transport-down', reason: 'stream ended by the peer' }));
-  stream.on('close', () => feed({ type: 'transport-down', reason: 'stream closed' }));
+  stream.on('close', () => {
+    // grpc-js ends the stream itself for a message over its limit: that is our limit, not the peer, and the log says so.
+    const over = stream.oversize?.();
+    if (over) feed({ type: 'transport-limit', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${over.size} bytes is over twice the limit of ${over.limit / 2}: the transport ended the stream before a Notification could go` });
+    else feed({ type: 'transport-down', reason: 'stream closed' });
+  });
   stream.on('error', (error) => feed({ type: 'transport-down', reason: error.message }));
   feed({ type: 'transport-up' });
   return {

@@ -127,7 +127,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
         const now = wanted.get(ad);
         if (now?.address === peer.address) continue;
         dialers.delete(ad);
-        void dialer.stop();
+        void dialer.stop(now ? 'peer address changed in the configuration: dialling it anew' : 'peer removed from the configuration');
         if (now) {
           dialers.set(ad, { peer: now, dialer: dial(now) });
           redialled.push(ad);
@@ -140,7 +140,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
       for (const s of sessions()) {
         if (s.peerAd === undefined || accepts(s.peerAd)) continue;
         removed.add(s.peerAd);
-        s.stop('peer removed from the config');
+        s.stop('peer removed from the configuration');
       }
       const needsRestart = (['key', 'listen', 'tls', 'natsUrl', 'eventLog', 'limits', 'adjRibOutPrefix', 'metrics', 'liveness'] as const).filter((field) => JSON.stringify(before[field]) !== JSON.stringify(next[field]));
       const report = { added, removed: [...removed], redialled, stoppedDialling, needsRestart };
