@@ -25,8 +25,9 @@ describe('dpp replay, explain, history, rib diff', () => {
     const events: RibEvent[] = [
       { type: 'neighbor-up', seq: 0, neighbor: 'a.org', peerAd: 'a.org', staleUntil: undefined },
       updateEvent(0, 'a.org', [], [advertised('a.org', 'ipn:100.*.*', { adPath: ['a.org', 'x.org'] })]),
-      updateEvent(0, 'b.org', [], [advertised('b.org', 'ipn:100.*.*')]),
-      updateEvent(0, 'b.org', [{ pattern: 'ipn:100.*.*' }], []),
+      // A peer that sent no speaker id: its neighbor key ends in a space, which no output shows.
+      { ...updateEvent(0, 'b.org ', [], [advertised('b.org ', 'ipn:100.*.*', { adPath: ['b.org'] })]), peerAd: 'b.org' },
+      { ...updateEvent(0, 'b.org ', [{ pattern: 'ipn:100.*.*' }], []), peerAd: 'b.org' },
     ];
     for (const event of events) await js.publish(`${stream}.in`, encodeRibInput(event));
     await js.publish(`${stream}.in`, 'not an event');
@@ -51,7 +52,7 @@ describe('dpp replay, explain, history, rib diff', () => {
     const run = await dpp('explain', 'IPN:100.*', ...common(), '--until', '3', '--json');
     expect(run.status).toBe(0);
     expect(lines(run.stdout)).toMatchObject([
-      { pattern: 'ipn:100.*.*', atSeq: 3, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
+      { pattern: 'ipn:100.*.*', atSeq: 3, now: null, at: null, candidates: [{ neighbor: 'b.org', result: 'best' }, { neighbor: 'a.org', result: 'lost', lostTo: 'b.org', step: 'ad-path-length' }], unusable: [], rejected: [] },
     ]);
     const end = await dpp('explain', 'ipn:100.*.*', ...common());
     expect(end.stdout).toMatch(/^ipn:100\.\*\.\* at log sequence 6 \(no clock event recorded yet\): 1 usable, 0 outside their window, 1 rejected\n/);
@@ -84,6 +85,8 @@ describe('dpp replay, explain, history, rib diff', () => {
     expect([noAd.status, noAd.stderr]).toEqual([2, expect.stringContaining('--ad is required')]);
     const badUntil = await dpp('replay', ...common(), '--until', 'yesterday');
     expect([badUntil.status, badUntil.stderr]).toEqual([1, expect.stringContaining('expected a log sequence')]);
+    const noStream = await dpp('explain', 'ipn:100.*.*', '--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', 'NO_SUCH_STREAM');
+    expect([noStream.status, noStream.stderr]).toEqual([1, expect.stringContaining('stream NO_SUCH_STREAM not found on this NATS server')]);
     const noNats = await dpp('replay', '--ad', 'us.example.test', '--nats', 'nats://127.0.0.1:1');
     expect([noNats.status, noNats.stderr]).toEqual([1, expect.stringContaining('cannot reach NATS')]);
   });

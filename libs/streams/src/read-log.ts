@@ -7,7 +7,10 @@ import type { NatsConnection } from '@nats-io/transport-node';
  * With `subject`, only the messages on it.
  */
 export async function* readLog(nc: NatsConnection, stream: string, until?: number, subject?: string): AsyncGenerator<JsMsg> {
-  const info = await (await jetstreamManager(nc)).streams.info(stream);
+  const info = await (await jetstreamManager(nc)).streams.info(stream).catch((error: Error) => {
+    // nats.js says "stream not found" without the name: a reader is asked about one stream, and says which.
+    throw /stream not found/i.test(error.message) ? new Error(`stream ${stream} not found on this NATS server: the speaker's streams are named in its config (streams, nats.stream)`) : error;
+  });
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;
   const consumer = await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subjects: subject }) });

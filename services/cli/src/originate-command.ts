@@ -4,7 +4,7 @@ import { formatPattern, parseEid, parsePattern } from '#libs/eid';
 import { adName } from '#libs/identity';
 import { commandLine, intOption, isoTime } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
-import { localUpdate, publishLocal } from '../../rib/src/local-routes.ts';
+import { localUpdate, originatedRoutes, publishLocal, routeKey } from '../../rib/src/local-routes.ts';
 import { withNats } from './with-nats.ts';
 
 export const ORIGINATE_USAGE = `usage: dpp originate PATTERN... --config FILE [--metric N] [--gateway EID] [--from TIME] [--until TIME]
@@ -15,8 +15,11 @@ Originates routes of our AD (or withdraws them): written to the RIB input of the
 config FILE is given, as routes of the neighbor "<AD> local", and sent to peers as export policy
 says, with our AD as their AD_PATH. --from and --until (ISO times) make a scheduled route (§6.5);
 a withdrawal of a scheduled route names its --from (§6.6). --gateway is where bundles for the
-patterns go inside our AD (§6.7; peers get our own gateway instead). Exits 0 once the RIB input
-holds them, 1 on an invalid pattern, option or config, 2 on a wrong command line.
+patterns go inside our AD (§6.7; peers get our own gateway instead). A withdrawal takes only the
+routes we originate (the RIB input's local events say which): each pattern that names none is
+said on stderr, and when none matched nothing is sent. Exits 0 once the RIB input holds them, 1
+on an invalid pattern, option or config, or a withdrawal that matched nothing, 2 on a wrong
+command line.
 `;
 
 const OPTIONS = {
@@ -65,23 +68,33 @@ export async function originateCommand(args: readonly string[], io: CommandIo, w
     io.err.write(`dpp: --until must be after --from\n`);
     return EXIT.invalid;
   }
-  const event = withdraw
-    ? localUpdate(ad.success, { withdrawn: { patterns, validFrom } })
-    : localUpdate(ad.success, {
-        accepted: {
-          patterns,
-          metric,
-          gatewayEid: typeof gateway === 'string' ? gateway : undefined,
-          validFrom,
-          validUntil,
-          bandwidthBps: values['bandwidth'] === undefined ? undefined : String(bandwidth),
-          maxBundleSize: values['max-bundle-size'] === undefined ? undefined : maxBundleSize,
-        },
-      });
   const streams = streamsOf(config.success);
+  const accepted = {
+    patterns,
+    metric,
+    gatewayEid: typeof gateway === 'string' ? gateway : undefined,
+    validFrom,
+    validUntil,
+    bandwidthBps: values['bandwidth'] === undefined ? undefined : String(bandwidth),
+    maxBundleSize: values['max-bundle-size'] === undefined ? undefined : maxBundleSize,
+  };
   return withNats(streams.natsUrl, io, async (nc) => {
-    await publishLocal(nc, streams.ribInput, name, [event]);
-    io.out.write(`${patterns.length} route${patterns.length === 1 ? '' : 's'} ${withdraw ? 'withdrawn' : 'originated'} by ${ad.success}\n`);
+    if (!withdraw) {
+      await publishLocal(nc, streams.ribInput, name, [localUpdate(ad.success, { accepted })]);
+      io.out.write(`${patterns.length} route${patterns.length === 1 ? '' : 's'} originated by ${ad.success}\n`);
+      return EXIT.ok;
+    }
+    // Only what we originate is withdrawn: a pattern that names nothing of ours is said, not sent.
+    const ours = await originatedRoutes(nc, streams.ribInput, ad.success);
+    const window = validFrom === undefined ? '' : ` from ${new Date(validFrom).toISOString()}`;
+    const matched = patterns.filter((p) => ours.has(routeKey(p, validFrom)));
+    for (const p of patterns.filter((p) => !matched.includes(p))) io.err.write(`dpp: ${p}${window}: no route of ${ad.success} (dpp originate makes them); nothing withdrawn for it\n`);
+    if (matched.length === 0) {
+      io.out.write(`nothing matched: no route withdrawn\n`);
+      return EXIT.invalid;
+    }
+    await publishLocal(nc, streams.ribInput, name, [localUpdate(ad.success, { withdrawn: { patterns: matched, validFrom } })]);
+    io.out.write(`${matched.length} route${matched.length === 1 ? '' : 's'} withdrawn by ${ad.success}\n`);
     return EXIT.ok;
   });
 }

@@ -86,9 +86,12 @@ function common(args: readonly string[], io: CommandIo, usage: string, positiona
 const withLog = (options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> =>
   withNats(options.nats, io, (nc) => body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`)));
 
+/** A neighbor is "<AD> <speaker id>" (§5.1.1); a peer that sent no speaker id leaves a trailing space, not shown. */
+const shownNeighbor = (neighbor: string): string => neighbor.trimEnd();
+
 const row = (route: RibRoute) => ({
   pattern: route.pattern,
-  neighbor: route.neighbor,
+  neighbor: shownNeighbor(route.neighbor),
   adPath: route.adPath,
   metric: route.metric,
   gatewayEid: route.gatewayEid ?? null,
@@ -171,17 +174,19 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
       if (event.type === 'update') {
         if ([...event.withdrawn, ...event.accepted].some((x) => x.patterns.includes(pattern))) refused.delete(event.neighbor);
         const rejection = event.rejected.findLast((r) => r.pattern === pattern);
-        if (rejection) refused.set(event.neighbor, { neighbor: event.neighbor, receivedSeq: seq, rule: rejection.rule, reason: rejection.reason });
+        if (rejection) refused.set(event.neighbor, { neighbor: shownNeighbor(event.neighbor), receivedSeq: seq, rule: rejection.rule, reason: rejection.reason });
       }
     }
     const instant = options.at ?? rib.now;
     const { ranked, unusable } = rib.explain(pattern, instant);
-    const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo?.neighbor ?? null, step: r.step ?? null }));
+    const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo ? shownNeighbor(r.lostTo.neighbor) : null, step: r.step ?? null }));
     const outside = unusable.map((u) => ({ ...row(u.route), result: u.why }));
     const rejected = [...refused.values()];
     const timeline = rib.timeline(pattern).map((i) => intervalRow(i, rib.now));
     if (options.json) {
-      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: rib.now, at: instant, candidates, unusable: outside, rejected, timeline })}\n`);
+      // The RIB's clock is 0 until the log holds a clock event: no time, not 1970.
+      const clock = (ms: number) => (ms > 0 ? ms : null);
+      io.out.write(`${JSON.stringify({ pattern, atSeq: rib.lastSeq, now: clock(rib.now), at: clock(instant), candidates, unusable: outside, rejected, timeline })}\n`);
       return EXIT.ok;
     }
     const cells = [
@@ -203,17 +208,17 @@ export function historyCommand(args: readonly string[], io: CommandIo): Promise<
     const lines: { seq: number; stored: string; event: string; neighbor: string | null; what: string }[] = [];
     for await (const { seq, stored, event } of readRibLog(nc, options.stream, options.until, skipped)) {
       const at = new Date(stored).toISOString();
-      const neighbor = 'neighbor' in event ? event.neighbor : null;
+      const neighbor = 'neighbor' in event ? shownNeighbor(event.neighbor) : null;
       if (event.type === 'update') {
         for (const w of event.withdrawn) if (w.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
-        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ')}, metric ${r.metric}${r.rules ? `, import rules ${r.rules.join(', ')}` : ''}` });
+        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ') || '(local)'}, metric ${r.metric}${r.rules ? `, import rules ${r.rules.join(', ')}` : ''}` });
         for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
       }
       for (const change of rib.apply(event)) {
         if (change.pattern !== pattern) continue;
         const { validFrom, validUntil } = change.best ?? change.previous!;
         const span = validFrom === undefined && validUntil === undefined ? '' : `over ${time(validFrom) ?? '-∞'} → ${time(validUntil) ?? '∞'} `;
-        lines.push({ seq, stored: at, event: event.type, neighbor, what: change.best ? `best route ${span}from ${change.best.neighbor}` : `no route ${span}(was from ${change.previous!.neighbor})` });
+        lines.push({ seq, stored: at, event: event.type, neighbor, what: change.best ? `best route ${span}from ${shownNeighbor(change.best.neighbor)}` : `no route ${span}(was from ${shownNeighbor(change.previous!.neighbor)})` });
       }
     }
     if (options.json) for (const line of lines) io.out.write(`${JSON.stringify(line)}\n`);

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { encodeRibInput } from '#libs/events';
+import { Result } from 'effect';
+import { decodeRibInput, encodeRibInput } from '#libs/events';
 import { attributesOf, type RibEvent, type RouteAttributes } from '#libs/rib';
+import { readLog } from '#libs/streams';
 
 /**
  * Locally originated routes into the RIB input (`<stream, lower case>.local`), in order, with the
@@ -34,3 +36,24 @@ export function localUpdate(
     rejected: [],
   };
 }
+
+/**
+ * The routes our AD originates now, as `<pattern> <valid_from or "-">`: the local events of the
+ * RIB input read in order (`dpp originate` adds, `dpp withdraw` takes away, as the RIB applies
+ * them, §6.6: a withdrawal names a scheduled route by its valid_from). What `dpp withdraw` checks
+ * its patterns against, so that withdrawing what was never originated says so.
+ */
+export async function originatedRoutes(nc: NatsConnection, ribInput: string, ad: string): Promise<Set<string>> {
+  const held = new Set<string>();
+  const neighbor = `${ad} local`;
+  for await (const m of readLog(nc, ribInput, undefined, `${ribInput.toLowerCase()}.local`)) {
+    const event = decodeRibInput(m.string(), m.seq);
+    if (Result.isFailure(event) || event.success.type !== 'update' || event.success.neighbor !== neighbor) continue;
+    for (const w of event.success.withdrawn) for (const pattern of w.patterns) held.delete(routeKey(pattern, w.validFrom));
+    for (const a of event.success.accepted) for (const pattern of a.patterns) held.add(routeKey(pattern, a.validFrom));
+  }
+  return held;
+}
+
+/** A route of ours by its pattern and window start (§6.6). */
+export const routeKey = (pattern: string, validFrom: number | undefined): string => `${pattern} ${validFrom ?? '-'}`;
