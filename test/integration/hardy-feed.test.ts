@@ -94,6 +94,20 @@ describe('the Hardy TVR feed of a gateway', () => {
     expect(await registry.render()).toMatch(/dpp_hardy_sessions_total\{gateway="hardy"\} 2\n/);
   });
 
+  it("sends a table of more than one request's worth in parts: a replace of the first, adds of the rest; a withdrawal of all of it in removes", async () => {
+    const many = Array.from({ length: 10_050 }, (_, i) => `ipn:300.${i}.*`);
+    await announce([advertised('a.example.test', many, { gatewayEid: 'ipn:3.0' })]);
+    await until('Hardy to hold the 10,052 routes', () => (tvr.contacts().length === 10_052 ? true : undefined), { ms: 30_000 });
+    // Hardy comes back: the whole table again, in parts of at most 10,000 contacts.
+    await tvr.stop();
+    await until('the feed to see Hardy gone', async () => ((await registry.render()).includes('dpp_hardy_connected{gateway="hardy"} 0') ? true : undefined), { ms: 10_000 });
+    tvr = await startFakeTvr(port);
+    await until('Hardy to hold the 10,052 routes again', () => (tvr.contacts().length === 10_052 ? true : undefined), { ms: 30_000 });
+    expect(tvr.requests.slice(0, 3)).toEqual(['open', 'replace', 'add']);
+    await verdict(updateEvent(++seq, 'a.example.test', many.map((pattern) => ({ pattern })), []));
+    await holds([`ipn:0.7.* via ipn:7.0 from ${from / 1000}`, 'ipn:200.*.* via ipn:2.0']);
+  });
+
   it('speaks TLS to a Hardy that asks for it, with a client certificate', async () => {
     const lab = startTlsLab();
     const dir = mkdtempSync(join(tmpdir(), 'dpp-hardy-tls-'));

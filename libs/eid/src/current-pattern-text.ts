@@ -19,5 +19,8 @@ function isCurrentShape(text: string): boolean {
     const dot = text.indexOf('.', 4);
     return text === 'ipn:**' || (dot >= 0 && text.indexOf('.', dot + 1) >= 0);
   }
-  return text === 'dtn:**' || (text.startsWith('dtn://') && text.indexOf('/', 6) >= 0 && text.length > text.indexOf('/', 6) + 1);
+  if (!text.startsWith('dtn://')) return text === 'dtn:**';
+  const slash = text.indexOf('/', 'dtn://'.length);
+  // `dtn://name/` is -00's node ID form: a path must follow the "/".
+  return slash >= 0 && slash < text.length - 1;
 }

@@ -13,7 +13,7 @@ export function matches(pattern: EidPattern, eid: Eid): boolean {
   return pattern.allocator === eid.allocator && partMatches(pattern.node, eid.node) && partMatches(pattern.service, eid.service);
 }
 
-export function partMatches(part: IpnPart, n: number): boolean {
+function partMatches(part: IpnPart, n: number): boolean {
   switch (part.kind) {
     case 'exact':
       return part.value === n;

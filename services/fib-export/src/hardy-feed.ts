@@ -41,12 +41,14 @@ function contactOf(route: HardyRoute): Record<string, unknown> {
 }
 
 const BACKOFF_MS = { first: 500, most: 30_000 };
+/** About 100 bytes a contact: a request stays near 1 MB. */
+const CONTACTS_PER_REQUEST = 10_000;
 
 /**
  * Keeps a Hardy instance's contacts equal to a gateway's FIB over Hardy's TVR session service
  * (proto/hardy/tvr/tvr.proto): on each (re)connection the session is opened and the whole table
- * sent as one replace, then each change as a remove of what was sent for its key and an add of
- * the new route. A lost stream is opened again with exponential backoff (Hardy withdraws a
+ * sent as one replace, then the changes that arrive together as one remove of what was sent for
+ * their keys and one add of their new routes. A lost stream is opened again with exponential backoff (Hardy withdraws a
  * session's contacts when its stream ends, and the replace restores them). Routes Hardy cannot
  * take are logged once each and not sent. Metrics: `dpp_hardy_connected{gateway}`,
  * `dpp_hardy_contacts{gateway}` (held by the session as sent), `dpp_hardy_sessions_total{gateway}`,
@@ -88,7 +90,32 @@ export async function startHardyFeed(
     return undefined;
   };
   const send = (msg: 'open' | 'add' | 'remove' | 'replace', body: Record<string, unknown>) => call?.write({ msg_id: ++msgId, [msg]: body });
+  /**
+   * Contacts in requests of at most CONTACTS_PER_REQUEST (a gRPC server takes messages of a few MB,
+   * 4 MB by default in tonic, Hardy's): a replace of a large table is the replace of its first part,
+   * then adds of the rest, which leaves the session holding the same set.
+   */
+  const sendContacts = (msg: 'add' | 'remove' | 'replace', contacts: readonly Record<string, unknown>[]) => {
+    for (let at = 0; at === 0 || at < contacts.length; at += CONTACTS_PER_REQUEST) {
+      send(at === 0 ? msg : 'add', { contacts: contacts.slice(at, at + CONTACTS_PER_REQUEST) });
+    }
+  };
   const countContacts = () => metrics.contacts?.set(sent.size, labels);
+
+  /** Keys changed since the last flush, each with the contact Hardy held for it before. */
+  const changed = new Map<string, Record<string, unknown> | undefined>();
+  let flushSoon: NodeJS.Immediate | undefined;
+  /** The changes that arrived together as one remove and one add: a session loss of a million routes is a few requests, not a million. */
+  function flush(): void {
+    flushSoon = undefined;
+    const held = (c: Record<string, unknown> | undefined): c is Record<string, unknown> => c !== undefined;
+    const removed = [...changed.values()].filter(held);
+    const added = [...changed.keys()].map((key) => sent.get(key)).filter(held);
+    changed.clear();
+    if (removed.length > 0) sendContacts('remove', removed);
+    if (added.length > 0) sendContacts('add', added);
+    countContacts();
+  }
 
   const fib = await GatewayFib.open(nc, {
     gateway,
@@ -97,23 +124,23 @@ export async function startHardyFeed(
     onChange: ({ pattern, validFrom, entry }) => {
       if (!open) return; // the replace at the next session opening carries it
       const key = keyOf(pattern, validFrom);
-      const before = sent.get(key);
+      // What Hardy held for the key before this batch of changes: a key changed twice in it is removed once.
+      if (!changed.has(key)) changed.set(key, sent.get(key));
       const after = entry === undefined ? undefined : routeOf(entry);
-      if (before !== undefined) send('remove', { contacts: [before] });
-      if (after !== undefined) send('add', { contacts: [after] });
       if (after === undefined) sent.delete(key);
       else sent.set(key, after);
-      countContacts();
+      flushSoon ??= setImmediate(flush);
     },
   });
 
   const replaceAll = () => {
+    changed.clear();
     sent.clear();
     for (const entry of fib.entries()) {
       const contact = routeOf(entry);
       if (contact !== undefined) sent.set(keyOf(entry.pattern, entry.validFrom), contact);
     }
-    send('replace', { contacts: [...sent.values()] });
+    sendContacts('replace', [...sent.values()]);
     countContacts();
   };
 
@@ -159,6 +186,7 @@ export async function startHardyFeed(
     stop: async () => {
       stopped = true;
       clearTimeout(retry);
+      if (flushSoon) clearImmediate(flushSoon);
       call?.end();
       call?.cancel();
       client.close();

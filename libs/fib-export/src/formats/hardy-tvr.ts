@@ -83,7 +83,7 @@ const U64_MAX = 2n ** 64n - 1n;
 const isU64 = (text: string) => /^\d{1,20}$/.test(text) && BigInt(text) <= U64_MAX;
 
 /** Why Hardy's EID parser refuses a next hop, or undefined. */
-export function hardyEidError(eid: string): string | undefined {
+function hardyEidError(eid: string): string | undefined {
   if (eid === 'dtn:none') return undefined;
   const ipn = /^ipn:(.*)$/.exec(eid);
   if (ipn) {
@@ -102,7 +102,7 @@ export function hardyEidError(eid: string): string | undefined {
 }
 
 /** Why Hardy's pattern parser refuses a pattern, or undefined. */
-export function hardyPatternError(pattern: string): string | undefined {
+function hardyPatternError(pattern: string): string | undefined {
   if (/^(\*|[a-z][a-z0-9+.-]*):\*\*$/i.test(pattern) || pattern === 'dtn:none') return undefined;
   if (pattern.includes('|')) return pattern.split('|').map(hardyPatternError).find((e) => e !== undefined);
   const ipn = /^ipn:(.*)$/.exec(pattern);

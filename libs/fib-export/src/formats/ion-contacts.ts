@@ -7,7 +7,7 @@ import { nodeOf, type Contact } from './contact.ts';
  */
 
 /** ION keeps times as 32-bit POSIX seconds: nothing after 2038-01-19T03:14:07Z. */
-export const ION_LAST_TIME = 0x7fff_ffff * 1000;
+const ION_LAST_TIME = 0x7fff_ffff * 1000;
 /** ION's rate is an unsigned 32-bit count of bytes/s, and 0 is refused. */
 const ION_MAX_RATE_BYTES = 0xffff_ffff;
 
