@@ -106,14 +106,14 @@ describe('events that cannot be read are quarantined, not applied, and do not st
     const changesOf = (allocator: number) =>
       encodeLocRibChanges(source.apply({ type: 'update', seq: allocator, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] }));
     const first = changesOf(1);
-    const v2 = JSON.stringify({ ...JSON.parse(changesOf(2)), v: 2 });
-    await stream(changes, `qf.${id}`, [first, v2, '[1,2', changesOf(4)]);
+    const v3 = JSON.stringify({ ...JSON.parse(changesOf(2)), v: 3 });
+    await stream(changes, `qf.${id}`, [first, v3, '[1,2', changesOf(4)]);
     const lines: Line[] = [];
     const prefix = `qfib-${id}`;
     const exporter = await startFibExport(nc, { changeStream: changes, gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: prefix, batch: 2, log: (l) => lines.push(l) });
     try {
       await until('the good changes exported', async () => ((await readTable(nc, `${prefix}-gw`)).size === 2 ? true : undefined));
-      expect(quarantined(lines).map((l) => [l['level'], l['msg'], l['seq']])).toEqual([2, 3].map((seq) => ['error', 'Loc-RIB changes quarantined: not valid v1 changes', seq]));
+      expect(quarantined(lines).map((l) => [l['level'], l['msg'], l['seq']])).toEqual([2, 3].map((seq) => ['error', 'Loc-RIB changes quarantined: not valid changes of a known version', seq]));
       expect([...(await readTable(nc, `${prefix}-gw`)).keys()].sort()).toEqual([keyOf('ipn:1.*.*', undefined), keyOf('ipn:4.*.*', undefined)].sort());
       // The exporter goes on after them: a later change is exported, and they are not reported again.
       await jetstream(nc).publish(`qf.${id}.x`, changesOf(5));

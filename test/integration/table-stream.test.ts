@@ -49,6 +49,27 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect((await state()).deltas.last_seq).toBe(4);
   });
 
+  it('a writer snapshots the table it holds, and reads the table again when another writer came between its appends', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    const first = await TableWriter.open(nc, table, { compactAfter: 1_000_000, log });
+    await first.append([{ id: 'a', deltas: puts('a', 1, 3) }]);
+    // A second writer (a replica's rebuild, under an id of its own) stores a message the first never wrote.
+    const second = await TableWriter.open(nc, table, { compactAfter: 1_000_000, log });
+    await second.append([{ id: 'rebuild', deltas: [{ key: 'p.a1', value: undefined }, { key: 'p.r1', value: 'r1' }] }]);
+    // The first's next append expects its own last message: refused, and done again (as the exporter does) from the table read anew.
+    await expect(first.append([{ id: 'b', deltas: puts('b', 1, 1) }])).rejects.toThrow();
+    await first.append([{ id: 'b', deltas: puts('b', 1, 1) }]);
+    await first.compact();
+    const want = { 'p.a2': 'a2', 'p.a3': 'a3', 'p.r1': 'r1', 'p.b1': 'b1' };
+    expect(Object.fromEntries(await readTable(nc, table))).toEqual(want);
+    expect(await latestSnapshot(nc, table)).toMatchObject({ deltasThrough: 3, entries: 4 });
+    // A reader of the snapshot alone (its deltas purged by the next compaction) holds the same.
+    await first.append([{ id: 'c', deltas: [{ key: 'p.b1', value: undefined }] }]);
+    await first.compact();
+    expect((await jetstreamManager(nc).then((jsm) => jsm.streams.info(tableStream(table)))).state.first_seq).toBe(4);
+    expect(Object.fromEntries(await readTable(nc, table))).toEqual({ 'p.a2': 'a2', 'p.a3': 'a3', 'p.r1': 'r1' });
+  }, 30_000);
+
   it('keeps tables named x and x_SNAP apart (gateway names are tokens that may end so)', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     for (const name of [table, `${table}_SNAP`]) {

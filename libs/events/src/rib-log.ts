@@ -38,9 +38,13 @@ export const RibInputV1 = Schema.Union([
 ]);
 
 /**
- * Loc-RIB changes in the log, version 1: those one RIB input event caused (its sequence and the
- * RIB's clock then), each the pattern and the advertisements that give it its best route now and
- * before. One message holds at most `CHANGES_PER_MESSAGE`.
+ * Loc-RIB changes in the log: those one RIB input event caused (its sequence and the RIB's clock
+ * then), each the pattern and the advertisements that give it its best route now and before.
+ * Version 1 wrote the advertisement out in every change; version 2 writes each advertisement of a
+ * message once, and its changes name them by place in `advertisements`: a full-table load is an
+ * advertisement of a hundred patterns a hundred times over, which every reader parsed and
+ * allocated a hundred times. Both are read; v2 is written. One message holds at most
+ * `CHANGES_PER_MESSAGE`.
  */
 const AdvertisementV1 = Schema.Struct({
   neighbor: Schema.String,
@@ -57,6 +61,14 @@ export const LocRibChangesV1 = Schema.Struct({
   at: Schema.Finite,
   changes: Schema.Array(Schema.Struct({ pattern: Schema.String, best: Schema.NullOr(AdvertisementV1), previous: Schema.NullOr(AdvertisementV1) })),
 });
+export const LocRibChangesV2 = Schema.Struct({
+  v: Schema.Literal(2),
+  causeSeq: Schema.Int,
+  at: Schema.Finite,
+  advertisements: Schema.Array(AdvertisementV1),
+  changes: Schema.Array(Schema.Struct({ pattern: Schema.String, best: Schema.NullOr(Schema.Int), previous: Schema.NullOr(Schema.Int) })),
+});
+const LocRibChanges = Schema.Union([LocRibChangesV2, LocRibChangesV1]);
 
 /** Changes per change message: a full-table load is thousands of messages, not a million, and each stays far under max_payload. */
 export const CHANGES_PER_MESSAGE = 1_000;
@@ -95,23 +107,54 @@ export function decodeRibInput(json: string, seq: number): Result.Result<RibEven
   }
 }
 
-/** The log form of changes of one RIB input event (the caller cuts them to `CHANGES_PER_MESSAGE`). */
+/** The log form (v2) of changes of one RIB input event (the caller cuts them to `CHANGES_PER_MESSAGE`). */
 export function encodeLocRibChanges(changes: readonly LocRibChange[]): string {
   const [first] = changes;
   if (first === undefined) throw new Error('no change to encode');
-  return JSON.stringify({ v: 1, causeSeq: first.causeSeq, at: first.at, changes: changes.map((c) => ({ pattern: c.pattern, best: c.best ?? null, previous: c.previous ?? null })) });
+  // The winners of a RIB's changes are its held advertisements, one object for all their patterns.
+  const places = new Map<RibAdvertisement, number>();
+  const advertisements: string[] = [];
+  const place = (a: RibAdvertisement | undefined): string => {
+    if (a === undefined) return 'null';
+    let at = places.get(a);
+    if (at === undefined) places.set(a, (at = advertisements.push(JSON.stringify(a)) - 1));
+    return String(at);
+  };
+  const lines = changes.map((c) => `{"pattern":${JSON.stringify(c.pattern)},"best":${place(c.best)},"previous":${place(c.previous)}}`);
+  return `{"v":2,"causeSeq":${first.causeSeq},"at":${first.at},"advertisements":[${advertisements.join(',')}],"changes":[${lines.join(',')}]}`;
 }
 
-/** Loc-RIB changes read back from the change stream, or why they are not. */
+type AdvertisementV1 = typeof AdvertisementV1.Type;
+const advertisementOf = (a: AdvertisementV1): RibAdvertisement => ({
+  neighbor: a.neighbor,
+  peerAd: a.peerAd,
+  ...attributesOf(a),
+  receivedSeq: a.receivedSeq,
+  index: a.index,
+  ...(a.ownWindow ? { ownWindow: { validFrom: a.ownWindow.validFrom, validUntil: a.ownWindow.validUntil } } : {}),
+});
+
+/** Loc-RIB changes read back from the change stream (v1 or v2), or why they are not. In v2 the changes naming one advertisement share its object. */
 export function decodeLocRibChanges(json: string): Result.Result<LocRibChange[], string> {
-  const decoded = decodeJson(LocRibChangesV1, json);
+  const decoded = decodeJson(LocRibChanges, json);
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
-  const { causeSeq, at, changes } = decoded.success;
-  const advertisement = (a: typeof AdvertisementV1.Type | null): RibAdvertisement | undefined =>
-    a === null
-      ? undefined
-      : { neighbor: a.neighbor, peerAd: a.peerAd, ...attributesOf(a), receivedSeq: a.receivedSeq, index: a.index, ...(a.ownWindow ? { ownWindow: { validFrom: a.ownWindow.validFrom, validUntil: a.ownWindow.validUntil } } : {}) };
-  return Result.succeed(changes.map((c) => ({ pattern: currentPatternText(c.pattern), best: advertisement(c.best), previous: advertisement(c.previous), causeSeq, at })));
+  const { causeSeq, at } = decoded.success;
+  if (decoded.success.v === 1) {
+    const read = (a: AdvertisementV1 | null) => (a === null ? undefined : advertisementOf(a));
+    return Result.succeed(decoded.success.changes.map((c) => ({ pattern: currentPatternText(c.pattern), best: read(c.best), previous: read(c.previous), causeSeq, at })));
+  }
+  const advertisements = decoded.success.advertisements.map(advertisementOf);
+  const changes: LocRibChange[] = [];
+  for (const [i, c] of decoded.success.changes.entries()) {
+    const best = c.best === null ? undefined : advertisements[c.best];
+    const previous = c.previous === null ? undefined : advertisements[c.previous];
+    if ((c.best !== null && best === undefined) || (c.previous !== null && previous === undefined)) {
+      return Result.fail(`["changes"][${i}]: names advertisement ${best === undefined ? c.best : c.previous}, and the message has ${advertisements.length}`);
+    }
+    // v2 was first written after draft -01: its patterns are -01 texts already.
+    changes.push({ pattern: c.pattern, best, previous, causeSeq, at });
+  }
+  return Result.succeed(changes);
 }
 
 /** Subjects inside the RIB's two streams, named after them: the input (verdicts, clock) and the Loc-RIB changes. */

@@ -4,7 +4,7 @@ import { decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInpu
 import { LocRib, type RibEvent } from '#libs/rib';
 import { advertised, updateEvent } from '../../rib/test/routes.ts';
 
-describe('RIB log forms (v1)', () => {
+describe('RIB log forms', () => {
   it('reads back every RIB input event as written, absent attributes absent again', () => {
     const events: RibEvent[] = [
       { type: 'neighbor-up', seq: 1, neighbor: 'a.org s', peerAd: 'a.org', staleUntil: 5_000, session: 's1', since: 900 },
@@ -33,6 +33,32 @@ describe('RIB log forms (v1)', () => {
   ])('refuses an input event with %s, saying where', (_, json, where) => {
     const decoded = decodeRibInput(json, 1);
     expect(Result.isFailure(decoded) && decoded.failure).toContain(where);
+  });
+
+  it('writes each advertisement of a message once (v2), and reads its changes back sharing one object', () => {
+    const rib = new LocRib('us.example.org');
+    const changes = rib.apply(updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*.*', 'ipn:2.*.*', 'ipn:3.*.*'], { metric: 4 })]));
+    const text = encodeLocRibChanges(changes);
+    expect(JSON.parse(text)).toMatchObject({ v: 2, advertisements: [{ neighbor: 'a.org', metric: 4 }], changes: [{ best: 0 }, { best: 0 }, { best: 0 }] });
+    const decoded = Result.getOrThrow(decodeLocRibChanges(text));
+    expect(decoded).toEqual(changes);
+    expect(new Set(decoded.map((c) => c.best)).size).toBe(1);
+    // Replaced in the same message: the old winner and the new one each once.
+    const replaced = rib.apply(updateEvent(2, 'b.org', [], [advertised('b.org', ['ipn:1.*.*', 'ipn:2.*.*'], { adPath: [] })]));
+    expect(JSON.parse(encodeLocRibChanges(replaced)).advertisements).toHaveLength(2);
+    expect(Result.getOrThrow(decodeLocRibChanges(encodeLocRibChanges(replaced)))).toEqual(replaced);
+  });
+
+  it('reads v1 change messages, each advertisement written in its change', () => {
+    const v1 = '{"v":1,"causeSeq":3,"at":5,"changes":[{"pattern":"ipn:1.*.*","best":{"neighbor":"a","peerAd":"a","receivedSeq":3,"index":0,"adPath":["a"],"metric":0,"transitive":[]},"previous":null}]}';
+    expect(Result.getOrThrow(decodeLocRibChanges(v1))).toEqual([
+      { pattern: 'ipn:1.*.*', best: { neighbor: 'a', peerAd: 'a', receivedSeq: 3, index: 0, adPath: ['a'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }, previous: undefined, causeSeq: 3, at: 5 },
+    ]);
+  });
+
+  it('refuses a v2 change naming an advertisement the message does not have', () => {
+    const decoded = decodeLocRibChanges('{"v":2,"causeSeq":1,"at":0,"advertisements":[],"changes":[{"pattern":"ipn:1.*.*","best":0,"previous":null}]}');
+    expect(Result.isFailure(decoded) && decoded.failure).toContain('["changes"][0]');
   });
 
   it('refuses a change that is not one', () => {

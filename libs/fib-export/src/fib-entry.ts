@@ -58,6 +58,21 @@ export const FibEntryV1 = Schema.Struct({
 /** A FIB entry's value in the bucket, version 1 (JSON). */
 export const encodeFibEntry = (entry: FibEntry): string => JSON.stringify({ v: 1, ...entry });
 
+const HEAD = '{"v":1,"pattern":';
+/** What follows the pattern in the text of an advertisement's entries, for the cause it was last asked for. */
+const tails = new WeakMap<RibAdvertisement, { readonly causeSeq: number; readonly tail: string }>();
+
+/**
+ * `encodeFibEntry(fibEntryOf(pattern, a, causeSeq))`, with what follows the pattern made once per
+ * advertisement and cause: the changes of a table load give one advertisement object (libs/events
+ * decodeLocRibChanges) to each of its patterns, a hundred or a thousand of them.
+ */
+export function fibEntryText(pattern: string, a: RibAdvertisement, causeSeq: number): string {
+  let known = tails.get(a);
+  if (known?.causeSeq !== causeSeq) tails.set(a, (known = { causeSeq, tail: encodeFibEntry(fibEntryOf('', a, causeSeq)).slice(HEAD.length + 2) }));
+  return HEAD + JSON.stringify(pattern) + known.tail;
+}
+
 /** A stored FIB entry read back with validation, or why it is not one. */
 export function decodeFibEntry(json: string): Result.Result<FibEntry, string> {
   const decoded = decodeJson(FibEntryV1, json);

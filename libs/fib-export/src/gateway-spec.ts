@@ -1,6 +1,6 @@
 import type { RibAdvertisement } from '#libs/rib';
 import type { TableTarget } from '#libs/tables';
-import { encodeFibEntry, fibEntryOf } from './fib-entry.ts';
+import { fibEntryText } from './fib-entry.ts';
 
 /**
  * A gateway of our AD and the routes it is to receive (config). A gateway forwards only to next
@@ -28,6 +28,6 @@ export const fingerprintOf = (gateway: GatewaySpec): string =>
 export const gatewayTable = (gateway: GatewaySpec): TableTarget => ({
   name: gateway.name,
   fingerprint: fingerprintOf(gateway),
-  entryOf: (pattern, best, causeSeq) => (receives(gateway, pattern, best) ? encodeFibEntry(fibEntryOf(pattern, best, causeSeq)) : undefined),
+  entryOf: (pattern, best, causeSeq) => (receives(gateway, pattern, best) ? fibEntryText(pattern, best, causeSeq) : undefined),
   takes: (pattern, best) => receives(gateway, pattern, best),
 });

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
-import { decodeFibEntry, encodeFibEntry, gatewayTable, nextHopOf, type GatewaySpec } from '#libs/fib-export';
+import { decodeFibEntry, encodeFibEntry, fibEntryOf, gatewayTable, nextHopOf, type GatewaySpec } from '#libs/fib-export';
 import { deltasOf, keyOf, routeOfKey } from '#libs/tables';
 import { LocRib } from '#libs/rib';
-import { advertised, updateEvent } from '../../rib/test/routes.ts';
+import { advertised, ribRoute, updateEvent } from '../../rib/test/routes.ts';
 
 const ALL: GatewaySpec = { name: 'all', fromPeers: undefined, schemes: undefined };
 
@@ -32,6 +32,20 @@ describe('a gateway table', () => {
     expect(summary(onlyA)).toEqual(['put dtn://a.org/', 'delete', 'put dtn://a.org/', 'delete']);
     // Whether a gateway takes a route is said without making its entry, and says the same.
     for (const g of [ALL, onlyA]) for (const c of changes) for (const a of [c.best, c.previous]) if (a) expect(gatewayTable(g).takes(c.pattern, a)).toBe(gatewayTable(g).entryOf(c.pattern, a, 0) !== undefined);
+  });
+
+  it("writes an entry's text as encodeFibEntry does, for each pattern and cause of one advertisement object", () => {
+    const table = gatewayTable(ALL);
+    fc.assert(
+      fc.property(
+        fc.record({ gatewayEid: fc.option(fc.constantFrom('ipn:0.5.0', 'dtn://gw/'), { nil: undefined }), validFrom: fc.option(fc.nat(), { nil: undefined }), bandwidthBps: fc.option(fc.constant('18446744073709551615'), { nil: undefined }) }),
+        fc.array(fc.tuple(fc.string(), fc.nat({ max: 3 })), { minLength: 1, maxLength: 8 }),
+        (attributes, uses) => {
+          const a = ribRoute('a.org', 'ipn:1.*.*', attributes);
+          for (const [pattern, causeSeq] of uses) expect(table.entryOf(pattern, a, causeSeq)).toBe(encodeFibEntry(fibEntryOf(pattern, a, causeSeq)));
+        },
+      ),
+    );
   });
 
   it('stores entries under keys NATS accepts, and reads them back', () => {

@@ -123,7 +123,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
 
 /** A change message that does not decode, met by the exporter or by a rebuild: it stays in the log, for inspection. */
 const quarantine = (options: TableExportOptions, seq: number, error: string) =>
-  options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid v1 changes', stream: options.changeStream, seq, error });
+  options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid changes of a known version', stream: options.changeStream, seq, error });
 
 /** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
 async function rebuild(nc: NatsConnection, state: KV, options: TableExportOptions, stale: readonly TableTarget[], upTo: number, writers: ReadonlyMap<string, TableWriter>): Promise<void> {

@@ -13,6 +13,8 @@ import { encodeTableLines, latestSnapshot, lineBytes, SNAPSHOT_HEADER, snapshotS
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Delta lines written before the first snapshot; after it, as many as the last snapshot held (at least this). */
 const COMPACT_AFTER_LINES = 100_000;
+/** Snapshot parts in flight at once: the parts are made as they go, so a snapshot of a large table never holds up the deltas. */
+const SNAPSHOT_WINDOW = 8;
 
 /** The deltas of one Loc-RIB change message for one table, with the id every replica gives them. */
 export interface DeltaBatch {
@@ -27,8 +29,14 @@ type Log = (line: Record<string, unknown>) => void;
  * the server's message size), in order (libs/streams publishInOrder: one lost on the way fails
  * those after it instead of letting them land first). Once the lines written since the last
  * snapshot reach what that snapshot held (at least `compactAfter`), a snapshot is made beside the
- * deltas, which go on meanwhile: the table is read back, written to the snapshot stream, and what
- * only the previous snapshot still needs is purged from both streams. A reader thus has a whole
+ * deltas, which go on meanwhile: the table as the writer holds it is written to the snapshot
+ * stream, and what only the previous snapshot still needs is purged from both streams.
+ *
+ * The writer holds the table it wrote (read from the streams at open), so a snapshot does not
+ * read a million entries back from the server first. What it holds is the stream's table only
+ * while each append stored exactly its own messages after the last: when another writer's
+ * message came between (a replica's rebuild) or a publish failed, it reads the table again
+ * before its next append. A reader thus has a whole
  * snapshot interval of slack before it must load a snapshot again, and the work of compacting
  * stays proportional to what was written.
  */
@@ -39,6 +47,8 @@ export class TableWriter {
   readonly #compactAfter: number;
   readonly #log: Log;
   #tail: SubjectTail;
+  /** The table through `#tail` (key → value), or undefined: to be read from the streams again. */
+  #held: Map<string, string> | undefined;
   #sinceSnapshot = 0;
   #latest: Snapshot | undefined;
   #compacting: Promise<void> | undefined;
@@ -58,8 +68,14 @@ export class TableWriter {
     const replicas = options.replicas ?? 1;
     await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
     await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
-    const last = await (await jetstreamManager(nc)).streams.info(tableStream(table));
-    return new TableWriter(nc, table, { seq: last.state.last_seq }, await latestSnapshot(nc, table), options);
+    return new TableWriter(nc, table, { seq: 0 }, await latestSnapshot(nc, table), options);
+  }
+
+  /** The table and where its deltas end, read from the streams. */
+  async #read(): Promise<Map<string, string>> {
+    const { entries, revision } = await readTableAt(this.#nc, this.#table);
+    this.#tail = { seq: revision };
+    return (this.#held = entries);
   }
 
   /** Appends the batches in order; a batch with no deltas writes nothing. Returns the lines written. */
@@ -67,18 +83,23 @@ export class TableWriter {
     const messages: OrderedMessage[] = [];
     let lines = 0;
     for (const { id, deltas } of batches) {
-      const parts = this.#cut(deltas);
+      const parts = this.#cutDeltas(deltas);
       parts.forEach((part, i) => messages.push({ data: encodeTableLines(part), msgId: parts.length === 1 ? id : `${id}.${i}/${parts.length}` }));
       lines += deltas.length;
     }
     if (messages.length === 0) return 0;
+    const held = this.#held ?? (await this.#read());
+    const before = this.#tail;
     try {
-      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, this.#tail, { log: this.#log });
+      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, before, { log: this.#log });
     } catch (error) {
-      // The batch is done again from the exporter's position: from where the stream really ends (an ack lost, a message stored unseen).
-      this.#tail = { seq: (await (await jetstreamManager(this.#nc)).streams.info(tableStream(this.#table))).state.last_seq };
+      // The batch is done again from the exporter's position, after the table is read again: from where the stream really ends (an ack lost, a message stored unseen).
+      this.#held = undefined;
       throw error;
     }
+    // Stored right after the last, each ours (or, from a replica, the same message under the same id): the table is what was held and these.
+    if (this.#tail.seq - before.seq === messages.length) for (const { deltas } of batches) for (const { key, value } of deltas) value === undefined ? held.delete(key) : held.set(key, value);
+    else this.#held = undefined;
     this.#sinceSnapshot += lines;
     if (this.#compacting === undefined && this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) {
       this.#compacting = this.compact()
@@ -94,7 +115,11 @@ export class TableWriter {
    */
   async compact(): Promise<void> {
     this.#sinceSnapshot = 0;
-    const { entries, revision } = await readTableAt(this.#nc, this.#table);
+    const held = this.#held ?? (await this.#read());
+    // The table now, as it stands after the last append: appends go on while its parts are written.
+    const revision = this.#tail.seq;
+    const keys = [...held.keys()];
+    const values = [...held.values()];
     const id = `snap-${revision}`;
     const publisher = publisherFor(this.#nc);
     const withId = () => {
@@ -102,10 +127,19 @@ export class TableWriter {
       h.set(SNAPSHOT_HEADER, id);
       return h;
     };
-    const parts = this.#cut([...entries].map(([key, value]) => ({ key, value })));
+    const parts = this.#cut(keys.length, (i) => lineBytes({ key: keys[i]!, value: values[i] }));
     // The parts in any order, but all stored before the end that makes them the latest snapshot.
-    const acks = await Promise.all(parts.map((part, i) => publisher.publish(tableSubject(this.#table, 's'), encodeTableLines(part), { msgId: `${id}-${i}`, headers: withId() })));
-    const end: SnapshotEnd = { first: acks.length === 0 ? 0 : Math.min(...acks.map((ack) => ack.seq)), deltasThrough: revision, entries: entries.size };
+    const seqs: number[] = [];
+    const inFlight = new Set<Promise<void>>();
+    for (const [i, [from, to]] of parts.entries()) {
+      const lines = Array.from({ length: to - from }, (_, j) => ({ key: keys[from + j]!, value: values[from + j] }));
+      const stored: Promise<void> = publisher.publish(tableSubject(this.#table, 's'), encodeTableLines(lines), { msgId: `${id}-${i}`, headers: withId() }).then((ack) => void seqs.push(ack.seq));
+      inFlight.add(stored);
+      void stored.finally(() => inFlight.delete(stored)).catch(() => undefined);
+      if (inFlight.size >= SNAPSHOT_WINDOW) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    const end: SnapshotEnd = { first: seqs.length === 0 ? 0 : Math.min(...seqs), deltasThrough: revision, entries: keys.length };
     const stored = await publisher.publish(tableSubject(this.#table, 'e'), JSON.stringify(end), { msgId: `${id}-end`, headers: withId() });
     const previous = this.#latest;
     this.#latest = { ...end, seq: stored.seq, id };
@@ -113,7 +147,7 @@ export class TableWriter {
       await purgeBelow(this.#nc, snapshotStream(this.#table), previous.first || previous.seq);
       await purgeBelow(this.#nc, tableStream(this.#table), previous.deltasThrough + 1);
     }
-    this.#log({ level: 'info', msg: 'table compacted', table: this.#table, entries: entries.size, throughDelta: revision });
+    this.#log({ level: 'info', msg: 'table compacted', table: this.#table, entries: keys.length, throughDelta: revision });
   }
 
   /** Waits for a compaction under way. */
@@ -122,22 +156,26 @@ export class TableWriter {
   }
 
   /** Deltas in runs that each fit one message. */
-  #cut(deltas: readonly TableDelta[]): TableDelta[][] {
-    const parts: TableDelta[][] = [];
-    let part: TableDelta[] = [];
+  #cutDeltas(deltas: readonly TableDelta[]): (readonly TableDelta[])[] {
+    return this.#cut(deltas.length, (i) => lineBytes(deltas[i]!)).map(([from, to]) => deltas.slice(from, to));
+  }
+
+  /** Lines 0…count-1 in runs [from, to) that each fit one message. */
+  #cut(count: number, bytesOf: (i: number) => number): [number, number][] {
+    const runs: [number, number][] = [];
+    let from = 0;
     let bytes = 0;
-    for (const delta of deltas) {
-      const size = lineBytes(delta);
-      if (part.length > 0 && bytes + size > this.#maxBytes) {
-        parts.push(part);
-        part = [];
+    for (let i = 0; i < count; i++) {
+      const size = bytesOf(i);
+      if (i > from && bytes + size > this.#maxBytes) {
+        runs.push([from, i]);
+        from = i;
         bytes = 0;
       }
-      part.push(delta);
       bytes += size;
     }
-    if (part.length > 0) parts.push(part);
-    return parts;
+    if (count > from) runs.push([from, count]);
+    return runs;
   }
 }
 
