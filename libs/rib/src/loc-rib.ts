@@ -41,12 +41,14 @@ type HeldAdvertisement = Held & RibAdvertisement;
  * One pattern's timeline and then every route it has, one advertisement each (a neighbor's per
  * valid_from, §6.6), in window-start order. The timeline of a pattern whose routes have no window
  * is one unbounded interval: it is kept as its winner alone (or undefined: no route), so such a
- * pattern costs what it did before time entered the RIB. An exact-size array replaced on every
- * change: a pattern costs one map entry and one small array (a pushed-to or spread array
- * reserves room for 17 or more).
+ * pattern costs what it did before time entered the RIB. An exact-size array, replaced when its
+ * routes change (its timeline is set in place): a pattern costs one map entry and one small array
+ * (a pushed-to or spread array reserves room for 17 or more).
  */
 type Timeline = HeldAdvertisement | undefined | readonly Interval<HeldAdvertisement>[];
 type Slot = readonly [timeline: Timeline, ...held: HeldAdvertisement[]];
+/** The patterns an event touched, each with the earliest window start of a route added or removed (Infinity: only the clock reached one of its edges). */
+type Touched = Map<string, number>;
 
 const routesIn = (slot: Slot): readonly HeldAdvertisement[] => slot.slice(1) as HeldAdvertisement[];
 const heldAt = (slot: Slot, at: number): HeldAdvertisement => slot[at] as HeldAdvertisement;
@@ -55,10 +57,13 @@ const NO_ROUTES: Slot = [undefined];
 const intervalsOf = (timeline: Timeline): readonly Interval<HeldAdvertisement>[] =>
   timeline === undefined ? [] : Array.isArray(timeline) ? timeline : [{ from: -Infinity, until: Infinity, winner: timeline as HeldAdvertisement }];
 
-/** A pattern's timeline over its routes at `now`; the short form when no route has a window. */
-function timelineFor(routes: readonly HeldAdvertisement[], now: number, previous: Timeline, changedFrom: number): Timeline {
-  if (routes.every((r) => r.validFrom === undefined && r.validUntil === undefined)) return bestRoute(routes);
-  const intervals = timelineOf(routes, now, intervalsOf(previous), changedFrom);
+/** A pattern's timeline over the routes of its slot at `now`; the short form when no route has a window. */
+function timelineFor(slot: Slot, now: number, previous: Timeline, changedFrom: number): Timeline {
+  let windowed = false;
+  for (let at = 1; at < slot.length && !windowed; at++) windowed = heldAt(slot, at).validFrom !== undefined || heldAt(slot, at).validUntil !== undefined;
+  // A pattern of a full table: one route, no window.
+  if (!windowed) return slot.length === 2 ? heldAt(slot, 1) : bestRoute(routesIn(slot));
+  const intervals = timelineOf(routesIn(slot), now, intervalsOf(previous), changedFrom);
   return intervals.length === 1 && intervals[0]!.from === -Infinity && intervals[0]!.until === Infinity ? intervals[0]!.winner : intervals;
 }
 
@@ -146,8 +151,6 @@ export class LocRib {
   /** Edges still in the heap whose route has gone: compacted away once they are half of it. */
   #deadEdges = 0;
   #storeOps: StoreOp[] = [];
-  /** Per pattern touched, the earliest window start of a route added or removed since it was last ranked. */
-  readonly #changedFrom = new Map<string, number>();
 
   constructor(localAd: string) {
     this.localAd = localAd;
@@ -215,7 +218,9 @@ export class LocRib {
 
   /** Every interval of every timeline as a change from nothing, in pattern order: the whole Loc-RIB for a consumer that never had it. */
   resync(): LocRibChange[] {
-    return [...this.#slots.keys()].sort().flatMap((pattern) => changesBetween(pattern, [], intervalsOf(this.#slots.get(pattern)![0]), this.#lastSeq, this.#now));
+    const changes: LocRibChange[] = [];
+    for (const pattern of [...this.#slots.keys()].sort()) changesBetween(pattern, [], intervalsOf(this.#slots.get(pattern)![0]), this.#lastSeq, this.#now, changes);
+    return changes;
   }
 
   /** Window edges and stale deadlines in the heap, dead ones not yet compacted included. */
@@ -243,7 +248,7 @@ export class LocRib {
     const before = event.type === 'neighbor-up' ? this.#sessions.current(event.neighbor) : undefined;
     // An older session's late word: applied as nothing, its sequence passed.
     if (!this.#sessions.admit(event)) return [];
-    const touched = new Set<string>();
+    const touched: Touched = new Map();
     switch (event.type) {
       case 'neighbor-up': {
         // The same session's up again (a copy) ends nothing.
@@ -313,13 +318,13 @@ export class LocRib {
     }
     for (const [neighbor, until, downSeq] of snapshot.stale) rib.#markStale(neighbor, { until, downSeq });
     rib.#sessions = new NeighborSessions(snapshot.sessions);
-    for (const pattern of [...rib.#slots.keys()]) rib.#rerank(pattern, 0, rib.#now, -Infinity);
+    for (const pattern of [...rib.#slots.keys()]) rib.#rerank(pattern, -Infinity, rib.#now);
     rib.#storeOps = [];
     return rib;
   }
 
   /** §5.3: an advertisement whose AD_PATH holds our AD is discarded and counted, and replaces (withdraws) its routes. */
-  #accept(event: RibEvent & { type: 'update' }, accepted: AcceptedAdvertisement, index: number, touched: Set<string>): void {
+  #accept(event: RibEvent & { type: 'update' }, accepted: AcceptedAdvertisement, index: number, touched: Touched): void {
     const { patterns, rules: _, ...attributes } = accepted;
     if (accepted.adPath.includes(this.localAd)) {
       this.#loopsDropped += patterns.length;
@@ -339,7 +344,7 @@ export class LocRib {
   }
 
   /** `touched` undefined: restoring, nothing to record. A route the neighbor had for the same key is replaced in place. */
-  #insert(pattern: string, held: HeldAdvertisement, touched: Set<string> | undefined): void {
+  #insert(pattern: string, held: HeldAdvertisement, touched: Touched | undefined): void {
     const slot = this.#slots.get(pattern) ?? NO_ROUTES;
     const at = touched ? placeOf(slot, held.neighbor, held.validFrom) : -1;
     // The advertisement named the pattern twice: it holds it already.
@@ -355,22 +360,22 @@ export class LocRib {
   }
 
   /** The route a neighbor has for a pattern and valid_from, if any, leaves (§6.6; unknown: nothing happens). */
-  #remove(pattern: string, neighbor: string, validFrom: number | undefined, touched: Set<string>): void {
+  #remove(pattern: string, neighbor: string, validFrom: number | undefined, touched: Touched): void {
     const slot = this.#slots.get(pattern);
     const at = slot ? placeOf(slot, neighbor, validFrom) : -1;
     if (at > 0) this.#removeAt(pattern, slot!, at, touched);
   }
 
   /** `at` ≥ 1: the place of the route in its slot. */
-  #removeAt(pattern: string, slot: Slot, at: number, touched: Set<string>): void {
+  #removeAt(pattern: string, slot: Slot, at: number, touched: Touched): void {
     this.#dropped(pattern, heldAt(slot, at));
     this.#slots.set(pattern, slot.toSpliced(at, 1) as unknown as Slot);
     this.#changed(pattern, heldAt(slot, at), touched);
   }
 
-  #changed(pattern: string, route: HeldAdvertisement, touched: Set<string>): void {
-    touched.add(pattern);
-    this.#changedFrom.set(pattern, Math.min(this.#changedFrom.get(pattern) ?? Infinity, startOf(route)));
+  #changed(pattern: string, route: HeldAdvertisement, touched: Touched): void {
+    const from = touched.get(pattern);
+    if (from === undefined || startOf(route) < from) touched.set(pattern, startOf(route));
   }
 
   /** A route left its slot: its row goes, and its advertisement's with the last of its patterns. */
@@ -387,7 +392,7 @@ export class LocRib {
   }
 
   /** Immediately, or after the stale time: then only the routes it has not announced again since. */
-  #neighborDown(neighbor: string, staleUntil: number | undefined, seq: number, touched: Set<string>): void {
+  #neighborDown(neighbor: string, staleUntil: number | undefined, seq: number, touched: Touched): void {
     if (staleUntil === undefined || staleUntil <= this.#now) return this.#dropOlder(neighbor, seq, touched);
     this.#markStale(neighbor, { until: staleUntil, downSeq: seq });
   }
@@ -409,7 +414,7 @@ export class LocRib {
     this.#edges.push(stale.until, { kind: 'stale', neighbor, stale });
   }
 
-  #dropOlder(neighbor: string, seq: number, touched: Set<string>): void {
+  #dropOlder(neighbor: string, seq: number, touched: Touched): void {
     for (const [pattern, slot] of this.#slots) {
       for (let at = slot.length - 1; at >= 1; at--) {
         const held = heldAt(slot, at);
@@ -419,7 +424,7 @@ export class LocRib {
   }
 
   /** The clock moved (never backwards): routes cross their window edges, stale routes expire. */
-  #advance(now: number, touched: Set<string>): void {
+  #advance(now: number, touched: Touched): void {
     this.#now = Math.max(this.#now, now);
     for (let time = this.#edges.peekTime(); time !== undefined && time <= this.#now; time = this.#edges.peekTime()) {
       const edge = this.#edges.pop()!;
@@ -428,7 +433,7 @@ export class LocRib {
         continue;
       }
       // A route past its valid_until goes when its pattern is ranked (#rerank).
-      if (edge.kind === 'window') touched.add(edge.pattern);
+      if (edge.kind === 'window') touched.set(edge.pattern, touched.get(edge.pattern) ?? Infinity);
       else {
         const left = (this.#stale.get(edge.neighbor) ?? []).filter((s) => s !== edge.stale);
         if (left.length > 0) this.#stale.set(edge.neighbor, left);
@@ -445,10 +450,9 @@ export class LocRib {
   }
 
   /** The interval changes of the touched patterns, in pattern order so that every run emits the same stream. */
-  #rank(touched: Set<string>, causeSeq: number, was: number): LocRibChange[] {
+  #rank(touched: Touched, causeSeq: number, was: number): LocRibChange[] {
     const changes: LocRibChange[] = [];
-    for (const pattern of [...touched].sort()) changes.push(...this.#rerank(pattern, causeSeq, was, this.#changedFrom.get(pattern) ?? Infinity));
-    this.#changedFrom.clear();
+    for (const pattern of [...touched.keys()].sort()) this.#rerank(pattern, touched.get(pattern)!, was, { causeSeq, changes });
     return changes;
   }
 
@@ -460,13 +464,13 @@ export class LocRib {
    * be renamed (withdrawn and announced again to every peer) at every pass of a scheduled route
    * over an unscheduled one (docs/spec-notes.md §6.5). A pattern left with no route goes.
    */
-  #rerank(pattern: string, causeSeq: number, was: number, changedFrom: number): LocRibChange[] {
+  #rerank(pattern: string, changedFrom: number, was: number, out?: { readonly causeSeq: number; readonly changes: LocRibChange[] }): void {
     let slot = this.#slots.get(pattern);
-    if (!slot) return [];
-    const before = intervalsOf(slot[0]);
-    let timeline = timelineFor(routesIn(slot), this.#now, slot[0], changedFrom);
-    const first = intervalsOf(timeline)[0];
-    const startedAt = first && first.from <= this.#now ? first.from : NaN;
+    if (!slot) return;
+    const previous = slot[0];
+    let timeline = timelineFor(slot, this.#now, previous, changedFrom);
+    const first = Array.isArray(timeline) ? timeline[0] : timeline;
+    const startedAt = first === undefined ? NaN : !Array.isArray(timeline) ? -Infinity : first.from <= this.#now ? first.from : NaN;
     let pruned = false;
     for (let at = slot.length - 1; at >= 1; at--) {
       const held = heldAt(slot, at);
@@ -476,19 +480,28 @@ export class LocRib {
       pruned = true;
     }
     // An expired route shaped only the past: without it only the start of an interval under way can move.
-    if (pruned && !Number.isNaN(startedAt)) timeline = timelineFor(routesIn(slot), this.#now, timeline, -Infinity);
+    if (pruned && !Number.isNaN(startedAt)) timeline = timelineFor(slot, this.#now, timeline, -Infinity);
+    if (slot.length === 1) this.#slots.delete(pattern);
+    else if (pruned) this.#slots.set(pattern, slot.with(0, timeline) as unknown as Slot);
+    // The slot in the map is this pattern's own: its timeline is replaced where it is.
+    else (slot as unknown as Timeline[])[0] = timeline;
+    if (!Array.isArray(previous) && !Array.isArray(timeline)) {
+      // Both short forms, each one interval over all time or none: what changesBetween answers, without making the intervals.
+      this.#bestCount += Number(timeline !== undefined) - Number(previous !== undefined);
+      if (out && timeline !== previous) out.changes.push({ pattern, best: timeline as HeldAdvertisement | undefined, previous: previous as HeldAdvertisement | undefined, causeSeq: out.causeSeq, at: this.#now });
+      return;
+    }
+    const before = intervalsOf(previous);
     const after = intervalsOf(timeline);
     this.#bestCount += Number(intervalAt(after, this.#now) !== undefined) - Number(intervalAt(before, was) !== undefined);
-    if (slot.length === 1) this.#slots.delete(pattern);
-    else this.#slots.set(pattern, slot[0] === timeline ? slot : ([timeline].concat(routesIn(slot)) as unknown as Slot));
-    return changesBetween(pattern, before, after, causeSeq, this.#now);
+    if (out) changesBetween(pattern, before, after, out.causeSeq, this.#now, out.changes);
   }
 }
 
 /**
- * Interval by interval, in time order: one whose winner or end changed, one that came, one that
- * went (ended, or taken over). An interval that only began (the clock reached it) is no change:
- * every consumer has held it, with its window, since it was known.
+ * Interval by interval, in time order, added to `changes`: one whose winner or end changed, one
+ * that came, one that went (ended, or taken over). An interval that only began (the clock reached
+ * it) is no change: every consumer has held it, with its window, since it was known.
  */
 function changesBetween(
   pattern: string,
@@ -496,8 +509,8 @@ function changesBetween(
   after: readonly Interval<HeldAdvertisement>[],
   causeSeq: number,
   at: number,
-): LocRibChange[] {
-  const changes: LocRibChange[] = [];
+  changes: LocRibChange[],
+): void {
   let i = 0;
   let j = 0;
   while (i < before.length || j < after.length) {
@@ -509,5 +522,4 @@ function changesBetween(
     if (was === is || (was?.winner === is?.winner && was?.until === is?.until)) continue;
     changes.push({ pattern, best: is && clipped(is), previous: was && clipped(was), causeSeq, at });
   }
-  return changes;
 }
