@@ -1,4 +1,4 @@
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeHeartbeat, peerEventStream, peerEventSubject, type PeerEvent } from '#libs/events';
@@ -48,7 +48,10 @@ describe('the liveness watch across a NATS outage', () => {
     await heartbeats.put('gone', beat('gone'));
     const watch = await startLivenessWatch(watcher, STREAMS, { log: (l) => lines.push(l) });
     try {
-      await sleep(500);
+      // A dozen checks read the heartbeats from one consumer of the bucket (a listing per check left a consumer each to expire).
+      await sleep(2_500);
+      const consumers = await (await jetstreamManager(watcher)).consumers.list(`KV_${STREAMS.liveness.bucket}`).next();
+      expect(consumers.length).toBe(1);
       // Down for longer than dead_after_ms: every heartbeat is older than that when it is back. The
       // running service is heard of again 5.5 s later (its connection back later than the
       // watcher's), after the watcher has checked again (its first request after the outage ends

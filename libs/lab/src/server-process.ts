@@ -18,8 +18,23 @@ export function installed(command: string, packageName: string): void {
   }
 }
 
+/** The servers this process started that still run: killed when it exits. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/**
+ * Starts a server in a process group of its own: a Ctrl-C in the terminal reaches only whoever
+ * started it, which stops it after what depends on it (`dpp up` stops its services before NATS and
+ * the DNS lab; in the group, they got the terminal's SIGINT with everything else, exited first and
+ * were reported as exiting unexpectedly). Outside the group it must not outlive its starter: it is
+ * killed when that process exits (not when it is killed outright, as before).
+ */
 export async function startProcess(command: string, args: readonly string[]): Promise<ServerProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV });
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV, detached: true });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   // Servers log to stderr but some refuse their config on stdout: keep the tail of both.
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));

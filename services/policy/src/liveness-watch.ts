@@ -1,11 +1,11 @@
-import { jetstream } from '@nats-io/jetstream';
+import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeHeartbeat, decodeLoggedEvent, peerEventSubject, type PeerEvent } from '#libs/events';
 import type { Streams } from '#libs/config';
 import type { LogLine } from '#libs/log';
 import { NotificationCode } from '#libs/wire';
-import { openLivenessBucket, readLog } from '#libs/streams';
+import { openLivenessBucket, orderedConsumer, readLog, stallWatch } from '#libs/streams';
 
 /** The watcher's own key in the liveness bucket: it writes it to learn the servers' time. */
 const CLOCK_KEY = '_clock';
@@ -19,7 +19,10 @@ const CLOCK_KEY = '_clock';
  * every service has `deadAfterMs` to be heard of again). For each session it last said it had, a
  * session-down is logged on its behalf (id `<sessionId>-lost`, the same from every replica), so
  * the RIB drops those routes (or keeps them stale, as after any lost transport), and its key is
- * removed. Only that site's peers lose their routes.
+ * removed. Only that site's peers lose their routes. The heartbeats are read from one long-lived
+ * follower of the bucket (bucketEntries), not listed at every check: a listing is a consumer of
+ * its own each time, and at one check every 2 s they left about 150 consumers per bucket waiting
+ * to expire, which a NATS restart then had to restore.
  */
 export async function startLivenessWatch(
   nc: NatsConnection,
@@ -28,6 +31,7 @@ export async function startLivenessWatch(
 ): Promise<{ stop(): Promise<void> }> {
   const { liveness } = streams;
   const kv = await openLivenessBucket(nc, liveness, streams.replicas);
+  const heartbeats = bucketEntries(nc, liveness.bucket, options.log);
   const js = jetstream(nc);
   /** The session of the last session-up logged for this neighbor (a peer AD and its speaker). */
   const latestSession = async (peerAd: string, peerSpeakerId: string): Promise<string | undefined> => {
@@ -55,13 +59,11 @@ export async function startLivenessWatch(
       if (now === undefined) return;
       if (last === undefined || now - last > 2 * liveness.intervalMs) since = now;
       last = now;
-      for await (const instance of await kv.keys()) {
+      for (const [instance, entry] of [...heartbeats.entries]) {
         if (instance === CLOCK_KEY) continue;
-        const entry = await kv.get(instance);
-        if (!entry || entry.operation !== 'PUT') continue;
-        const silent = now - Math.max(entry.created.getTime(), since);
+        const silent = now - Math.max(entry.storedAt, since);
         if (silent <= liveness.deadAfterMs) continue;
-        const beat = decodeHeartbeat(entry.string());
+        const beat = decodeHeartbeat(entry.value);
         if (Result.isFailure(beat)) {
           options.log({ level: 'error', msg: 'heartbeat skipped: not a v1 heartbeat', instance, error: beat.failure });
           continue;
@@ -100,6 +102,52 @@ export async function startLivenessWatch(
     stop: async () => {
       clearInterval(timer);
       await current;
+      await heartbeats.close();
+    },
+  };
+}
+
+/**
+ * A KV bucket's current entries (key → value and when the servers stored it), kept by one ordered
+ * consumer of its stream from the last value of each key on. nats.js makes that consumer again
+ * when it misses a delivery or the connection comes back; when it stalls for good (its node lost)
+ * a new one reads every key again. Until it has, a key not yet read is judged at the next check.
+ */
+function bucketEntries(nc: NatsConnection, bucket: string, log: LogLine): { readonly entries: ReadonlyMap<string, { readonly value: string; readonly storedAt: number }>; close(): Promise<void> } {
+  const stream = `KV_${bucket}`;
+  const prefix = `$KV.${bucket}.`;
+  const entries = new Map<string, { value: string; storedAt: number }>();
+  let closed = false;
+  let current: ConsumerMessages | undefined;
+  const ended = (async () => {
+    while (!closed) {
+      try {
+        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: `${prefix}>` })).consume({ expires: 10_000, idle_heartbeat: 2_000 });
+      } catch (error) {
+        if (nc.isClosed() || closed) return;
+        log({ level: 'warn', msg: 'liveness bucket not followed; trying again', bucket, error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (closed) break;
+      entries.clear();
+      void stallWatch(current, { stream, log });
+      for await (const m of current) {
+        const key = m.subject.slice(prefix.length);
+        const operation = m.headers?.get('KV-Operation');
+        if (operation === 'DEL' || operation === 'PURGE') entries.delete(key);
+        else entries.set(key, { value: m.string(), storedAt: m.time.getTime() });
+      }
+      current.stop();
+      if (nc.isClosed()) return;
+    }
+  })();
+  return {
+    entries,
+    close: async () => {
+      closed = true;
+      current?.stop();
+      await ended.catch(() => undefined);
     },
   };
 }

@@ -34,7 +34,7 @@ interface Running {
 /**
  * Runs `dpp` services as separate processes and keeps them running: one that exits on its own is
  * started again after a backoff (1 s, doubling to 30 s), as systemd's Restart=on-failure would.
- * `stop` sends SIGTERM to all (each stops cleanly), and SIGKILL to any still there after 10 s.
+ * `stop` sends SIGTERM to all (each stops cleanly), and SIGKILL to any still there after 20 s.
  */
 export class Supervisor {
   readonly #running = new Map<string, Running>();
@@ -72,7 +72,8 @@ export class Supervisor {
     let log = this.#logs.get(spec.name);
     if (!log) this.#logs.set(spec.name, (log = createWriteStream(spec.logFile, { flags: 'a' })));
     // stdin a pipe that closes when this process dies, however it dies: the service then stops (run-service.ts).
-    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    // A process group of its own: a Ctrl-C in the terminal reaches the supervisor alone, which stops the services before NATS.
+    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     running.child = child;
     const started = Date.now();
     let seen = '';
