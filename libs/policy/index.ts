@@ -1,6 +1,6 @@
 export { PolicyFile } from './src/policy-file.ts';
-export { ACCEPT_ALL, compilePolicy, type Condition, type ExportPolicy, type ImportPolicy, type Policy, type Rule } from './src/policy.ts';
+export { ACCEPT_ALL, chainsFor, compilePolicy, type Condition, type ExportPolicy, type ImportPolicy, type Policy, type Rule } from './src/policy.ts';
 export { applyImportPolicy } from './src/evaluate-import.ts';
-export { exportRoute, peerTable, type ExportDecision } from './src/evaluate-export.ts';
+export { exportRoute, type ExportDecision } from './src/evaluate-export.ts';
 export { AdjRibIn } from './src/soft-reconfiguration.ts';
 export { CounterFold, type PeerCounters } from './src/peer-counters.ts';

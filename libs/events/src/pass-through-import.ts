@@ -3,7 +3,7 @@ import { currentPatternText, formatPattern, patternFromWire } from '#libs/eid';
 import { adName } from '#libs/identity';
 import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
 import { NotificationCode, peerMessageCodec, ROUTES_OUTLIVE } from '#libs/wire';
-import { attributesFromWire, timestampMs } from './wire-route.ts';
+import { attributesFromWire, timestampMs } from '#libs/wire';
 import type { PeerEvent } from './peer-event.ts';
 
 const codec = peerMessageCodec();

@@ -1,8 +1,6 @@
 import { parsePattern, patternToWire } from '#libs/eid';
-import { encodeExportedRoute } from '#libs/events';
 import { nextHopOf } from '#libs/fib-export';
 import { attributesOf, isScheduled, originAd, type RibAdvertisement, type RouteAttributes } from '#libs/rib';
-import type { TableTarget } from '#libs/tables';
 import { chainsFor, type ExportPolicy } from './policy.ts';
 import { runChains } from './rules.ts';
 
@@ -34,17 +32,3 @@ export function exportRoute(policy: ExportPolicy, localAd: string, peerAd: strin
   const gatewayEid = outcome.gatewayRule === undefined ? policy.gatewayEid : outcome.gatewayRule.keepGateway ? nextHopOf(best) : outcome.attributes.gatewayEid;
   return { export: true, attributes: { ...outcome.attributes, adPath: [localAd, ...best.adPath], gatewayEid }, rules: outcome.rules };
 }
-
-/**
- * A peer AD's Adj-RIB-Out as a table the Loc-RIB keeps (libs/tables): each interval's winner
- * export policy sends it (its window the interval's: docs/spec-notes.md §6.5), as sent. Its fingerprint holds everything `exportRoute` reads besides the route.
- */
-export const peerTable = (name: string, policy: ExportPolicy, localAd: string, peerAd: string): TableTarget => ({
-  name,
-  fingerprint: JSON.stringify({ localAd, peerAd, default: policy.default, gatewayEid: policy.gatewayEid ?? null, chains: chainsFor(policy.chains, peerAd) }),
-  entryOf: (pattern, best) => {
-    const decision = exportRoute(policy, localAd, peerAd, pattern, best);
-    return decision.export ? encodeExportedRoute(pattern, decision.attributes) : undefined;
-  },
-  takes: (pattern, best) => exportRoute(policy, localAd, peerAd, pattern, best).export,
-});

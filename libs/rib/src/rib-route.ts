@@ -37,6 +37,12 @@ export interface RibRoute extends RibAdvertisement {
 /** What an advertisement says of its routes (§6.2–§6.4), apart from who sent it and when. */
 export type RouteAttributes = Omit<RibAdvertisement, 'neighbor' | 'peerAd' | 'receivedSeq' | 'index' | 'ownWindow'>;
 
+/** A route of a peer's Adj-RIB-Out, as export policy made it: what the session sends for the pattern. */
+export interface ExportedRoute {
+  readonly pattern: string;
+  readonly attributes: RouteAttributes;
+}
+
 /** The attributes alone, whole: a field JSON left out comes back undefined. */
 export const attributesOf = (a: Partial<RouteAttributes> & Pick<RouteAttributes, 'adPath' | 'metric' | 'transitive'>): RouteAttributes => ({
   adPath: a.adPath,

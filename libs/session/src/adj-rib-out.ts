@@ -1,6 +1,5 @@
-import { advertisementToWire, withdrawalToWire, type ExportedRoute } from '#libs/events';
-import type { RouteAttributes } from '#libs/rib';
-import type { RouteUpdate } from '#libs/wire';
+import type { ExportedRoute, RouteAttributes } from '#libs/rib';
+import { advertisementToWire, withdrawalToWire, type RouteUpdate } from '#libs/wire';
 
 /** How large one RouteUpdate may be: patterns in it (the peer's max_patterns_per_update) and bytes (its max_message_bytes). */
 export interface UpdateLimits {

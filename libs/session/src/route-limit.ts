@@ -1,6 +1,5 @@
 import { formatPattern, patternFromWire } from '#libs/eid';
-import { timestampMs } from '#libs/events';
-import type { RouteUpdate__Output } from '#libs/wire';
+import { timestampMs, type RouteUpdate__Output } from '#libs/wire';
 
 /** §9.4 route table exhaustion: the most routes a peer may have, and what happens above (like BGP max-prefix). */
 export interface RouteLimit {

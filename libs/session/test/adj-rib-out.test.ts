@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attributesOf, type RouteAttributes } from '#libs/rib';
 import { AdjRibOut } from '#libs/session';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
-import type { ExportedRoute } from '#libs/events';
+import type { ExportedRoute } from '#libs/rib';
 
 const route = (pattern: string, over: Partial<RouteAttributes> = {}): ExportedRoute => ({ pattern, attributes: attributesOf({ adPath: ['b.org', 'a.org'], metric: 5, transitive: [], ...over }) });
 const MB = 1024 * 1024;

@@ -1,5 +1,4 @@
 import { peerEventStream, policyEventSubject, ribStreams, ribSubjects } from '#libs/events';
-import { peerTable } from '#libs/policy';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Registry, serveMetrics } from '#libs/metrics';
 import { adToken, startTableExport, tableMetrics } from '#libs/tables';
@@ -8,6 +7,7 @@ import { startImportStage } from './import-stage.ts';
 import { startLivenessWatch } from './liveness-watch.ts';
 import type { PolicyConfig } from './policy-config.ts';
 import { logPolicyVersion } from './policy-version.ts';
+import { peerTable } from './peer-table.ts';
 
 /** The exporter's own state bucket: `<prefix>-_export`; no peer AD's token starts with `_`. */
 const STATE = '_export';

@@ -1,7 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { decodeExportedRoute, type ExportedRoute } from '#libs/events';
+import { decodeExportedRoute } from '#libs/events';
 import type { LogLine } from '#libs/log';
+import type { ExportedRoute } from '#libs/rib';
 import { AdjRibOut, type UpdateLimits } from '#libs/session';
 import { followTable, routeOfKey, type TableFollower } from '#libs/tables';
 import type { RouteUpdate } from '#libs/wire';

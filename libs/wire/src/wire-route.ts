@@ -1,6 +1,9 @@
 import { parsePattern, patternToWire } from '#libs/eid';
 import type { AcceptedAdvertisement, RouteAttributes } from '#libs/rib';
-import type { RouteAdvertisement, RouteAdvertisement__Output, RouteAttribute, RouteWithdrawal, Timestamp, Timestamp__Output } from '#libs/wire';
+import type { RouteAdvertisement, RouteAdvertisement__Output } from '../generated/dtn/peering/v1/RouteAdvertisement.ts';
+import type { RouteAttribute } from '../generated/dtn/peering/v1/RouteAttribute.ts';
+import type { RouteWithdrawal } from '../generated/dtn/peering/v1/RouteWithdrawal.ts';
+import type { Timestamp, Timestamp__Output } from '../generated/google/protobuf/Timestamp.ts';
 
 /** §6.3, §6.4: the known attributes, and the unknown ones marked transitive; a repeated attribute's last value counts. */
 export function attributesFromWire(a: RouteAdvertisement__Output): Omit<AcceptedAdvertisement, 'patterns' | 'adPath' | 'metric'> {
