@@ -19,7 +19,7 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
 
   it('compacts beside the deltas once the lines written reach the last snapshot, purges what only the previous snapshot needed, and a late reader loads the latest snapshot and the deltas after it', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
-    const writer = await TableWriter.open(nc, table, { compactAfter: 50, log });
+    const writer = await TableWriter.open(nc, table, { compactAfter: 50, compactEveryMs: 0, log });
     const jsm = await jetstreamManager(nc);
     const state = async () => ({ deltas: (await jsm.streams.info(tableStream(table))).state, snapshots: (await jsm.streams.info(snapshotStream(table))).state });
     const expected = new Map<string, string>();
@@ -70,10 +70,25 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect(Object.fromEntries(await readTable(nc, table))).toEqual({ 'p.a2': 'a2', 'p.a3': 'a3', 'p.r1': 'r1' });
   }, 30_000);
 
+  it('compacts at most once every compactEveryMs: a compaction due sooner is made when its time comes', async () => {
+    const table = `t${randomUUID().slice(0, 8)}`;
+    const writer = await TableWriter.open(nc, table, { compactAfter: 10, compactEveryMs: 1_500, log });
+    await writer.append([{ id: 'a', deltas: puts('a', 1, 20) }]);
+    await until('the first snapshot', async () => ((await latestSnapshot(nc, table))?.deltasThrough === 1 ? true : undefined));
+    const first = Date.now();
+    await writer.append([{ id: 'b', deltas: puts('b', 1, 20) }]);
+    // Due at once (20 lines since a snapshot of 20), made when 1.5 s have passed since the first.
+    expect((await latestSnapshot(nc, table))?.deltasThrough).toBe(1);
+    await until('the second snapshot', async () => ((await latestSnapshot(nc, table))?.deltasThrough === 2 ? true : undefined), { ms: 10_000 });
+    expect(Date.now() - first).toBeGreaterThanOrEqual(1_000);
+    expect(await latestSnapshot(nc, table)).toMatchObject({ deltasThrough: 2, entries: 40 });
+    await writer.close();
+  });
+
   it('keeps tables named x and x_SNAP apart (gateway names are tokens that may end so)', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     for (const name of [table, `${table}_SNAP`]) {
-      const writer = await TableWriter.open(nc, name, { compactAfter: 1, log });
+      const writer = await TableWriter.open(nc, name, { compactAfter: 1, compactEveryMs: 0, log });
       await writer.append([{ id: name, deltas: [{ key: 'p.k', value: name }] }]);
       await writer.close();
     }

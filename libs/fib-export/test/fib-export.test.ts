@@ -57,6 +57,7 @@ describe('a gateway table', () => {
         expect(routeOfKey(keyOf(pattern, -2.5))).toEqual({ pattern, validFrom: -2.5 });
       }),
     );
+    for (const key of ['q.aXBu', 'p', 'p.aXBu.', 'p.aXBu.1.2', 'p.aXBu.x1', 'p.aXBu.Infinity']) expect(routeOfKey(key)).toBeUndefined();
     const entry = { pattern: 'ipn:1.*', nextHop: 'ipn:0.5', bandwidthBps: '1000', maxBundleSize: 7, validFrom: 1, validUntil: 2, peerAd: 'a.org', adPath: ['a.org'], causeSeq: 9 };
     expect(decodeFibEntry(encodeFibEntry(entry))).toEqual(Result.succeed(entry));
     expect(Result.isFailure(decodeFibEntry('{"v":1,"pattern":"ipn:1.*"}'))).toBe(true);

@@ -121,20 +121,31 @@ export class Fib<V> {
   }
 
   set(pattern: EidPattern, value: V): void {
-    const text = formatPattern(pattern);
-    const existing = this.#find(pattern, text);
-    if (existing !== undefined) {
-      existing.value = value;
-      return;
-    }
-    this.#insert({ pattern, text: flatKey(text), score: specificityScore(pattern), value });
-    this.#size++;
+    this.update(pattern, () => value);
   }
 
   delete(pattern: EidPattern): boolean {
-    const removed = this.#remove(pattern, formatPattern(pattern));
-    if (removed) this.#size--;
-    return removed;
+    let held = false;
+    this.update(pattern, (value) => ((held = value !== undefined), undefined));
+    return held;
+  }
+
+  /**
+   * The value of exactly this pattern replaced by what `next` makes of it (undefined: none), in one
+   * lookup: a gateway following its table changes the entries of a pattern a million times in a load.
+   */
+  update(pattern: EidPattern, next: (value: V | undefined) => V | undefined): void {
+    const text = formatPattern(pattern);
+    const existing = this.#find(pattern, text);
+    const value = next(existing?.value);
+    if (existing !== undefined && value !== undefined) existing.value = value;
+    else if (existing !== undefined) {
+      this.#remove(pattern, text);
+      this.#size--;
+    } else if (value !== undefined) {
+      this.#insert({ pattern, text: flatKey(text), score: specificityScore(pattern), value });
+      this.#size++;
+    }
   }
 
   *entries(): IterableIterator<FibMatch<V>> {
@@ -213,18 +224,18 @@ export class Fib<V> {
     return table;
   }
 
-  #remove(pattern: EidPattern, text: string): boolean {
-    if (this.#find(pattern, text) === undefined) return false;
+  /** Removes the entry of a pattern the table holds. */
+  #remove(pattern: EidPattern, text: string): void {
     if (pattern.scheme === 'dtn') {
       if (pattern.path !== undefined) this.#dtnPaths.delete(pathKey(text));
       else if (pattern.wildcardAt < 0) this.#dtnExact.delete(text);
       else if (isDtnAny(pattern)) this.#dtnAny = undefined;
       else this.#removeWildcardName(pattern, text);
-      return true;
+      return;
     }
     if (pattern.allocator === '*') {
       this.#ipnAny = undefined;
-      return true;
+      return;
     }
     const { node, service } = pattern;
     if (node.kind === 'exact' && service.kind !== 'wildcard') {
@@ -233,14 +244,16 @@ export class Fib<V> {
       if (service.kind === 'exact') services.exact.delete(service.value);
       else services.ranges?.remove(text);
       if (services.exact.size === 0 && !services.ranges?.size) this.#endpoints.delete(key);
-      return true;
+      return;
     }
-    if (node.kind === 'exact') return this.#ipnExact.delete(text);
+    if (node.kind === 'exact') {
+      this.#ipnExact.delete(text);
+      return;
+    }
     const table = this.#table(pattern);
     if (node.kind === 'wildcard') table.wildcard = undefined;
     else table.ranges?.remove(text);
     if (table.wildcard === undefined && !table.ranges?.size) this.#allocators.delete(pattern.allocator);
-    return true;
   }
 
   #removeWildcardName(pattern: DtnPattern, text: string): void {

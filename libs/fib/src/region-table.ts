@@ -63,9 +63,10 @@ export class RegionTable<T extends { readonly text: string }> {
 
   /** Adds an item, replacing the one with the same key. */
   put(item: T): void {
-    const slot = this.#slot(item.text);
+    const tag = this.#tagOf(item.text);
+    const slot = this.#slot(item.text, tag);
     if (this.#slots[2 * slot + 1] === undefined) this.#size++;
-    this.#slots[2 * slot] = regionHash(item.text, this.#offset, item.text.length - this.#suffix) & TAG_BITS;
+    this.#slots[2 * slot] = tag;
     this.#slots[2 * slot + 1] = item;
     if (this.#size * 4 > this.#slots.length) this.#resize();
   }
@@ -74,7 +75,7 @@ export class RegionTable<T extends { readonly text: string }> {
   delete(text: string): boolean {
     const slots = this.#slots;
     const mask = (slots.length >> 1) - 1;
-    let hole = this.#slot(text);
+    let hole = this.#slot(text, this.#tagOf(text));
     if (slots[2 * hole + 1] === undefined) return false;
     // Backward-shift deletion: move later items of the run into the hole unless their home lies
     // cyclically after the hole (then they are already where a probe from home finds them).
@@ -101,11 +102,14 @@ export class RegionTable<T extends { readonly text: string }> {
     return Math.imul(tag, GOLDEN) >>> this.#shift;
   }
 
-  /** The slot holding the key of `text`, or the empty slot where it would go. */
-  #slot(text: string): number {
+  #tagOf(text: string): number {
+    return regionHash(text, this.#offset, text.length - this.#suffix) & TAG_BITS;
+  }
+
+  /** The slot holding the key of `text` (whose tag is `tag`), or the empty slot where it would go. */
+  #slot(text: string, tag: number): number {
     const offset = this.#offset;
     const end = text.length - this.#suffix;
-    const tag = regionHash(text, offset, end) & TAG_BITS;
     const slots = this.#slots;
     const mask = (slots.length >> 1) - 1;
     let i = this.#home(tag);
@@ -116,11 +120,18 @@ export class RegionTable<T extends { readonly text: string }> {
     return i;
   }
 
+  /** Twice the slots, each item moved by the tag it has (no key is hashed or compared again: they are all distinct). */
   #resize(): void {
     const old = this.#slots;
-    this.#slots = new Array<unknown>(old.length * 2).fill(undefined);
+    const slots = (this.#slots = new Array<unknown>(old.length * 2).fill(undefined));
     this.#shift--;
-    this.#size = 0;
-    for (let i = 1; i < old.length; i += 2) if (old[i] !== undefined) this.put(old[i] as T);
+    const mask = (slots.length >> 1) - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] === undefined) continue;
+      let at = this.#home(old[i] as number);
+      while (slots[2 * at + 1] !== undefined) at = (at + 1) & mask;
+      slots[2 * at] = old[i];
+      slots[2 * at + 1] = old[i + 1];
+    }
   }
 }

@@ -110,12 +110,12 @@ export class GatewayFib {
     if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
     const entry = value === undefined ? undefined : decodeFibEntry(value);
     if (entry && Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
-    const was = this.#fib.get(parsed.value) ?? [];
-    const held = was.filter((e) => e.validFrom !== route.validFrom);
-    const entries = entry ? [...held, entry.success].sort(byWindowStart) : held;
-    this.#size += entries.length - was.length;
-    if (entries.length > 0) this.#fib.set(parsed.value, entries);
-    else this.#fib.delete(parsed.value);
+    this.#fib.update(parsed.value, (was = []) => {
+      const held = was.filter((e) => e.validFrom !== route.validFrom);
+      const entries = entry ? [...held, entry.success].sort(byWindowStart) : held;
+      this.#size += entries.length - was.length;
+      return entries.length > 0 ? entries : undefined;
+    });
     this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: entry?.success, revision });
   }
 }

@@ -9,10 +9,13 @@ export const keyOf = (pattern: string, validFrom: number | undefined): string =>
 
 /** The pattern and window start a key names, or undefined when it names no route. */
 export function routeOfKey(key: string): { readonly pattern: string; readonly validFrom: number | undefined } | undefined {
-  const [prefix, pattern, from, ...rest] = key.split('.');
+  // Read in place, not split: a gateway reads a million keys in a full table.
+  if (!key.startsWith('p.')) return undefined;
+  const dot = key.indexOf('.', 2);
+  const from = dot < 0 ? undefined : key.slice(dot + 1);
   const validFrom = from === undefined ? undefined : Number(from.replace('_', '.'));
-  if (prefix !== 'p' || pattern === undefined || rest.length > 0 || from === '' || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
-  return { pattern: Buffer.from(pattern, 'base64url').toString(), validFrom };
+  if (from === '' || from?.includes('.') || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
+  return { pattern: Buffer.from(dot < 0 ? key.slice(2) : key.slice(2, dot), 'base64url').toString(), validFrom };
 }
 
 /** A KV bucket's name for a table: `<prefix>-<target>`, the target a NATS token. */

@@ -13,6 +13,12 @@ import { encodeTableLines, latestSnapshot, lineBytes, SNAPSHOT_HEADER, snapshotS
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 /** Delta lines written before the first snapshot; after it, as many as the last snapshot held (at least this). */
 const COMPACT_AFTER_LINES = 100_000;
+/**
+ * A compaction starts this long after the last one at the earliest: a table loaded at line rate
+ * (1M routes in ten seconds) is snapshotted once, not at 100k, 200k, 400k and 800k entries (a
+ * million and a half entries written again, more than the load itself).
+ */
+const COMPACT_EVERY_MS = 30_000;
 /** Snapshot parts in flight at once: the parts are made as they go, so a snapshot of a large table never holds up the deltas. */
 const SNAPSHOT_WINDOW = 8;
 
@@ -30,7 +36,8 @@ type Log = (line: Record<string, unknown>) => void;
  * those after it instead of letting them land first). Once the lines written since the last
  * snapshot reach what that snapshot held (at least `compactAfter`), a snapshot is made beside the
  * deltas, which go on meanwhile: the table as the writer holds it is written to the snapshot
- * stream, and what only the previous snapshot still needs is purged from both streams.
+ * stream, and what only the previous snapshot still needs is purged from both streams; at most
+ * one every `compactEveryMs`, a compaction due sooner waiting for its time.
  *
  * The writer holds the table it wrote (read from the streams at open), so a snapshot does not
  * read a million entries back from the server first. What it holds is the stream's table only
@@ -45,6 +52,9 @@ export class TableWriter {
   readonly #table: string;
   readonly #maxBytes: number;
   readonly #compactAfter: number;
+  readonly #compactEveryMs: number;
+  #lastCompaction = -Infinity;
+  #compactionTimer: NodeJS.Timeout | undefined;
   readonly #log: Log;
   #tail: SubjectTail;
   /** The table through `#tail` (key → value), or undefined: to be read from the streams again. */
@@ -53,18 +63,19 @@ export class TableWriter {
   #latest: Snapshot | undefined;
   #compacting: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, options: { readonly compactAfter?: number; readonly log: Log }) {
+  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, options: { readonly compactAfter?: number; readonly compactEveryMs?: number; readonly log: Log }) {
     this.#nc = nc;
     this.#table = table;
     this.#tail = tail;
     this.#latest = latest;
     this.#compactAfter = options.compactAfter ?? COMPACT_AFTER_LINES;
+    this.#compactEveryMs = options.compactEveryMs ?? COMPACT_EVERY_MS;
     this.#log = options.log;
     this.#maxBytes = Math.min(MAX_MESSAGE_BYTES, messageRoom(nc));
   }
 
   /** Creates the table's streams if they are missing (and checks them), and finds where its deltas end. */
-  static async open(nc: NatsConnection, table: string, options: { readonly replicas?: number; readonly compactAfter?: number; readonly log: Log }): Promise<TableWriter> {
+  static async open(nc: NatsConnection, table: string, options: { readonly replicas?: number; readonly compactAfter?: number; readonly compactEveryMs?: number; readonly log: Log }): Promise<TableWriter> {
     const replicas = options.replicas ?? 1;
     await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
     await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
@@ -101,12 +112,29 @@ export class TableWriter {
     if (this.#tail.seq - before.seq === messages.length) for (const { deltas } of batches) for (const { key, value } of deltas) value === undefined ? held.delete(key) : held.set(key, value);
     else this.#held = undefined;
     this.#sinceSnapshot += lines;
-    if (this.#compacting === undefined && this.#sinceSnapshot >= Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) {
-      this.#compacting = this.compact()
-        .catch((error: Error) => this.#log({ level: 'warn', msg: 'table compaction failed; tried again after more deltas', table: this.#table, error: error.message }))
-        .finally(() => (this.#compacting = undefined));
-    }
+    this.#compactWhenDue();
     return lines;
+  }
+
+  /** Starts a compaction once enough lines were written since the last snapshot, and its time has come (else when it comes). */
+  #compactWhenDue(): void {
+    // Not while another runs or waits, nor before the table is held again (an append reads it first).
+    if (this.#compacting !== undefined || this.#compactionTimer !== undefined || this.#held === undefined) return;
+    if (this.#sinceSnapshot < Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) return;
+    const wait = this.#lastCompaction + this.#compactEveryMs - Date.now();
+    if (wait > 0) {
+      this.#compactionTimer = setTimeout(() => {
+        this.#compactionTimer = undefined;
+        this.#compactWhenDue();
+      }, wait);
+      // A compaction is upkeep: it keeps no process running.
+      this.#compactionTimer.unref();
+      return;
+    }
+    this.#lastCompaction = Date.now();
+    this.#compacting = this.compact()
+      .catch((error: Error) => this.#log({ level: 'warn', msg: 'table compaction failed; tried again after more deltas', table: this.#table, error: error.message }))
+      .finally(() => (this.#compacting = undefined));
   }
 
   /**
@@ -150,8 +178,10 @@ export class TableWriter {
     this.#log({ level: 'info', msg: 'table compacted', table: this.#table, entries: keys.length, throughDelta: revision });
   }
 
-  /** Waits for a compaction under way. */
+  /** Waits for a compaction under way; one waiting for its time is not made. */
   async close(): Promise<void> {
+    clearTimeout(this.#compactionTimer);
+    this.#compactionTimer = undefined;
     await this.#compacting;
   }
 
