@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { encodeRibInput } from '#libs/events';
 import type { RibEvent } from '#libs/rib';
 import { ensureStream } from '#libs/streams';
@@ -78,11 +82,30 @@ describe('dpp replay, explain, history, rib diff', () => {
     expect(lines((await dpp('rib', 'diff', '1', '2', ...common(), '--json')).stdout)).toMatchObject([{ change: 'added', before: null }]);
   });
 
+  it('takes the AD, the NATS server and the stream from a speaker config file, as every command does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpp-audit-'));
+    const config = join(dir, 'us.yaml');
+    writeFileSync(config, stringify({ ad: 'us.example.test', nats: { url: inject('natsUrl') }, streams: { rib_input: stream } }));
+    const byFile = await dpp('explain', 'ipn:100.*.*', '--config', config, '--until', '3', '--json');
+    expect(byFile.status).toBe(0);
+    expect(byFile.stdout).toBe((await dpp('explain', 'ipn:100.*.*', ...common(), '--until', '3', '--json')).stdout);
+    for (const command of [['replay'], ['history', 'ipn:100.*.*'], ['rib', 'diff', '2', '3']]) {
+      expect((await dpp(...command, '--config', config, '--json')).stdout).toBe((await dpp(...command, ...common(), '--json')).stdout);
+    }
+    // An option given beside the file wins over it.
+    const other = await dpp('replay', '--config', config, '--stream', 'NO_SUCH_STREAM');
+    expect([other.status, other.stderr]).toEqual([1, expect.stringContaining('stream NO_SUCH_STREAM not found')]);
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'ad: us.example.test\nnats: 7\n');
+    const bad = await dpp('replay', '--config', broken);
+    expect([bad.status, bad.stderr]).toEqual([1, expect.stringContaining(`${broken}: nats`)]);
+  });
+
   it('says what is wrong with its input, with exit codes that mean something', async () => {
     const badPattern = await dpp('explain', 'ipn:*.1', ...common());
     expect([badPattern.status, badPattern.stderr]).toEqual([1, expect.stringContaining('pattern "ipn:*.1": column 7')]);
     const noAd = await dpp('replay', '--nats', inject('natsUrl'));
-    expect([noAd.status, noAd.stderr]).toEqual([2, expect.stringContaining('--ad is required')]);
+    expect([noAd.status, noAd.stderr]).toEqual([2, expect.stringContaining('--config FILE or --ad is required')]);
     const badUntil = await dpp('replay', ...common(), '--until', 'yesterday');
     expect([badUntil.status, badUntil.stderr]).toEqual([1, expect.stringContaining('expected a log sequence')]);
     const noStream = await dpp('explain', 'ipn:100.*.*', '--ad', 'us.example.test', '--nats', inject('natsUrl'), '--stream', 'NO_SUCH_STREAM');

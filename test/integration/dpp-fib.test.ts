@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { stringify } from 'yaml';
 import { fromIonContacts } from '#libs/fib-export';
 import { ensureStream } from '#libs/streams';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
@@ -52,7 +53,10 @@ describe('dpp contacts and dpp fib', () => {
   });
 
   it('imports a contact plan as scheduled routes that reach the gateway, and exports them again with their windows', async () => {
-    const imported = await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--ad', US, '--local-node', '1', '--stream', names.input, '--nats', inject('natsUrl'));
+    // The AD, NATS, the stream, the bucket prefix and the gateway from the speaker's config file, as for every command.
+    const config = join(dir, 'us.yaml');
+    writeFileSync(config, stringify({ ad: US, nats: { url: inject('natsUrl') }, streams: { rib_input: names.input }, fib: { bucket_prefix: names.prefix }, gateways: [{ name: 'gs' }] }));
+    const imported = await runDpp('contacts', 'import', join(dir, 'plan.ion'), '--config', config, '--local-node', '1');
     expect([imported.status, imported.stdout]).toEqual([0, '2 contacts from node 1 originated as scheduled routes; 1 between other nodes or with itself skipped\n']);
 
     const found = await until('the open contact in the gateway FIB', async () => {
@@ -68,6 +72,7 @@ describe('dpp contacts and dpp fib', () => {
     expect(jsonLines(then.stdout)[0]).toMatchObject({ entry: { pattern: 'ipn:0.12.*', nextHop: 'ipn:12.0', bandwidthBps: '8000' } });
 
     const shown = await fib('show');
+    expect((await runDpp('fib', 'show', '--config', config)).stdout).toBe(shown.stdout);
     expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.12\.\* +ipn:12\.0 .*\nipn:0\.7\.\* +ipn:7\.0 /);
     const inForceNow = await fib('show', '--at', new Date(now).toISOString(), '--json');
     expect(jsonLines(inForceNow.stdout).map((e) => e['pattern'])).toEqual(['ipn:0.7.*']);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,8 +48,8 @@ describe('dpp up (the demo stack)', () => {
     // Mars's route through the DSN, with the DSN's gateway (§6.7) and AD_PATH [dsn, mars] (§5.3).
     await until("Mars's route at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:200.*.* via dtn://gw.dsn.example.test/ (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
     // What README says to try next works against it.
-    const nats = /--nats (nats:\/\/\S+)/.exec(out)![1]!;
-    const shown = await runDpp('fib', 'show', '--gateway', 'esa-gw', '--bucket-prefix', 'dpp-esa-fib', '--nats', nats, '--json');
+    const esaConfig = /npx dpp fib show --config (\S+)/.exec(out)![1]!;
+    const shown = await runDpp('fib', 'show', '--config', esaConfig, '--json');
     expect(shown.status).toBe(0);
     expect(shown.stdout).toContain('"pattern":"ipn:200.*.*"');
     // dpp show, against a speaker's own config file.
@@ -85,5 +85,29 @@ describe('dpp up (the demo stack)', () => {
     // The services stopped, then NATS and the DNS lab, quietly: nothing exited on its own, nothing restarted.
     expect(out.slice(before).trim().split('\n')).toEqual(['stopping...', 'stopped']);
     expect(pids.filter(alive)).toEqual([]);
-  }, 180_000);
+
+    // A second run goes on from the first's state, and says so; --fresh starts from nothing.
+    for (const [args, first] of [[[], `dpp up: data in ${data}, kept from an earlier run`], [['--fresh'], `dpp up: data in ${data} (fresh)`]] as const) {
+      const again = spawn(process.execPath, ['bin/dpp.js', 'up', '--data', data, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      up = again;
+      let said = '';
+      again.stdout!.on('data', (c: Buffer) => (said += c.toString()));
+      await until('the stack up again', () => (said.includes('dpp is up') ? true : undefined), { ms: 90_000 });
+      expect(said.split('\n')[0]).toContain(first);
+      // The gateway hears of Mars's route again either way: from the kept streams, or from the fresh ones.
+      await until("Mars's route at ESA's gateway", () => (said.includes('gateway esa-gw: + ipn:200.*.*') ? true : undefined), { ms: 30_000 });
+      // ESA's RIB resumed where the first run left it, or from nothing (its log, too, begun anew).
+      const resumed = [...readFileSync(join(data, 'logs', 'esa.example.test-rib.log'), 'utf8').matchAll(/"msg":"RIB resumed","lastSeq":(\d+)/g)].map((m) => Number(m[1]));
+      expect(args.length === 0 ? resumed.at(-1)! > 0 : resumed).toEqual(args.length === 0 ? true : [0]);
+      const stopped = new Promise<number | null>((resolve) => again.once('exit', resolve));
+      process.kill(-again.pid!, 'SIGINT');
+      expect(await stopped).toBe(0);
+      up = undefined;
+    }
+    // --fresh empties only a directory of dpp up's own.
+    writeFileSync(join(data, 'notes.txt'), 'mine');
+    const refused = await runDpp('up', '--data', data, '--fresh');
+    expect([refused.status, refused.stderr]).toEqual([1, expect.stringContaining(`${data} holds notes.txt, which dpp up did not write there`)]);
+    expect(readFileSync(join(data, 'notes.txt'), 'utf8')).toBe('mine');
+  }, 300_000);
 });

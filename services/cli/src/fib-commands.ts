@@ -7,6 +7,7 @@ import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
 import { commandLine, intOption, isoTime, table, windowText } from './command-line.ts';
 import { publishLocal } from '../../rib/src/local-routes.ts';
+import { CONFIG_OPTION, configDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService, stopSignal } from './run-service.ts';
 import { withNats } from './with-nats.ts';
@@ -22,16 +23,17 @@ described in README, "Gateways and the FIB".
 export const fibExportCommand = (args: readonly string[], io: CommandIo): Promise<number> =>
   runService('fib-export', FIB_EXPORT_USAGE, args, io, { load: loadFibExportConfig, start: startFibExportService });
 
-const GATEWAY_OPTIONS = `  --gateway NAME        the gateway (a name in the FIB-export config)
+const GATEWAY_OPTIONS = `${CONFIG_OPTION}
+  --gateway NAME        the gateway (a name in the FIB-export config; with --config, its first)
   --nats URL            the NATS server (default nats://127.0.0.1:4222)
   --bucket-prefix P     the FIB-export bucket_prefix (default dpp-fib)`;
 
-export const FIB_USAGE = `usage: dpp fib show --gateway NAME [--at TIME] [--json]  a gateway's FIB: every entry, current and future; with --at,
+export const FIB_USAGE = `usage: dpp fib show [--gateway NAME] [--at TIME] [--json]  a gateway's FIB: every entry, current and future; with --at,
                                                        those whose window holds TIME
-       dpp fib lookup EID --gateway NAME [--at TIME] [--json]
+       dpp fib lookup EID [--gateway NAME] [--at TIME] [--json]
                                                        the entry bundles for EID follow (§4.2) now, or at TIME; exit 1 when none
-       dpp fib watch --gateway NAME [--json]           the snapshot, then every delta as it comes, until Ctrl-C
-       dpp fib export --gateway NAME --format hardy|ion|ion-ipn|hdtn [--out FILE [--follow]] [--check] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R] [--ion-duct-template T]
+       dpp fib watch [--gateway NAME] [--json]         the snapshot, then every delta as it comes, until Ctrl-C
+       dpp fib export [--gateway NAME] --format hardy|ion|ion-ipn|hdtn [--out FILE [--follow]] [--check] [--local-node N] [--epoch TIME] [--horizon-hours H] [--default-rate-bps R] [--ion-duct-template T]
                                                        the FIB as a DTN router's contact plan (README: which fields map);
                                                        with --follow, FILE is kept current (rewritten whole) until Ctrl-C;
                                                        with --check, nothing is written: the plan is checked against the
@@ -49,15 +51,20 @@ ${GATEWAY_OPTIONS}
   --ion-duct-template T ion-ipn (ipnadmin plans and exits): a neighbour's outduct, {node} its number
                         (ltp/{node}); without it no plans are written, and the neighbours are listed
 Every route a format cannot say is left out, and every value bounded, with a line on stderr saying why.
+The gateway is --gateway, or the first of --config FILE's: one of them is required.
 `;
 
-export const CONTACTS_USAGE = `usage: dpp contacts import FILE --ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--min-confidence C] [--nats URL] [--stream NAME]
+export const CONTACTS_USAGE = `usage: dpp contacts import FILE --config FILE|--ad AD --local-node N [--format ion|hdtn] [--epoch TIME] [--min-confidence C] [--nats URL] [--stream NAME]
 
 Reads an ION contact plan (its "a contact" lines) or an HDTN contact plan (JSON) and originates,
 for each contact from our node N to node M, a scheduled route for ipn:0.M.* via ipn:M.0 inside the
 contact's window at its rate. The plan replaces the plan imported before. The routes go to the RIB
-input (stream default DPP_RIB_INPUT) as events of the neighbor "<AD> contacts"; their export to
+input (the config's rib_input, default DPP_RIB_INPUT) as events of the neighbor "<AD> contacts"; their export to
 peers is the policy service's. --format defaults from the file name (.json: hdtn).
+${CONFIG_OPTION}
+  --ad AD          our AD (the routes' origin)
+  --nats URL       the NATS server (default nats://127.0.0.1:4222)
+  --stream NAME    the RIB input stream (default DPP_RIB_INPUT)
   --epoch TIME     ISO time that relative times (ION +S until an "@" line moves the reference, HDTN
                    seconds) count from (default now)
   --min-confidence C
@@ -67,16 +74,26 @@ peers is the policy service's. --format defaults from the file name (.json: hdtn
 
 type FibOptions = { gateway: string; nats: string; prefix: string; json: boolean; positionals: string[]; values: Record<string, string | boolean | undefined> };
 
-function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra: Record<string, { type: 'string' | 'boolean' }> = {}): FibOptions | number {
+async function fibOptions(args: readonly string[], io: CommandIo, usage: string, extra: Record<string, { type: 'string' | 'boolean' }> = {}): Promise<FibOptions | number> {
   const parsed = commandLine(args, io, usage, {
+    config: { type: 'string' },
     gateway: { type: 'string' },
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
-    'bucket-prefix': { type: 'string', default: 'dpp-fib' },
+    nats: { type: 'string' },
+    'bucket-prefix': { type: 'string' },
     ...extra,
   });
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  return { gateway: (values.gateway as string | undefined) ?? '', nats: values.nats as string, prefix: values['bucket-prefix'] as string, json: values.json as boolean, positionals, values };
+  const defaults = await configDefaults(values['config'], io);
+  if (typeof defaults === 'number') return defaults;
+  return {
+    gateway: (values['gateway'] as string | undefined) ?? defaults.gateway ?? '',
+    nats: (values['nats'] as string | undefined) ?? defaults.nats,
+    prefix: (values['bucket-prefix'] as string | undefined) ?? defaults.fibBucketPrefix,
+    json: values['json'] as boolean,
+    positionals,
+    values: { ...values, ad: (values['ad'] as string | undefined) ?? defaults.ad, stream: (values['stream'] as string | undefined) ?? defaults.ribInput },
+  };
 }
 
 const cells = (e: FibEntry) => [e.pattern, e.nextHop, windowText(e.validFrom, e.validUntil), e.bandwidthBps ?? '-', e.peerAd, String(e.causeSeq)];
@@ -97,7 +114,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     io.err.write(`dpp fib: ${sub === undefined ? 'a subcommand is required' : `unknown subcommand "${sub}"`}\n\n${FIB_USAGE}`);
     return EXIT.usage;
   }
-  const options = fibOptions(rest, io, FIB_USAGE, {
+  const options = await fibOptions(rest, io, FIB_USAGE, {
     format: { type: 'string' },
     'local-node': { type: 'string' },
     epoch: { type: 'string' },
@@ -117,7 +134,7 @@ export async function fibCommand(args: readonly string[], io: CommandIo): Promis
     return EXIT.usage;
   }
   if (options.gateway === '' || options.positionals.length !== (sub === 'lookup' ? 1 : 0)) {
-    io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
+    io.err.write(`dpp fib ${sub}: ${options.gateway === '' ? '--gateway or a --config FILE with a gateway is required' : sub === 'lookup' ? 'expected one EID' : 'unexpected arguments'}\n\n${FIB_USAGE}`);
     return EXIT.usage;
   }
   const open = (nc: NatsConnection, onChange?: Parameters<typeof GatewayFib.open>[1]['onChange']) =>
@@ -245,12 +262,12 @@ export async function contactsCommand(args: readonly string[], io: CommandIo): P
     io.out.write(CONTACTS_USAGE);
     return EXIT.ok;
   }
-  const options = fibOptions(rest, io, CONTACTS_USAGE, { ad: { type: 'string' }, format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'min-confidence': { type: 'string' }, stream: { type: 'string' } });
+  const options = await fibOptions(rest, io, CONTACTS_USAGE, { ad: { type: 'string' }, format: { type: 'string' }, 'local-node': { type: 'string' }, epoch: { type: 'string' }, 'min-confidence': { type: 'string' }, stream: { type: 'string' } });
   if (typeof options === 'number') return options;
-  const { ad, format: given, stream = 'DPP_RIB_INPUT' } = options.values as { ad?: string; format?: string; stream?: string };
+  const { ad, format: given, stream } = options.values as { ad?: string; format?: string; stream: string };
   const file = options.positionals[0];
   if (sub !== 'import' || file === undefined || options.positionals.length !== 1 || ad === undefined || options.values['local-node'] === undefined) {
-    io.err.write(`dpp contacts: ${sub !== 'import' ? 'the subcommand is import' : file === undefined ? 'a contact plan FILE is required' : ad === undefined ? '--ad is required' : '--local-node is required'}\n\n${CONTACTS_USAGE}`);
+    io.err.write(`dpp contacts: ${sub !== 'import' ? 'the subcommand is import' : file === undefined ? 'a contact plan FILE is required' : ad === undefined ? '--config FILE or --ad is required' : '--local-node is required'}\n\n${CONTACTS_USAGE}`);
     return EXIT.usage;
   }
   const format = given ?? (file.endsWith('.json') ? 'hdtn' : 'ion');

@@ -6,23 +6,25 @@ import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
 import { commandLine, isoTime, table, windowText } from './command-line.ts';
+import { CONFIG_OPTION, configDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService } from './run-service.ts';
 import { withNats } from './with-nats.ts';
 
-const COMMON = `  --ad AD          our AD (routes whose AD_PATH holds it are loops, §5.3)
+const COMMON = `${CONFIG_OPTION}
+  --ad AD          our AD (routes whose AD_PATH holds it are loops, §5.3)
   --nats URL       the NATS server (default nats://127.0.0.1:4222)
   --stream NAME    the RIB input stream (default DPP_RIB_INPUT)
   --json           one JSON object a line instead of a table`;
 
-export const REPLAY_USAGE = `usage: dpp replay --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+export const REPLAY_USAGE = `usage: dpp replay --config FILE|--ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
 Rebuilds the Loc-RIB from the log in a scratch projection, up to a log sequence or a time
 (default: the whole log), and prints every pattern's timeline: who wins each interval from the
 recorded clock on, current (NOW) and future. Nothing running is touched.
 ${COMMON}
 `;
-export const EXPLAIN_USAGE = `usage: dpp explain PATTERN --ad AD [--at TIME] [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+export const EXPLAIN_USAGE = `usage: dpp explain PATTERN --config FILE|--ad AD [--at TIME] [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
 Every route for PATTERN at that point of the log, as they stand at the instant TIME (default: the
 recorded clock; past or future): the best one, and for each other the route it lost to and the
@@ -32,14 +34,14 @@ those, replay to an earlier point with --until.
 ${COMMON}
   --at TIME        the instant to rank at, an ISO time
 `;
-export const HISTORY_USAGE = `usage: dpp history PATTERN --ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
+export const HISTORY_USAGE = `usage: dpp history PATTERN --config FILE|--ad AD [--until SEQ|TIME] [--nats URL] [--stream NAME] [--json]
 
 Every event in the log that touched PATTERN: announcements, withdrawals and rejections of it, and
 every change of an interval of its timeline (which route wins it, or that it went), with the
 event (an update, a session loss, a clock edge) that made it.
 ${COMMON}
 `;
-export const DIFF_USAGE = `usage: dpp rib diff A B --ad AD [--nats URL] [--stream NAME] [--json]
+export const DIFF_USAGE = `usage: dpp rib diff A B --config FILE|--ad AD [--nats URL] [--stream NAME] [--json]
 
 The Loc-RIB at point A against point B (each a log sequence or a time): intervals of the patterns'
 timelines (named by pattern and start) added, removed, or whose winner or end changed.
@@ -57,19 +59,23 @@ interface Common {
 }
 
 /** The options every audit command shares, or the exit code of a usage error already reported. */
-function common(args: readonly string[], io: CommandIo, usage: string, positionals: number): Common | number {
+async function common(args: readonly string[], io: CommandIo, usage: string, positionals: number): Promise<Common | number> {
   const parsed = commandLine(args, io, usage, {
+    config: { type: 'string' },
     ad: { type: 'string' },
-    nats: { type: 'string', default: 'nats://127.0.0.1:4222' },
-    stream: { type: 'string', default: 'DPP_RIB_INPUT' },
+    nats: { type: 'string' },
+    stream: { type: 'string' },
     until: { type: 'string' },
     ...(usage === EXPLAIN_USAGE ? { at: { type: 'string' as const } } : {}),
   });
   if (typeof parsed === 'number') return parsed;
   const { positionals: given } = parsed;
-  const values = parsed.values as { ad?: string; nats: string; stream: string; until?: string; at?: string; json: boolean };
-  if (values.ad === undefined || given.length !== positionals) {
-    io.err.write(`dpp: ${values.ad === undefined ? '--ad is required' : `expected ${positionals} argument(s)`}\n\n${usage}`);
+  const values = parsed.values as { config?: string; ad?: string; nats?: string; stream?: string; until?: string; at?: string; json: boolean };
+  const defaults = await configDefaults(values.config, io);
+  if (typeof defaults === 'number') return defaults;
+  const ad = values.ad ?? defaults.ad;
+  if (ad === undefined || given.length !== positionals) {
+    io.err.write(`dpp: ${ad === undefined ? '--config FILE or --ad is required' : `expected ${positionals} argument(s)`}\n\n${usage}`);
     return EXIT.usage;
   }
   const until = parseUntil(values.until);
@@ -79,7 +85,7 @@ function common(args: readonly string[], io: CommandIo, usage: string, positiona
   }
   const at = values.at === undefined ? undefined : isoTime(values.at, '--at', io);
   if (values.at !== undefined && at === undefined) return EXIT.invalid;
-  return { ad: values.ad, nats: values.nats, stream: values.stream, json: values.json, until: until.success, at, positionals: given };
+  return { ad, nats: values.nats ?? defaults.nats, stream: values.stream ?? defaults.ribInput, json: values.json, until: until.success, at, positionals: given };
 }
 
 /** `withNats` for the audit commands: events that do not decode are reported as skipped. */
@@ -131,7 +137,7 @@ function printRib(rib: LocRib, options: Common, io: CommandIo): void {
 }
 
 export async function replayCommand(args: readonly string[], io: CommandIo): Promise<number> {
-  const options = common(args, io, REPLAY_USAGE, 0);
+  const options = await common(args, io, REPLAY_USAGE, 0);
   if (typeof options === 'number') return options;
   return withLog(options, io, async (nc, skipped) => {
     printRib(await replay(nc, options.stream, options.ad, options.until, skipped), options, io);
@@ -153,7 +159,7 @@ async function withPattern(
   usage: string,
   body: (options: Common, pattern: string, nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>,
 ): Promise<number> {
-  const options = common(args, io, usage, 1);
+  const options = await common(args, io, usage, 1);
   if (typeof options === 'number') return options;
   const pattern = canonical(options.positionals[0], io);
   if (pattern === undefined) return EXIT.invalid;
@@ -238,7 +244,7 @@ after the batch in hand. The config file is described in README, "Running the RI
 
 export async function ribCommand(args: readonly string[], io: CommandIo): Promise<number> {
   if (args[0] !== 'diff') return runRib(args, io);
-  const options = common(args.slice(1), io, DIFF_USAGE, 2);
+  const options = await common(args.slice(1), io, DIFF_USAGE, 2);
   if (typeof options === 'number') return options;
   const points: Until[] = [];
   for (const text of options.positionals) {

@@ -1,5 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
@@ -86,7 +86,7 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
     for (const s of supervisor.list()) say([s.name.padEnd(30), String(s.pid).padEnd(8), (s.metrics ?? '-').padEnd(38), shown(s.log)].join(''));
     say('');
     if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
-    say(demo ? demoTries(natsUrl!, dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);
+    say(demo ? demoTries(dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);
     return { natsUrl: natsUrl ?? '', stop };
   } catch (error) {
     await stop();
@@ -121,20 +121,39 @@ async function runDemo(natsUrl: string, dataDir: string, say: Say): Promise<() =
   };
 }
 
-function demoTries(natsUrl: string, dataDir: string): string {
+function demoTries(dataDir: string): string {
   const [dsn, esa, mars] = DEMO_ADS.map((d) => demoConfig(dataDir, d.ad));
   return `dpp is up: three ADs on loopback, mars.example.test – dsn.example.test – esa.example.test, each with its
 session, policy and RIB services (ESA also its FIB export). Routes from Mars reach ESA's gateway
 through the DSN, which re-advertises them with its own gateway. Try, in another terminal:
 
-  npx dpp fib show --gateway esa-gw --bucket-prefix dpp-esa-fib --nats ${natsUrl}
-  npx dpp explain 'ipn:200.*.*' --ad esa.example.test --stream DPP_RIB_INPUT_ESA --nats ${natsUrl}
+  npx dpp fib show --config ${esa}
+  npx dpp explain 'ipn:200.*.*' --config ${esa}
   npx dpp policy counters --config ${dsn}
   npx dpp policy explain 'ipn:200.*.*' --config ${dsn}
   npx dpp originate 'ipn:200.7.*' --config ${mars}  (and watch it reach esa-gw here)
   npx dpp withdraw 'ipn:300.*.*' --config ${esa}
 
 Configs and logs are under ${shown(dataDir)}/. Ctrl-C stops everything.`;
+}
+
+/**
+ * Why `--fresh` must not empty `dataDir`, if it must not: it holds what dpp up did not write
+ * there (it may be a directory given by mistake), or a config file's checkpoint, outside it, holds
+ * the RIB of the NATS store it would empty (the RIB would then pass over the new log's first events).
+ */
+export async function freshProblem(dataDir: string, configs: readonly string[]): Promise<string | undefined> {
+  const ours = new Set(['nats', 'logs', ...DEMO_ADS.map((d) => d.ad)]);
+  const other = existsSync(dataDir) ? readdirSync(dataDir).find((name) => !ours.has(name)) : undefined;
+  if (other !== undefined) return `${dataDir} holds ${other}, which dpp up did not write there: empty it yourself, or give --data a directory of dpp up's`;
+  for (const config of configs) {
+    const file = await loadDppFile(config);
+    if (Result.isFailure(file) || file.success.checkpoint === undefined) continue;
+    const checkpoint = resolve(dirname(config), file.success.checkpoint);
+    const embedded = file.success.nats?.url === undefined && process.env['DPP_NATS_URL'] === undefined;
+    if (embedded && existsSync(checkpoint)) return `${config}'s checkpoint ${checkpoint} holds the RIB of the NATS store --fresh empties: move it aside too, or leave out --fresh`;
+  }
+  return undefined;
 }
 
 /** The directory the stack keeps its data in by default: `.dpp` in the project. */
