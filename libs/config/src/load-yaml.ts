@@ -9,7 +9,14 @@ import { DppFile, withEnvOverrides } from './dpp-file.ts';
  * problem: `FILE: field.path: what was expected`, so an operator sees every fix at once.
  */
 export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<S['Type'], string>> {
-  let raw: unknown;
+  const raw = await readYaml(path, adjust);
+  if (Result.isFailure(raw)) return raw;
+  const decoded = Schema.decodeUnknownResult(schema)(raw.success, { errors: 'all', onExcessProperty: 'error' });
+  return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
+}
+
+/** A YAML file's value as written (after `adjust`), before any schema: or its syntax errors, one line each. */
+export async function readYaml(path: string, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<unknown, string>> {
   // One line a problem: the YAML parser's first says what and where; the code frame after it would break the form.
   const line = (error: Error) => `${path}: ${error.message.split('\n')[0]!.replace(/:$/, '')}`;
   try {
@@ -18,13 +25,14 @@ export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownR
     // Warnings too (an unknown tag or directive): the parser would otherwise print them past our log, and the value they leave is a guess.
     const problems = [...document.errors, ...document.warnings];
     if (problems.length > 0) return Result.fail(problems.map(line).join('\n'));
-    raw = adjust(document.toJS());
+    return Result.succeed(adjust(document.toJS()));
   } catch (error) {
     return Result.fail(line(error as Error));
   }
-  const decoded = Schema.decodeUnknownResult(schema)(raw, { errors: 'all', onExcessProperty: 'error' });
-  return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
 }
+
+/** The speaker's config file as written, with the environment's overrides, before any schema. */
+export const readDppYaml = (path: string): Promise<Result.Result<unknown, string>> => readYaml(path, (raw) => withEnvOverrides(raw, process.env));
 
 /** effect's "message\n  at ["a"][0]["b"]" pairs as "file: a[0].b: message" lines. */
 function issueLines(path: string, formatted: string): string {

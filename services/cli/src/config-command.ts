@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { Result } from 'effect';
-import { loadDppFile } from '#libs/config';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Result, Schema } from 'effect';
+import { loadDppFile, readDppYaml } from '#libs/config';
+import { compilePolicy, PolicyFile } from '#libs/policy';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
 import { policyVersion } from '../../policy/src/policy-version.ts';
@@ -17,7 +19,8 @@ Checks a speaker's config file for each of its services (session, policy, RIB, F
 that service would read it at start: files it names are read (keys, certificates), the policy is
 compiled. A service whose part the file does not have is reported as not configured. Exits 0
 when every configured service would start, 1 otherwise (each problem on stderr, naming the file
-and the field), 2 on a wrong command line.
+and the field, all in one pass: a file whose fields do not decode still has its policy compiled
+and the key and certificate files it names read), 2 on a wrong command line.
 
 reload sends SIGHUP to every dpp service on this machine running with FILE (those dpp up
 started too): each reads it again and applies it without touching what it does not
@@ -38,7 +41,8 @@ export async function configCommand(args: readonly string[], io: CommandIo): Pro
   if (sub === 'reload') return reload(file, io);
   const raw = await loadDppFile(file);
   if (Result.isFailure(raw)) {
-    io.err.write(`${raw.failure}\n`);
+    // Every problem in one pass: those the schema found, and those of the parts it did not stop at.
+    io.err.write(`${[raw.failure, ...(await pastTheSchema(file))].join('\n')}\n`);
     return EXIT.invalid;
   }
   const has = raw.success;
@@ -59,6 +63,26 @@ export async function configCommand(args: readonly string[], io: CommandIo): Pro
   else io.out.write(table([['SERVICE', 'STATUS', 'DETAIL'], ...checks.map((c) => [c.service, c.status, c.status === 'invalid' ? 'see below' : c.detail])]));
   for (const c of checks) if (c.status === 'invalid') io.err.write(`${c.detail}\n`);
   return checks.some((c) => c.status === 'invalid') ? EXIT.invalid : EXIT.ok;
+}
+
+/**
+ * The problems a file whose schema failed still has in the parts a service would check next: its
+ * policy compiled (when the `policy:` section itself decodes), and the files it names read.
+ */
+async function pastTheSchema(path: string): Promise<string[]> {
+  const raw = await readDppYaml(path);
+  if (Result.isFailure(raw) || typeof raw.success !== 'object' || raw.success === null) return [];
+  const file = raw.success as { policy?: unknown; key_file?: unknown; tls?: unknown };
+  const problems: string[] = [];
+  const policy = Schema.decodeUnknownResult(PolicyFile)(file.policy, { onExcessProperty: 'error' });
+  if (file.policy !== undefined && Result.isSuccess(policy)) problems.push(...compilePolicy(policy.success, `${path}: policy`).problems);
+  const tls = typeof file.tls === 'object' && file.tls !== null ? (file.tls as Record<string, unknown>) : {};
+  const named: [string, unknown][] = [['key_file', file.key_file], ['tls.cert', tls['cert']], ['tls.key', tls['key']], ['tls.ca', tls['ca']]];
+  for (const [field, name] of named) {
+    if (typeof name !== 'string') continue;
+    await readFile(resolve(dirname(path), name)).catch((error: Error) => problems.push(`${path}: ${field}: ${error.message}`));
+  }
+  return problems;
 }
 
 /** The dpp services running with this config file: from each process's command line and working directory. */

@@ -38,6 +38,18 @@ describe('dpp config check', () => {
     const typo = dpp('config', 'check', join(dir, 'typo.yaml'));
     expect([typo.status, typo.stderr.trim()]).toEqual([1, `${join(dir, 'typo.yaml')}: checkpiont: not a field of this config: remove it, or check its spelling`]);
     expect(dpp('config', 'frobnicate').status).toBe(2);
+
+    // Every problem in one pass: a misspelt field does not hide the policy's problems, nor a key file that is not there.
+    writeFileSync(join(dir, 'all.yaml'), stringify({ ...base, checkpiont: 'rib.sqlite', key_file: 'missing.key', policy: { import: { chains: [{ peers: ['*'], rules: [{ name: 'r', match: { patterns_in: 'nope' } }] }] } } }));
+    const all = dpp('config', 'check', join(dir, 'all.yaml'));
+    expect([all.status, all.stderr.trim().split('\n')]).toEqual([
+      1,
+      [
+        `${join(dir, 'all.yaml')}: checkpiont: not a field of this config: remove it, or check its spelling`,
+        `${join(dir, 'all.yaml')}: policy.import.chains[0].rules[0].match.patterns_in: no pattern set "nope"; define it under pattern_sets`,
+        `${join(dir, 'all.yaml')}: key_file: ENOENT: no such file or directory, open '${join(dir, 'missing.key')}'`,
+      ],
+    ]);
   });
 
   it('reads the deploy/ examples: every service of both sites, the session service missing only the files they name', async () => {
