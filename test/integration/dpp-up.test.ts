@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { until } from '#libs/lab';
 import { runDpp } from '../harness/dpp-process.ts';
+import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
 import { checkHealth } from '../harness/health-check.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -75,8 +76,13 @@ describe('dpp up (the demo stack)', () => {
     expect(scraped).toMatch(/^dpp_updates_received_total\{peer="mars\.example\.test"\} [1-9]/m);
     for (const service of ['dsn.example.test/session', 'dsn.example.test/rib', 'dsn.example.test/policy', 'esa.example.test/fib-export']) expect((await fetch(`${metricsOf(service)}/readyz`)).status).toBe(200);
     expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 2$/m);
-    expect(await (await fetch(`${metricsOf('esa.example.test/fib-export')}/metrics`)).text()).toMatch(/^dpp_fib_lag\{table="esa-gw"\} 0$/m);
+    expect(await (await fetch(`${metricsOf('esa.example.test/fib-export')}/metrics`)).text()).toMatch(/^dpp_fib_lag_messages\{gateway="esa-gw"\} 0$/m);
     expect(await healthOf(data)).toBe('SERVING');
+    // Every metric the shipped alert rules and dashboard name is one the services serve (the Hardy feed's: test/integration/hardy-feed.test.ts).
+    const served = new Set<string>();
+    for (const [, url] of out.matchAll(/^\S+\/(?:rib|policy|session|fib-export)\s+\d+\s+(http:\/\/\S+)\/metrics/gm)) for (const name of familiesOf(await (await fetch(`${url}/metrics`)).text())) served.add(name);
+    expect([...metricsNamedByDeploy()].filter((name) => !name.startsWith('dpp_hardy_') && !served.has(name))).toEqual([]);
+    expect(served).toContain('dpp_session_start_time_seconds');
     const exited = new Promise<number | null>((resolve) => up!.once('exit', resolve));
     const before = out.length;
     process.kill(-up.pid!, 'SIGINT');

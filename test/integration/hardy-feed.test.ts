@@ -17,6 +17,7 @@ import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { advertised, updateEvent } from '../../libs/rib/test/routes.ts';
 import { startFakeTvr, type FakeTvr } from '../harness/fake-tvr-server.ts';
+import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
 
 const US = 'us.example.test';
 
@@ -80,6 +81,9 @@ describe('the Hardy TVR feed of a gateway', () => {
     await holds(['dtn://rover.example.test/** via dtn://gw.a.example.test/', `ipn:0.7.* via ipn:7.0 from ${from / 1000}`, 'ipn:200.*.* via ipn:2.0']);
     expect(tvr.requests.filter((r) => r === 'replace')).toHaveLength(1);
     expect(await registry.render()).toMatch(/dpp_hardy_contacts\{gateway="hardy"\} 3\n/);
+    // The Hardy metrics the shipped alert rules and dashboard name are the feed's.
+    const served = familiesOf(await registry.render());
+    expect([...metricsNamedByDeploy()].filter((name) => name.startsWith('dpp_hardy_') && !served.has(name))).toEqual([]);
   });
 
   it('sends the whole table again when Hardy comes back, with what changed while it was gone', async () => {

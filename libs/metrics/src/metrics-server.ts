@@ -11,7 +11,7 @@ export async function startMetricsServer(registry: Registry, options: { host: st
     const path = (request.url ?? '/').split('?')[0];
     if (path === '/metrics') {
       registry.render().then(
-        (text) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
         (error: Error) => response.writeHead(500).end(`${error.message}\n`),
       );
       return;

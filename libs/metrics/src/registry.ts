@@ -1,42 +1,7 @@
+import { readFileSync } from 'node:fs';
+import client from 'prom-client';
+
 type Labels = Readonly<Record<string, string>>;
-
-const escape = (value: string) => value.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('"', '\\"');
-const labelText = (labels: Labels): string => {
-  const entries = Object.entries(labels);
-  return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
-};
-const key = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort());
-
-interface Family {
-  readonly name: string;
-  readonly help: string;
-  readonly type: 'counter' | 'gauge' | 'histogram';
-  lines(): string[];
-}
-
-/** A counter or a gauge: one value per label set. */
-class Values {
-  readonly #values = new Map<string, { labels: Labels; value: number }>();
-
-  add(labels: Labels, n: number): void {
-    const k = key(labels);
-    const entry = this.#values.get(k);
-    if (entry) entry.value += n;
-    else this.#values.set(k, { labels, value: n });
-  }
-
-  set(labels: Labels, value: number): void {
-    this.#values.set(key(labels), { labels, value });
-  }
-
-  clear(): void {
-    this.#values.clear();
-  }
-
-  lines(name: string): string[] {
-    return [...this.#values.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${value}`);
-  }
-}
 
 export interface Counter {
   inc(labels?: Labels, n?: number): void;
@@ -52,50 +17,42 @@ export interface Histogram {
   observe(value: number, labels?: Labels): void;
 }
 
+/** dpp's version, as its package says. */
+const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 /**
- * Prometheus metrics of one service, in the text exposition format (version 0.0.4). Gauges that
- * are cheaper to read than to keep (a lag, a table size) are set by collectors run at each scrape.
+ * The Prometheus metrics of one service, kept by prom-client (a registry of its own, so services
+ * sharing a process in tests keep theirs apart): the process and Node.js metrics every Node
+ * exporter has (`process_*`, `nodejs_*`), `dpp_build_info`, and the service's own. Gauges that are
+ * cheaper to read than to keep (a lag, a table size) are set by collectors run at each scrape. A
+ * metric asked for twice (one per gateway of a service, say) is the one metric: its label names
+ * are declared with it.
  */
 export class Registry {
-  readonly #families: Family[] = [];
+  readonly #registry = new client.Registry();
   readonly #collectors: (() => void | Promise<void>)[] = [];
 
-  counter(name: string, help: string): Counter {
-    const values = new Values();
-    this.#families.push({ name, help, type: 'counter', lines: () => values.lines(name) });
-    return { inc: (labels = {}, n = 1) => values.add(labels, n) };
+  constructor() {
+    client.collectDefaultMetrics({ register: this.#registry });
+    new client.Gauge({ name: 'dpp_build_info', help: 'dpp build: its version and the Node.js it runs on (always 1)', labelNames: ['version', 'node'], registers: [this.#registry] }).set({ version: VERSION, node: process.versions.node }, 1);
   }
 
-  gauge(name: string, help: string): Gauge {
-    const values = new Values();
-    this.#families.push({ name, help, type: 'gauge', lines: () => values.lines(name) });
-    return { set: (value, labels = {}) => values.set(labels, value), clear: () => values.clear() };
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    const counter = this.#existing(name) ?? new client.Counter({ name, help, labelNames, registers: [this.#registry] });
+    if (!(counter instanceof client.Counter)) throw new Error(`metric ${name} is already registered, and not as a counter`);
+    return { inc: (labels = {}, n = 1) => counter.inc(labels, n) };
   }
 
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    const series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-    this.#families.push({
-      name,
-      help,
-      type: 'histogram',
-      lines: () =>
-        [...series.values()].flatMap(({ labels, counts, sum, count }) => [
-          ...buckets.map((le, i) => `${name}_bucket${labelText({ ...labels, le: String(le) })} ${counts[i]}`),
-          `${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${count}`,
-          `${name}_sum${labelText(labels)} ${sum}`,
-          `${name}_count${labelText(labels)} ${count}`,
-        ]),
-    });
-    return {
-      observe: (value, labels = {}) => {
-        const k = key(labels);
-        let s = series.get(k);
-        if (!s) series.set(k, (s = { labels, counts: buckets.map(() => 0), sum: 0, count: 0 }));
-        buckets.forEach((le, i) => value <= le && s.counts[i]!++);
-        s.sum += value;
-        s.count++;
-      },
-    };
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    const gauge = this.#existing(name) ?? new client.Gauge({ name, help, labelNames, registers: [this.#registry] });
+    if (!(gauge instanceof client.Gauge)) throw new Error(`metric ${name} is already registered, and not as a gauge`);
+    return { set: (value, labels = {}) => gauge.set(labels, value), clear: () => gauge.reset() };
+  }
+
+  histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
+    const histogram = this.#existing(name) ?? new client.Histogram({ name, help, labelNames, buckets: [...buckets], registers: [this.#registry] });
+    if (!(histogram instanceof client.Histogram)) throw new Error(`metric ${name} is already registered, and not as a histogram`);
+    return { observe: (value, labels = {}) => histogram.observe(labels, value) };
   }
 
   /** A function run before each scrape, to set gauges from the state they describe. */
@@ -103,9 +60,18 @@ export class Registry {
     this.#collectors.push(collector);
   }
 
+  /** The text exposition format's content type. */
+  get contentType(): string {
+    return this.#registry.contentType;
+  }
+
   async render(): Promise<string> {
     for (const collector of this.#collectors) await collector();
-    return this.#families.map((f) => [`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.lines()].join('\n')).join('\n') + '\n';
+    return this.#registry.metrics();
+  }
+
+  #existing(name: string): client.Metric | undefined {
+    return this.#registry.getSingleMetric(name);
   }
 }
 

@@ -13,7 +13,7 @@ export async function startFibExportService(config: FibExportConfig, log: (line:
     // The RIB may not have run yet: the change stream is made as it would make it, and followed from its start.
     await ensureStream(nc, ribStreams(config).locRib);
     const registry = new Registry();
-    const metrics = tableMetrics(registry, 'fib', nc, config.locRib);
+    const metrics = tableMetrics(registry, 'fib', nc, config.locRib, { name: 'gateway', of: (table) => table });
     const exporter = await startFibExport(nc, { changeStream: config.locRib, gateways: config.gateways, bucketPrefix: config.bucketPrefix, batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
     metrics.attach(exporter);
     const feeds = await Promise.all([...config.hardy].map(([gateway, target]) => startHardyFeed(nc, { gateway, bucketPrefix: config.bucketPrefix, target, registry, log })));

@@ -65,10 +65,10 @@ export async function startHardyFeed(
     : grpc.credentials.createInsecure();
   const client = new Tvr(target.address, credentials);
   const metrics = {
-    connected: options.registry?.gauge('dpp_hardy_connected', 'Whether the TVR session to the gateway\'s Hardy is open (1) or not (0)'),
-    contacts: options.registry?.gauge('dpp_hardy_contacts', 'Contacts the TVR session holds, as sent'),
-    sessions: options.registry?.counter('dpp_hardy_sessions_total', 'TVR sessions opened to the gateway\'s Hardy'),
-    refused: options.registry?.counter('dpp_hardy_refused_total', 'TVR requests Hardy answered with an error status'),
+    connected: options.registry?.gauge('dpp_hardy_connected', 'Whether the TVR session to the gateway\'s Hardy is open (1) or not (0)', ['gateway']),
+    contacts: options.registry?.gauge('dpp_hardy_contacts', 'Contacts the TVR session holds, as sent', ['gateway']),
+    sessions: options.registry?.counter('dpp_hardy_sessions_total', 'TVR sessions opened to the gateway\'s Hardy', ['gateway']),
+    refused: options.registry?.counter('dpp_hardy_refused_total', 'TVR requests Hardy answered with an error status', ['gateway']),
   };
   const labels = { gateway };
 

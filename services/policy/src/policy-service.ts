@@ -29,7 +29,7 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     const logged = await logPolicyVersion(nc, config.peerEvents, policyEventSubject(config.peerSubjectPrefix), config.policyFile, Date.now());
     log({ level: 'info', msg: logged.seq === undefined ? 'policy version already in force' : 'policy version logged', version: logged.version, seq: logged.seq });
     const registry = new Registry();
-    const decisions = registry.counter('dpp_import_routes_total', 'Import decisions on routes, by peer AD, decision and rule (accepted: the rules that matched, joined; rejected: the rule)');
+    const decisions = registry.counter('dpp_import_routes_total', 'Import decisions on routes, by peer AD, decision and rule (accepted: the rules that matched, joined; rejected: the rule)', ['peer', 'decision', 'rule']);
     const importer = await startImportStage(nc, {
       peerStream: config.peerEvents,
       ribStream: config.ribInput,
@@ -44,11 +44,12 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
       },
     });
     stops.push(importer.stop);
-    const importLag = registry.gauge('dpp_import_lag', 'Peer events not yet judged (consumer lag)');
+    const importLag = registry.gauge('dpp_import_lag_events', 'Peer events not yet judged (consumer lag)');
     registry.collect(async () => importLag.set(Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq - importer.position())));
     const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
     if (targets.length > 0) {
-      const metrics = tableMetrics(registry, 'adj_rib_out', nc, config.locRib);
+      const peerOf = new Map(config.peers.map((peer) => [adToken(peer), peer]));
+      const metrics = tableMetrics(registry, 'adj_rib_out', nc, config.locRib, { name: 'peer', of: (table) => peerOf.get(table) ?? table });
       const exporter = await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
       metrics.attach(exporter);
       stops.push(exporter.stop);

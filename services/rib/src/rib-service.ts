@@ -40,13 +40,16 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
       },
     });
     const routes = registry.gauge('dpp_rib_routes', 'Routes the RIB holds');
-    const best = registry.gauge('dpp_rib_best_routes', 'Loc-RIB best routes, by the peer AD they were learned from');
-    const loops = registry.gauge('dpp_rib_loops_dropped', 'Routes dropped because our AD was on their AD_PATH (§5.3)');
-    const lag = registry.gauge('dpp_rib_input_lag', 'RIB input events not yet applied (consumer lag)');
+    const best = registry.gauge('dpp_rib_best_routes', 'Loc-RIB best routes, by the peer AD they were learned from', ['peer']);
+    const loops = registry.counter('dpp_rib_loops_dropped_total', 'Routes dropped because our AD was on their AD_PATH (§5.3), since the RIB\'s checkpoint began');
+    const lag = registry.gauge('dpp_rib_input_lag_events', 'RIB input events not yet applied (consumer lag)');
+    /** The most the RIB's own count has been: the counter goes up by what it adds past it (a RIB reloaded from its checkpoint after a failed batch counts that batch's again). */
+    let loopsCounted = 0;
     registry.collect(async () => {
       const now = rib.rib();
       routes.set(now.size);
-      loops.set(now.loopsDropped);
+      if (now.loopsDropped > loopsCounted) loops.inc({}, now.loopsDropped - loopsCounted);
+      loopsCounted = Math.max(loopsCounted, now.loopsDropped);
       best.clear();
       const byPeer = new Map<string, number>();
       for (const [, route] of now.entries()) byPeer.set(route.peerAd, (byPeer.get(route.peerAd) ?? 0) + 1);

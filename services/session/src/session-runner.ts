@@ -79,6 +79,8 @@ export interface SessionHandle {
   readonly phase: string;
   readonly peerAd: string | undefined;
   readonly peerSpeakerId: string | undefined;
+  /** When it became ESTABLISHED (ms), for the session start time metric; undefined before. */
+  readonly establishedAt: number | undefined;
   readonly done: Promise<SessionOutcome>;
   /** After `done`: the session's last events are in the log, or were given up after the log timeout. */
   readonly logged: Promise<void>;
@@ -92,6 +94,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let state: SessionState = initialSession(role, config, deps.now(), peerAd);
   let timer: NodeJS.Timeout | undefined;
   let wasEstablished = false;
+  let establishedAt: number | undefined;
   let eventCount = 0;
   let over = false;
   let paused = false;
@@ -212,6 +215,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         return;
       case 'established':
         wasEstablished = true;
+        establishedAt = deps.now();
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
         deps.onEstablished?.();
@@ -302,6 +306,9 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     },
     get peerSpeakerId() {
       return state.peerSpeakerId;
+    },
+    get establishedAt() {
+      return establishedAt;
     },
     done,
     logged,

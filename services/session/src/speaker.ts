@@ -47,11 +47,11 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
   let heartbeat: { beat(): void; stop(): Promise<void> } | undefined;
   const registry = new Registry();
   const counted = {
-    'update-received': registry.counter('dpp_updates_received_total', 'RouteUpdates received, by peer AD'),
-    'routes-over-limit': registry.counter('dpp_routes_over_limit_total', 'Routes dropped over the route limit (§9.4), by peer AD'),
-    'event-logged': registry.counter('dpp_events_appended_total', 'Peer events the event log acknowledged, by peer AD'),
+    'update-received': registry.counter('dpp_updates_received_total', 'RouteUpdates received, by peer AD', ['peer']),
+    'routes-over-limit': registry.counter('dpp_routes_over_limit_total', 'Routes dropped over the route limit (§9.4), by peer AD', ['peer']),
+    'event-logged': registry.counter('dpp_events_appended_total', 'Peer events the event log acknowledged, by peer AD', ['peer']),
   };
-  const ended = registry.counter('dpp_session_ends_total', 'Sessions ended, by Notification code and whether they were ever established (established="false": a failed handshake)');
+  const ended = registry.counter('dpp_session_ends_total', 'Sessions ended, by Notification code, whether they were ever established (established="false": a failed handshake) and by whom', ['code', 'established', 'by']);
   const onOutcome = (outcome: SessionOutcome) => ended.inc({ code: String(outcome.code), established: String(outcome.established), by: outcome.byPeer ? 'peer' : 'us' });
   const deps: SessionDeps = {
     key: config.key,
@@ -89,9 +89,12 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
   log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: config.dial.map((p) => p.ad) });
 
   const sessions = (): SessionHandle[] => [...(responder?.sessions() ?? []), ...[...dialers.values()].flatMap(({ dialer }) => dialer.session() ?? [])];
-  const byPhase = registry.gauge('dpp_sessions', 'Sessions, by state (§8.1) and peer AD');
+  const byPhase = registry.gauge('dpp_sessions', 'Sessions, by state (§8.1) and peer AD', ['state', 'peer']);
+  const startTime = registry.gauge('dpp_session_start_time_seconds', 'When each peer AD\'s established session came up, seconds since the epoch (its uptime: time() minus this)', ['peer']);
   registry.collect(() => {
     byPhase.clear();
+    startTime.clear();
+    for (const s of sessions()) if (s.phase === 'ESTABLISHED' && s.peerAd !== undefined && s.establishedAt !== undefined) startTime.set(s.establishedAt / 1000, { peer: s.peerAd });
     const counts = new Map<string, { phase: string; peer: string; n: number }>();
     for (const s of sessions()) {
       const k = `${s.phase} ${s.peerAd}`;
