@@ -1,13 +1,25 @@
 #!/usr/bin/env node
-// The `dpp` command. Plain JavaScript so that an old Node gets a clear message instead of a
-// syntax error: the code runs as TypeScript through Node 24's type stripping.
+// The `dpp` command. Plain JavaScript, so that any Node can start it: dpp runs as TypeScript
+// through Node 24's type stripping, and Node 24 comes with it (the `node` package, a dependency).
+// Under an older Node (a system one first on PATH), this runs the same command line on that Node
+// 24 and waits for it: a terminal's Ctrl-C reaches both (this one lets it pass), a SIGTERM or
+// SIGHUP sent to this one is passed on, so a service started so stops and reloads as it would.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const major = Number(process.versions.node.split('.')[0]);
-if (major < 24) {
-  console.error(
-    `dpp: needs Node 24, found ${process.version}. Run it through npm (npx dpp ..., npm run ...), ` +
-      'which puts the Node 24 that npm installs into node_modules/.bin first on PATH (npm run setup installs it).',
-  );
-  process.exit(2);
+if (major >= 24) {
+  const { main } = await import('../services/cli/src/main.ts');
+  process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });
+} else {
+  const node24 = fileURLToPath(new URL('../node_modules/node/bin/node', import.meta.url));
+  if (!existsSync(node24)) {
+    console.error(`dpp: needs Node 24, found ${process.version}, and its own Node 24 is not installed: run npm ci (or npm run setup) in ${fileURLToPath(new URL('..', import.meta.url))}.`);
+    process.exit(2);
+  }
+  const child = spawn(node24, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.on('SIGINT', () => undefined);
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code) => process.exit(code ?? 1));
 }
-const { main } = await import('../services/cli/src/main.ts');
-process.exitCode = await main(process.argv.slice(2), { out: process.stdout, err: process.stderr });

@@ -8,7 +8,7 @@ const Token = Schema.String.check(Schema.isPattern(/^[A-Za-z0-9_-]+$/));
 export const MaxRoutes = Schema.Struct({ max: Positive, action: Schema.optional(Schema.Literals(['warn', 'drop', 'teardown'])) });
 
 /**
- * One speaker's config file (README, "Configuration"): every service of the speaker reads the same
+ * One speaker's config file (README, "Running a speaker"): every service of the speaker reads the same
  * file and takes its part; a part a service needs and does not find is named by that service.
  */
 export const DppFile = Schema.Struct({

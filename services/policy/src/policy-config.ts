@@ -3,7 +3,7 @@ import { loadDppFile, metricsOf, streamsOf, type Streams } from '#libs/config';
 import { adName } from '#libs/identity';
 import { ACCEPT_ALL, compilePolicy, type Policy, type PolicyFile } from '#libs/policy';
 
-/** What the policy service runs with, from the speaker's config file (README, "Configuration"). */
+/** What the policy service runs with, from the speaker's config file (README, "Running a speaker"). */
 export interface PolicyConfig extends Omit<Streams, 'fibBucketPrefix'> {
   readonly localAd: string;
   readonly restartMs: number;

@@ -3,7 +3,7 @@ import { Result } from 'effect';
 import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
 import { adName } from '#libs/identity';
 
-/** What the RIB service runs with, from the speaker's config file (README, "Configuration"). */
+/** What the RIB service runs with, from the speaker's config file (README, "Running a speaker"). */
 export interface RibConfig {
   readonly localAd: string;
   readonly natsUrl: string;

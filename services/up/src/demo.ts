@@ -28,7 +28,7 @@ export const DEMO_ADS: readonly DemoAd[] = [
 /**
  * The demo's identities made real: each AD's key (kept in the data dir across runs), its SVCB
  * record in a DNSSEC-signed zone served by knot and validated by unbound (the DNS lab), a TLS
- * certificate from a lab CA, and one config file per AD (README, "Configuration") that names
+ * certificate from a lab CA, and one config file per AD (README, "Running a speaker") that names
  * them, the embedded NATS and the DSN's listening port. Returns the config files, the resolver, and
  * how to stop the lab at the end.
  */
