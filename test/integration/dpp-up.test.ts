@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { until } from '#libs/lab';
-import { runDpp } from '../harness/dpp-process.ts';
+import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
 import { checkHealth } from '../harness/health-check.ts';
 
@@ -60,8 +60,20 @@ describe('dpp up (the demo stack)', () => {
       expect.objectContaining({ peer: 'esa.example.test', sessions: 1, bestRoutes: 2 }),
       expect.objectContaining({ peer: 'mars.example.test', sessions: 1, bestRoutes: 1 }),
     ]);
-    const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', join(data, 'esa.example.test', 'dpp.yaml'));
-    expect(routes.stdout).toMatch(/ipn:200\.\*\.\*\s+dsn\.example\.test\s+dsn\.example\.test mars\.example\.test\s+10\s+dtn:\/\/gw\.dsn\.example\.test\//);
+    // Live answers from the running RIB (README, "Live answers").
+    const esa = join(data, 'esa.example.test', 'dpp.yaml');
+    const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', esa);
+    expect(routes.stdout).toMatch(/^Loc-RIB of esa\.example\.test at RIB input \d+: 1 interval\n/);
+    expect(routes.stdout).toMatch(/ipn:200\.\*\.\*\s+-\s+dsn\.example\.test\s+dsn\.example\.test mars\.example\.test\s+10\s+dtn:\/\/gw\.dsn\.example\.test\/\s+yes/);
+    const forEid = jsonLines((await runDpp('show', 'routes', '--for', 'ipn:200.5.1', '--all', '--config', esa, '--json')).stdout);
+    expect(forEid).toMatchObject([{ pattern: 'ipn:200.*.*', inForce: true, route: { peerAd: 'dsn.example.test', adPath: ['dsn.example.test', 'mars.example.test'], gatewayEid: 'dtn://gw.dsn.example.test/' }, candidates: [{ result: 'best' }] }]);
+    const status = await runDpp('status', '--config', dsnConfig, '--json');
+    expect(jsonLines(status.stdout).map((s) => [s['service'], s['ad'], s['restarts']])).toEqual([
+      ['session', 'dsn.example.test', 0],
+      ['policy', 'dsn.example.test', 0],
+      ['rib', 'dsn.example.test', 0],
+    ]);
+    expect(jsonLines(status.stdout).every((s) => pids.includes(s['pid'] as number))).toBe(true);
     expect((await runDpp('show', 'fib', '--config', join(data, 'esa.example.test', 'dpp.yaml'))).stdout).toContain('gateway esa-gw, revision');
     expect((await runDpp('show', 'events', '--last', '50', '--config', dsnConfig)).stdout).toMatch(/session-up\s+mars\.example\.test/);
     const originated = await runDpp('originate', 'ipn:200.7.*', '--config', join(data, 'mars.example.test', 'dpp.yaml'));

@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   config: { summary: "config check FILE: the speaker's config file as each of its services reads it", subcommands: ['check', 'reload'], load: async () => (await import('./config-command.ts')).configCommand },
   session: { summary: 'run the session service of one speaker from its config file', load: async () => (await import('./session-command.ts')).sessionCommand },
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', load: async () => (await import('./rib-commands.ts')).replayCommand },
+  status: { summary: 'every running service of a speaker (--config FILE): pid, uptime, restarts, lag', load: async () => (await import('./status-command.ts')).statusCommand },
   show: { summary: 'show peers|routes|fib|events of a speaker (--config FILE): what it holds now', subcommands: ['peers', 'routes', 'fib', 'events'], load: async () => (await import('./show-command.ts')).showCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', load: async () => (await import('./rib-commands.ts')).explainCommand },
   history: { summary: 'every event in the log that touched a pattern', load: async () => (await import('./rib-commands.ts')).historyCommand },

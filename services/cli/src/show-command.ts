@@ -1,13 +1,14 @@
 import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { formatPattern, parsePattern } from '#libs/eid';
+import { apiSubject, ask } from '#libs/api';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
-import { nextHopOf } from '#libs/fib-export';
-import { byWindowStart, inWindow } from '#libs/rib';
-import { readLocRib } from '#libs/tables';
+import { inWindow } from '#libs/rib';
+import { adToken, readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
+import type { RouteRow, RouteView, RoutesAnswer } from '../../rib/src/rib-api.ts';
 import { commandLine, intOption, table, windowText } from './command-line.ts';
 import { fibCommand } from './fib-commands.ts';
 import { EXIT, type CommandIo } from './io.ts';
@@ -15,14 +16,21 @@ import { counters } from './policy-commands.ts';
 import { withNats } from './with-nats.ts';
 
 export const SHOW_USAGE = `usage: dpp show peers --config FILE [--json]
-       dpp show routes [PATTERN...] --config FILE [--json]
+       dpp show routes [PATTERN...] [--for EID] [--peer AD] [--origin AD] [--under PATTERN]
+                       [--scheduled|--unscheduled] [--all] --config FILE [--json]
        dpp show fib [--gateway NAME] --config FILE [--json]
        dpp show events [--last N] --config FILE [--json]
 
-What the speaker whose config FILE is given holds now, read from its streams:
+What the speaker whose config FILE is given holds now:
 peers    each peer AD: sessions up now, best routes learned from it, import decisions, routes sent
-routes   the Loc-RIB (or the routes of the PATTERNs given): best route, where from, AD_PATH,
-         metric, next hop (§6.7), window
+         (read from its streams)
+routes   the Loc-RIB as the running RIB holds it (asked over NATS): each interval of each
+         pattern's timeline, current and future, with the route that wins it: the peer it came
+         from, AD_PATH, metric, next hop (§6.7), window; --json gives every attribute. Only the
+         PATTERNs given; --for EID the most specific pattern with a route now that matches EID;
+         --peer AD learned from AD; --origin AD whose AD_PATH ends in AD; --under PATTERN inside
+         it; --scheduled (--unscheduled) with (without) a window; --all every candidate too, with
+         the §4.4 step it lost on or why it is not usable
 fib      a gateway's FIB (the first configured gateway unless --gateway)
 events   the last N peer events (default 20): sessions, updates, policy versions
 `;
@@ -37,7 +45,18 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
     io.err.write(`dpp show: expected peers, routes, fib or events\n\n${SHOW_USAGE}`);
     return EXIT.usage;
   }
-  const parsed = commandLine(rest, io, SHOW_USAGE, { config: { type: 'string' }, gateway: { type: 'string' }, last: { type: 'string' } });
+  const parsed = commandLine(rest, io, SHOW_USAGE, {
+    config: { type: 'string' },
+    gateway: { type: 'string' },
+    last: { type: 'string' },
+    for: { type: 'string' },
+    peer: { type: 'string' },
+    origin: { type: 'string' },
+    under: { type: 'string' },
+    scheduled: { type: 'boolean' },
+    unscheduled: { type: 'boolean' },
+    all: { type: 'boolean' },
+  });
   if (typeof parsed === 'number') return parsed;
   const file = parsed.values['config'];
   if (typeof file !== 'string') {
@@ -79,21 +98,7 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
       else io.out.write(table([['PEER', 'SESSIONS UP', 'BEST ROUTES', 'ACCEPTED', 'REJECTED', 'SENT'], ...rows.map((r) => [r.peer, String(r.sessions), String(r.bestRoutes), String(r.accepted), String(r.rejected), String(r.exported)])]));
       return EXIT.ok;
     }
-    if (what === 'routes') {
-      const wanted = parsed.positionals.map((text) => {
-        const p = parsePattern(text);
-        return p.ok ? formatPattern(p.value) : text;
-      });
-      // Every interval of the timelines, current and future (a scheduled route is a route from the moment it is known), the one in force marked.
-      const now = Date.now();
-      const rows = [...(await readLocRib(nc, config.locRib)).values()]
-        .filter(({ pattern }) => wanted.length === 0 || wanted.includes(pattern))
-        .sort((x, y) => (x.pattern < y.pattern ? -1 : x.pattern > y.pattern ? 1 : byWindowStart(x.advertisement, y.advertisement)))
-        .map(({ pattern, advertisement: a, causeSeq }) => ({ pattern, from: a.peerAd, adPath: a.adPath, metric: a.metric, nextHop: nextHopOf(a), validFrom: a.validFrom, validUntil: a.validUntil, inForce: inWindow(a, now), causeSeq }));
-      if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
-      else io.out.write(table([['PATTERN', 'FROM', 'AD_PATH', 'METRIC', 'NEXT HOP', 'WINDOW', 'NOW'], ...rows.map((r) => [r.pattern, r.from, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop, windowText(r.validFrom, r.validUntil), r.inForce ? 'yes' : '-'])]));
-      return EXIT.ok;
-    }
+    if (what === 'routes') return showRoutes(nc, config.localAd, parsed, json, io);
     const last = intOption(parsed.values['last'], '--last', 20, io);
     if (last === undefined) return EXIT.invalid;
     const end = (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq;
@@ -125,4 +130,45 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
     else io.out.write(table([['SEQ', 'TIME', 'KIND', 'PEER', 'SESSION', 'DETAIL'], ...rows.map((r) => [String(r['seq']), String(r['time'] ?? ''), String(r['kind']), String(r['peer'] ?? ''), String(r['session'] ?? '').slice(0, 8), String(r['detail'])])]));
     return EXIT.ok;
   });
+}
+
+/** `show routes`: the running RIB's answer (services/rib rib-api.ts), page after page. */
+async function showRoutes(nc: NatsConnection, localAd: string, parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] }, json: boolean, io: CommandIo): Promise<number> {
+  const v = parsed.values;
+  const text = (name: string) => (typeof v[name] === 'string' ? { [name]: v[name] as string } : {});
+  const query = {
+    ...(parsed.positionals.length > 0 ? { patterns: parsed.positionals } : {}),
+    ...text('for'),
+    ...text('peer'),
+    ...text('origin'),
+    ...text('under'),
+    ...(v['scheduled'] === true ? { scheduled: true } : v['unscheduled'] === true ? { scheduled: false } : {}),
+    ...(v['all'] === true ? { all: true } : {}),
+  };
+  const rows: RouteRow[] = [];
+  let lastSeq = 0;
+  for (let after: string | undefined; ; ) {
+    const page = await ask<RoutesAnswer>(nc, apiSubject(adToken(localAd), 'rib.routes'), { ...query, ...(after === undefined ? {} : { after }) });
+    if (Result.isFailure(page)) {
+      io.err.write(`dpp show routes: ${page.failure}\n`);
+      return EXIT.invalid;
+    }
+    rows.push(...page.success.routes);
+    lastSeq = page.success.lastSeq;
+    if (page.success.next === undefined) break;
+    after = page.success.next;
+  }
+  if (json) {
+    for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
+    return EXIT.ok;
+  }
+  const cells = (r: RouteView) => [r.peerAd, r.adPath.join(' ') || '(local)', String(r.metric), r.nextHop];
+  const lines: string[][] = [];
+  for (const r of rows) {
+    lines.push([r.pattern, windowText(r.from ?? undefined, r.until ?? undefined), ...cells(r.route), r.inForce ? 'yes' : '-']);
+    for (const c of r.candidates ?? []) if (c.result !== 'best') lines.push([`  ${c.result === 'lost' ? `lost on ${c.step} to ${c.lostTo}` : c.result}`, windowText(c.route.validFrom, c.route.validUntil), ...cells(c.route), '']);
+  }
+  io.out.write(`Loc-RIB of ${localAd} at RIB input ${lastSeq}: ${rows.length} ${rows.length === 1 ? 'interval' : 'intervals'}\n`);
+  io.out.write(table([['PATTERN', 'WINDOW', 'PEER', 'AD_PATH', 'METRIC', 'NEXT HOP', 'NOW'], ...lines]));
+  return EXIT.ok;
 }

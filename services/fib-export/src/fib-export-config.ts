@@ -1,9 +1,12 @@
 import { Result } from 'effect';
 import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
+import { adName } from '#libs/identity';
 import type { GatewaySpec } from '#libs/fib-export';
 import type { HardyTarget } from './hardy-feed.ts';
 
 export interface FibExportConfig {
+  /** Our AD: the read API answers under it. */
+  readonly localAd: string;
   readonly natsUrl: string;
   readonly ribInput: string;
   readonly locRib: string;
@@ -31,9 +34,12 @@ export async function loadFibExportConfig(path: string): Promise<Result.Result<F
     ...(g.hardy?.tls !== undefined && (g.hardy.tls.cert === undefined) !== (g.hardy.tls.key === undefined) ? [`${path}: gateways[${i}].hardy.tls: cert and key go together (a client certificate); give both or neither`] : []),
   ]);
   if (gateways.length === 0) problems.push(`${path}: gateways: no gateway; list at least one (name, and optionally from_peers and schemes)`);
-  if (problems.length > 0) return Result.fail(problems.join('\n'));
+  const ad = adName(file.ad);
+  if (Result.isFailure(ad)) problems.push(`${path}: ad: ${ad.failure}`);
+  if (Result.isFailure(ad) || problems.length > 0) return Result.fail(problems.join('\n'));
   const streams = streamsOf(file);
   return Result.succeed({
+    localAd: ad.success,
     natsUrl: streams.natsUrl,
     ribInput: streams.ribInput,
     replicas: streams.replicas,

@@ -1,7 +1,8 @@
 import { ribStreams } from '#libs/events';
+import { serveStatus } from '#libs/api';
 import { Registry, serveMetrics } from '#libs/metrics';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
-import { tableMetrics } from '#libs/tables';
+import { adToken, tableMetrics } from '#libs/tables';
 import type { FibExportConfig } from './fib-export-config.ts';
 import { startFibExport } from './fib-exporter.ts';
 import { startHardyFeed } from './hardy-feed.ts';
@@ -19,9 +20,11 @@ export async function startFibExportService(config: FibExportConfig, log: (line:
     const feeds = await Promise.all([...config.hardy].map(([gateway, target]) => startHardyFeed(nc, { gateway, bucketPrefix: config.bucketPrefix, target, registry, log })));
     const connected = natsReadiness(nc);
     const endpoint = await serveMetrics(registry, config.metrics, connected);
+    const status = serveStatus(nc, { service: 'fib-export', ad: config.localAd, adToken: adToken(config.localAd) }, async () => ({ detail: { gateways: Object.fromEntries(exporter.positions()) } }), log);
     log({ level: 'info', msg: 'FIB export running', gateways: config.gateways.map((g) => g.name), buckets: config.gateways.map((g) => `${config.bucketPrefix}-${g.name}`), hardy: [...config.hardy.keys()] });
     return {
       stop: async () => {
+        status.stop();
         await endpoint.stop();
         for (const feed of feeds) await feed.stop();
         await exporter.stop();

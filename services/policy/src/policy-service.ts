@@ -1,5 +1,6 @@
 import { peerEventStream, policyEventSubject, ribStreams, ribSubjects } from '#libs/events';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { serveStatus } from '#libs/api';
 import { Registry, serveMetrics } from '#libs/metrics';
 import { adToken, startTableExport, tableMetrics } from '#libs/tables';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
@@ -45,7 +46,8 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     });
     stops.push(importer.stop);
     const importLag = registry.gauge('dpp_import_lag_events', 'Peer events not yet judged (consumer lag)');
-    registry.collect(async () => importLag.set(Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq - importer.position())));
+    const importLagNow = async () => Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq - importer.position());
+    registry.collect(async () => importLag.set(await importLagNow()));
     const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
     if (targets.length > 0) {
       const peerOf = new Map(config.peers.map((peer) => [adToken(peer), peer]));
@@ -56,6 +58,8 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     }
     stops.push((await startLivenessWatch(nc, config, { log })).stop);
     stops.push((await serveMetrics(registry, config.metrics, natsReadiness(nc))).stop);
+    const status = serveStatus(nc, { service: 'policy', ad: config.localAd, adToken: adToken(config.localAd) }, async () => ({ lag: await importLagNow(), detail: { peers: config.peers, policyVersion: logged.version } }), log);
+    stops.push(async () => status.stop());
     log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
     return {
       stop: async () => {

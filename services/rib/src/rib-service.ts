@@ -4,6 +4,7 @@ import { LATENCY_BUCKETS, Registry, serveMetrics } from '#libs/metrics';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { RibConfig } from './rib-config.ts';
+import { serveRibApi } from './rib-api.ts';
 import { startRib } from './rib-runner.ts';
 
 
@@ -45,6 +46,8 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
     const lag = registry.gauge('dpp_rib_input_lag_events', 'RIB input events not yet applied (consumer lag)');
     /** The most the RIB's own count has been: the counter goes up by what it adds past it (a RIB reloaded from its checkpoint after a failed batch counts that batch's again). */
     let loopsCounted = 0;
+    /** RIB input events not yet applied. */
+    const inputLag = async () => Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.ribInput)).state.last_seq - rib.rib().lastSeq);
     registry.collect(async () => {
       const now = rib.rib();
       routes.set(now.size);
@@ -54,13 +57,15 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
       const byPeer = new Map<string, number>();
       for (const [, route] of now.entries()) byPeer.set(route.peerAd, (byPeer.get(route.peerAd) ?? 0) + 1);
       for (const [peer, n] of byPeer) best.set(n, { peer });
-      lag.set(Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.ribInput)).state.last_seq - now.lastSeq));
+      lag.set(await inputLag());
     });
+    const api = serveRibApi(nc, config.localAd, rib.rib, inputLag, log);
     const connected = natsReadiness(nc);
     const openStore = store;
     const metrics = await serveMetrics(registry, config.metrics, () => connected() ?? (openStore.isOpen ? undefined : 'checkpoint closed'));
     return {
       stop: async () => {
+        api.stop();
         await metrics.stop();
         await rib.stop();
         openStore.close();

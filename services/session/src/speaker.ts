@@ -1,3 +1,4 @@
+import { serveStatus } from '#libs/api';
 import { randomUUID } from 'node:crypto';
 import type { LogLine } from '#libs/log';
 import { Registry, serveMetrics } from '#libs/metrics';
@@ -105,6 +106,12 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     for (const c of counts.values()) byPhase.set(c.n, { state: c.phase, peer: c.peer });
   });
   const metrics = await serveMetrics(registry, config.metrics, connected);
+  const status = serveStatus(
+    nc,
+    { service: 'session', ad: config.session.localAd, adToken: adToken(config.session.localAd) },
+    async () => ({ detail: { speakerId: config.session.speakerId, sessions: sessions().map((s) => ({ peer: s.peerAd ?? null, state: s.phase, since: s.establishedAt ?? null })) } }),
+    log,
+  );
   const instance = randomUUID();
   heartbeat = await startHeartbeat(
     nc,
@@ -151,6 +158,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
       return report;
     },
     stop: async () => {
+      status.stop();
       await metrics.stop();
       await Promise.all([responder?.stop(), ...[...dialers.values()].map(({ dialer }) => dialer.stop())]);
       await heartbeat?.stop();

@@ -73,7 +73,7 @@ export class Supervisor {
     if (!log) this.#logs.set(spec.name, (log = createWriteStream(spec.logFile, { flags: 'a' })));
     // stdin a pipe that closes when this process dies, however it dies: the service then stops (run-service.ts).
     // A process group of its own: a Ctrl-C in the terminal reaches the supervisor alone, which stops the services before NATS.
-    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [BIN, ...spec.args], { cwd: ROOT, env: { ...process.env, ...spec.env, DPP_SUPERVISED: '1', DPP_RESTARTS: String(running.restarts) }, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     running.child = child;
     const started = Date.now();
     let seen = '';
