@@ -130,6 +130,14 @@ describe('dpp session', () => {
       reason: 'peer sent Notification 30: peer removed from the configuration',
       byPeer: true,
     });
+    // What ESA's running session service says of each now: Mars, told by us; the DSN, which told us.
+    const peer = (name: string) => {
+      const shown = spawnSync(process.execPath, ['bin/dpp.js', 'show', 'peers', name, '--config', esaFile, '--json'], { cwd: root, encoding: 'utf8' });
+      expect(shown.stderr).toBe('');
+      return JSON.parse(shown.stdout) as { sites: { accepted: boolean; sessions: unknown[]; lastNotificationSent?: { code: number; reason: string }; lastNotificationReceived?: { code: number } }[] };
+    };
+    expect(peer('mars.example.test').sites).toMatchObject([{ accepted: false, sessions: [], lastNotificationSent: { code: 30, reason: 'peer removed from the configuration' } }]);
+    expect(peer('dsn.example.test').sites).toMatchObject([{ accepted: true, sessions: [], lastNotificationReceived: { code: 30 } }]);
     for (const p of [esa, dsn, mars]) p.child.kill('SIGTERM');
     for (const p of [esa, dsn, mars]) expect(await p.exit).toBe(0);
   }, 60_000);

@@ -57,9 +57,19 @@ describe('dpp up (the demo stack)', () => {
     const dsnConfig = join(data, 'dsn.example.test', 'dpp.yaml');
     const peers = await runDpp('show', 'peers', '--config', dsnConfig, '--json');
     expect(peers.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
-      expect.objectContaining({ peer: 'esa.example.test', sessions: 1, bestRoutes: 2 }),
-      expect.objectContaining({ peer: 'mars.example.test', sessions: 1, bestRoutes: 1 }),
+      expect.objectContaining({ peer: 'esa.example.test', state: 'ESTABLISHED', sessions: 1, bestRoutes: 2 }),
+      expect.objectContaining({ peer: 'mars.example.test', state: 'ESTABLISHED', sessions: 1, bestRoutes: 1 }),
     ]);
+    // One peer in detail, as the DSN's running session service says it (it accepts Mars's session).
+    const mars = jsonLines((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig, '--json')).stdout)[0]!;
+    const marsKey = readFileSync(join(data, 'mars.example.test', 'key.pub'), 'utf8');
+    expect(mars).toMatchObject({ peer: 'mars.example.test', state: 'ESTABLISHED', sites: [{ accepted: true, sessions: [{ role: 'responder', state: 'ESTABLISHED', holdTime: expect.any(Number), tlsIdentity: expect.stringContaining('mars.example.test'), updatesIn: 1, routesIn: 1 }] }] });
+    const site = (mars['sites'] as { dial?: string; lastNotificationSent?: unknown; sessions: { svcbKey: string; messagesIn: number; address: string }[] }[])[0]!;
+    expect([site.dial, site.lastNotificationSent]).toEqual([undefined, undefined]);
+    const session = site.sessions[0]!;
+    expect(marsKey).toContain(session.svcbKey);
+    expect([session.messagesIn > 1, session.address]).toEqual([true, expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
+    expect((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig)).stdout).toMatch(/session [0-9a-f]{8}, responder, ESTABLISHED since .*\n.*updates in 1 \(1 routes, 0 withdrawn\)[\s\S]*last Notification received: none/);
     // Live answers from the running RIB (README, "Live answers").
     const esa = join(data, 'esa.example.test', 'dpp.yaml');
     const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', esa);

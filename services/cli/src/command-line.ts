@@ -46,3 +46,9 @@ export function intOption(text: string | boolean | undefined, name: string, fall
   io.err.write(`dpp: ${name} "${text}": expected a whole number\n`);
   return undefined;
 }
+
+/** A duration as an operator reads it: 42s, 3m2s, 5h4m, 2d3h. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 60 ? `${s}s` : s < 3_600 ? `${Math.floor(s / 60)}m${s % 60}s` : s < 86_400 ? `${Math.floor(s / 3_600)}h${Math.floor((s % 3_600) / 60)}m` : `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3_600)}h`;
+}

@@ -82,14 +82,28 @@ export async function counters(nc: NatsConnection, config: PolicyConfig): Promis
     }
     fold.peerEvent(e.peerAd, e.kind, e.code, routes);
   }
-  for await (const m of readLog(nc, config.ribInput)) {
-    const event = decodeRibInput(m.string(), m.seq);
-    if (Result.isSuccess(event)) fold.verdict(event.success);
-  }
-  for (const { pattern, advertisement } of (await readLocRib(nc, config.locRib)).values()) {
-    for (const peer of config.peers) fold.exported(peer, exportRoute(config.policy.export, config.localAd, peer, pattern, advertisement));
-  }
+  // Before the policy service or the RIB first ran, their streams are not there: nothing judged, nothing best.
+  await unlessMissing(async () => {
+    for await (const m of readLog(nc, config.ribInput)) {
+      const event = decodeRibInput(m.string(), m.seq);
+      if (Result.isSuccess(event)) fold.verdict(event.success);
+    }
+  });
+  await unlessMissing(async () => {
+    for (const { pattern, advertisement } of (await readLocRib(nc, config.locRib)).values()) {
+      for (const peer of config.peers) fold.exported(peer, exportRoute(config.policy.export, config.localAd, peer, pattern, advertisement));
+    }
+  });
   return fold.counters();
+}
+
+/** Reads a stream that may not exist yet: a missing one (libs/streams readLog says "not found") reads as empty. */
+export async function unlessMissing(read: () => Promise<void>): Promise<void> {
+  try {
+    await read();
+  } catch (error) {
+    if (!/ not found on this NATS server/.test((error as Error).message)) throw error;
+  }
 }
 
 function printCounters(rows: readonly PeerCounters[], json: boolean, io: CommandIo): number {

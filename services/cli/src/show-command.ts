@@ -1,7 +1,8 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { apiSubject, ask } from '#libs/api';
+import { apiSubject, ask, askAll } from '#libs/api';
+import { NotificationCode } from '#libs/wire';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
 import { inWindow } from '#libs/rib';
 import { adToken, readLocRib } from '#libs/tables';
@@ -9,21 +10,25 @@ import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
 import type { RouteRow, RouteView, RoutesAnswer } from '../../rib/src/rib-api.ts';
-import { commandLine, intOption, table, windowText } from './command-line.ts';
+import type { PeersAnswer, PeerView, SessionEnd } from '../../session/src/peers-api.ts';
+import { commandLine, duration, intOption, table, windowText } from './command-line.ts';
 import { fibCommand } from './fib-commands.ts';
 import { EXIT, type CommandIo } from './io.ts';
-import { counters } from './policy-commands.ts';
+import { counters, unlessMissing } from './policy-commands.ts';
 import { withNats } from './with-nats.ts';
 
-export const SHOW_USAGE = `usage: dpp show peers --config FILE [--json]
+export const SHOW_USAGE = `usage: dpp show peers [PEER] --config FILE [--json]
        dpp show routes [PATTERN...] [--for EID] [--peer AD] [--origin AD] [--under PATTERN]
                        [--scheduled|--unscheduled] [--all] --config FILE [--json]
        dpp show fib [--gateway NAME] --config FILE [--json]
        dpp show events [--last N] --config FILE [--json]
 
 What the speaker whose config FILE is given holds now:
-peers    each peer AD: sessions up now, best routes learned from it, import decisions, routes sent
-         (read from its streams)
+peers    each peer AD: its state and uptime (from the running session services, every site),
+         sessions up, best routes learned from it, import decisions, routes sent (from the
+         streams); PEER alone in detail: each session's role, address, hold time, messages, updates
+         and routes each way, routes over the limit, TLS identity, the SVCB key that proved it,
+         and the last Notification sent and received
 routes   the Loc-RIB as the running RIB holds it (asked over NATS): each interval of each
          pattern's timeline, current and future, with the route that wins it: the peer it came
          from, AD_PATH, metric, next hop (§6.7), window; --json gives every attribute. Only the
@@ -81,21 +86,42 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
   }
   return withNats(config.natsUrl, io, async (nc) => {
     if (what === 'peers') {
-      const best = await readLocRib(nc, config.locRib);
+      const sites = await askAll<PeersAnswer>(nc, apiSubject(adToken(config.localAd), 'session.peers'), parsed.positionals.length === 1 ? { peer: parsed.positionals[0] } : {});
+      if (parsed.positionals.length > 1) {
+        io.err.write(`dpp show peers: one PEER at most\n\n${SHOW_USAGE}`);
+        return EXIT.usage;
+      }
       const learned = new Map<string, number>();
-      // Best routes now: the intervals in force, one per pattern (the future ones are not yet anyone's best).
+      // Best routes now: the intervals in force, one per pattern (the future ones are not yet anyone's best); none before the RIB first ran.
       const now = Date.now();
-      for (const { advertisement } of best.values()) if (inWindow(advertisement, now)) learned.set(advertisement.peerAd, (learned.get(advertisement.peerAd) ?? 0) + 1);
-      const rows = (await counters(nc, config)).filter((c) => c.peerAd !== config.localAd).map((c) => ({
-        peer: c.peerAd,
-        sessions: Math.max(0, c.sessionsUp - c.sessionsDown),
-        bestRoutes: learned.get(c.peerAd) ?? 0,
-        accepted: c.accepted,
-        rejected: Object.values(c.rejected).reduce((a, b) => a + b, 0),
-        exported: c.exported,
-      }));
+      await unlessMissing(async () => {
+        for (const { advertisement } of (await readLocRib(nc, config.locRib)).values()) if (inWindow(advertisement, now)) learned.set(advertisement.peerAd, (learned.get(advertisement.peerAd) ?? 0) + 1);
+      });
+      const live = (peer: string) => sites.flatMap((site) => site.peers.filter((p) => p.peer === peer).map((view) => ({ speakerId: site.speakerId, ...view })));
+      const established = (peer: string) => live(peer).flatMap((v) => v.sessions.filter((s) => s.state === 'ESTABLISHED'));
+      const all = await counters(nc, config);
+      const names = [...new Set([...all.map((c) => c.peerAd), ...sites.flatMap((s) => s.peers.map((p) => p.peer))])].filter((p) => p !== config.localAd && (parsed.positionals.length === 0 || p === parsed.positionals[0])).sort();
+      if (names.length === 0) {
+        io.err.write(`dpp show peers: ${parsed.positionals.length === 0 ? 'no peer' : `no peer ${parsed.positionals[0]}`} in the log or at a running session service\n`);
+        return EXIT.invalid;
+      }
+      const rows = names.map((peer) => {
+        const c = all.find((x) => x.peerAd === peer);
+        const up = established(peer);
+        return {
+          peer,
+          state: up.length > 0 ? 'ESTABLISHED' : (live(peer).flatMap((v) => v.sessions)[0]?.state ?? (sites.length === 0 ? 'unknown' : 'down')),
+          since: up.length > 0 ? Math.min(...up.map((s) => s.establishedAt!)) : null,
+          sessions: c ? Math.max(0, c.sessionsUp - c.sessionsDown) : up.length,
+          bestRoutes: learned.get(peer) ?? 0,
+          accepted: c?.accepted ?? 0,
+          rejected: c ? Object.values(c.rejected).reduce((a, b) => a + b, 0) : 0,
+          exported: c?.exported ?? 0,
+        };
+      });
+      if (parsed.positionals.length === 1) return showPeer(rows[0]!, live(rows[0]!.peer), json, io);
       if (json) for (const r of rows) io.out.write(`${JSON.stringify(r)}\n`);
-      else io.out.write(table([['PEER', 'SESSIONS UP', 'BEST ROUTES', 'ACCEPTED', 'REJECTED', 'SENT'], ...rows.map((r) => [r.peer, String(r.sessions), String(r.bestRoutes), String(r.accepted), String(r.rejected), String(r.exported)])]));
+      else io.out.write(table([['PEER', 'STATE', 'UPTIME', 'SESSIONS UP', 'BEST ROUTES', 'ACCEPTED', 'REJECTED', 'SENT'], ...rows.map((r) => [r.peer, r.state, r.since === null ? '-' : duration(now - r.since), String(r.sessions), String(r.bestRoutes), String(r.accepted), String(r.rejected), String(r.exported)])]));
       return EXIT.ok;
     }
     if (what === 'routes') return showRoutes(nc, config.localAd, parsed, json, io);
@@ -170,5 +196,30 @@ async function showRoutes(nc: NatsConnection, localAd: string, parsed: { values:
   }
   io.out.write(`Loc-RIB of ${localAd} at RIB input ${lastSeq}: ${rows.length} ${rows.length === 1 ? 'interval' : 'intervals'}\n`);
   io.out.write(table([['PATTERN', 'WINDOW', 'PEER', 'AD_PATH', 'METRIC', 'NEXT HOP', 'NOW'], ...lines]));
+  return EXIT.ok;
+}
+
+/** One peer in detail: its summary row, then what each session service (site) says of it. */
+function showPeer(row: Record<string, unknown> & { peer: string }, sites: readonly (PeerView & { speakerId: string })[], json: boolean, io: CommandIo): number {
+  if (json) {
+    io.out.write(`${JSON.stringify({ ...row, sites })}\n`);
+    return EXIT.ok;
+  }
+  const at = (t: number) => new Date(t).toISOString();
+  const codeName = (code: number) => Object.entries(NotificationCode).find(([, c]) => c === code)?.[0] ?? 'unknown';
+  const end = (e: SessionEnd | undefined) => (e === undefined ? 'none' : `code ${e.code} (${codeName(e.code)}) at ${at(e.at)}: ${e.reason}`);
+  const lines = [`peer ${row.peer}: ${String(row['state'])}; ${String(row['bestRoutes'])} best routes from it; accepted ${String(row['accepted'])}, rejected ${String(row['rejected'])}, sent ${String(row['exported'])} routes`];
+  if (sites.length === 0) lines.push('  no running session service answers for it');
+  for (const site of sites) {
+    lines.push(`  at ${site.speakerId}: ${site.dial === undefined ? 'we do not dial it' : `we dial ${site.dial}`}; ${site.accepted ? 'its sessions are accepted' : 'its sessions are refused'}`);
+    for (const s of site.sessions) {
+      lines.push(`    session ${s.sessionId.slice(0, 8)}, ${s.role}, ${s.state}${s.establishedAt === undefined ? '' : ` since ${at(s.establishedAt)} (${duration(Date.now() - s.establishedAt)})`}${s.holdTime === undefined ? '' : `, hold time ${s.holdTime} s`}${s.address === undefined ? '' : `, address ${s.address}`}`);
+      lines.push(`      messages in ${s.messagesIn}, out ${s.messagesOut}; updates in ${s.updatesIn} (${s.routesIn} routes, ${s.withdrawnIn} withdrawn), out ${s.updatesOut} (${s.routesOut} routes, ${s.withdrawnOut} withdrawn); over the route limit ${s.routesOverLimit}`);
+      lines.push(`      TLS ${s.tlsIdentity ?? '-'}; SVCB key ${s.svcbKey ?? '-'}${s.peerSpeakerId ? `; speaker ${s.peerSpeakerId}` : ''}`);
+    }
+    lines.push(`    last Notification sent: ${end(site.lastNotificationSent)}`);
+    lines.push(`    last Notification received: ${end(site.lastNotificationReceived)}`);
+  }
+  io.out.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

@@ -1,6 +1,6 @@
 import { apiSubject, askAll, STATUS_ENDPOINT, type ServiceStatus } from '#libs/api';
 import { adToken } from '#libs/tables';
-import { commandLine, table } from './command-line.ts';
+import { commandLine, duration, table } from './command-line.ts';
 import { configDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { withNats } from './with-nats.ts';
@@ -13,11 +13,6 @@ to apply of its input), and what it holds. Exits 1 when none answers.
 `;
 
 const ORDER = ['session', 'policy', 'rib', 'fib-export'];
-
-const uptime = (ms: number): string => {
-  const s = Math.floor(ms / 1000);
-  return s < 60 ? `${s}s` : s < 3_600 ? `${Math.floor(s / 60)}m${s % 60}s` : s < 86_400 ? `${Math.floor(s / 3_600)}h${Math.floor((s % 3_600) / 60)}m` : `${Math.floor(s / 86_400)}d${Math.floor((s % 86_400) / 3_600)}h`;
-};
 
 export async function statusCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = commandLine(args, io, STATUS_USAGE, { config: { type: 'string' } });
@@ -39,7 +34,7 @@ export async function statusCommand(args: readonly string[], io: CommandIo): Pro
     if (parsed.values['json']) for (const a of answers) io.out.write(`${JSON.stringify({ ...a, uptimeMs: now - a.startedAt })}\n`);
     else {
       const detail = (a: ServiceStatus) => Object.entries(a.detail).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
-      io.out.write(table([['SERVICE', 'HOST', 'PID', 'UPTIME', 'RESTARTS', 'LAG', 'DETAIL'], ...answers.map((a) => [a.service, a.host, String(a.pid), uptime(now - a.startedAt), String(a.restarts), a.lag === undefined ? '-' : String(a.lag), detail(a)])]));
+      io.out.write(table([['SERVICE', 'HOST', 'PID', 'UPTIME', 'RESTARTS', 'LAG', 'DETAIL'], ...answers.map((a) => [a.service, a.host, String(a.pid), duration(now - a.startedAt), String(a.restarts), a.lag === undefined ? '-' : String(a.lag), detail(a)])]));
     }
     return EXIT.ok;
   });

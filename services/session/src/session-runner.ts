@@ -18,8 +18,10 @@ export interface PeerStream {
   cancel?(): void;
   /** A server call: reset it now, dropping what the peer has not taken (a client call's `cancel` does that). */
   abort?(): void;
-  /** A server call: the client's certificate, present only when the configured CA verified it. */
-  getAuthContext?(): { readonly sslPeerCertificate?: PeerCertificate | undefined };
+  /** The other side's certificate (a server call: the client's, present only when the configured CA verified it). */
+  getAuthContext?(): { readonly sslPeerCertificate?: PeerCertificate | undefined } | null;
+  /** The other side's address, as grpc-js says it (`ipv4:127.0.0.1:4556`). */
+  getPeer?(): string;
   /**
    * A server call grpc-js ended for a message over its own receive limit (twice ours): the
    * message's size and that limit, once the stream closed; else undefined.
@@ -63,6 +65,9 @@ const CANCEL_GRACE_MS = 1_000;
 
 export interface SessionOutcome {
   readonly sessionId: string;
+  /** The peer AD, once its Hello named it; and when the session ended (ms). */
+  readonly peerAd: string | undefined;
+  readonly at: number;
   readonly established: boolean;
   readonly code: number;
   readonly reason: string;
@@ -73,6 +78,33 @@ export interface SessionOutcome {
  * Runs one session: feeds stream events, timer ticks and the results of its own work to the pure
  * FSM, one input at a time, and carries out what it asks. Nothing here decides protocol matters.
  */
+export interface SessionStats {
+  readonly sessionId: string;
+  readonly role: Role;
+  readonly state: string;
+  readonly peerAd: string | undefined;
+  readonly peerSpeakerId: string | undefined;
+  /** The other side's address as the transport sees it. */
+  readonly address: string | undefined;
+  readonly establishedAt: number | undefined;
+  /** The hold time agreed (s), once established. */
+  readonly holdTime: number | undefined;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly updatesIn: number;
+  readonly updatesOut: number;
+  /** Routes announced (patterns) and withdrawn, each way. */
+  readonly routesIn: number;
+  readonly withdrawnIn: number;
+  readonly routesOut: number;
+  readonly withdrawnOut: number;
+  readonly routesOverLimit: number;
+  /** The other side's TLS certificate: its subject's CN and subjectAltName. */
+  readonly tlsIdentity: string | undefined;
+  /** The SVCB key (base64) whose signature proved the peer's identity (§5.2). */
+  readonly svcbKey: string | undefined;
+}
+
 export interface SessionHandle {
   readonly sessionId: string;
   /** Where it stands now (§8.1), and with whom once known: for the sessions-by-state gauge. */
@@ -81,6 +113,8 @@ export interface SessionHandle {
   readonly peerSpeakerId: string | undefined;
   /** When it became ESTABLISHED (ms), for the session start time metric; undefined before. */
   readonly establishedAt: number | undefined;
+  /** What the session has done so far, for the read API (dpp show peers PEER). */
+  stats(): SessionStats;
   readonly done: Promise<SessionOutcome>;
   /** After `done`: the session's last events are in the log, or were given up after the log timeout. */
   readonly logged: Promise<void>;
@@ -95,6 +129,13 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   let timer: NodeJS.Timeout | undefined;
   let wasEstablished = false;
   let establishedAt: number | undefined;
+  let holdTime: number | undefined;
+  let svcbKey: string | undefined;
+  const counts = { messagesIn: 0, messagesOut: 0, updatesIn: 0, updatesOut: 0, routesIn: 0, withdrawnIn: 0, routesOut: 0, withdrawnOut: 0, routesOverLimit: 0 };
+  const tally = (update: { readonly announcements?: readonly { readonly patterns?: readonly unknown[] | null }[] | null; readonly withdrawals?: readonly { readonly patterns?: readonly unknown[] | null }[] | null }) => ({
+    routes: (update.announcements ?? []).reduce((n, a) => n + (a.patterns?.length ?? 0), 0),
+    withdrawn: (update.withdrawals ?? []).reduce((n, w) => n + (w.patterns?.length ?? 0), 0),
+  });
   let eventCount = 0;
   let over = false;
   let paused = false;
@@ -180,6 +221,13 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const perform = (output: SessionOutput) => {
     switch (output.type) {
       case 'send':
+        counts.messagesOut++;
+        if (output.message.update) {
+          const sent = tally(output.message.update);
+          counts.updatesOut++;
+          counts.routesOut += sent.routes;
+          counts.withdrawnOut += sent.withdrawn;
+        }
         // While the stream is full, each message the peer takes is progress: the send hold timer measures the time without any.
         if (!stream.write(output.message, () => full !== undefined && !over && feed({ type: 'send-progress' })) && !over && full === undefined) {
           let release: () => void = () => undefined;
@@ -196,7 +244,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
       case 'lookup-identity': {
         // §9.2: a verified client certificate must name the AD the Hello claims, or a peer we
         // dial could relay our signed challenge to pass as us elsewhere (docs/spec-notes.md §9.2).
-        const cert = role === 'responder' ? stream.getAuthContext?.().sslPeerCertificate : undefined;
+        const cert = role === 'responder' ? stream.getAuthContext?.()?.sslPeerCertificate : undefined;
         const mismatch = cert && checkServerIdentity(output.ad, cert);
         if (mismatch) return feed({ type: 'refuse', code: NotificationCode.TLS_IDENTITY_MISMATCH, reason: `the TLS client certificate does not name ${output.ad}: ${mismatch.message}` });
         lookupDtnIdentity(output.ad, deps.lookup).then((identity) => {
@@ -211,11 +259,16 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         signNonce(output.nonce, deps.key.secretKey).then((signature) => feed({ type: 'signed', signature }), workFailed);
         return;
       case 'verify':
-        Promise.all(output.keys.map((key) => verifyNonce(output.signature, output.nonce, key))).then((ok) => feed({ type: 'verified', ok: ok.some(Boolean) }), workFailed);
+        Promise.all(output.keys.map((key) => verifyNonce(output.signature, output.nonce, key))).then((ok) => {
+          const key = output.keys[ok.indexOf(true)];
+          svcbKey = key === undefined ? undefined : Buffer.from(key).toString('base64');
+          feed({ type: 'verified', ok: key !== undefined });
+        }, workFailed);
         return;
       case 'established':
         wasEstablished = true;
         establishedAt = deps.now();
+        holdTime = output.holdTime;
         log({ level: 'info', msg: 'session established', peerSpeakerId: output.peerSpeakerId, holdTime: output.holdTime });
         append(event('session-up', { holdTime: output.holdTime }));
         deps.onEstablished?.();
@@ -233,6 +286,11 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         const overLimit = limited && limited.dropped.length > 0 ? { overLimit: { limit: limit!.max, routes: limited.dropped.map((r) => (r.validFrom === undefined ? { pattern: r.pattern } : r)) } } : {};
         if (limited && limited.dropped.length > 0) log({ level: 'warn', msg: 'routes over the route limit dropped', dropped: limited.dropped.length, max: limit?.max, action: limit?.action });
         append(event('route-update', { sequenceNumber: output.sequenceNumber, message: wireBytes.get(output.update)?.toString('base64') ?? '', ...overLimit }));
+        const received = tally(output.update);
+        counts.updatesIn++;
+        counts.routesIn += received.routes;
+        counts.withdrawnIn += received.withdrawn;
+        counts.routesOverLimit += limited?.dropped.length ?? 0;
         deps.count?.('update-received', state.peerAd ?? '', 1);
         if (limited && limited.dropped.length > 0) deps.count?.('routes-over-limit', state.peerAd ?? '', limited.dropped.length);
         if (limited?.crossed === 'teardown') feed({ type: 'refuse', code: NotificationCode.LIMIT_ROUTES, reason: `more than ${limit!.max} routes; the limit is ${limit!.max}` });
@@ -253,7 +311,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         stream.end();
         // A call is released only by cancelling it; the grace lets the Notification go out.
         if (stream.cancel) setTimeout(() => stream.cancel?.(), CANCEL_GRACE_MS).unref();
-        finish({ sessionId, established: wasEstablished, code: output.code, reason: output.reason, byPeer: output.byPeer });
+        finish({ sessionId, peerAd: state.peerAd, at: deps.now(), established: wasEstablished, code: output.code, reason: output.reason, byPeer: output.byPeer });
         settleLog();
         return;
       default:
@@ -280,6 +338,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const workFailed = (error: Error) => feed({ type: 'transport-down', reason: `internal error: ${error.message}` });
 
   stream.on('data', (received) => {
+    counts.messagesIn++;
     if ('oversize' in received) {
       return feed({ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${received.oversize} bytes is over the limit of ${received.limit}` });
     }
@@ -309,6 +368,22 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     },
     get establishedAt() {
       return establishedAt;
+    },
+    stats: () => {
+      const cert = stream.getAuthContext?.()?.sslPeerCertificate;
+      return {
+        sessionId,
+        role,
+        state: state.phase,
+        peerAd: state.peerAd,
+        peerSpeakerId: state.peerSpeakerId,
+        address: stream.getPeer?.(),
+        establishedAt,
+        holdTime,
+        ...counts,
+        tlsIdentity: cert?.subject === undefined ? undefined : [cert.subject.CN, cert.subjectaltname].filter((part) => part !== undefined && part !== '').join(', ') || undefined,
+        svcbKey,
+      };
     },
     done,
     logged,

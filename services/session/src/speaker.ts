@@ -11,6 +11,7 @@ import { dialPeer, type PeerTarget } from './initiator-client.ts';
 import { startResponder } from './responder-server.ts';
 import type { SessionDeps, SessionHandle, SessionOutcome } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
+import { servePeers } from './peers-api.ts';
 
 /** What a reload changed, and what it could not (those need a restart). */
 export interface ReloadReport {
@@ -53,7 +54,12 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     'event-logged': registry.counter('dpp_events_appended_total', 'Peer events the event log acknowledged, by peer AD', ['peer']),
   };
   const ended = registry.counter('dpp_session_ends_total', 'Sessions ended, by Notification code, whether they were ever established (established="false": a failed handshake) and by whom', ['code', 'established', 'by']);
-  const onOutcome = (outcome: SessionOutcome) => ended.inc({ code: String(outcome.code), established: String(outcome.established), by: outcome.byPeer ? 'peer' : 'us' });
+  /** Per peer AD, the last session end each way: the Notification we sent, and the one it sent (or its transport's end). */
+  const lastEnds = new Map<string, { sent?: SessionOutcome; received?: SessionOutcome }>();
+  const onOutcome = (outcome: SessionOutcome) => {
+    ended.inc({ code: String(outcome.code), established: String(outcome.established), by: outcome.byPeer ? 'peer' : 'us' });
+    if (outcome.peerAd !== undefined) lastEnds.set(outcome.peerAd, { ...lastEnds.get(outcome.peerAd), [outcome.byPeer ? 'received' : 'sent']: outcome });
+  };
   const deps: SessionDeps = {
     key: config.key,
     get lookup() {
@@ -112,6 +118,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     async () => ({ detail: { speakerId: config.session.speakerId, sessions: sessions().map((s) => ({ peer: s.peerAd ?? null, state: s.phase, since: s.establishedAt ?? null })) } }),
     log,
   );
+  const peersApi = servePeers(nc, { localAd: config.session.localAd, speakerId: config.session.speakerId }, () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds }), log);
   const instance = randomUUID();
   heartbeat = await startHeartbeat(
     nc,
@@ -159,6 +166,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     },
     stop: async () => {
       status.stop();
+      peersApi.stop();
       await metrics.stop();
       await Promise.all([responder?.stop(), ...[...dialers.values()].map(({ dialer }) => dialer.stop())]);
       await heartbeat?.stop();

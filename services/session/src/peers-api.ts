@@ -1,0 +1,76 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Result, Schema } from 'effect';
+import { apiSubject, serveEndpoint } from '#libs/api';
+import { adToken } from '#libs/tables';
+import type { SessionOutcome, SessionStats } from './session-runner.ts';
+import type { SpeakerConfig } from './speaker-config.ts';
+
+export const PeersQuery = Schema.Struct({ peer: Schema.optional(Schema.String) });
+
+/** A session end as the API tells it. */
+export interface SessionEnd {
+  readonly code: number;
+  readonly reason: string;
+  readonly at: number;
+  readonly established: boolean;
+}
+
+/** One peer AD as this session service sees it (BIRD's `show protocols all`, GoBGP's `neighbor X`). */
+export interface PeerView {
+  readonly peer: string;
+  /** Whether we dial it (and where) or it dials us. */
+  readonly dial: string | undefined;
+  readonly accepted: boolean;
+  /** Its sessions here now: one established, or one being set up. */
+  readonly sessions: readonly SessionStats[];
+  readonly lastNotificationSent: SessionEnd | undefined;
+  readonly lastNotificationReceived: SessionEnd | undefined;
+}
+
+export interface PeersAnswer {
+  readonly speakerId: string;
+  readonly peers: readonly PeerView[];
+}
+
+const endOf = (o: SessionOutcome | undefined): SessionEnd | undefined => (o === undefined ? undefined : { code: o.code, reason: o.reason, at: o.at, established: o.established });
+
+/**
+ * The peers of one session service (pure): those its config names, dialled or accepted, and any
+ * other with a session here now or an end remembered, each with its sessions' stats and the last
+ * Notification each way.
+ */
+export function peersView(state: { readonly config: SpeakerConfig; readonly sessions: readonly SessionStats[]; readonly lastEnds: ReadonlyMap<string, { sent?: SessionOutcome; received?: SessionOutcome }> }, only: string | undefined): PeerView[] {
+  const { config } = state;
+  const accepted = config.session.peers;
+  const names = new Set<string>([
+    ...config.dial.map((p) => p.ad),
+    ...(accepted === 'any' ? [] : accepted),
+    ...state.sessions.flatMap((s) => (s.peerAd === undefined ? [] : [s.peerAd])),
+    ...state.lastEnds.keys(),
+  ]);
+  return [...names]
+    .filter((peer) => only === undefined || peer === only)
+    .sort()
+    .map((peer) => ({
+      peer,
+      dial: config.dial.find((p) => p.ad === peer)?.address,
+      accepted: accepted === 'any' || accepted.has(peer),
+      sessions: state.sessions.filter((s) => s.peerAd === peer),
+      lastNotificationSent: endOf(state.lastEnds.get(peer)?.sent),
+      lastNotificationReceived: endOf(state.lastEnds.get(peer)?.received),
+    }));
+}
+
+/** The session service's `session.peers` endpoint: every instance (site) answers (askAll). */
+export function servePeers(
+  nc: NatsConnection,
+  us: { readonly localAd: string; readonly speakerId: string },
+  state: () => Parameters<typeof peersView>[0],
+  log: (line: Record<string, unknown>) => void,
+): { stop(): void } {
+  return serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.peers'), {
+    decode: (raw) => Result.mapError(Schema.decodeUnknownResult(PeersQuery)(raw, { onExcessProperty: 'error' }), (issue) => `not a peers query: ${String(issue)}`),
+    answer: (query): PeersAnswer => ({ speakerId: us.speakerId, peers: peersView(state(), query.peer) }),
+    log,
+  });
+}
