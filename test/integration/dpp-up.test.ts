@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { connect } from '@nats-io/transport-node';
+import { Result } from 'effect';
+import { decodeLoggedEvent, passThroughImport } from '#libs/events';
 import { until } from '#libs/lab';
+import { readLog } from '#libs/streams';
 import { jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
 import { checkHealth } from '../harness/health-check.ts';
@@ -89,6 +93,29 @@ describe('dpp up (the demo stack)', () => {
     const originated = await runDpp('originate', 'ipn:200.7.*', '--config', join(data, 'mars.example.test', 'dpp.yaml'));
     expect([originated.status, originated.stdout.trim()]).toEqual([0, '1 route originated by mars.example.test']);
     await until('the new route at the gateway', () => (out.includes('gateway esa-gw: + ipn:200.7.* via dtn://gw.dsn.example.test/') ? true : undefined), { ms: 30_000 });
+    // Readiness: with ESA's FIB export stopped (SIGSTOP), the DSN's update of ipn:200.8.* reaches ESA's peer log; dpp wait says what
+    // has not caught up, and once the FIB export goes on, returns only when the route is in ESA's FIB.
+    const esaFibExport = Number(/^esa\.example\.test\/fib-export\s+(\d+)/m.exec(out)![1]);
+    process.kill(esaFibExport, 'SIGSTOP');
+    expect((await runDpp('originate', 'ipn:200.8.*', '--config', join(data, 'mars.example.test', 'dpp.yaml'))).status).toBe(0);
+    const nats = await connect({ servers: /nats-server\s+(nats:\/\/\S+)/.exec(out)![1]! });
+    try {
+      await until("the DSN's update in ESA's peer log", async () => {
+        for await (const m of readLog(nats, 'DPP_PEER_EVENTS_ESA')) {
+          const e = decodeLoggedEvent(m.string());
+          if (Result.isSuccess(e) && e.success.kind === 'route-update' && JSON.stringify(passThroughImport(e.success, m.seq, 0)).includes('ipn:200.8.*')) return true;
+        }
+        return undefined;
+      }, { ms: 30_000 });
+    } finally {
+      await nats.close();
+    }
+    const stalled = await runDpp('wait', '--config', esa, '--timeout', '2');
+    expect([stalled.status, stalled.stderr]).toEqual([1, expect.stringContaining('dpp wait: not there after 2 s: no FIB export answers')]);
+    process.kill(esaFibExport, 'SIGCONT');
+    const waited = await runDpp('wait', '--config', esa);
+    expect([waited.status, waited.stdout]).toEqual([0, expect.stringMatching(/^peer events up to \d+: judged \(RIB input up to \d+\), applied by the RIB \(Loc-RIB changes up to \d+\), in every table\n$/)]);
+    expect((await runDpp('fib', 'lookup', 'ipn:200.8.1', '--config', esa)).status).toBe(0);
     // Observability: the DSN's session service counts its two established sessions, every service is ready, and
     // the gRPC health service on the DSN's DPP port answers SERVING.
     const dsnSession = metricsOf('dsn.example.test/session');
@@ -97,7 +124,7 @@ describe('dpp up (the demo stack)', () => {
     expect(scraped).toContain('dpp_sessions{state="ESTABLISHED",peer="mars.example.test"} 1');
     expect(scraped).toMatch(/^dpp_updates_received_total\{peer="mars\.example\.test"\} [1-9]/m);
     for (const service of ['dsn.example.test/session', 'dsn.example.test/rib', 'dsn.example.test/policy', 'esa.example.test/fib-export']) expect((await fetch(`${metricsOf(service)}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 2$/m);
+    expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 3$/m);
     expect(await (await fetch(`${metricsOf('esa.example.test/fib-export')}/metrics`)).text()).toMatch(/^dpp_fib_lag_messages\{gateway="esa-gw"\} 0$/m);
     expect(await healthOf(data)).toBe('SERVING');
     // Every metric the shipped alert rules and dashboard name is one the services serve (the Hardy feed's: test/integration/hardy-feed.test.ts).

@@ -48,17 +48,20 @@ export async function startPolicyService(config: PolicyConfig, log: (line: Recor
     const importLag = registry.gauge('dpp_import_lag_events', 'Peer events not yet judged (consumer lag)');
     const importLagNow = async () => Math.max(0, (await (await jetstreamManager(nc)).streams.info(config.peerEvents)).state.last_seq - importer.position());
     registry.collect(async () => importLag.set(await importLagNow()));
+    /** Where each peer's Adj-RIB-Out stands in the change stream (none without peers). */
+    let tables: () => ReadonlyMap<string, number | undefined> = () => new Map();
     const targets = config.peers.map((peer) => peerTable(adToken(peer), config.policy.export, config.localAd, peer));
     if (targets.length > 0) {
       const peerOf = new Map(config.peers.map((peer) => [adToken(peer), peer]));
       const metrics = tableMetrics(registry, 'adj_rib_out', nc, config.locRib, { name: 'peer', of: (table) => peerOf.get(table) ?? table });
       const exporter = await startTableExport(nc, { changeStream: config.locRib, targets, bucketPrefix: config.adjRibOutPrefix, stateName: STATE, idPrefix: 'out', batch: config.batch, replicas: config.replicas, log, onPublished: metrics.onPublished });
       metrics.attach(exporter);
+      tables = () => exporter.positions();
       stops.push(exporter.stop);
     }
     stops.push((await startLivenessWatch(nc, config, { log })).stop);
     stops.push((await serveMetrics(registry, config.metrics, natsReadiness(nc))).stop);
-    const status = serveStatus(nc, { service: 'policy', ad: config.localAd, adToken: adToken(config.localAd) }, async () => ({ lag: await importLagNow(), detail: { peers: config.peers, policyVersion: logged.version } }), log);
+    const status = serveStatus(nc, { service: 'policy', ad: config.localAd, adToken: adToken(config.localAd) }, async () => ({ lag: await importLagNow(), detail: { peers: config.peers, policyVersion: logged.version, importedThrough: importer.position(), tables: Object.fromEntries(tables()) } }), log);
     stops.push(async () => status.stop());
     log({ level: 'info', msg: 'policy service running', peers: config.peers, adjRibOut: config.peers.map((p) => `${config.adjRibOutPrefix}-${adToken(p)}`) });
     return {

@@ -149,7 +149,7 @@ function upperBound(sorted: readonly string[], after: string): number {
  * The RIB's endpoints: `rib.routes` (replicas share it: one answers) and `status` (every service
  * of the speaker answers it). The sorted pattern list is made again only when the RIB moved.
  */
-export function serveRibApi(nc: NatsConnection, localAd: string, rib: () => LocRib, lag: () => Promise<number>, log: (line: Record<string, unknown>) => void): { stop(): void } {
+export function serveRibApi(nc: NatsConnection, localAd: string, rib: () => LocRib, durable: () => number, lag: () => Promise<number>, log: (line: Record<string, unknown>) => void): { stop(): void } {
   let sorted: { seq: number; rib: LocRib; patterns: readonly string[] } | undefined;
   const patterns = (now: LocRib) => {
     if (sorted === undefined || sorted.rib !== now || sorted.seq !== now.lastSeq) sorted = { seq: now.lastSeq, rib: now, patterns: now.patterns() };
@@ -167,7 +167,7 @@ export function serveRibApi(nc: NatsConnection, localAd: string, rib: () => LocR
     },
     log,
   });
-  const status = serveStatus(nc, { service: 'rib', ad: localAd, adToken: token }, async () => ({ lag: await lag(), detail: { lastSeq: rib().lastSeq, routes: rib().size, clock: rib().now } }), log);
+  const status = serveStatus(nc, { service: 'rib', ad: localAd, adToken: token }, async () => ({ lag: await lag(), detail: { lastSeq: rib().lastSeq, appliedThrough: durable(), routes: rib().size, clock: rib().now } }), log);
   return {
     stop: () => {
       routes.stop();

@@ -40,7 +40,7 @@ export interface RibRunnerOptions {
  * clock reaches the next window edge it appends a clock event holding that edge's time, so a
  * replay acts at the same instants.
  */
-export async function startRib(nc: NatsConnection, store: CheckpointStore, options: RibRunnerOptions): Promise<{ rib(): LocRib; stop(): Promise<void> }> {
+export async function startRib(nc: NatsConnection, store: CheckpointStore, options: RibRunnerOptions): Promise<{ rib(): LocRib; durable(): number; stop(): Promise<void> }> {
   const js = jetstream(nc);
   const fromCheckpoint = () => {
     const snapshot = store.load();
@@ -50,6 +50,8 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     return snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd);
   };
   let rib = fromCheckpoint();
+  /** The last input event whose changes are published and checkpointed (the Loc-RIB in memory may be ahead, mid-batch). */
+  let durable = rib.lastSeq;
   options.log({ level: 'info', msg: 'RIB resumed', lastSeq: rib.lastSeq, routes: rib.size });
   let fresh = true;
   /** Where the checkpoint stands; after a failed batch the projection is reloaded from it first, and the change stream's end read again. */
@@ -143,6 +145,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     // Pipelined, and in order: changes lost in an outage never land after later ones.
     await publishChanges(parts.filter(({ seq, part }) => !alreadyPublished(seq, part)).map(({ seq, part, changes }) => ({ data: encodeLocRibChanges(changes), msgId: `locrib-${seq}-${part}` })));
     store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
+    durable = rib.lastSeq;
     await publishTimelines();
     armClock();
     options.onBatch?.({ events: messages.length, changes: parts.reduce((n, p) => n + p.changes.length, 0), seconds: (performance.now() - started) / 1000 });
@@ -150,6 +153,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   armClock();
   return {
     rib: () => rib,
+    durable: () => durable,
     stop: async () => {
       await consumer.stop();
       clearTimeout(timer);

@@ -59,7 +59,7 @@ export async function startRibService(config: RibConfig, log: (line: Record<stri
       for (const [peer, n] of byPeer) best.set(n, { peer });
       lag.set(await inputLag());
     });
-    const api = serveRibApi(nc, config.localAd, rib.rib, inputLag, log);
+    const api = serveRibApi(nc, config.localAd, rib.rib, rib.durable, inputLag, log);
     const connected = natsReadiness(nc);
     const openStore = store;
     const metrics = await serveMetrics(registry, config.metrics, () => connected() ?? (openStore.isOpen ? undefined : 'checkpoint closed'));
