@@ -72,6 +72,8 @@ export const DppFile = Schema.Struct({
   // The policy service.
   restart_time_ms: Schema.optional(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   policy: Schema.optional(PolicyFile),
+  /** The policy in a file of its own (relative to this one), one file for every site of the AD: read in place of `policy`. */
+  policy_file: Schema.optional(Schema.NonEmptyString),
   // The FIB-export service.
   gateways: Schema.optional(
     Schema.Array(

@@ -1,19 +1,8 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { Result, Schema, SchemaIssue } from 'effect';
 import { parseDocument } from 'yaml';
 import { DppFile, withEnvOverrides } from './dpp-file.ts';
-
-/**
- * A YAML config file decoded with a schema (after `adjust`, such as environment overrides);
- * unknown fields are refused. A failure is one line a
- * problem: `FILE: field.path: what was expected`, so an operator sees every fix at once.
- */
-export async function loadYaml<S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(path: string, schema: S, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<S['Type'], string>> {
-  const raw = await readYaml(path, adjust);
-  if (Result.isFailure(raw)) return raw;
-  const decoded = Schema.decodeUnknownResult(schema)(raw.success, { errors: 'all', onExcessProperty: 'error' });
-  return Result.isSuccess(decoded) ? Result.succeed(decoded.success) : Result.fail(issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)));
-}
 
 /** A YAML file's value as written (after `adjust`), before any schema: or its syntax errors, one line each. */
 export async function readYaml(path: string, adjust: (raw: unknown) => unknown = (raw) => raw): Promise<Result.Result<unknown, string>> {
@@ -31,8 +20,22 @@ export async function readYaml(path: string, adjust: (raw: unknown) => unknown =
   }
 }
 
-/** The speaker's config file as written, with the environment's overrides, before any schema. */
-export const readDppYaml = (path: string): Promise<Result.Result<unknown, string>> => readYaml(path, (raw) => withEnvOverrides(raw, process.env));
+/**
+ * The speaker's config file as written, with the environment's overrides, before any schema; a
+ * `policy_file` is read in as its `policy` (one policy file for every site of an AD).
+ */
+export async function readDppYaml(path: string): Promise<Result.Result<unknown, string>> {
+  const raw = await readYaml(path, (value) => withEnvOverrides(value, process.env));
+  if (Result.isFailure(raw) || typeof raw.success !== 'object' || raw.success === null) return raw;
+  const file = raw.success as { policy?: unknown; policy_file?: unknown };
+  if (typeof file.policy_file !== 'string') return raw;
+  if (file.policy !== undefined) return Result.fail(`${path}: policy_file: the policy is given twice; keep policy or policy_file`);
+  const policy = await readYaml(policyFilePath(path, file.policy_file));
+  return Result.isFailure(policy) ? policy : Result.succeed({ ...file, policy: policy.success ?? {} });
+}
+
+/** Where a config's policy_file is: relative to the config file. */
+export const policyFilePath = (path: string, policyFile: string): string => resolve(dirname(path), policyFile);
 
 /** effect's "message\n  at ["a"][0]["b"]" pairs as "file: a[0].b: message" lines. */
 function issueLines(path: string, formatted: string): string {
@@ -48,5 +51,21 @@ function issueLines(path: string, formatted: string): string {
   return out.join('\n');
 }
 
-/** The speaker's config file, with the environment's overrides (DPP_NATS_URL, DPP_KEY_FILE, DPP_TLS_KEY). */
-export const loadDppFile = (path: string): Promise<Result.Result<DppFile, string>> => loadYaml(path, DppFile, (raw) => withEnvOverrides(raw, process.env));
+/**
+ * The speaker's config file, with the environment's overrides (DPP_NATS_URL, DPP_KEY_FILE,
+ * DPP_TLS_KEY) and its policy_file read in. A problem in a policy read from a policy_file names
+ * that file.
+ */
+export async function loadDppFile(path: string): Promise<Result.Result<DppFile, string>> {
+  const raw = await readDppYaml(path);
+  if (Result.isFailure(raw)) return Result.fail(raw.failure);
+  const decoded = Schema.decodeUnknownResult(DppFile)(raw.success, { errors: 'all', onExcessProperty: 'error' });
+  if (Result.isSuccess(decoded)) return Result.succeed(decoded.success);
+  const included = (raw.success as { policy_file?: unknown }).policy_file;
+  const lines = issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)).split('\n');
+  return Result.fail(
+    (typeof included === 'string' ? lines.map((line) => line.replace(new RegExp(`^${escapeRegExp(path)}: policy\\.`), `${policyFilePath(path, included)}: `)) : lines).join('\n'),
+  );
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

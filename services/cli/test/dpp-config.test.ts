@@ -52,14 +52,36 @@ describe('dpp config check', () => {
     ]);
   });
 
-  it('reads the deploy/ examples: every service of both sites, the session service missing only the files they name', async () => {
-    for (const site of ['madrid', 'kourou']) {
-      const file = join(root, 'deploy/examples/two-sites', `esa-${site}.yaml`);
+  it('reads the deploy/ examples: every service of the three sites, the session service missing only the files they name, one policy version', async () => {
+    const versions = new Set<string>();
+    for (const site of ['madrid', 'kourou', 'darmstadt']) {
+      const file = join(root, 'deploy/examples/three-sites', `esa-${site}.yaml`);
       const run = dpp('config', 'check', file, '--json');
-      const checks = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { service: string; status: string });
-      expect(checks.map((c) => [c.service, c.status])).toEqual([['session', 'invalid'], ['policy', 'ok'], ['rib', 'ok'], ['fib-export', 'ok']]);
-      for (const line of run.stderr.trim().split('\n')) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
+      const checks = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { service: string; status: string; detail: string });
+      expect(checks.map((c) => [c.service, c.status])).toEqual([['session', site === 'darmstadt' ? 'not configured' : 'invalid'], ['policy', 'ok'], ['rib', 'ok'], ['fib-export', 'ok']]);
+      for (const line of run.stderr.trim().split('\n').filter(Boolean)) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
+      versions.add(/policy version ([0-9a-f]{16})/.exec(checks[1]!.detail)![1]!);
     }
+    // Their one policy file: one policy, one version, at every site.
+    expect(versions.size).toBe(1);
+  });
+
+  it('reads the policy from a policy_file, naming that file in its problems', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dpp-include-'));
+    const base = { ad: 'esa.example.org', peers: [{ ad: 'dsn.example.org' }] };
+    const policy = { export: { gateway_eid: 'dtn://gw.esa.example.org/' } };
+    writeFileSync(join(dir, 'policy.yaml'), stringify(policy));
+    writeFileSync(join(dir, 'inline.yaml'), stringify({ ...base, policy }));
+    writeFileSync(join(dir, 'shared.yaml'), stringify({ ...base, policy_file: 'policy.yaml' }));
+    const version = (file: string) => /policy version ([0-9a-f]{16})/.exec(dpp('config', 'check', join(dir, file)).stdout)?.[1];
+    expect(version('shared.yaml')).toBe(version('inline.yaml'));
+    writeFileSync(join(dir, 'both.yaml'), stringify({ ...base, policy, policy_file: 'policy.yaml' }));
+    expect(dpp('config', 'check', join(dir, 'both.yaml')).stderr).toBe(`${join(dir, 'both.yaml')}: policy_file: the policy is given twice; keep policy or policy_file\n`);
+    writeFileSync(join(dir, 'missing.yaml'), stringify({ ...base, policy_file: 'nowhere.yaml' }));
+    expect(dpp('config', 'check', join(dir, 'missing.yaml')).stderr).toContain(`${join(dir, 'nowhere.yaml')}: ENOENT`);
+    writeFileSync(join(dir, 'bad-policy.yaml'), stringify({ export: { gateway_eid: 7 } }));
+    writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy_file: 'bad-policy.yaml' }));
+    expect(dpp('config', 'check', join(dir, 'bad.yaml')).stderr).toMatch(new RegExp(`^${join(dir, 'bad-policy.yaml').replaceAll('.', '\\.')}: export\\.gateway_eid: `));
   });
 });
 
