@@ -52,6 +52,10 @@ describe('dpp up (the demo stack)', () => {
     expect(pids.every(alive)).toBe(true);
     // Mars's route through the DSN, with the DSN's gateway (§6.7) and AD_PATH [dsn, mars] (§5.3).
     await until("Mars's route at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:200.*.* via dtn://gw.dsn.example.test/ (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
+    // Mars's own node goes with the DSN's node-20 gateway, which a DTN router's contact plan can name (ION here).
+    await until("Mars's node at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:0.200.* via ipn:20.0 (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
+    const ion = await runDpp('fib', 'export', '--format', 'ion', '--local-node', '30', '--config', join(data, 'esa.example.test', 'dpp.yaml'));
+    expect(ion.stdout).toMatch(/^# ipn:0\.200\.\* via ipn:20\.0\na contact \S+ \S+ 30 20 125000$/m);
     // What README says to try next works against it.
     const esaConfig = /npx dpp fib show --config (\S+)/.exec(out)![1]!;
     const shown = await runDpp('fib', 'show', '--config', esaConfig, '--json');
@@ -62,18 +66,18 @@ describe('dpp up (the demo stack)', () => {
     const peers = await runDpp('show', 'peers', '--config', dsnConfig, '--json');
     expect(peers.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
       expect.objectContaining({ peer: 'esa.example.test', state: 'ESTABLISHED', sessions: 1, bestRoutes: 2 }),
-      expect.objectContaining({ peer: 'mars.example.test', state: 'ESTABLISHED', sessions: 1, bestRoutes: 1 }),
+      expect.objectContaining({ peer: 'mars.example.test', state: 'ESTABLISHED', sessions: 1, bestRoutes: 2 }),
     ]);
     // One peer in detail, as the DSN's running session service says it (it accepts Mars's session).
     const mars = jsonLines((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig, '--json')).stdout)[0]!;
     const marsKey = readFileSync(join(data, 'mars.example.test', 'key.pub'), 'utf8');
-    expect(mars).toMatchObject({ peer: 'mars.example.test', state: 'ESTABLISHED', sites: [{ accepted: true, sessions: [{ role: 'responder', state: 'ESTABLISHED', holdTime: expect.any(Number), tlsIdentity: expect.stringContaining('mars.example.test'), updatesIn: 1, routesIn: 1 }] }] });
+    expect(mars).toMatchObject({ peer: 'mars.example.test', state: 'ESTABLISHED', sites: [{ accepted: true, sessions: [{ role: 'responder', state: 'ESTABLISHED', holdTime: expect.any(Number), tlsIdentity: expect.stringContaining('mars.example.test'), updatesIn: 1, routesIn: 2 }] }] });
     const site = (mars['sites'] as { dial?: string; lastNotificationSent?: unknown; sessions: { svcbKey: string; messagesIn: number; address: string }[] }[])[0]!;
     expect([site.dial, site.lastNotificationSent]).toEqual([undefined, undefined]);
     const session = site.sessions[0]!;
     expect(marsKey).toContain(session.svcbKey);
     expect([session.messagesIn > 1, session.address]).toEqual([true, expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
-    expect((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig)).stdout).toMatch(/session [0-9a-f]{8}, responder, ESTABLISHED since .*\n.*updates in 1 \(1 routes, 0 withdrawn\)[\s\S]*last Notification received: none/);
+    expect((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig)).stdout).toMatch(/session [0-9a-f]{8}, responder, ESTABLISHED since .*\n.*updates in 1 \(2 routes, 0 withdrawn\)[\s\S]*last Notification received: none/);
     // Live answers from the running RIB (README, "Live answers").
     const esa = join(data, 'esa.example.test', 'dpp.yaml');
     const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', esa);
@@ -124,7 +128,7 @@ describe('dpp up (the demo stack)', () => {
     expect(scraped).toContain('dpp_sessions{state="ESTABLISHED",peer="mars.example.test"} 1');
     expect(scraped).toMatch(/^dpp_updates_received_total\{peer="mars\.example\.test"\} [1-9]/m);
     for (const service of ['dsn.example.test/session', 'dsn.example.test/rib', 'dsn.example.test/policy', 'esa.example.test/fib-export']) expect((await fetch(`${metricsOf(service)}/readyz`)).status).toBe(200);
-    expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 3$/m);
+    expect(await (await fetch(`${metricsOf('esa.example.test/rib')}/metrics`)).text()).toMatch(/^dpp_rib_best_routes\{peer="dsn\.example\.test"\} 4$/m);
     expect(await (await fetch(`${metricsOf('esa.example.test/fib-export')}/metrics`)).text()).toMatch(/^dpp_fib_lag_messages\{gateway="esa-gw"\} 0$/m);
     expect(await healthOf(data)).toBe('SERVING');
     // Every metric the shipped alert rules and dashboard name is one the services serve (the Hardy feed's: test/integration/hardy-feed.test.ts).

@@ -33,7 +33,8 @@ export async function statusCommand(args: readonly string[], io: CommandIo): Pro
     }
     if (parsed.values['json']) for (const a of answers) io.out.write(`${JSON.stringify({ ...a, uptimeMs: now - a.startedAt })}\n`);
     else {
-      const detail = (a: ServiceStatus) => Object.entries(a.detail).map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+      const text = (v: unknown): string => (Array.isArray(v) ? v.map(text).join(', ') : typeof v === 'object' && v !== null ? Object.entries(v).map(([k, x]) => `${k} ${text(x)}`).join(', ') : String(v));
+      const detail = (a: ServiceStatus) => Object.entries(a.detail).map(([k, v]) => `${k}: ${text(v)}`).join('; ');
       io.out.write(table([['SERVICE', 'HOST', 'PID', 'UPTIME', 'RESTARTS', 'LAG', 'DETAIL'], ...answers.map((a) => [a.service, a.host, String(a.pid), duration(now - a.startedAt), String(a.restarts), a.lag === undefined ? '-' : String(a.lag), detail(a)])]));
     }
     return EXIT.ok;

@@ -115,7 +115,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
   const status = serveStatus(
     nc,
     { service: 'session', ad: config.session.localAd, adToken: adToken(config.session.localAd) },
-    async () => ({ detail: { speakerId: config.session.speakerId, sessions: sessions().map((s) => ({ peer: s.peerAd ?? null, state: s.phase, since: s.establishedAt ?? null })) } }),
+    async () => ({ detail: { speakerId: config.session.speakerId, sessions: sessions().map((s) => `${s.peerAd ?? '(Hello not yet read)'} ${s.phase}`) } }),
     log,
   );
   const peersApi = servePeers(nc, { localAd: config.session.localAd, speakerId: config.session.speakerId }, () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds }), log);

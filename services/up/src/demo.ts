@@ -22,8 +22,17 @@ export interface DemoAd {
 export const DEMO_ADS: readonly DemoAd[] = [
   { ad: 'dsn.example.test', token: 'dsn', originates: [], listens: true, gateway: undefined },
   { ad: 'esa.example.test', token: 'esa', originates: ['ipn:300.*.*', 'dtn://*.esa.example.test/**'], listens: false, gateway: 'esa-gw' },
-  { ad: 'mars.example.test', token: 'mars', originates: ['ipn:200.*.*'], listens: false, gateway: undefined },
+  { ad: 'mars.example.test', token: 'mars', originates: ['ipn:200.*.*', 'ipn:0.200.*'], listens: false, gateway: undefined },
 ];
+
+/** The DSN's policy: our gateway for everything, node 20's for the routes to nodes (ION and HDTN plans take those). */
+const DSN_POLICY = (ad: string) => ({
+  pattern_sets: { nodes: ['ipn:0.*.*'] },
+  export: {
+    gateway_eid: `dtn://gw.${ad}/`,
+    chains: [{ peers: ['*'], rules: [{ name: 'nodes-via-node-20', match: { patterns_in: 'nodes' }, set: { gateway_eid: 'ipn:20.0' } }] }],
+  },
+});
 
 /**
  * The demo's identities made real: each AD's key (kept in the data dir across runs), its SVCB
@@ -64,7 +73,8 @@ export async function prepareDemo(dataDir: string, natsUrl: string): Promise<{ c
         peers: demo.listens ? DEMO_ADS.filter((d) => !d.listens).map((d) => ({ ad: d.ad })) : [{ ad: DEMO_ADS[0]!.ad, address: `127.0.0.1:${dsnPort}` }],
         backoff: { initial_ms: 500, max_ms: 5_000 },
         checkpoint: 'rib.sqlite',
-        ...(demo.listens ? { policy: { export: { gateway_eid: `dtn://gw.${demo.ad}/` } } } : {}),
+        // The DSN forwards through its gateway: dtn://gw.<AD>/, and node 20 for node routes (allocator 0), which DTN routers' contact plans can name.
+        ...(demo.listens ? { policy: DSN_POLICY(demo.ad) } : {}),
         ...(demo.gateway ? { fib: { bucket_prefix: `dpp-${demo.token}-fib` }, gateways: [{ name: demo.gateway }] } : {}),
         metrics: { session: await freePort(), rib: await freePort(), policy: await freePort(), ...(demo.gateway ? { fib_export: await freePort() } : {}) },
       };

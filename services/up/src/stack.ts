@@ -125,9 +125,14 @@ function demoTries(dataDir: string): string {
   const [dsn, esa, mars] = DEMO_ADS.map((d) => demoConfig(dataDir, d.ad));
   return `dpp is up: three ADs on loopback, mars.example.test – dsn.example.test – esa.example.test, each with its
 session, policy and RIB services (ESA also its FIB export). Routes from Mars reach ESA's gateway
-through the DSN, which re-advertises them with its own gateway. Try, in another terminal:
+through the DSN, which re-advertises them with its own gateway (node 20 for routes to nodes, which
+DTN routers' contact plans can name). Try, in another terminal:
 
+  npx dpp status --config ${dsn}
+  npx dpp show peers mars.example.test --config ${dsn}
+  npx dpp show routes --for ipn:200.5.1 --all --config ${esa}
   npx dpp fib show --config ${esa}
+  npx dpp fib export --format ion --local-node 30 --config ${esa}
   npx dpp explain 'ipn:200.*.*' --config ${esa}
   npx dpp policy counters --config ${dsn}
   npx dpp policy explain 'ipn:200.*.*' --config ${dsn}
