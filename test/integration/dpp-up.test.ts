@@ -72,12 +72,26 @@ describe('dpp up (the demo stack)', () => {
     const mars = jsonLines((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig, '--json')).stdout)[0]!;
     const marsKey = readFileSync(join(data, 'mars.example.test', 'key.pub'), 'utf8');
     expect(mars).toMatchObject({ peer: 'mars.example.test', state: 'ESTABLISHED', sites: [{ accepted: true, sessions: [{ role: 'responder', state: 'ESTABLISHED', holdTime: expect.any(Number), tlsIdentity: expect.stringContaining('mars.example.test'), updatesIn: 1, routesIn: 2 }] }] });
-    const site = (mars['sites'] as { dial?: string; lastNotificationSent?: unknown; sessions: { svcbKey: string; messagesIn: number; address: string }[] }[])[0]!;
+    const site = (mars['sites'] as { dial?: string; lastNotificationSent?: unknown; sessions: { sessionId: string; svcbKey: string; messagesIn: number; updatesOut: number; address: string }[] }[])[0]!;
     expect([site.dial, site.lastNotificationSent]).toEqual([undefined, undefined]);
     const session = site.sessions[0]!;
     expect(marsKey).toContain(session.svcbKey);
     expect([session.messagesIn > 1, session.address]).toEqual([true, expect.stringMatching(/^127\.0\.0\.1:\d+$/)]);
     expect((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig)).stdout).toMatch(/session [0-9a-f]{8}, responder, ESTABLISHED since .*\n.*updates in 1 \(2 routes, 0 withdrawn\)[\s\S]*last Notification received: none/);
+    // An operator's actions: refresh sends Mars the DSN's table again; reset ends its session with code 31, in the log, and Mars comes back.
+    const refreshed = await runDpp('peer', 'refresh', 'mars.example.test', '--config', dsnConfig);
+    expect([refreshed.status, refreshed.stdout]).toEqual([0, 'dtn://dsn.example.test/dpp: sent the whole table again on 1 session with mars.example.test\n']);
+    const marsSession = async () => (jsonLines((await runDpp('show', 'peers', 'mars.example.test', '--config', dsnConfig, '--json')).stdout)[0]!['sites'] as { sessions: { sessionId: string; state: string; updatesOut: number }[]; lastNotificationSent?: { code: number; reason: string } }[])[0]!;
+    await until('the table sent again', async () => ((await marsSession()).sessions[0]!.updatesOut > session.updatesOut ? true : undefined), { ms: 10_000 });
+    const reset = await runDpp('peer', 'reset', 'mars.example.test', '--config', dsnConfig, '--reason', 'maintenance');
+    expect([reset.status, reset.stdout]).toEqual([0, 'dtn://dsn.example.test/dpp: reset 1 session with mars.example.test\n']);
+    const back = await until('Mars back', async () => {
+      const now = await marsSession();
+      return now.sessions[0]?.state === 'ESTABLISHED' && now.sessions[0].sessionId !== session.sessionId ? now : undefined;
+    }, { ms: 30_000 });
+    expect(back.lastNotificationSent).toMatchObject({ code: 31, reason: 'reset by an operator (dpp peer reset): maintenance' });
+    expect((await runDpp('show', 'events', '--last', '10', '--config', dsnConfig)).stdout).toMatch(/session-down\s+mars\.example\.test\s+\S+\s+code 31: reset by an operator \(dpp peer reset\): maintenance/);
+    expect((await runDpp('peer', 'reset', 'nobody.example.test', '--config', dsnConfig)).status).toBe(1);
     // Live answers from the running RIB (README, "Live answers").
     const esa = join(data, 'esa.example.test', 'dpp.yaml');
     const routes = await runDpp('show', 'routes', 'ipn:200.*.*', '--config', esa);

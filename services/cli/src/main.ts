@@ -19,6 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', load: async () => (await import('./rib-commands.ts')).replayCommand },
   status: { summary: 'every running service of a speaker (--config FILE): pid, uptime, restarts, lag', load: async () => (await import('./status-command.ts')).statusCommand },
   wait: { summary: 'wait until every peer event up to a sequence is judged, in the RIB and in every table (--config FILE)', load: async () => (await import('./wait-command.ts')).waitCommand },
+  peer: { summary: "peer reset|refresh PEER: end a peer's sessions with ADMINISTRATIVE_RESET, or send it its whole table again", subcommands: ['reset', 'refresh'], load: async () => (await import('./peer-command.ts')).peerCommand },
   show: { summary: 'show peers|routes|fib|events of a speaker (--config FILE): what it holds now', subcommands: ['peers', 'routes', 'fib', 'events'], load: async () => (await import('./show-command.ts')).showCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', load: async () => (await import('./rib-commands.ts')).explainCommand },
   history: { summary: 'every event in the log that touched a pattern', load: async () => (await import('./rib-commands.ts')).historyCommand },

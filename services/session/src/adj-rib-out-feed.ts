@@ -17,8 +17,8 @@ const RETRY_MS = 1_000;
  * does not exist yet (no policy service has run for this peer), it waits for it; after an outage
  * the table is followed again and only what differs from what was sent goes out.
  */
-export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => Promise<void>, options: UpdateLimits & { log: LogLine }): { stop(): void } {
-  const sent = new AdjRibOut();
+export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (update: RouteUpdate) => Promise<void>, options: UpdateLimits & { log: LogLine }): { refresh(): void; stop(): void } {
+  let sent = new AdjRibOut();
   let pending = new Map<string, ExportedRoute | undefined>();
   let running = true;
   let follower: TableFollower | undefined;
@@ -60,6 +60,12 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
     }
   })();
   return {
+    // The whole table sent again (an operator's dpp peer refresh): read from the start as if nothing had gone out.
+    refresh: () => {
+      sent = new AdjRibOut();
+      pending = new Map();
+      void follower?.close();
+    },
     stop: () => {
       running = false;
       wake();

@@ -7,6 +7,15 @@ import type { SpeakerConfig } from './speaker-config.ts';
 
 export const PeersQuery = Schema.Struct({ peer: Schema.optional(Schema.String) });
 
+/** An operator's action on a peer's sessions here (dpp peer reset|refresh). */
+export const PeerAction = Schema.Struct({ peer: Schema.String, action: Schema.Literals(['reset', 'refresh']), reason: Schema.optional(Schema.String) });
+
+export interface PeerActionAnswer {
+  readonly speakerId: string;
+  /** The sessions with the peer it acted on. */
+  readonly sessions: number;
+}
+
 /** A session end as the API tells it. */
 export interface SessionEnd {
   readonly code: number;
@@ -61,16 +70,39 @@ export function peersView(state: { readonly config: SpeakerConfig; readonly sess
     }));
 }
 
-/** The session service's `session.peers` endpoint: every instance (site) answers (askAll). */
+/**
+ * The session service's endpoints, every instance (site) answering (askAll): `session.peers`, and
+ * `session.admin`: an operator's reset (each session with the peer ends with ADMINISTRATIVE_RESET,
+ * which its session-down event in the log records with the reason) or refresh (the whole
+ * Adj-RIB-Out sent again) of a peer's sessions here.
+ */
 export function servePeers(
   nc: NatsConnection,
   us: { readonly localAd: string; readonly speakerId: string },
   state: () => Parameters<typeof peersView>[0],
+  sessionsWith: (peer: string) => readonly { reset(reason: string): void; refresh(): boolean }[],
   log: (line: Record<string, unknown>) => void,
 ): { stop(): void } {
-  return serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.peers'), {
+  const peers = serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.peers'), {
     decode: (raw) => Result.mapError(Schema.decodeUnknownResult(PeersQuery)(raw, { onExcessProperty: 'error' }), (issue) => `not a peers query: ${String(issue)}`),
     answer: (query): PeersAnswer => ({ speakerId: us.speakerId, peers: peersView(state(), query.peer) }),
     log,
   });
+  const admin = serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.admin'), {
+    decode: (raw) => Result.mapError(Schema.decodeUnknownResult(PeerAction)(raw, { onExcessProperty: 'error' }), (issue) => `not a peer action: ${String(issue)}`),
+    answer: ({ peer, action, reason }): PeerActionAnswer => {
+      const sessions = sessionsWith(peer);
+      const why = `reset by an operator (dpp peer reset)${reason === undefined ? '' : `: ${reason}`}`;
+      const acted = action === 'reset' ? (sessions.forEach((s) => s.reset(why)), sessions.length) : sessions.filter((s) => s.refresh()).length;
+      log({ level: 'warn', msg: `peer ${action} by an operator`, peer, sessions: acted, reason });
+      return { speakerId: us.speakerId, sessions: acted };
+    },
+    log,
+  });
+  return {
+    stop: () => {
+      peers.stop();
+      admin.stop();
+    },
+  };
 }

@@ -53,7 +53,7 @@ export interface SessionDeps {
    * `send` resolves when the stream can take more, so a slow peer slows the reading of the table
    * instead of filling memory.
    */
-  readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => Promise<void>) => { stop(): void };
+  readonly adjRibOut?: (peerAd: string, send: (update: RouteUpdate) => Promise<void>) => { refresh?(): void; stop(): void };
   /** Counters: a RouteUpdate received from a peer AD, routes dropped over its limit, an event the log acknowledged. */
   readonly count?: (what: 'update-received' | 'routes-over-limit' | 'event-logged', peerAd: string, n: number) => void;
   /** A session came up (its session-up is being logged): the liveness heartbeat says so at once. */
@@ -121,6 +121,10 @@ export interface SessionHandle {
   /** Routes to send; the FSM sends them only when ESTABLISHED. */
   send(update: RouteUpdate): void;
   stop(reason: string): void;
+  /** Ends the session with ADMINISTRATIVE_RESET (an operator's dpp peer reset): the peer dials again, or is dialled. */
+  reset(reason: string): void;
+  /** Sends the peer the whole Adj-RIB-Out again (dpp peer refresh); false when not established. */
+  refresh(): boolean;
 }
 
 export function runSession(role: Role, config: SessionConfig, stream: PeerStream, deps: SessionDeps, peerAd?: string): SessionHandle {
@@ -150,7 +154,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   const wireBytes = new WeakMap<object, Buffer>();
   let limit: RouteLimit | undefined;
   let routes: RouteCount | undefined;
-  let adjRibOut: { stop(): void } | undefined;
+  let adjRibOut: { refresh?(): void; stop(): void } | undefined;
   /**
    * While the stream is full: resolves when it drains, or when the session is over. One at a
    * time, so every waiter is released together and one drain listener serves them all.
@@ -389,5 +393,11 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     logged,
     send: (update) => feed({ type: 'send-update', update }),
     stop: (reason) => feed({ type: 'stop', reason }),
+    reset: (reason) => feed({ type: 'refuse', code: NotificationCode.ADMINISTRATIVE_RESET, reason }),
+    refresh: () => {
+      if (adjRibOut?.refresh === undefined || over) return false;
+      adjRibOut.refresh();
+      return true;
+    },
   };
 }

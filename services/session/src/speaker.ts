@@ -118,7 +118,13 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     async () => ({ detail: { speakerId: config.session.speakerId, sessions: sessions().map((s) => `${s.peerAd ?? '(Hello not yet read)'} ${s.phase}`) } }),
     log,
   );
-  const peersApi = servePeers(nc, { localAd: config.session.localAd, speakerId: config.session.speakerId }, () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds }), log);
+  const peersApi = servePeers(
+    nc,
+    { localAd: config.session.localAd, speakerId: config.session.speakerId },
+    () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds }),
+    (peer) => sessions().filter((s) => s.peerAd === peer),
+    log,
+  );
   const instance = randomUUID();
   heartbeat = await startHeartbeat(
     nc,
