@@ -96,7 +96,7 @@ describe('every decoder of what dpp reads back, under random and mutated input',
     const warned = (warning: Error) => warnings.push(warning.message);
     process.on('warning', warned);
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.dictionary(fc.constantFrom('ad', 'nats', 'peers', 'policy', 'limits', 'checkpoint', 'gateways', 'liveness'), fc.jsonValue()).map((v) => JSON.stringify(v))), async (text) => {
+      fc.asyncProperty(fc.oneof(fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.dictionary(fc.constantFrom('ad', 'nats', 'peers', 'policy', 'policy_file', 'limits', 'checkpoint', 'gateways', 'liveness'), fc.jsonValue()).map((v) => JSON.stringify(v))), async (text) => {
         writeFileSync(file, text);
         const loaded = await loadDppFile(file);
         if (Result.isFailure(loaded)) for (const line of loaded.failure.split('\n')) expect(line.startsWith(`${file}: `)).toBe(true);

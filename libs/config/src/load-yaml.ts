@@ -31,7 +31,7 @@ export async function readDppYaml(path: string): Promise<Result.Result<unknown, 
   if (typeof file.policy_file !== 'string') return raw;
   if (file.policy !== undefined) return Result.fail(`${path}: policy_file: the policy is given twice; keep policy or policy_file`);
   const policy = await readYaml(policyFilePath(path, file.policy_file));
-  return Result.isFailure(policy) ? policy : Result.succeed({ ...file, policy: policy.success ?? {} });
+  return Result.isFailure(policy) ? Result.fail(policy.failure.split('\n').map((line) => `${path}: policy_file ${line}`).join('\n')) : Result.succeed({ ...file, policy: policy.success ?? {} });
 }
 
 /** Where a config's policy_file is: relative to the config file. */
@@ -54,17 +54,18 @@ function issueLines(path: string, formatted: string): string {
 /**
  * The speaker's config file, with the environment's overrides (DPP_NATS_URL, DPP_KEY_FILE,
  * DPP_TLS_KEY) and its policy_file read in. A problem in a policy read from a policy_file names
- * that file.
+ * that file after this one (every line of a failure starts with this file's path).
  */
 export async function loadDppFile(path: string): Promise<Result.Result<DppFile, string>> {
   const raw = await readDppYaml(path);
   if (Result.isFailure(raw)) return Result.fail(raw.failure);
   const decoded = Schema.decodeUnknownResult(DppFile)(raw.success, { errors: 'all', onExcessProperty: 'error' });
   if (Result.isSuccess(decoded)) return Result.succeed(decoded.success);
-  const included = (raw.success as { policy_file?: unknown }).policy_file;
+  const included = typeof raw.success === 'object' && raw.success !== null ? (raw.success as { policy_file?: unknown }).policy_file : undefined;
   const lines = issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)).split('\n');
+  // A problem of a policy read from its own file names that file too, and the field as that file has it.
   return Result.fail(
-    (typeof included === 'string' ? lines.map((line) => line.replace(new RegExp(`^${escapeRegExp(path)}: policy\\.`), `${policyFilePath(path, included)}: `)) : lines).join('\n'),
+    (typeof included === 'string' ? lines.map((line) => line.replace(new RegExp(`^${escapeRegExp(path)}: policy\\.`), `${path}: policy_file ${policyFilePath(path, included)}: `)) : lines).join('\n'),
   );
 }
 

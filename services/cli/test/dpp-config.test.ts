@@ -78,10 +78,10 @@ describe('dpp config check', () => {
     writeFileSync(join(dir, 'both.yaml'), stringify({ ...base, policy, policy_file: 'policy.yaml' }));
     expect(dpp('config', 'check', join(dir, 'both.yaml')).stderr).toBe(`${join(dir, 'both.yaml')}: policy_file: the policy is given twice; keep policy or policy_file\n`);
     writeFileSync(join(dir, 'missing.yaml'), stringify({ ...base, policy_file: 'nowhere.yaml' }));
-    expect(dpp('config', 'check', join(dir, 'missing.yaml')).stderr).toContain(`${join(dir, 'nowhere.yaml')}: ENOENT`);
+    expect(dpp('config', 'check', join(dir, 'missing.yaml')).stderr).toContain(`${join(dir, 'missing.yaml')}: policy_file ${join(dir, 'nowhere.yaml')}: ENOENT`);
     writeFileSync(join(dir, 'bad-policy.yaml'), stringify({ export: { gateway_eid: 7 } }));
     writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy_file: 'bad-policy.yaml' }));
-    expect(dpp('config', 'check', join(dir, 'bad.yaml')).stderr).toMatch(new RegExp(`^${join(dir, 'bad-policy.yaml').replaceAll('.', '\\.')}: export\\.gateway_eid: `));
+    expect(dpp('config', 'check', join(dir, 'bad.yaml')).stderr).toMatch(new RegExp(`^${join(dir, 'bad.yaml').replaceAll('.', '\\.')}: policy_file ${join(dir, 'bad-policy.yaml').replaceAll('.', '\\.')}: export\\.gateway_eid: `));
   });
 });
 
