@@ -16,3 +16,13 @@ export const runDpp = (...args: string[]): Promise<{ status: number | null; stdo
 
 /** JSON-lines output, parsed. */
 export const jsonLines = (text: string): Record<string, unknown>[] => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** Whether a process runs (signal 0 reaches it). */
+export const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};

@@ -6,18 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
 import { until } from '#libs/lab';
+import { alive } from '../harness/dpp-process.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 /** The machine's own Node, older than 24 on the machines dpp is set up on (README, "Node"). */
 const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => existsSync(path) && Number(spawnSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).stdout) < 24);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** bin/dpp.js started by an older Node: the command runs on dpp's own Node 24, and stops when told. */
 describe.skipIf(systemNode === undefined)(`bin/dpp.js under ${systemNode ?? 'an older Node'}`, () => {

@@ -11,19 +11,11 @@ import { Result } from 'effect';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
 import { until } from '#libs/lab';
 import { readLog } from '#libs/streams';
-import { jsonLines, runDpp } from '../harness/dpp-process.ts';
+import { alive, jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
 import { checkHealth } from '../harness/health-check.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** grpc.health.v1.Health/Check on the DSN's DPP port, over the demo's TLS, with a certificate of the CA (client certificates are required). */
 async function healthOf(data: string): Promise<string> {
