@@ -25,16 +25,44 @@ process.on('exit', () => {
 });
 
 /**
+ * Kills, when this process is gone however it went (SIGKILL too: its end of the pipe closes), the
+ * servers it started that still run: a line `+PID` adds one, `-PID` takes it back.
+ */
+const REAPER = `pids=" "
+while read -r line; do
+  case "$line" in
+    +*) pids="$pids\${line#+} " ;;
+    -*) pids=$(printf '%s' "$pids" | sed "s/ \${line#-} / /") ;;
+  esac
+done
+[ "$pids" = " " ] || kill -TERM $pids 2>/dev/null`;
+let reaper: ChildProcess | undefined;
+const tellReaper = (line: string) => {
+  if (reaper === undefined) {
+    // A group of its own too, so a Ctrl-C does not end it before this process has stopped its servers.
+    reaper = spawn('/bin/sh', ['-c', REAPER], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+    reaper.unref();
+    (reaper.stdin as unknown as { unref(): void }).unref();
+  }
+  reaper.stdin?.write(`${line}\n`);
+};
+
+/**
  * Starts a server in a process group of its own: a Ctrl-C in the terminal reaches only whoever
  * started it, which stops it after what depends on it (`dpp up` stops its services before NATS and
  * the DNS lab; in the group, they got the terminal's SIGINT with everything else, exited first and
  * were reported as exiting unexpectedly). Outside the group it must not outlive its starter: it is
- * killed when that process exits (not when it is killed outright, as before).
+ * killed when that process exits, and, when the starter is killed outright, by a reaper that
+ * watches for it (a test's kill of dpp up's process group left the servers running otherwise).
  */
 export async function startProcess(command: string, args: readonly string[]): Promise<ServerProcess> {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV, detached: true });
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  if (child.pid !== undefined) tellReaper(`+${child.pid}`);
+  child.once('exit', () => {
+    running.delete(child);
+    if (child.pid !== undefined) tellReaper(`-${child.pid}`);
+  });
   // Servers log to stderr but some refuse their config on stdout: keep the tail of both.
   let output = '';
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000));
