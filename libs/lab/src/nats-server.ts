@@ -21,13 +21,18 @@ export interface NatsServer {
 /** The shipped single-node config: tests run it, overriding only the port and the store. */
 export const NATS_CONFIG = fileURLToPath(new URL('../../../deploy/nats/single-node.conf', import.meta.url));
 
-/** `storeDir`: a store kept after stop (default: a temporary one, removed). */
-export async function startNatsServer(options: { storeDir?: string } = {}): Promise<NatsServer> {
+/**
+ * `storeDir`: a store kept after stop (default: a temporary one, removed); `config`: another
+ * shipped config than the single-node one (deploy/nats/secure-node.conf), with `args` for it.
+ */
+export async function startNatsServer(options: { storeDir?: string; config?: string; args?: readonly string[] } = {}): Promise<NatsServer> {
   installed('nats-server', 'nats-server');
   const storeDir = options.storeDir ?? mkdtempSync(join(tmpdir(), 'dpp-nats-'));
   if (options.storeDir) mkdirSync(storeDir, { recursive: true });
   // Port -1: the server picks a free port and writes it to the ports file, so no test races for one.
-  let server = await launch(storeDir, -1);
+  const launch = (port: number): Promise<ServerProcess> =>
+    startProcess('nats-server', ['-c', options.config ?? NATS_CONFIG, ...(options.args ?? []), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '--ports_file_dir', storeDir]);
+  let server = await launch(-1);
   const port = await readPort(storeDir, server);
   const listening = () => until(`nats-server listening on 127.0.0.1:${port}`, () => connects(port), { gaveUp: () => server.died() });
   await listening();
@@ -37,7 +42,7 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
     restart: async (downMs = 0) => {
       await server.stop();
       await new Promise((resolve) => setTimeout(resolve, downMs));
-      server = await launch(storeDir, port);
+      server = await launch(port);
       await listening();
     },
     stop: async () => {
@@ -46,9 +51,6 @@ export async function startNatsServer(options: { storeDir?: string } = {}): Prom
     },
   };
 }
-
-const launch = (storeDir: string, port: number): Promise<ServerProcess> =>
-  startProcess('nats-server', ['-c', NATS_CONFIG, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '--ports_file_dir', storeDir]);
 
 function readPort(storeDir: string, server: ServerProcess): Promise<number> {
   const file = join(storeDir, `nats-server_${server.pid}.ports`);

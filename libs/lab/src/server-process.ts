@@ -56,7 +56,8 @@ const tellReaper = (line: string) => {
  * watches for it (a test's kill of dpp up's process group left the servers running otherwise).
  */
 export async function startProcess(command: string, args: readonly string[]): Promise<ServerProcess> {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: SERVER_ENV, detached: true });
+  // The environment as it is now: a server's config may name variables set after this module loaded (deploy/nats/secure-node.conf).
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: SERVER_ENV['PATH'] }, detached: true });
   running.add(child);
   if (child.pid !== undefined) tellReaper(`+${child.pid}`);
   child.once('exit', () => {

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { HOT_PATH, natsServers } from '#libs/streams';
+import { HOT_PATH, natsOptions } from '#libs/streams';
 import { EXIT, type CommandIo } from './io.ts';
 
 /**
@@ -10,9 +10,10 @@ export async function withNats(url: string, io: CommandIo, body: (nc: NatsConnec
   let nc: NatsConnection;
   try {
     // A one-shot command gives up with the server; one that follows a stream waits for it to come back.
-    nc = await connect({ ...HOT_PATH, servers: natsServers(url), maxReconnectAttempts: options.reconnect ? -1 : 0 });
+    nc = await connect({ ...HOT_PATH, ...natsOptions(url), maxReconnectAttempts: options.reconnect ? -1 : 0 });
   } catch (error) {
-    io.err.write(`dpp: cannot reach NATS at ${url}: ${(error as Error).message}\n`);
+    // The servers alone: a URL may carry a password.
+    io.err.write(`dpp: cannot reach NATS at ${natsOptions(url).servers.join(',')}: ${(error as Error).message}\n`);
     return EXIT.invalid;
   }
   try {

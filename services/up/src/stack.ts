@@ -8,7 +8,7 @@ import { startNatsServer, type NatsServer } from '#libs/lab';
 import { localUpdate, publishLocal } from '../../rib/src/local-routes.ts';
 import { DEMO_ADS, prepareDemo } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor.ts';
-import { connectNats } from '#libs/streams';
+import { connectNats, natsOptions } from '#libs/streams';
 
 /** A line for whoever started the stack. */
 type Say = (line: string) => void;
@@ -86,7 +86,7 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
     for (const s of supervisor.list()) say([s.name.padEnd(30), String(s.pid).padEnd(8), (s.metrics ?? '-').padEnd(38), shown(s.log)].join(''));
     say('');
     if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
-    say(demo ? demoTries(dataDir) : `dpp is up (NATS ${natsUrl ?? 'as configured'}). Ctrl-C stops everything.`);
+    say(demo ? demoTries(dataDir) : `dpp is up (NATS ${natsUrl === undefined ? 'as configured' : natsOptions(natsUrl).servers.join(',')}). Ctrl-C stops everything.`);
     return { natsUrl: natsUrl ?? '', stop };
   } catch (error) {
     await stop();
