@@ -48,7 +48,7 @@ describe('dpp replay, explain, history, rib diff', () => {
     const at3 = await dpp('replay', ...common(), '--until', '3', '--json');
     expect(lines(at3.stdout)).toMatchObject([{ pattern: 'ipn:100.*.*', neighbor: 'b.org', receivedSeq: 3 }]);
     const table = await dpp('replay', ...common(), '--until', '3');
-    expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern with a route now, 1 interval\nPATTERN +INTERVAL +NEIGHBOR +AD_PATH/);
+    expect(table.stdout).toMatch(/^Loc-RIB at log sequence 3 \(no clock event recorded yet\): 1 pattern with a route now, 1 interval\nPATTERN +INTERVAL +PEER +AD_PATH +METRIC +NEXT HOP +ROUTE WINDOW +SEQ\n/);
     expect(table.stdout).toMatch(/ipn:100\.\*\.\* +NOW -∞ → ∞ +b\.org/);
   });
 

@@ -73,7 +73,7 @@ describe('dpp contacts and dpp fib', () => {
 
     const shown = await fib('show');
     expect((await runDpp('fib', 'show', '--config', config)).stdout).toBe(shown.stdout);
-    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER AD +CAUSE SEQ\nipn:0\.12\.\* +ipn:12\.0 .*\nipn:0\.7\.\* +ipn:7\.0 /);
+    expect(shown.stdout).toMatch(/^gateway gs, revision \d+: 2 entries\nPATTERN +NEXT HOP +WINDOW +BANDWIDTH +PEER +CAUSE SEQ\nipn:0\.12\.\* +ipn:12\.0 .*\nipn:0\.7\.\* +ipn:7\.0 /);
     const inForceNow = await fib('show', '--at', new Date(now).toISOString(), '--json');
     expect(jsonLines(inForceNow.stdout).map((e) => e['pattern'])).toEqual(['ipn:0.7.*']);
 

@@ -97,7 +97,7 @@ async function fibOptions(args: readonly string[], io: CommandIo, usage: string,
 }
 
 const cells = (e: FibEntry) => [e.pattern, e.nextHop, windowText(e.validFrom, e.validUntil), e.bandwidthBps ?? '-', e.peerAd, String(e.causeSeq)];
-const HEAD = ['PATTERN', 'NEXT HOP', 'WINDOW', 'BANDWIDTH', 'PEER AD', 'CAUSE SEQ'];
+const HEAD = ['PATTERN', 'NEXT HOP', 'WINDOW', 'BANDWIDTH', 'PEER', 'CAUSE SEQ'];
 
 /** An ISO time option, or now; undefined when it does not parse (reported). */
 function timeOption(text: string | boolean | undefined, name: string, io: CommandIo): number | undefined {

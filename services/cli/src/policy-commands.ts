@@ -137,7 +137,7 @@ async function explainExport(nc: NatsConnection, config: PolicyConfig, pattern: 
     io.out.write(`${pattern}: best from ${best.peerAd}, AD_PATH ${best.adPath.join(' ') || '(local)'}, window ${windowText(best.validFrom, best.validUntil)}\n`);
     io.out.write(
       table([
-        ['PEER', 'SENT', 'AD_PATH / RULE', 'GATEWAY / REASON'],
+        ['PEER', 'SENT', 'AD_PATH / RULE', 'NEXT HOP / REASON'],
         ...peers.map((p) => (p.export ? [p.peer, 'yes', p.attributes.adPath.join(' '), p.attributes.gatewayEid ?? `(none: dtn://${config.localAd}/)`] : [p.peer, 'no', p.rule, p.reason])),
       ]),
     );

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
+import { nextHopOf } from '#libs/fib-export';
 import { inWindow, LocRib, NeighborSessions, type RibRoute, type TimelineInterval } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
@@ -97,10 +98,13 @@ const shownNeighbor = (neighbor: string): string => neighbor.trimEnd();
 
 const row = (route: RibRoute) => ({
   pattern: route.pattern,
+  peer: route.peerAd,
   neighbor: shownNeighbor(route.neighbor),
   adPath: route.adPath,
   metric: route.metric,
   gatewayEid: route.gatewayEid ?? null,
+  // Where bundles go (§6.7), as show routes and the gateways' FIB say it.
+  nextHop: nextHopOf(route),
   validFrom: route.validFrom ?? null,
   validUntil: route.validUntil ?? null,
   receivedSeq: route.receivedSeq,
@@ -118,11 +122,12 @@ const intervalCells = (r: ReturnType<typeof intervalRow>) => [
   r.neighbor,
   r.adPath.join(' '),
   String(r.metric),
-  r.gatewayEid ?? '-',
+  r.nextHop,
   windowText(r.validFrom ?? undefined, r.validUntil ?? undefined),
   String(r.receivedSeq),
 ];
-const INTERVAL_HEAD = ['PATTERN', 'INTERVAL', 'NEIGHBOR', 'AD_PATH', 'METRIC', 'GATEWAY', 'ROUTE WINDOW', 'SEQ'];
+/** The words of every command that prints routes: PEER (the AD, and its speaker where it gave one), NEXT HOP (§6.7). */
+const INTERVAL_HEAD = ['PATTERN', 'INTERVAL', 'PEER', 'AD_PATH', 'METRIC', 'NEXT HOP', 'ROUTE WINDOW', 'SEQ'];
 
 /** Every interval of every pattern's timeline, by pattern and start. */
 const timelineRows = (rib: LocRib) => rib.patterns().flatMap((pattern) => rib.timeline(pattern).map((i) => intervalRow(i, rib.now)));
@@ -202,7 +207,7 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
     ];
     const when = options.at !== undefined ? `ranked at ${new Date(instant).toISOString()}` : rib.now === 0 ? 'no clock event recorded yet' : `clock ${new Date(rib.now).toISOString()}`;
     io.out.write(`${pattern} at log sequence ${rib.lastSeq} (${when}): ${candidates.length} usable, ${outside.length} outside their window, ${rejected.length} rejected\n`);
-    if (cells.length > 0) io.out.write(table([['NEIGHBOR', 'AD_PATH', 'METRIC', 'SEQ', 'RESULT'], ...cells]));
+    if (cells.length > 0) io.out.write(table([['PEER', 'AD_PATH', 'METRIC', 'SEQ', 'RESULT'], ...cells]));
     io.out.write(timeline.length === 0 ? 'timeline: no route now or to come\n' : `timeline:\n${table([INTERVAL_HEAD, ...timeline.map(intervalCells)])}`);
     return EXIT.ok;
   });
@@ -228,7 +233,7 @@ export function historyCommand(args: readonly string[], io: CommandIo): Promise<
       }
     }
     if (options.json) for (const line of lines) io.out.write(`${JSON.stringify(line)}\n`);
-    else io.out.write(lines.length === 0 ? `no event touched ${pattern}\n` : table([['SEQ', 'STORED', 'EVENT', 'NEIGHBOR', 'WHAT'], ...lines.map((l) => [String(l.seq), l.stored, l.event, l.neighbor ?? '-', l.what])]));
+    else io.out.write(lines.length === 0 ? `no event touched ${pattern}\n` : table([['SEQ', 'STORED', 'EVENT', 'PEER', 'WHAT'], ...lines.map((l) => [String(l.seq), l.stored, l.event, l.neighbor ?? '-', l.what])]));
     return EXIT.ok;
   });
 }
@@ -267,7 +272,7 @@ export async function ribCommand(args: readonly string[], io: CommandIo): Promis
       return [{ pattern: (x ?? y)!.pattern, from: (x ?? y)!.from, change: x === undefined ? 'added' : y === undefined ? 'removed' : 'changed', before: bare(x) ?? null, after: bare(y) ?? null }];
     });
     if (options.json) for (const d of diffs) io.out.write(`${JSON.stringify(d)}\n`);
-    else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'FROM', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.from ?? '-∞', d.before ? `${d.before.neighbor} until ${d.before.until ?? '∞'}` : '-', d.after ? `${d.after.neighbor} until ${d.after.until ?? '∞'}` : '-'])]));
+    else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'INTERVAL START', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.from ?? '-∞', d.before ? `${d.before.neighbor} until ${d.before.until ?? '∞'}` : '-', d.after ? `${d.after.neighbor} until ${d.after.until ?? '∞'}` : '-'])]));
     return EXIT.ok;
   });
 }
