@@ -26,6 +26,11 @@ const PEER = 'dsn.example.test';
 const PER_UPDATE = 100;
 const p = (samples: readonly number[], q: number): number => [...samples].sort((a, b) => a - b)[Math.min(samples.length - 1, Math.floor(q * samples.length))]!;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** This process's memory after a full GC (the bench runs with --expose-gc). */
+const memoryAfterGc = (): NodeJS.MemoryUsage => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage();
+};
 
 /**
  * When each convergence probe (allocator 2) reached the gateway. Only those: a map of the million
@@ -164,6 +169,8 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
     const payload = 'x'.repeat(eventBytes);
 
     const ingested: number[] = [];
+    /** The first round's RSS and heap growth per route of the gateway client. */
+    const gatewayMemory: number[] = [];
     const rawIngest: number[] = [];
     const measured: number[] = [];
     const baseline: number[] = [];
@@ -173,7 +180,12 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
     // Each round a session of its own: its routes in, single advertisements on the loaded RIB, then the session lost.
     for (let r = 0; r < rounds; r++) {
       const peer = await stack.establish();
+      // The gateway (GatewayFib, in this process) holding the routes: this process's growth over the first ingest, after a GC
+      // (later rounds reuse what the first took: a process's RSS does not shrink back).
+      const before = memoryAfterGc();
       ingested.push(await ingest(stack, peer, n));
+      const after = memoryAfterGc();
+      if (r === 0) gatewayMemory.push((after.rss - before.rss) / n, (after.heapUsed - before.heapUsed) / n);
       const rawStart = performance.now();
       for (let i = 0; i < n / PER_UPDATE; i += 256) await Promise.all(Array.from({ length: Math.min(256, n / PER_UPDATE - i) }, () => js.publish('raw.in', payload)));
       rawIngest.push(n / ((performance.now() - rawStart) / 1000));
@@ -211,7 +223,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         measured: { name: 'peer → gateway FIB', runs: ingested },
         baseline: { name: 'bare JetStream publish, same events and bytes', runs: rawIngest },
         targets: { min: 150_000, minRatio: 0.5 },
-        notes: { routes: n, routesPerUpdate: PER_UPDATE, eventBytes, runs: rounds },
+        notes: { routes: n, routesPerUpdate: PER_UPDATE, eventBytes, runs: rounds, 'gateway client (GatewayFib), first ingest: RSS growth, B/route': gatewayMemory[0] ?? NaN, 'gateway client, first ingest: heap growth, B/route': gatewayMemory[1] ?? NaN },
       }),
       figure({
         name: `Convergence, one advertisement on ${n} routes (${shape})`,
