@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { Result } from 'effect';
+import { Result, Schema } from 'effect';
 
 /**
  * The read API of a speaker's running services (README, "Live answers"): plain NATS
@@ -22,32 +22,38 @@ export function serveEndpoint<Q, A extends object>(
   subject: string,
   options: { readonly queue?: string; readonly decode: (request: unknown) => Result.Result<Q, string>; readonly answer: (request: Q) => A | Promise<A>; readonly log: Log },
 ): { stop(): void } {
-  const reply = (respond: (data: string) => boolean, body: object) => respond(JSON.stringify({ v: 1, ...body }));
   const sub: Subscription = nc.subscribe(subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     callback: (error, m) => {
       if (error) return options.log({ level: 'warn', msg: 'API subscription ended', subject, error: error.message });
+      const reply = (body: object) => void m.respond(JSON.stringify({ v: 1, ...body }));
       let raw: unknown;
       try {
         raw = m.data.length === 0 ? {} : m.json();
       } catch {
-        return void reply((d) => m.respond(d), { ok: false, error: 'the request is not JSON' });
+        return reply({ ok: false, error: 'the request is not JSON' });
       }
       const request = options.decode(raw);
-      if (Result.isFailure(request)) return void reply((d) => m.respond(d), { ok: false, error: request.failure });
+      if (Result.isFailure(request)) return reply({ ok: false, error: request.failure });
       Promise.resolve()
         .then(() => options.answer(request.success))
         .then(
-          (answer) => reply((d) => m.respond(d), { ok: true, ...answer }),
+          (answer) => reply({ ok: true, ...answer }),
           (failure: Error) => {
             options.log({ level: 'error', msg: 'API request failed', subject, error: failure.message });
-            reply((d) => m.respond(d), { ok: false, error: failure.message });
+            reply({ ok: false, error: failure.message });
           },
         );
     },
   });
   return { stop: () => sub.unsubscribe() };
 }
+
+/** A request checked against its schema (no field it does not name), or why it is not `what`. */
+export const decodeRequest =
+  <S extends Parameters<typeof Schema.decodeUnknownResult>[0]>(schema: S, what: string) =>
+  (raw: unknown): Result.Result<S['Type'], string> =>
+    Result.mapError(Schema.decodeUnknownResult(schema)(raw, { onExcessProperty: 'error' }), (issue) => `not ${what}: ${String(issue)}`);
 
 /** What a service answered, or why there is no answer (no service listening, a timeout, its error). */
 export async function ask<A>(nc: NatsConnection, subject: string, request: object, timeoutMs = 10_000): Promise<Result.Result<A, string>> {

@@ -63,10 +63,8 @@ export async function loadDppFile(path: string): Promise<Result.Result<DppFile, 
   if (Result.isSuccess(decoded)) return Result.succeed(decoded.success);
   const included = typeof raw.success === 'object' && raw.success !== null ? (raw.success as { policy_file?: unknown }).policy_file : undefined;
   const lines = issueLines(path, SchemaIssue.makeFormatterDefault()(decoded.failure.issue)).split('\n');
+  if (typeof included !== 'string') return Result.fail(lines.join('\n'));
   // A problem of a policy read from its own file names that file too, and the field as that file has it.
-  return Result.fail(
-    (typeof included === 'string' ? lines.map((line) => line.replace(new RegExp(`^${escapeRegExp(path)}: policy\\.`), `${path}: policy_file ${policyFilePath(path, included)}: `)) : lines).join('\n'),
-  );
+  const inPolicy = `${path}: policy.`;
+  return Result.fail(lines.map((line) => (line.startsWith(inPolicy) ? `${path}: policy_file ${policyFilePath(path, included)}: ${line.slice(inPolicy.length)}` : line)).join('\n'));
 }
-
-const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

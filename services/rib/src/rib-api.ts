@@ -1,9 +1,9 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result, Schema } from 'effect';
-import { apiSubject, serveEndpoint, serveStatus } from '#libs/api';
+import { apiSubject, decodeRequest, serveEndpoint, serveStatus } from '#libs/api';
 import { covers, formatPattern, matches, parseEid, parsePattern, specificityScore, type EidPattern } from '#libs/eid';
 import { nextHopOf } from '#libs/fib-export';
-import { inWindow, isScheduled, originAd, type LocRib, type RibAdvertisement } from '#libs/rib';
+import { inWindow, isScheduled, originAd, type LocRib, type RibAdvertisement, type RibRoute } from '#libs/rib';
 import { adToken } from '#libs/tables';
 
 /** The Loc-RIB as the running RIB holds it, asked over NATS (`dpp.api.<ad>.rib.routes`, README "Live answers"). */
@@ -52,10 +52,9 @@ export interface RoutesAnswer {
 
 const MAX_ROUTES = 1_000;
 
-const view = (a: RibAdvertisement): RouteView => {
-  const { ownWindow: _, ...attributes } = a as RibAdvertisement & { pattern?: string };
-  const { pattern: __, ...route } = attributes as typeof attributes & { pattern?: string };
-  return { ...route, nextHop: nextHopOf(a), scheduled: isScheduled(a) };
+const view = (r: RibRoute): RouteView => {
+  const { pattern: _, ownWindow: __, ...route } = r;
+  return { ...route, nextHop: nextHopOf(r), scheduled: isScheduled(r) };
 };
 
 const parsed = (text: string, field: string): EidPattern => {
@@ -158,8 +157,8 @@ export function serveRibApi(nc: NatsConnection, localAd: string, rib: () => LocR
   const token = adToken(localAd);
   const routes = serveEndpoint(nc, apiSubject(token, 'rib.routes'), {
     queue: 'rib',
-    decode: (raw) => Result.mapError(Schema.decodeUnknownResult(RoutesQuery)(raw, { onExcessProperty: 'error' }), (issue) => `not a routes query: ${String(issue)}`),
-    answer: (query) => {
+    decode: decodeRequest(RoutesQuery, 'a routes query'),
+    answer: (query: RoutesQuery) => {
       const now = rib();
       return Result.getOrElse(answerRoutes(now, patterns(now), query), (failure) => {
         throw new Error(failure);

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Result, Schema } from 'effect';
-import { apiSubject, serveEndpoint } from '#libs/api';
+import { Schema } from 'effect';
+import { apiSubject, decodeRequest, serveEndpoint } from '#libs/api';
 import { adToken } from '#libs/tables';
 import type { SessionOutcome, SessionStats } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
@@ -84,16 +84,17 @@ export function servePeers(
   log: (line: Record<string, unknown>) => void,
 ): { stop(): void } {
   const peers = serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.peers'), {
-    decode: (raw) => Result.mapError(Schema.decodeUnknownResult(PeersQuery)(raw, { onExcessProperty: 'error' }), (issue) => `not a peers query: ${String(issue)}`),
-    answer: (query): PeersAnswer => ({ speakerId: us.speakerId, peers: peersView(state(), query.peer) }),
+    decode: decodeRequest(PeersQuery, 'a peers query'),
+    answer: (query: typeof PeersQuery.Type): PeersAnswer => ({ speakerId: us.speakerId, peers: peersView(state(), query.peer) }),
     log,
   });
   const admin = serveEndpoint(nc, apiSubject(adToken(us.localAd), 'session.admin'), {
-    decode: (raw) => Result.mapError(Schema.decodeUnknownResult(PeerAction)(raw, { onExcessProperty: 'error' }), (issue) => `not a peer action: ${String(issue)}`),
-    answer: ({ peer, action, reason }): PeerActionAnswer => {
+    decode: decodeRequest(PeerAction, 'a peer action'),
+    answer: ({ peer, action, reason }: typeof PeerAction.Type): PeerActionAnswer => {
       const sessions = sessionsWith(peer);
       const why = `reset by an operator (dpp peer reset)${reason === undefined ? '' : `: ${reason}`}`;
-      const acted = action === 'reset' ? (sessions.forEach((s) => s.reset(why)), sessions.length) : sessions.filter((s) => s.refresh()).length;
+      if (action === 'reset') for (const s of sessions) s.reset(why);
+      const acted = action === 'reset' ? sessions.length : sessions.filter((s) => s.refresh()).length;
       log({ level: 'warn', msg: `peer ${action} by an operator`, peer, sessions: acted, reason });
       return { speakerId: us.speakerId, sessions: acted };
     },
