@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PeerEvent } from '#libs/events';
 import { signNonce } from '#libs/identity';
+import { within } from '#libs/lab';
 import { DEFAULT_SESSION_CONFIG, initialSession, NotificationCode, step, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import { peerMessageCodec, type PeerMessage, type PeerMessage__Output, type RouteUpdate } from '#libs/wire';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
@@ -343,11 +344,6 @@ async function loggedEvents(nc: NatsConnection, stream: string): Promise<PeerEve
   }
   return [...got.values()];
 }
-
-const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`hung: waited ${ms} ms for ${what}`)), ms)))]).finally(() => clearTimeout(timer));
-};
 
 async function waitFor(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;

@@ -37,24 +37,27 @@ const INTERNAL = 13;
 const DEADLINE = /^\d{1,8}[HMSmun]$/;
 
 /**
- * The messages grpc-js and our deserializer (peer-service.ts, called here) make of the bytes a client wrote
- * after a frame boundary: each decoded, or refused with its verdict. grpc-js decodes on past a
- * refusal (the session's answer comes later), up to a length header over its limit, which ends
- * the call at once; a partial frame at the end is dropped, as the client's END_STREAM closes the stream.
+ * The messages the speaker's framing check (grpc-framing.ts), grpc-js and our deserializer
+ * (peer-service.ts, called here) make of the bytes a client wrote after a frame boundary: each
+ * decoded, or refused with its verdict. grpc-js decodes on past a refusal (the session's answer
+ * comes later), up to a length header over its limit, which ends the call at once; so does broken
+ * framing (a Compressed-Flag the stream cannot have, a message the client's END_STREAM cut short).
  */
 export function readFrames(bytes: Buffer, reader: StreamReader): Item[] {
   const deserialize = peerService(reader.maxMessageBytes)['Peer']!.requestDeserialize as (bytes: Buffer) => Received;
   const items: Item[] = [];
   const status = (code: number): Item => ({ verdict: { kind: 'status', code } });
-  for (let at = 0; at + 5 <= bytes.length; ) {
+  for (let at = 0; at < bytes.length; ) {
+    if (at + 5 > bytes.length) return [...items, status(INTERNAL)];
     const flag = bytes.readUInt8(at);
+    // The framing check reads a header before grpc-js does.
+    if (flag > 1 || (flag === 1 && reader.encoding === 'identity')) return [...items, status(INTERNAL)];
     const length = bytes.readUInt32BE(at + 1);
     if (length > reader.transportMax) return [...items, status(RESOURCE_EXHAUSTED)];
-    if (at + 5 + length > bytes.length) break;
+    if (at + 5 + length > bytes.length) return [...items, status(INTERNAL)];
     let payload = bytes.subarray(at + 5, at + 5 + length);
     at += 5 + length;
-    // grpc-js reads only a flag of exactly 1 as compressed, and "compressed" with identity as not.
-    if (flag === 1 && reader.encoding !== 'identity') {
+    if (flag === 1) {
       if (reader.encoding !== 'gzip') {
         items.push(status(UNIMPLEMENTED));
         continue;

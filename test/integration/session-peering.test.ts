@@ -13,10 +13,12 @@ import * as grpc from '@grpc/grpc-js';
 import { PeerClient, peerService, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
 import { dialPeer } from '../../services/session/src/initiator-client.ts';
 import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
-import { runSession, type PeerStream, type SessionDeps } from '../../services/session/src/session-runner.ts';
+import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from '../../services/session/src/session-runner.ts';
 import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
-import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
+import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until, within } from '#libs/lab';
 import { rawPeer } from '../harness/raw-peer.ts';
+import { grpcFrame, rawH2Connection } from '../harness/raw-h2.ts';
+import type { FramingError } from '../../services/session/src/grpc-framing.ts';
 
 const INITIATOR = 'dsn.example.test';
 const RESPONDER = 'esa.example.test';
@@ -219,6 +221,36 @@ describe('DPP peering between two speakers', () => {
     peer.close();
     expect(down).toMatchObject({ code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: expect.stringMatching(new RegExp(`^a message of \\d+ bytes is over twice the limit of ${MAX_BYTES}: `)) });
     expect(Number(/of (\d+) bytes/.exec(down.reason ?? '')?.[1])).toBeGreaterThan(2 * MAX_BYTES);
+  });
+
+  it('answers broken gRPC framing with INTERNAL, closes the session with MALFORMED_MESSAGE saying what broke, and counts it', async () => {
+    const outcomes: SessionOutcome[] = [];
+    const broken: FramingError[] = [];
+    const at = await responder({ onOutcome: (o) => outcomes.push(o), onFramingError: (e) => broken.push(e) });
+    const connection = rawH2Connection({ port: at, authority: RESPONDER, ca: tls.ca });
+    const hello = peerMessageCodec().encode({ sequence_number: '1', hello: { local_ad_id: INITIATOR, hold_time_seconds: 30 } });
+    const cases = [
+      { name: 'a message cut short by END_STREAM', bytes: grpcFrame(hello).subarray(0, 5 + 3), end: true, reason: /^broken gRPC framing: the stream ended \d+ bytes short of the end of message 1$/ },
+      { name: 'a bare length prefix', bytes: grpcFrame(hello).subarray(0, 5), end: true, reason: /ended \d+ bytes short of the end of message 1$/ },
+      { name: 'half a header', bytes: grpcFrame(hello).subarray(0, 3), end: true, reason: /ended inside the 5-byte header of message 1 \(3 bytes of it\)$/ },
+      { name: 'a compressed flag with no grpc-encoding', bytes: grpcFrame(hello, { flag: 1 }), end: false, reason: /message 1 is marked compressed, but the stream declared no grpc-encoding$/ },
+      { name: 'a flag that is neither 0 nor 1', bytes: grpcFrame(hello, { flag: 7 }), end: false, reason: /message 1 has Compressed-Flag 7; only 0 and 1 exist$/ },
+    ];
+    for (const c of cases) {
+      const stream = connection.open();
+      await stream.write(c.bytes);
+      if (c.end) stream.end();
+      const answer = await within(stream.answered, 10_000, `an answer to ${c.name}`);
+      expect(answer.status, c.name).toBe(grpc.status.INTERNAL);
+      expect(answer.message, c.name).toMatch(c.reason);
+      expect(stream.received, `${c.name}: no message of a broken stream is answered`).toEqual([]);
+      stream.destroy();
+    }
+    const ends = await until(`${cases.length} sessions closed`, () => (outcomes.length === cases.length ? outcomes : undefined));
+    expect(ends.map((o) => [o.code, o.byPeer])).toEqual(cases.map(() => [NotificationCode.MALFORMED_MESSAGE, false]));
+    ends.forEach((o, i) => expect(o.reason).toMatch(cases[i]!.reason));
+    expect(broken.map((e) => e.kind)).toEqual(['truncated', 'truncated', 'truncated', 'compressed-flag', 'compressed-flag']);
+    await connection.close();
   });
 
   it('refuses a RouteUpdate with more patterns than allowed, and a peer over its message rate', async () => {

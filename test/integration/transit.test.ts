@@ -93,12 +93,15 @@ describe('transit through three speakers in a line', () => {
     const rib = await loadRibConfig(ad.config);
     ad.stops.set('rib', (await startRibService(Result.getOrThrow(rib), log)).stop);
     await startPolicy(ad);
+    await startSession(ad);
+    return ad;
+  };
+  const startSession = async (ad: Ad) => {
     const config = await loadSpeakerConfig(ad.config);
     if (Result.isFailure(config)) throw new Error(config.failure);
-    const running = await startSpeaker(config.success, log);
+    const running = await startSpeaker(config.success, () => undefined);
     ad.port = running.port;
     ad.stops.set('session', running.stop);
-    return ad;
   };
   const writeConfig = (ad: Ad, file: Record<string, unknown>) => {
     ad.file = file;
@@ -381,5 +384,53 @@ describe('transit through three speakers in a line', () => {
     expect(withdrawnAtC).toContain('ipn:100.77.*');
     d.close();
     d = undefined;
+  }, 90_000);
+
+  it("keeps A down while an operator has it disabled at B, across a restart of B's session service, and takes it back when enabled", async () => {
+    const config = ads[B]!.config;
+    type Site = { disabled?: { reason?: string }; sessions: { state: string; sessionId: string }[]; lastNotificationSent?: { code: number; reason: string } };
+    const aAtB = async (): Promise<Site> => (jsonLines((await runDpp('show', 'peers', A, '--config', config, '--json')).stdout)[0]!['sites'] as Site[])[0]!;
+    const before = await aAtB();
+    expect(before.sessions.map((s) => s.state)).toEqual(['ESTABLISHED']);
+
+    const disabled = await runDpp('peer', 'disable', A, '--config', config, '--reason', 'antenna maintenance');
+    expect([disabled.status, disabled.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^${A} disabled: event \\d+ in DPP_PEER_EVENTS\\ndtn://\\S+: ${A} disabled, \\d+ of its sessions ending\\n$`))]);
+    // Its session ended with Notification 30 and the reason, logged; its redials are refused at Hello, with 30 too.
+    const downs = async () => {
+      const found: { code: number | undefined; reason: string | undefined }[] = [];
+      for await (const m of readLog(ads[B]!.nc, 'DPP_PEER_EVENTS')) {
+        const e = decodeLoggedEvent(m.string());
+        if (Result.isSuccess(e) && e.success.kind === 'session-down' && e.success.peerAd === A && e.success.sessionId === before.sessions[0]!.sessionId) found.push({ code: e.success.code, reason: e.success.reason });
+      }
+      return found.length > 0 ? found : undefined;
+    };
+    expect(await until("A's session-down at B", downs)).toMatchObject([{ code: NotificationCode.ADMINISTRATIVE_SHUTDOWN, reason: 'peer disabled by an operator (dpp peer disable): antenna maintenance' }]);
+    // A hears the refusal: the Notification it last received from B, after `since`.
+    const refusedSince = async (since: number) => until('A refused at Hello', async () => {
+      const site = (jsonLines((await runDpp('show', 'peers', B, '--config', ads[A]!.config, '--json')).stdout)[0]!['sites'] as { lastNotificationReceived?: { code: number; reason: string; at: number } }[])[0]!;
+      const got = site.lastNotificationReceived;
+      return got && got.at > since && got.reason === `peer sent Notification 30: ${A} is disabled here by an operator` ? got : undefined;
+    }, { ms: 20_000 });
+    expect(await refusedSince(Date.now())).toMatchObject({ code: NotificationCode.ADMINISTRATIVE_SHUTDOWN });
+    expect(await aAtB()).toMatchObject({ disabled: { reason: 'antenna maintenance' }, sessions: [] });
+    expect((await runDpp('show', 'peers', '--config', config)).stdout).toMatch(new RegExp(`${A.replaceAll('.', '\\.')}\\s+disabled\\s`));
+    expect((await runDpp('show', 'events', '--last', '50', '--config', config)).stdout).toMatch(new RegExp(`peer-disable\\s+${A.replaceAll('.', '\\.')}\\s+by an operator: antenna maintenance`));
+
+    // A new session service (same address) reads the state from the log before it accepts anyone: A stays refused.
+    await ads[B]!.stops.get('session')!();
+    writeConfig(ads[B]!, { ...ads[B]!.file, listen: { host: '127.0.0.1', port: ads[B]!.port } });
+    const restarted = Date.now();
+    await startSession(ads[B]!);
+    expect(await refusedSince(restarted)).toMatchObject({ code: NotificationCode.ADMINISTRATIVE_SHUTDOWN });
+    expect(await aAtB()).toMatchObject({ disabled: { reason: 'antenna maintenance' }, sessions: [] });
+
+    const enabled = await runDpp('peer', 'enable', A, '--config', config);
+    expect([enabled.status, enabled.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^${A} enabled: event \\d+ in DPP_PEER_EVENTS\\ndtn://\\S+: ${A} enabled\\n$`))]);
+    const back = await until('A established again', async () => {
+      const site = await aAtB();
+      return site.sessions.some((s) => s.state === 'ESTABLISHED') ? site : undefined;
+    }, { ms: 20_000 });
+    expect(back.disabled).toBeUndefined();
+    expect((await runDpp('peer', 'disable', 'not an AD', '--config', config)).status).toBe(2);
   }, 90_000);
 });

@@ -120,7 +120,7 @@ export interface Streams {
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
-export function streamsOf(file: DppFile): Streams {
+export function streamsOf(file: Pick<DppFile, 'nats' | 'streams' | 'fib' | 'liveness'>): Streams {
   const peerEvents = file.nats?.stream ?? 'DPP_PEER_EVENTS';
   return {
     natsUrl: file.nats?.url ?? DEFAULT_NATS_URL,

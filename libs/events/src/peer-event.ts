@@ -50,8 +50,28 @@ export const PolicyEventV1 = Schema.Struct({
 
 export type PolicyEvent = typeof PolicyEventV1.Type;
 
+/**
+ * An operator disabling or enabling a peer AD (dpp peer disable|enable), version 1: logged among
+ * the peer events, on a subject of its own per peer, so a session service finds the last one
+ * of each peer when it starts and follows them after. A disabled peer is neither dialled nor
+ * accepted, at every session service of the speaker, until it is enabled again.
+ */
+export const PeerAdminEventV1 = Schema.Struct({
+  v: Schema.Literal(1),
+  kind: Schema.Literal('peer-admin'),
+  peerAd: Schema.String,
+  action: Schema.Literals(['disable', 'enable']),
+  reason: Schema.optional(Schema.String),
+  at: Schema.Finite,
+});
+
+export type PeerAdminEvent = typeof PeerAdminEventV1.Type;
+
 /** The subject an event is logged on: `<prefix>.<kind>.<peer AD, dots as _>`. */
-export const peerEventSubject = (prefix: string, event: Pick<PeerEvent, 'kind' | 'peerAd'>): string => `${prefix}.${event.kind}.${event.peerAd.replaceAll('.', '_')}`;
+export const peerEventSubject = (prefix: string, event: { readonly kind: PeerEvent['kind'] | PeerAdminEvent['kind']; readonly peerAd: string }): string => `${prefix}.${event.kind}.${event.peerAd.replaceAll('.', '_')}`;
+
+/** The subjects of every peer's admin events: the last on each is the peer's state. */
+export const peerAdminSubjects = (prefix: string): string => `${prefix}.peer-admin.>`;
 
 /** The subject policy versions are logged on, beside the peer events: `<prefix>.policy`. */
 export const policyEventSubject = (prefix: string): string => `${prefix}.policy`;
@@ -59,6 +79,7 @@ export const policyEventSubject = (prefix: string): string => `${prefix}.policy`
 /** Decodes a logged event's JSON; an error says which field is wrong, for the quarantine log line. */
 export const decodePeerEvent = (json: string): Result.Result<PeerEvent, string> => decodeJson(PeerEventV1, json);
 
-/** An event of the peer log: a peer's, or a policy version. */
-export const LoggedEventV1 = Schema.Union([PeerEventV1, PolicyEventV1]);
-export const decodeLoggedEvent = (json: string): Result.Result<PeerEvent | PolicyEvent, string> => decodeJson(LoggedEventV1, json);
+/** An event of the peer log: a peer's, a policy version, or an operator's action on a peer. */
+export const LoggedEventV1 = Schema.Union([PeerEventV1, PolicyEventV1, PeerAdminEventV1]);
+export type LoggedEvent = PeerEvent | PolicyEvent | PeerAdminEvent;
+export const decodeLoggedEvent = (json: string): Result.Result<LoggedEvent, string> => decodeJson(LoggedEventV1, json);

@@ -22,3 +22,9 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** A promise that must settle within `ms`; fails naming what hung rather than holding the test to its own timeout. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`hung: waited ${ms} ms for ${what}`)), ms)))]).finally(() => clearTimeout(timer));
+}

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import client from 'prom-client';
+import { DPP_VERSION } from '#libs/config';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -18,7 +18,6 @@ export interface Histogram {
 }
 
 /** dpp's version, as its package says. */
-const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /**
  * The Prometheus metrics of one service, kept by prom-client (a registry of its own, so services
@@ -34,7 +33,7 @@ export class Registry {
 
   constructor() {
     client.collectDefaultMetrics({ register: this.#registry });
-    new client.Gauge({ name: 'dpp_build_info', help: 'dpp build: its version and the Node.js it runs on (always 1)', labelNames: ['version', 'node'], registers: [this.#registry] }).set({ version: VERSION, node: process.versions.node }, 1);
+    new client.Gauge({ name: 'dpp_build_info', help: 'dpp build: its version and the Node.js it runs on (always 1)', labelNames: ['version', 'node'], registers: [this.#registry] }).set({ version: DPP_VERSION, node: process.versions.node }, 1);
   }
 
   counter(name: string, help: string, labelNames: readonly string[] = []): Counter {

@@ -12,6 +12,8 @@ export interface SessionConfig {
   readonly handshakeTimeoutMs: number;
   /** ADs we accept a Hello from ('any' accepts every authenticated AD). */
   readonly peers: ReadonlySet<string> | 'any';
+  /** ADs an operator disabled (dpp peer disable): refused with ADMINISTRATIVE_SHUTDOWN, accepted or not. */
+  readonly disabled?: ReadonlySet<string>;
   /** §9.4: most patterns in one RouteUpdate. */
   readonly maxPatternsPerUpdate: number;
   /** §9.4: messages per second a peer may send on average, and the burst above it. */

@@ -164,6 +164,7 @@ function onHello(state: SessionState, message: PeerMessage__Output): Step {
   // Never a peer, even accepting any AD: our own challenge, relayed to our own Initiator, would sign it (docs §5.2).
   if (ad.success === state.config.localAd) return fail(state, NotificationCode.PEER_NOT_CONFIGURED, `${ad.success} is our own AD`);
   if (peers !== 'any' && !peers.has(ad.success)) return fail(state, NotificationCode.PEER_NOT_CONFIGURED, `${ad.success} is not a configured peer`);
+  if (state.config.disabled?.has(ad.success)) return fail(state, NotificationCode.ADMINISTRATIVE_SHUTDOWN, `${ad.success} is disabled here by an operator`);
   const hold = hello.hold_time_seconds;
   // 0 is BGP's "no hold timer", which a DPP session cannot do without (docs §8.2).
   if (hold === 0 || hold < min || hold > max) return fail(state, NotificationCode.UNACCEPTABLE_HOLD_TIME, `hold time ${hold} s is outside ${Math.max(min, 1)}–${max} s`);

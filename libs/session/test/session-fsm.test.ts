@@ -134,6 +134,15 @@ describe('DPP session FSM, Responder refusals', () => {
     }
   });
 
+  it('refuses a disabled AD with ADMINISTRATIVE_SHUTDOWN, configured or accepted as any, by its canonical name', () => {
+    for (const peers of [new Set(['dsn.example.org']), 'any' as const]) {
+      const responder = initialSession('responder', config('esa.example.org', { peers, disabled: new Set(['dsn.example.org']) }), T0);
+      expectRefused(feed(responder, [received({ hello: { local_ad_id: 'DSN.Example.org.', hold_time_seconds: 90 } })]), NotificationCode.ADMINISTRATIVE_SHUTDOWN);
+      const other = initialSession('responder', config('esa.example.org', { peers: 'any', disabled: new Set(['dsn.example.org']) }), T0);
+      expect(feed(other, [received({ hello: { local_ad_id: 'jpl.example.org', hold_time_seconds: 90 } })]).state.phase).toBe('HANDSHAKE_SENT');
+    }
+  });
+
   it('accepts the smallest hold time in range and keeps the offer as the session hold time', () => {
     const responder = initialSession('responder', config('esa.example.org'), T0);
     const { state, outputs } = feed(responder, [received({ hello: { local_ad_id: 'DSN.example.org', hold_time_seconds: 3 } })]);

@@ -1,5 +1,5 @@
 import { Result } from 'effect';
-import { DEFAULT_NATS_URL, loadDppFile, streamsOf } from '#libs/config';
+import { loadDppFile, streamsOf } from '#libs/config';
 import { EXIT, type CommandIo } from './io.ts';
 
 /** What the commands that read a speaker's streams (`--ad`, `--nats`, `--stream`, `--bucket-prefix`, `--gateway`) take from its config file. */
@@ -7,6 +7,9 @@ export interface ConfigDefaults {
   readonly ad: string | undefined;
   readonly nats: string;
   readonly ribInput: string;
+  /** The peer log and its subjects' prefix. */
+  readonly peerEvents: string;
+  readonly peerSubjectPrefix: string;
   readonly fibBucketPrefix: string;
   /** The first gateway the file configures. */
   readonly gateway: string | undefined;
@@ -21,12 +24,12 @@ export const CONFIG_OPTION = `  --config FILE    a speaker's config file: the op
  * stderr, and the exit code returned.
  */
 export async function configDefaults(file: string | boolean | undefined, io: CommandIo): Promise<ConfigDefaults | number> {
-  if (typeof file !== 'string') return { ad: undefined, nats: DEFAULT_NATS_URL, ribInput: 'DPP_RIB_INPUT', fibBucketPrefix: 'dpp-fib', gateway: undefined };
-  const loaded = await loadDppFile(file);
-  if (Result.isFailure(loaded)) {
+  const loaded = typeof file === 'string' ? await loadDppFile(file) : undefined;
+  if (loaded && Result.isFailure(loaded)) {
     io.err.write(`${loaded.failure}\n`);
     return EXIT.invalid;
   }
-  const streams = streamsOf(loaded.success);
-  return { ad: loaded.success.ad, nats: streams.natsUrl, ribInput: streams.ribInput, fibBucketPrefix: streams.fibBucketPrefix, gateway: loaded.success.gateways?.[0]?.name };
+  const dpp = loaded?.success;
+  const { natsUrl, ribInput, peerEvents, peerSubjectPrefix, fibBucketPrefix } = streamsOf(dpp ?? {});
+  return { ad: dpp?.ad, nats: natsUrl, ribInput, peerEvents, peerSubjectPrefix, fibBucketPrefix, gateway: dpp?.gateways?.[0]?.name };
 }

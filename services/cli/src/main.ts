@@ -19,7 +19,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   replay: { summary: 'rebuild the Loc-RIB from the log up to a sequence or time, and print it', load: async () => (await import('./rib-commands.ts')).replayCommand },
   status: { summary: 'every running service of a speaker (--config FILE): pid, uptime, restarts, lag', load: async () => (await import('./status-command.ts')).statusCommand },
   wait: { summary: 'wait until every peer event up to a sequence is judged, in the RIB and in every table (--config FILE)', load: async () => (await import('./wait-command.ts')).waitCommand },
-  peer: { summary: "peer reset|refresh PEER: end a peer's sessions with ADMINISTRATIVE_RESET, or send it its whole table again", subcommands: ['reset', 'refresh'], load: async () => (await import('./peer-command.ts')).peerCommand },
+  peer: { summary: "peer disable|enable|reset|refresh PEER: keep a peer down (an event in the log), end its sessions, or send it its whole table again", subcommands: ['disable', 'enable', 'reset', 'refresh'], load: async () => (await import('./peer-command.ts')).peerCommand },
   show: { summary: 'show peers|routes|fib|events of a speaker (--config FILE): what it holds now', subcommands: ['peers', 'routes', 'fib', 'events'], load: async () => (await import('./show-command.ts')).showCommand },
   explain: { summary: 'every route for a pattern, and why the best one won', load: async () => (await import('./rib-commands.ts')).explainCommand },
   history: { summary: 'every event in the log that touched a pattern', load: async () => (await import('./rib-commands.ts')).historyCommand },
@@ -35,7 +35,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
 const usage = (): string =>
   `usage: dpp COMMAND [ARGS...]\n\ncommands:\n${Object.entries(COMMANDS)
     .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
-    .join('\n')}\n  ${'help'.padEnd(10)} help COMMAND: what the command does, its arguments and options\n  ${'completion'.padEnd(10)} completion bash: a bash (and zsh) completion script, e.g. source <(dpp completion bash)\n\n'dpp help COMMAND' (or 'dpp COMMAND --help') describes a command.\n`;
+    .join('\n')}\n  ${'help'.padEnd(10)} help COMMAND: what the command does, its arguments and options; help --man: the dpp(1) man page\n  ${'completion'.padEnd(10)} completion bash: a bash (and zsh) completion script, e.g. source <(dpp completion bash)\n\n'dpp help COMMAND' (or 'dpp COMMAND --help') describes a command.\n`;
 
 /**
  * Completion for bash (zsh through bashcompinit): commands and subcommands from this table, a
@@ -67,11 +67,28 @@ ${Object.entries(COMMANDS)
 complete -o filenames -F _dpp dpp
 `;
 
+/** dpp(1), from each command's own --help. */
+async function manual(): Promise<string> {
+  const [{ manPage }, { DPP_VERSION, ENV_OVERRIDES }] = await Promise.all([import('./man-page.ts'), import('#libs/config')]);
+  const commands = [];
+  for (const [name, c] of Object.entries(COMMANDS)) {
+    let help = '';
+    await (await c.load())(['--help'], { out: { write: (text: string) => (help += text) }, err: { write: () => undefined } });
+    commands.push({ name, summary: c.summary, help });
+  }
+  const environment = ENV_OVERRIDES.map((o) => ({ variable: o.variable, field: o.path.join('.') }));
+  return manPage({ version: DPP_VERSION, commands, environment });
+}
+
 export async function main(argv: readonly string[], io: CommandIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || (name === 'help' && args.length === 0)) {
     (name === undefined ? io.err : io.out).write(usage());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === 'help' && args[0] === '--man') {
+    io.out.write(await manual());
+    return EXIT.ok;
   }
   if (name === 'help') return main([args[0]!, '--help'], io);
   if (name === 'completion') {

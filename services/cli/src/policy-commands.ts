@@ -72,7 +72,7 @@ export async function counters(nc: NatsConnection, config: PolicyConfig): Promis
   const fold = new CounterFold();
   for await (const m of readLog(nc, config.peerEvents)) {
     const event = decodeLoggedEvent(m.string());
-    if (Result.isFailure(event) || event.success.kind === 'policy') continue;
+    if (Result.isFailure(event) || event.success.kind === 'policy' || event.success.kind === 'peer-admin') continue;
     const e: PeerEvent = event.success;
     let routes;
     try {

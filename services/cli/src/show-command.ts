@@ -110,7 +110,7 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
         const up = established(peer);
         return {
           peer,
-          state: up.length > 0 ? 'ESTABLISHED' : (live(peer).flatMap((v) => v.sessions)[0]?.state ?? (sites.length === 0 ? 'unknown' : 'down')),
+          state: up.length > 0 ? 'ESTABLISHED' : live(peer).some((v) => v.disabled) ? 'disabled' : (live(peer).flatMap((v) => v.sessions)[0]?.state ?? (sites.length === 0 ? 'unknown' : 'down')),
           since: up.length > 0 ? Math.min(...up.map((s) => s.establishedAt!)) : null,
           sessions: c ? Math.max(0, c.sessionsUp - c.sessionsDown) : up.length,
           bestRoutes: learned.get(peer) ?? 0,
@@ -139,6 +139,10 @@ export async function showCommand(args: readonly string[], io: CommandIo): Promi
       const e = event.success;
       if (e.kind === 'policy') {
         rows.push({ seq: m.seq, time: new Date(e.at).toISOString(), kind: 'policy', peer: '', session: '', detail: `version ${e.version}` });
+        continue;
+      }
+      if (e.kind === 'peer-admin') {
+        rows.push({ seq: m.seq, time: new Date(e.at).toISOString(), kind: `peer-${e.action}`, peer: e.peerAd, session: '', detail: `by an operator${e.reason === undefined ? '' : `: ${e.reason}`}` });
         continue;
       }
       let detail = e.kind === 'session-down' ? `code ${e.code}: ${e.reason}` : e.kind === 'session-up' ? `hold time ${e.holdTime} s` : '';
@@ -212,6 +216,7 @@ function showPeer(row: Record<string, unknown> & { peer: string }, sites: readon
   if (sites.length === 0) lines.push('  no running session service answers for it');
   for (const site of sites) {
     lines.push(`  at ${site.speakerId}: ${site.dial === undefined ? 'we do not dial it' : `we dial ${site.dial}`}; ${site.accepted ? 'its sessions are accepted' : 'its sessions are refused'}`);
+    if (site.disabled) lines.push(`    disabled by an operator at ${at(site.disabled.at)}${site.disabled.reason === undefined ? '' : `: ${site.disabled.reason}`} (dpp peer enable ${row.peer})`);
     for (const s of site.sessions) {
       lines.push(`    session ${s.sessionId.slice(0, 8)}, ${s.role}, ${s.state}${s.establishedAt === undefined ? '' : ` since ${at(s.establishedAt)} (${duration(Date.now() - s.establishedAt)})`}${s.holdTime === undefined ? '' : `, hold time ${s.holdTime} s`}${s.address === undefined ? '' : `, address ${s.address}`}`);
       lines.push(`      messages in ${s.messagesIn}, out ${s.messagesOut}; updates in ${s.updatesIn} (${s.routesIn} routes, ${s.withdrawnIn} withdrawn), out ${s.updatesOut} (${s.routesOut} routes, ${s.withdrawnOut} withdrawn); over the route limit ${s.routesOverLimit}`);

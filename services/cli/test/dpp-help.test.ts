@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -32,5 +33,21 @@ describe('dpp help and completion', () => {
     expect(completions('dpp', 'fib', 'show', '--con')).toEqual(['--config']);
     expect(completions('dpp', 'explain', '--')).toEqual(expect.arrayContaining(['--ad', '--at', '--config', '--json', '--nats', '--stream', '--until']));
     expect(dpp('completion', 'fish').status).toBe(2);
+  });
+
+  it('has a dpp(1) man page made from the same help texts, as man/dpp.1 ships it, that groff reads without a warning', () => {
+    const page = dpp('help', '--man');
+    expect(page.status).toBe(0);
+    expect(readFileSync(`${root}man/dpp.1`, 'utf8'), 'man/dpp.1 is out of date: npm run man').toBe(page.stdout);
+    for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'EXIT STATUS', 'ENVIRONMENT', 'FILES', 'SEE ALSO']) expect(page.stdout).toContain(`.SH ${section}\n`);
+    // Every command, with its whole help text.
+    expect(page.stdout).toContain('.SS peer\n');
+    expect(page.stdout).toContain('usage: dpp peer disable PEER \\-\\-config FILE [\\-\\-reason TEXT]');
+    const rendered = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-z'], { input: page.stdout, encoding: 'utf8' });
+    expect([rendered.status, rendered.stderr]).toEqual([0, '']);
+    const text = spawnSync('groff', ['-man', '-Tutf8', '-P', '-cbou'], { input: page.stdout, encoding: 'utf8' }).stdout;
+    expect(text).toMatch(/\n\s+usage: dpp fib show \[--gateway NAME\]/);
+    expect(text).toContain('§4.4');
+    expect(text).toContain('DPP_NATS_URL');
   });
 });

@@ -80,6 +80,7 @@ export async function startImportStage(
         then = Result.getOrElse(compiled(event.success, m.seq), () => then);
         continue;
       }
+      if (event.success.kind === 'peer-admin') continue;
       const verdict = verdictOf(event.success, m.seq, then.policy);
       if (Result.isSuccess(verdict)) adjRibIn.apply(verdict.success.raw);
     }
@@ -108,6 +109,8 @@ export async function startImportStage(
       inForce = next.success;
       return Result.succeed(parts);
     }
+    // An operator's disable ends the peer's sessions: their session-down events withdraw its routes, not this one.
+    if (event.success.kind === 'peer-admin') return Result.succeed([]);
     const verdict = verdictOf(event.success, seq, inForce.policy);
     if (Result.isFailure(verdict)) return Result.fail(verdict.failure);
     options.onVerdict?.(verdict.success.judged);

@@ -1,11 +1,12 @@
-import { DeliverPolicy, jetstream, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeHeartbeat, decodeLoggedEvent, peerEventSubject, type PeerEvent } from '#libs/events';
 import type { Streams } from '#libs/config';
 import type { LogLine } from '#libs/log';
 import { NotificationCode } from '#libs/wire';
-import { openLivenessBucket, orderedConsumer, readLog, stallWatch } from '#libs/streams';
+import { lastPerSubject, openLivenessBucket, readLog } from '#libs/streams';
+import { FIRST_CHECK, silentServices } from './liveness-verdict.ts';
 
 /** The watcher's own key in the liveness bucket: it writes it to learn the servers' time. */
 const CLOCK_KEY = '_clock';
@@ -15,12 +16,13 @@ const CLOCK_KEY = '_clock';
  * own and reads back the time the servers stored it at, then the time each service's last
  * heartbeat was stored: a service whose last heartbeat is older than `deadAfterMs` by the servers'
  * own clock is dead (neither the sites' clocks nor this watcher's view of the stream matter; while
- * the cluster takes no write nothing is judged, and after it took none, or this watcher started,
- * every service has `deadAfterMs` to be heard of again). For each session it last said it had, a
+ * the cluster takes no write, or the follower below is behind the watcher's own writes, nothing
+ * is judged, and after that, or when this watcher started, every service has `deadAfterMs` to be
+ * heard of again: liveness-verdict.ts). For each session it last said it had, a
  * session-down is logged on its behalf (id `<sessionId>-lost`, the same from every replica), so
  * the RIB drops those routes (or keeps them stale, as after any lost transport), and its key is
  * removed. Only that site's peers lose their routes. The heartbeats are read from one long-lived
- * follower of the bucket (bucketEntries), not listed at every check: a listing is a consumer of
+ * follower of the bucket (lastPerSubject), not listed at every check: a listing is a consumer of
  * its own each time, and at one check every 2 s they left about 150 consumers per bucket waiting
  * to expire, which a NATS restart then had to restore.
  */
@@ -31,7 +33,7 @@ export async function startLivenessWatch(
 ): Promise<{ stop(): Promise<void> }> {
   const { liveness } = streams;
   const kv = await openLivenessBucket(nc, liveness, streams.replicas);
-  const heartbeats = bucketEntries(nc, liveness.bucket, options.log);
+  const heartbeats = lastPerSubject(nc, `KV_${liveness.bucket}`, `$KV.${liveness.bucket}.`, { log: options.log });
   const js = jetstream(nc);
   /** The session of the last session-up logged for this neighbor (a peer AD and its speaker). */
   const latestSession = async (peerAd: string, peerSpeakerId: string): Promise<string | undefined> => {
@@ -43,13 +45,7 @@ export async function startLivenessWatch(
     return latest;
   };
   let checking = false;
-  /**
-   * The servers' time of this watcher's last clock write, and since when it has seen them take
-   * its writes without a gap: a heartbeat missed while the cluster was away (a NATS restart) is
-   * the cluster's silence, not the service's, so silence counts from then at the earliest.
-   */
-  let last: number | undefined;
-  let since = 0;
+  let clock = FIRST_CHECK;
   const check = async () => {
     if (checking) return;
     checking = true;
@@ -57,13 +53,10 @@ export async function startLivenessWatch(
       await kv.put(CLOCK_KEY, '');
       const now = (await kv.get(CLOCK_KEY))?.created.getTime();
       if (now === undefined) return;
-      if (last === undefined || now - last > 2 * liveness.intervalMs) since = now;
-      last = now;
-      for (const [instance, entry] of [...heartbeats.entries]) {
-        if (instance === CLOCK_KEY) continue;
-        const silent = now - Math.max(entry.storedAt, since);
-        if (silent <= liveness.deadAfterMs) continue;
-        const beat = decodeHeartbeat(entry.value);
+      const verdict = silentServices(clock, now, heartbeats.entries, { clockKey: CLOCK_KEY, ...liveness });
+      clock = verdict.clock;
+      for (const { instance, value, silentMs: silent } of verdict.silent) {
+        const beat = decodeHeartbeat(value);
         if (Result.isFailure(beat)) {
           options.log({ level: 'error', msg: 'heartbeat skipped: not a v1 heartbeat', instance, error: beat.failure });
           continue;
@@ -103,51 +96,6 @@ export async function startLivenessWatch(
       clearInterval(timer);
       await current;
       await heartbeats.close();
-    },
-  };
-}
-
-/**
- * A KV bucket's current entries (key → value and when the servers stored it), kept by one ordered
- * consumer of its stream from the last value of each key on. nats.js makes that consumer again
- * when it misses a delivery or the connection comes back; when it stalls for good (its node lost)
- * a new one reads every key again. Until it has, a key not yet read is judged at the next check.
- */
-function bucketEntries(nc: NatsConnection, bucket: string, log: LogLine): { readonly entries: ReadonlyMap<string, { readonly value: string; readonly storedAt: number }>; close(): Promise<void> } {
-  const stream = `KV_${bucket}`;
-  const prefix = `$KV.${bucket}.`;
-  const entries = new Map<string, { value: string; storedAt: number }>();
-  let closed = false;
-  let current: ConsumerMessages | undefined;
-  const ended = (async () => {
-    while (!closed) {
-      try {
-        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.LastPerSubject, filter_subjects: `${prefix}>` })).consume({ expires: 10_000, idle_heartbeat: 2_000 });
-      } catch (error) {
-        if (nc.isClosed() || closed) return;
-        log({ level: 'warn', msg: 'liveness bucket not followed; trying again', bucket, error: (error as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        continue;
-      }
-      if (closed) break;
-      entries.clear();
-      void stallWatch(current, { stream, log });
-      for await (const m of current) {
-        const key = m.subject.slice(prefix.length);
-        const operation = m.headers?.get('KV-Operation');
-        if (operation === 'DEL' || operation === 'PURGE') entries.delete(key);
-        else entries.set(key, { value: m.string(), storedAt: m.time.getTime() });
-      }
-      current.stop();
-      if (nc.isClosed()) return;
-    }
-  })();
-  return {
-    entries,
-    close: async () => {
-      closed = true;
-      current?.stop();
-      await ended.catch(() => undefined);
     },
   };
 }

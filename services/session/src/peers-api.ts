@@ -4,6 +4,7 @@ import { apiSubject, decodeRequest, serveEndpoint } from '#libs/api';
 import { adToken } from '#libs/tables';
 import type { SessionOutcome, SessionStats } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
+import type { PeerDisabled } from './peer-admin.ts';
 
 export const PeersQuery = Schema.Struct({ peer: Schema.optional(Schema.String) });
 
@@ -30,6 +31,8 @@ export interface PeerView {
   /** Whether we dial it (and where) or it dials us. */
   readonly dial: string | undefined;
   readonly accepted: boolean;
+  /** Whether an operator disabled it (dpp peer disable): then it is neither dialled nor accepted. */
+  readonly disabled: PeerDisabled | undefined;
   /** Its sessions here now: one established, or one being set up. */
   readonly sessions: readonly SessionStats[];
   readonly lastNotificationSent: SessionEnd | undefined;
@@ -45,10 +48,13 @@ const endOf = (o: SessionOutcome | undefined): SessionEnd | undefined => (o === 
 
 /**
  * The peers of one session service (pure): those its config names, dialled or accepted, and any
- * other with a session here now or an end remembered, each with its sessions' stats and the last
+ * other with a session here now, an end remembered or disabled, each with its sessions' stats and the last
  * Notification each way.
  */
-export function peersView(state: { readonly config: SpeakerConfig; readonly sessions: readonly SessionStats[]; readonly lastEnds: ReadonlyMap<string, { sent?: SessionOutcome; received?: SessionOutcome }> }, only: string | undefined): PeerView[] {
+export function peersView(
+  state: { readonly config: SpeakerConfig; readonly sessions: readonly SessionStats[]; readonly lastEnds: ReadonlyMap<string, { sent?: SessionOutcome; received?: SessionOutcome }>; readonly disabled: ReadonlyMap<string, PeerDisabled> },
+  only: string | undefined,
+): PeerView[] {
   const { config } = state;
   const accepted = config.session.peers;
   const names = new Set<string>([
@@ -56,6 +62,7 @@ export function peersView(state: { readonly config: SpeakerConfig; readonly sess
     ...(accepted === 'any' ? [] : accepted),
     ...state.sessions.flatMap((s) => (s.peerAd === undefined ? [] : [s.peerAd])),
     ...state.lastEnds.keys(),
+    ...state.disabled.keys(),
   ]);
   return [...names]
     .filter((peer) => only === undefined || peer === only)
@@ -64,6 +71,7 @@ export function peersView(state: { readonly config: SpeakerConfig; readonly sess
       peer,
       dial: config.dial.find((p) => p.ad === peer)?.address,
       accepted: accepted === 'any' || accepted.has(peer),
+      disabled: state.disabled.get(peer),
       sessions: state.sessions.filter((s) => s.peerAd === peer),
       lastNotificationSent: endOf(state.lastEnds.get(peer)?.sent),
       lastNotificationReceived: endOf(state.lastEnds.get(peer)?.received),

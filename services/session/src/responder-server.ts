@@ -7,6 +7,7 @@ import { peerService, transportLimit } from './peer-service.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
 import { serverCredentials, type TlsFiles } from './tls.ts';
 import { addHealthService } from './health-service.ts';
+import { framingCheck, type FramingError } from './grpc-framing.ts';
 
 export interface ResponderOptions {
   readonly host: string;
@@ -20,6 +21,8 @@ export interface ResponderOptions {
   readonly onOutcome?: (outcome: SessionOutcome) => void;
   /** Answers grpc.health.v1.Health beside DtnPeering: whether the service is ready. */
   readonly ready?: () => boolean;
+  /** Called when a call's gRPC framing is broken, for counters. */
+  readonly onFramingError?: (error: FramingError) => void;
 }
 
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -43,7 +46,7 @@ export async function startResponder(options: ResponderOptions): Promise<{ port:
       if (!arrivals.take(deps.now())) return refuse(call, NotificationCode.LIMIT_CONNECTION_RATE, `more than ${limits.connectionRate.perSecond} new sessions/s`, deps);
       // Every line of the session names the address it came from: what an operator blocks.
       const peer = call.getPeer();
-      const session = runSession('responder', options.config, resettable(call), { ...deps, log: (line) => deps.log({ peer, ...line }) });
+      const session = runSession('responder', options.config, framed(call, options.onFramingError), { ...deps, log: (line) => deps.log({ peer, ...line }) });
       sessions.add(session);
       calls++;
       // grpc-js says 'cancelled' once a call is over, whether its status went out or its stream was reset.
@@ -98,7 +101,7 @@ const RESET_GRACE_MS = 1_000;
  * session to answer, and the session's log is to say so rather than blame the peer.
  */
 function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {
-  const stream = (call as unknown as { call?: { stream?: ServerHttp2Stream } }).call?.stream;
+  const stream = internals(call)?.stream;
   const closeWith = (code: number) => () => {
     if (stream && !stream.closed) stream.close(code);
   };
@@ -110,10 +113,45 @@ function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerSt
     stream.once('wantTrailers', () => setTimeout(reset, RESET_GRACE_MS).unref());
     setTimeout(() => (stream.sentTrailers !== undefined ? reset() : abort()), 2 * RESET_GRACE_MS).unref();
   };
-  const oversize = () => {
+  const endedByTransport = () => {
     const sent = stream?.sentTrailers ?? stream?.sentHeaders;
     const size = Number(sent?.['grpc-status']) === grpc.status.RESOURCE_EXHAUSTED ? /larger than max \((\d+) vs\.? (\d+)\)/.exec(decodeURIComponent(String(sent?.['grpc-message'] ?? ''))) : null;
-    return size ? { size: Number(size[1]), limit: Number(size[2]) } : undefined;
+    if (!size) return undefined;
+    return { code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${size[1]} bytes is over twice the limit of ${Number(size[2]) / 2}: the transport ended the stream before a Notification could go` };
   };
-  return Object.assign(call as unknown as PeerStream, { cancel, abort, oversize });
+  return Object.assign(call as unknown as PeerStream, { cancel, abort, endedByTransport });
+}
+
+/** The grpc-js call under a handler's call object: what `resettable` and `framed` reach into, or undefined should that change. */
+function internals(call: grpc.ServerDuplexStream<unknown, PeerMessage>) {
+  return (call as unknown as { call?: { stream?: ServerHttp2Stream; incomingEncoding?: string; sendStatus?(status: { code: number; details: string }): void } }).call;
+}
+
+/**
+ * A session's call whose request framing is checked (grpc-framing.ts) before grpc-js decodes it:
+ * the first break ends the call with INTERNAL, and the session closes with MALFORMED_MESSAGE
+ * and the break's description, reading none of what followed. The check reads the HTTP/2
+ * stream beside grpc-js, first, so no message of a broken stream reaches the session after it.
+ */
+function framed(call: grpc.ServerDuplexStream<unknown, PeerMessage>, onError: ((error: FramingError) => void) | undefined): PeerStream {
+  const peerStream = resettable(call);
+  const inner = internals(call);
+  if (!inner?.stream || !inner.sendStatus) return peerStream;
+  const { stream } = inner;
+  const check = framingCheck(inner.incomingEncoding ?? 'identity');
+  let broken: FramingError | undefined;
+  const refuse = (error: FramingError | undefined) => {
+    if (!error || broken) return;
+    broken = error;
+    stream.off('data', onData);
+    onError?.(error);
+    inner.sendStatus?.({ code: grpc.status.INTERNAL, details: `broken gRPC framing: ${error.reason}` });
+  };
+  const onData = (chunk: Buffer) => refuse(check.write(chunk));
+  stream.prependListener('data', onData);
+  stream.prependListener('end', () => refuse(check.end()));
+  const limit = peerStream.endedByTransport!;
+  return Object.assign(peerStream, {
+    endedByTransport: () => (broken ? { code: NotificationCode.MALFORMED_MESSAGE, reason: `broken gRPC framing: ${broken.reason}` } : limit()),
+  });
 }

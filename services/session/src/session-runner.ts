@@ -23,10 +23,10 @@ export interface PeerStream {
   /** The other side's address, as grpc-js says it (`ipv4:127.0.0.1:4556`). */
   getPeer?(): string;
   /**
-   * A server call grpc-js ended for a message over its own receive limit (twice ours): the
-   * message's size and that limit, once the stream closed; else undefined.
+   * A server call the transport ended, not the session: a message over grpc-js's own receive
+   * limit (twice ours), or broken gRPC framing. What the session closes with; else undefined.
    */
-  oversize?(): { readonly size: number; readonly limit: number } | undefined;
+  endedByTransport?(): { readonly code: NotificationCode; readonly reason: string } | undefined;
   pause(): unknown;
   resume(): unknown;
   on(event: 'data', listener: (received: Received) => void): unknown;
@@ -341,7 +341,15 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
   /** A failure of our own work (lookup, signing, verification) ends the session, never the process. */
   const workFailed = (error: Error) => feed({ type: 'transport-down', reason: `internal error: ${error.message}` });
 
+  // A stream the transport ended for our own limit or broken framing was not ended by the peer, and the log says so.
+  const endedByTransport = (): boolean => {
+    const ended = stream.endedByTransport?.();
+    if (ended) feed({ type: 'transport-limit', ...ended });
+    return ended !== undefined;
+  };
   stream.on('data', (received) => {
+    // Bytes the transport refused arrive after it ended the call: none of them is the peer's to act on.
+    if (endedByTransport()) return;
     counts.messagesIn++;
     if ('oversize' in received) {
       return feed({ type: 'refuse', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${received.oversize} bytes is over the limit of ${received.limit}` });
@@ -350,13 +358,8 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
     if (received.message.update) wireBytes.set(received.message.update, received.bytes);
     feed({ type: 'received', message: received.message });
   });
-  stream.on('end', () => feed({ type: 'transport-down', reason: 'stream ended by the peer' }));
-  stream.on('close', () => {
-    // grpc-js ends the stream itself for a message over its limit: that is our limit, not the peer, and the log says so.
-    const over = stream.oversize?.();
-    if (over) feed({ type: 'transport-limit', code: NotificationCode.LIMIT_MESSAGE_SIZE, reason: `a message of ${over.size} bytes is over twice the limit of ${over.limit / 2}: the transport ended the stream before a Notification could go` });
-    else feed({ type: 'transport-down', reason: 'stream closed' });
-  });
+  stream.on('end', () => endedByTransport() || feed({ type: 'transport-down', reason: 'stream ended by the peer' }));
+  stream.on('close', () => endedByTransport() || feed({ type: 'transport-down', reason: 'stream closed' }));
   stream.on('error', (error) => feed({ type: 'transport-down', reason: error.message }));
   feed({ type: 'transport-up' });
   return {

@@ -12,6 +12,7 @@ import { startResponder } from './responder-server.ts';
 import type { SessionDeps, SessionHandle, SessionOutcome } from './session-runner.ts';
 import type { SpeakerConfig } from './speaker-config.ts';
 import { servePeers } from './peers-api.ts';
+import { followPeerAdmin, type PeerDisabled } from './peer-admin.ts';
 
 /** What a reload changed, and what it could not (those need a restart). */
 export interface ReloadReport {
@@ -30,6 +31,8 @@ export interface ReloadReport {
  * touching the sessions it does not concern: peers added are dialled, peers removed have their
  * sessions ended (ADMINISTRATIVE_RESET) and are no longer accepted, a peer whose address changed is
  * redialled, route limits apply to running sessions, and everything else new sessions take up.
+ * A peer an operator disabled (peer-admin events in the log, dpp peer disable) is neither dialled
+ * nor accepted, whatever the config says, until enabled again; its sessions end when it is disabled.
  */
 export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise<{ port: number | undefined; reload(next: SpeakerConfig): ReloadReport; stop(): Promise<void> }> {
   for (const warning of config.warnings) log({ level: 'warn', msg: warning });
@@ -46,6 +49,21 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     throw error;
   });
   let live = config;
+  let disabled: ReadonlyMap<string, PeerDisabled> = new Map();
+  /** Applies a change of the disabled peers: set once the sessions and dialers it acts on exist. */
+  let adminChanged: (before: ReadonlyMap<string, PeerDisabled>) => void = () => undefined;
+  const admin = await followPeerAdmin(nc, config.eventLog, {
+    log,
+    onChange: (next) => {
+      const before = disabled;
+      disabled = next;
+      adminChanged(before);
+    },
+  }).catch(async (error: Error) => {
+    await nc.close();
+    throw error;
+  });
+  const disabledReason = (ad: string) => `peer disabled by an operator (dpp peer disable)${disabled.get(ad)?.reason === undefined ? '' : `: ${disabled.get(ad)!.reason}`}`;
   let heartbeat: { beat(): void; stop(): Promise<void> } | undefined;
   const registry = new Registry();
   const counted = {
@@ -54,6 +72,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     'event-logged': registry.counter('dpp_events_appended_total', 'Peer events the event log acknowledged, by peer AD', ['peer']),
   };
   const ended = registry.counter('dpp_session_ends_total', 'Sessions ended, by Notification code, whether they were ever established (established="false": a failed handshake) and by whom', ['code', 'established', 'by']);
+  const framing = registry.counter('dpp_grpc_framing_errors_total', 'Peer streams ended with grpc-status INTERNAL for broken gRPC framing, by kind (compressed-flag, truncated)', ['kind']);
   /** Per peer AD, the last session end each way: the Notification we sent, and the one it sent (or its transport's end). */
   const lastEnds = new Map<string, { sent?: SessionOutcome; received?: SessionOutcome }>();
   const onOutcome = (outcome: SessionOutcome) => {
@@ -82,18 +101,39 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
         tls: config.tls,
         // Read at each new session: a reload changes whom it accepts and how.
         get config() {
-          return live.session;
+          return { ...live.session, disabled: new Set(disabled.keys()) };
         },
         limits: config.limits,
         deps,
         onOutcome,
+        onFramingError: (error) => framing.inc({ kind: error.kind }),
         ready: () => connected() === undefined,
       })
     : undefined;
   if (responder) log({ level: 'info', msg: 'listening', host: config.listen?.host, port: responder.port, ad: config.session.localAd });
   const dial = (peer: PeerTarget) => dialPeer(peer, config.tls, live.session, deps, { backoff: live.backoff, maxMessageBytes: config.limits.maxMessageBytes, onOutcome });
-  const dialers = new Map(config.dial.map((peer) => [peer.ad, { peer, dialer: dial(peer) }]));
-  log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: config.dial.map((p) => p.ad) });
+  const dialers = new Map<string, { peer: PeerTarget; dialer: ReturnType<typeof dial> }>();
+  /** Dials each peer of `dial` that is not disabled, at its address: what that changed. */
+  const reconcileDialers = (dialList: readonly PeerTarget[]) => {
+    const wanted = new Map(dialList.filter((p) => !disabled.has(p.ad)).map((p) => [p.ad, p]));
+    const redialled: string[] = [];
+    const stoppedDialling: string[] = [];
+    for (const [ad, { peer, dialer }] of dialers) {
+      const now = wanted.get(ad);
+      if (now?.address === peer.address) continue;
+      dialers.delete(ad);
+      void dialer.stop(now ? 'peer address changed in the configuration: dialling it anew' : disabled.has(ad) ? disabledReason(ad) : 'peer removed from the configuration');
+      if (now) {
+        dialers.set(ad, { peer: now, dialer: dial(now) });
+        redialled.push(ad);
+      } else stoppedDialling.push(ad);
+    }
+    const added = [...wanted.values()].filter((p) => !dialers.has(p.ad)).map((p) => p.ad);
+    for (const ad of added) dialers.set(ad, { peer: wanted.get(ad)!, dialer: dial(wanted.get(ad)!) });
+    return { added, redialled, stoppedDialling };
+  };
+  reconcileDialers(config.dial);
+  log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: [...dialers.keys()], disabled: [...disabled.keys()] });
 
   const sessions = (): SessionHandle[] => [...(responder?.sessions() ?? []), ...[...dialers.values()].flatMap(({ dialer }) => dialer.session() ?? [])];
   const byPhase = registry.gauge('dpp_sessions', 'Sessions, by state (§8.1) and peer AD', ['state', 'peer']);
@@ -121,10 +161,19 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
   const peersApi = servePeers(
     nc,
     { localAd: config.session.localAd, speakerId: config.session.speakerId },
-    () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds }),
+    () => ({ config: live, sessions: sessions().map((s) => s.stats()), lastEnds, disabled }),
     (peer) => sessions().filter((s) => s.peerAd === peer),
     log,
   );
+  adminChanged = (before) => {
+    const nowDisabled = [...disabled.keys()].filter((ad) => !before.has(ad));
+    const enabled = [...before.keys()].filter((ad) => !disabled.has(ad));
+    if (nowDisabled.length === 0 && enabled.length === 0) return;
+    const dialling = reconcileDialers(live.dial);
+    const ended = sessions().filter((s) => s.peerAd !== undefined && disabled.has(s.peerAd));
+    for (const s of ended) s.stop(disabledReason(s.peerAd!));
+    log({ level: 'warn', msg: 'peers disabled or enabled by an operator', disabled: nowDisabled, enabled, sessionsEnded: ended.length, ...dialling });
+  };
   const instance = randomUUID();
   heartbeat = await startHeartbeat(
     nc,
@@ -142,22 +191,8 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     reload: (next) => {
       const before = live;
       live = next;
-      const wanted = new Map(next.dial.map((p) => [p.ad, p]));
       const accepts = (ad: string) => next.session.peers === 'any' || next.session.peers.has(ad);
-      const redialled: string[] = [];
-      const stoppedDialling: string[] = [];
-      for (const [ad, { peer, dialer }] of dialers) {
-        const now = wanted.get(ad);
-        if (now?.address === peer.address) continue;
-        dialers.delete(ad);
-        void dialer.stop(now ? 'peer address changed in the configuration: dialling it anew' : 'peer removed from the configuration');
-        if (now) {
-          dialers.set(ad, { peer: now, dialer: dial(now) });
-          redialled.push(ad);
-        } else stoppedDialling.push(ad);
-      }
-      const added = next.dial.filter((p) => !dialers.has(p.ad)).map((p) => p.ad);
-      for (const ad of added) dialers.set(ad, { peer: wanted.get(ad)!, dialer: dial(wanted.get(ad)!) });
+      const { added, redialled, stoppedDialling } = reconcileDialers(next.dial);
       // A peer no longer accepted (removed, or let in only by accept_any_peer): its sessions end, whoever started them.
       const removed = new Set<string>();
       for (const s of sessions()) {
@@ -173,6 +208,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     stop: async () => {
       status.stop();
       peersApi.stop();
+      await admin.stop();
       await metrics.stop();
       await Promise.all([responder?.stop(), ...[...dialers.values()].map(({ dialer }) => dialer.stop())]);
       await heartbeat?.stop();
