@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 
 # command → Debian package. nats-server carries the event log; knot (authoritative, signs with
 # DNSSEC) and unbound (validating resolver) make the DNS lab of the identity tests, and dig is
-# for looking at that lab by hand; openssl makes the test certificates.
-declare -A PACKAGES=([nats-server]=nats-server [knotd]=knot [keymgr]=knot [unbound]=unbound [dig]=bind9-dnsutils [openssl]=openssl [groff]=groff-base)
+# for looking at that lab by hand; openssl makes the test certificates; groff reads the man page;
+# chromium is the browser the looking glass is tested in (playwright-core drives it, and downloads none).
+declare -A PACKAGES=([nats-server]=nats-server [knotd]=knot [keymgr]=knot [unbound]=unbound [dig]=bind9-dnsutils [openssl]=openssl [groff]=groff-base [chromium]=chromium)
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/usr/local/sbin/$1" ]; }
 

@@ -1,5 +1,5 @@
 export { decodeFibEntry, encodeFibEntry, fibEntryOf, nextHopOf, type FibEntry } from './src/fib-entry.ts';
-export { gatewayTable, type GatewaySpec } from './src/gateway-spec.ts';
+export { gatewayTable, receives, type GatewaySpec } from './src/gateway-spec.ts';
 export { nodeEid, nodeOf, type Contact } from './src/formats/contact.ts';
 export { checkHardyTvr, fromHardyTvr, hardyRouteOf, toHardyTvr, type HardyRoute, type TvrRoute } from './src/formats/hardy-tvr.ts';
 export { checkIonContacts, fromIonContacts, toIonContacts } from './src/formats/ion-contacts.ts';

@@ -38,9 +38,9 @@ describe('dpp up (the demo stack)', () => {
     up.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (out += c.toString()));
     await until('the stack up', () => (out.includes('dpp is up') ? true : undefined), { ms: 90_000 });
-    const pids = [...out.matchAll(/^\S+\/(?:rib|policy|session|fib-export)\s+(\d+)\s/gm)].map((m) => Number(m[1]));
+    const pids = [...out.matchAll(/^\S+\/(?:rib|policy|session|fib-export|web)\s+(\d+)\s/gm)].map((m) => Number(m[1]));
     const metricsOf = (service: string) => new RegExp(`^${service.replaceAll('.', '\\.')}\\s+\\d+\\s+(http://\\S+)/metrics`, 'm').exec(out)![1]!;
-    expect(pids).toHaveLength(10);
+    expect(pids).toHaveLength(13);
     expect(pids.every(alive)).toBe(true);
     // Mars's route through the DSN, with the DSN's gateway (§6.7) and AD_PATH [dsn, mars] (§5.3).
     await until("Mars's route at ESA's gateway", () => (out.includes('gateway esa-gw: + ipn:200.*.* via dtn://gw.dsn.example.test/ (AD_PATH dsn.example.test mars.example.test)') ? true : undefined), { ms: 30_000 });
@@ -96,6 +96,7 @@ describe('dpp up (the demo stack)', () => {
       ['session', 'dsn.example.test', 0],
       ['policy', 'dsn.example.test', 0],
       ['rib', 'dsn.example.test', 0],
+      ['web', 'dsn.example.test', 0],
     ]);
     expect(jsonLines(status.stdout).every((s) => pids.includes(s['pid'] as number))).toBe(true);
     expect((await runDpp('show', 'fib', '--config', join(data, 'esa.example.test', 'dpp.yaml'))).stdout).toContain('gateway esa-gw, revision');

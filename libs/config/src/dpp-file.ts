@@ -93,6 +93,8 @@ export const DppFile = Schema.Struct({
     ),
   ),
   fib: Schema.optional(Schema.Struct({ bucket_prefix: Schema.optional(Token) })),
+  // The looking glass (dpp web): read-only pages over the running services and the log.
+  web: Schema.optional(Schema.Struct({ host: Schema.optional(Schema.NonEmptyString), port: Port, token_file: Schema.optional(Schema.NonEmptyString) })),
   // Every service: its Prometheus /metrics, /healthz and /readyz (README, "Observing").
   metrics: Schema.optional(
     Schema.Struct({ host: Schema.optional(Schema.NonEmptyString), session: Schema.optional(Port), rib: Schema.optional(Port), policy: Schema.optional(Port), fib_export: Schema.optional(Port) }),

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Result, Schema, SchemaIssue } from 'effect';
 import { parseDocument } from 'yaml';
+import { adName } from '#libs/identity';
 import { DppFile, withEnvOverrides } from './dpp-file.ts';
 
 /** A YAML file's value as written (after `adjust`), before any schema: or its syntax errors, one line each. */
@@ -67,4 +68,15 @@ export async function loadDppFile(path: string): Promise<Result.Result<DppFile, 
   // A problem of a policy read from its own file names that file too, and the field as that file has it.
   const inPolicy = `${path}: policy.`;
   return Result.fail(lines.map((line) => (line.startsWith(inPolicy) ? `${path}: policy_file ${policyFilePath(path, included)}: ${line.slice(inPolicy.length)}` : line)).join('\n'));
+}
+
+/**
+ * A service's reading of the speaker's file: decoded, and the AD it names checked as a DNS name.
+ * `problems` starts with the AD's, for the service to add its own to and report all at once.
+ */
+export async function loadServiceFile(path: string): Promise<Result.Result<{ readonly file: DppFile; readonly ad: string | undefined; readonly problems: string[] }, string>> {
+  const decoded = await loadDppFile(path);
+  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
+  const ad = adName(decoded.success.ad);
+  return Result.succeed({ file: decoded.success, ad: Result.isSuccess(ad) ? ad.success : undefined, problems: Result.isFailure(ad) ? [`${path}: ad: ${ad.failure}`] : [] });
 }

@@ -9,6 +9,7 @@ import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
 import { policyVersion } from '../../policy/src/policy-version.ts';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { loadSpeakerConfig } from '../../session/src/speaker-config.ts';
+import { loadWebConfig } from '../../web/src/web-config.ts';
 import { commandLine, table } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 
@@ -58,6 +59,7 @@ export async function configCommand(args: readonly string[], io: CommandIo): Pro
     await check('policy', true, '', loadPolicyConfig, (c) => `${c.peers.length} peers with an Adj-RIB-Out, policy version ${policyVersion(c.policyFile)}`),
     await check('rib', has.checkpoint !== undefined, 'no checkpoint', loadRibConfig, (c) => `checkpoint ${c.checkpoint}`),
     await check('fib-export', has.gateways !== undefined, 'no gateways', loadFibExportConfig, (c) => `gateways ${c.gateways.map((g) => g.name).join(', ')}`),
+    await check('web', has.web !== undefined, 'no web', loadWebConfig, (c) => `looking glass on ${c.host}:${c.port}${c.token === undefined ? '' : ', token required'}`),
   ];
   if (parsed.values['json']) for (const c of checks) io.out.write(`${JSON.stringify(c)}\n`);
   else io.out.write(table([['SERVICE', 'STATUS', 'DETAIL'], ...checks.map((c) => [c.service, c.status, c.status === 'invalid' ? 'see below' : c.detail])]));
@@ -96,7 +98,7 @@ function servicesRunning(file: string): { pid: number; service: string }[] {
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       const bin = args.findIndex((a) => a.endsWith('bin/dpp.js') || a.endsWith('.bin/dpp'));
       const service = args[bin + 1];
-      if (bin < 0 || service === undefined || !['session', 'policy', 'rib', 'fib-export'].includes(service)) continue;
+      if (bin < 0 || service === undefined || !['session', 'policy', 'rib', 'fib-export', 'web'].includes(service)) continue;
       const cwd = readlinkSync(`/proc/${pid}/cwd`);
       const configs = args.flatMap((a, i) => (a === '--config' && args[i + 1] !== undefined ? [resolve(cwd, args[i + 1]!)] : []));
       if (configs.includes(wanted)) found.push({ pid, service });

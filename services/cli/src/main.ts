@@ -26,6 +26,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   policy: { summary: "run the policy service (import verdicts, each peer's Adj-RIB-Out); policy counters, policy explain PATTERN", subcommands: ['counters', 'explain'], load: async () => (await import('./policy-commands.ts')).policyCommand },
   rib: { summary: 'run the RIB service (--config FILE), or rib diff A B: the Loc-RIB at two points', subcommands: ['diff'], load: async () => (await import('./rib-commands.ts')).ribCommand },
   'fib-export': { summary: "run the FIB-export service: each gateway's FIB in its table streams", load: async () => (await import('./fib-commands.ts')).fibExportCommand },
+  web: { summary: 'run the looking glass (--config FILE): peers, routes, the contact timeline and time travel in a browser', load: async () => (await import('./web-command.ts')).webCommand },
   fib: { summary: "a gateway's FIB: show, lookup EID, watch, export --format hardy|ion|hdtn", subcommands: ['show', 'lookup', 'watch', 'export'], load: async () => (await import('./fib-commands.ts')).fibCommand },
   originate: { summary: 'originate routes of our AD (--config FILE), scheduled with --from/--until', load: async () => (await import('./originate-command.ts')).originateCommand },
   withdraw: { summary: 'withdraw routes our AD originated', load: async () => (await import('./originate-command.ts')).withdrawCommand },

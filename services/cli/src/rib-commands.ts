@@ -1,11 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
-import { nextHopOf } from '#libs/fib-export';
-import { inWindow, LocRib, NeighborSessions, type RibRoute, type TimelineInterval } from '#libs/rib';
+import { LocRib, NeighborSessions } from '#libs/rib';
 import { loadRibConfig } from '../../rib/src/rib-config.ts';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { parseUntil, readRibLog, replay, type Until } from '../../rib/src/replay.ts';
+import { intervalRow, patternHistory, ribDiff, routeRow, shownNeighbor, timelineRows, type IntervalRow } from '../../rib/src/audit.ts';
 import { commandLine, isoTime, table, windowText } from './command-line.ts';
 import { CONFIG_OPTION, configDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';
@@ -93,30 +93,12 @@ async function common(args: readonly string[], io: CommandIo, usage: string, pos
 const withLog = (options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> =>
   withNats(options.nats, io, (nc) => body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`)));
 
-/** A neighbor is "<AD> <speaker id>" (§5.1.1); a peer that sent no speaker id leaves a trailing space, not shown. */
-const shownNeighbor = (neighbor: string): string => neighbor.trimEnd();
-
-const row = (route: RibRoute) => ({
-  pattern: route.pattern,
-  peer: route.peerAd,
-  neighbor: shownNeighbor(route.neighbor),
-  adPath: route.adPath,
-  metric: route.metric,
-  gatewayEid: route.gatewayEid ?? null,
-  // Where bundles go (§6.7), as show routes and the gateways' FIB say it.
-  nextHop: nextHopOf(route),
-  validFrom: route.validFrom ?? null,
-  validUntil: route.validUntil ?? null,
-  receivedSeq: route.receivedSeq,
-});
 
 
 
-const time = (t: number | undefined) => (t === undefined ? null : new Date(t).toISOString());
 
-/** An interval of a timeline as the audit commands print it: its bounds, the route that wins it (its own window apart), and whether it holds the clock. */
-const intervalRow = (i: TimelineInterval, now: number) => ({ from: time(i.from), until: time(i.until), now: inWindow({ validFrom: i.from, validUntil: i.until }, now), ...row(i.route) });
-const intervalCells = (r: ReturnType<typeof intervalRow>) => [
+
+const intervalCells = (r: IntervalRow) => [
   r.pattern,
   `${r.now ? 'NOW ' : ''}${r.from ?? '-∞'} → ${r.until ?? '∞'}`,
   r.neighbor,
@@ -129,8 +111,6 @@ const intervalCells = (r: ReturnType<typeof intervalRow>) => [
 /** The words of every command that prints routes: PEER (the AD, and its speaker where it gave one), NEXT HOP (§6.7). */
 const INTERVAL_HEAD = ['PATTERN', 'INTERVAL', 'PEER', 'AD_PATH', 'METRIC', 'NEXT HOP', 'ROUTE WINDOW', 'SEQ'];
 
-/** Every interval of every pattern's timeline, by pattern and start. */
-const timelineRows = (rib: LocRib) => rib.patterns().flatMap((pattern) => rib.timeline(pattern).map((i) => intervalRow(i, rib.now)));
 
 function printRib(rib: LocRib, options: Common, io: CommandIo): void {
   const rows = timelineRows(rib);
@@ -190,8 +170,8 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
     }
     const instant = options.at ?? rib.now;
     const { ranked, unusable } = rib.explain(pattern, instant);
-    const candidates = ranked.map((r) => ({ ...row(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo ? shownNeighbor(r.lostTo.neighbor) : null, step: r.step ?? null }));
-    const outside = unusable.map((u) => ({ ...row(u.route), result: u.why }));
+    const candidates = ranked.map((r) => ({ ...routeRow(r.route), result: r.lostTo ? 'lost' : 'best', lostTo: r.lostTo ? shownNeighbor(r.lostTo.neighbor) : null, step: r.step ?? null }));
+    const outside = unusable.map((u) => ({ ...routeRow(u.route), result: u.why }));
     const rejected = [...refused.values()];
     const timeline = rib.timeline(pattern).map((i) => intervalRow(i, rib.now));
     if (options.json) {
@@ -215,23 +195,7 @@ export function explainCommand(args: readonly string[], io: CommandIo): Promise<
 
 export function historyCommand(args: readonly string[], io: CommandIo): Promise<number> {
   return withPattern(args, io, HISTORY_USAGE, async (options, pattern, nc, skipped) => {
-    const rib = new LocRib(options.ad);
-    const lines: { seq: number; stored: string; event: string; neighbor: string | null; what: string }[] = [];
-    for await (const { seq, stored, event } of readRibLog(nc, options.stream, options.until, skipped)) {
-      const at = new Date(stored).toISOString();
-      const neighbor = 'neighbor' in event ? shownNeighbor(event.neighbor) : null;
-      if (event.type === 'update') {
-        for (const w of event.withdrawn) if (w.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `withdrawn${w.validFrom === undefined ? '' : ` (window from ${new Date(w.validFrom).toISOString()})`}` });
-        for (const r of event.accepted) if (r.patterns.includes(pattern)) lines.push({ seq, stored: at, event: event.type, neighbor, what: `announced, AD_PATH ${r.adPath.join(' ') || '(local)'}, metric ${r.metric}${r.rules ? `, import rules ${r.rules.join(', ')}` : ''}` });
-        for (const r of event.rejected) if (r.pattern === pattern) lines.push({ seq, stored: at, event: event.type, neighbor, what: `rejected by ${r.rule}: ${r.reason}` });
-      }
-      for (const change of rib.apply(event)) {
-        if (change.pattern !== pattern) continue;
-        const { validFrom, validUntil } = change.best ?? change.previous!;
-        const span = validFrom === undefined && validUntil === undefined ? '' : `over ${time(validFrom) ?? '-∞'} → ${time(validUntil) ?? '∞'} `;
-        lines.push({ seq, stored: at, event: event.type, neighbor, what: change.best ? `best route ${span}from ${shownNeighbor(change.best.neighbor)}` : `no route ${span}(was from ${shownNeighbor(change.previous!.neighbor)})` });
-      }
-    }
+    const lines = await patternHistory(readRibLog(nc, options.stream, options.until, skipped), options.ad, pattern);
     if (options.json) for (const line of lines) io.out.write(`${JSON.stringify(line)}\n`);
     else io.out.write(lines.length === 0 ? `no event touched ${pattern}\n` : table([['SEQ', 'STORED', 'EVENT', 'PEER', 'WHAT'], ...lines.map((l) => [String(l.seq), l.stored, l.event, l.neighbor ?? '-', l.what])]));
     return EXIT.ok;
@@ -261,16 +225,8 @@ export async function ribCommand(args: readonly string[], io: CommandIo): Promis
     points.push(point.success);
   }
   return withLog(options, io, async (nc, skipped) => {
-    const at = async (point: Until) => new Map(timelineRows(await replay(nc, options.stream, options.ad, point, skipped)).map((r) => [`${r.pattern} ${r.from}`, r]));
-    const [before, after] = [await at(points[0]), await at(points[1])];
-    const keys = [...new Set([...before.keys(), ...after.keys()])].sort();
-    const diffs = keys.flatMap((key) => {
-      const [x, y] = [before.get(key), after.get(key)];
-      if (x?.receivedSeq === y?.receivedSeq && x?.neighbor === y?.neighbor && x?.until === y?.until) return [];
-      // Whether an interval holds the clock differs between two points by the clock alone.
-      const bare = (r: typeof x) => r && { ...r, now: undefined };
-      return [{ pattern: (x ?? y)!.pattern, from: (x ?? y)!.from, change: x === undefined ? 'added' : y === undefined ? 'removed' : 'changed', before: bare(x) ?? null, after: bare(y) ?? null }];
-    });
+    const at = (point: Until) => replay(nc, options.stream, options.ad, point, skipped);
+    const diffs = ribDiff(await at(points[0]), await at(points[1]));
     if (options.json) for (const d of diffs) io.out.write(`${JSON.stringify(d)}\n`);
     else io.out.write(diffs.length === 0 ? 'no difference\n' : table([['CHANGE', 'PATTERN', 'INTERVAL START', 'BEFORE', 'AFTER'], ...diffs.map((d) => [d.change, d.pattern, d.from ?? '-∞', d.before ? `${d.before.neighbor} until ${d.before.until ?? '∞'}` : '-', d.after ? `${d.after.neighbor} until ${d.after.until ?? '∞'}` : '-'])]));
     return EXIT.ok;

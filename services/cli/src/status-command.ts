@@ -12,7 +12,7 @@ itself over NATS within a second: host, pid, uptime, restarts (by dpp up), lag (
 to apply of its input), and what it holds. Exits 1 when none answers.
 `;
 
-const ORDER = ['session', 'policy', 'rib', 'fib-export'];
+const ORDER = ['session', 'policy', 'rib', 'fib-export', 'web'];
 
 export async function statusCommand(args: readonly string[], io: CommandIo): Promise<number> {
   const parsed = commandLine(args, io, STATUS_USAGE, { config: { type: 'string' } });

@@ -23,6 +23,7 @@ describe('dpp config check', () => {
       { service: 'policy', status: 'ok', detail: expect.stringMatching(/^1 peers with an Adj-RIB-Out, policy version [0-9a-f]{16}$/) },
       { service: 'rib', status: 'ok', detail: `checkpoint ${join(dir, 'rib.sqlite')}` },
       { service: 'fib-export', status: 'not configured', detail: 'no gateways' },
+      { service: 'web', status: 'not configured', detail: 'no web' },
     ]);
 
     writeFileSync(join(dir, 'bad.yaml'), stringify({ ...base, policy: { import: { chains: [{ peers: ['*'], rules: [{ name: 'r', match: { patterns_in: 'nope' } }] }] } }, gateways: [{ name: 'gs' }, { name: 'gs' }, { name: 'hardy-gs', hardy: { address: 'localhost', tls: { ca: 'ca.pem', cert: 'c.pem' } } }] }));
@@ -33,6 +34,14 @@ describe('dpp config check', () => {
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[1].name: "gs" is given twice; gateway names must differ`);
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[2].hardy.address: "localhost" is no host:port; write the address of Hardy's TVR service, 127.0.0.1:50051 for example`);
     expect(bad.stderr).toContain(`${join(dir, 'bad.yaml')}: gateways[2].hardy.tls: cert and key go together (a client certificate); give both or neither`);
+
+    // The looking glass beyond loopback without a token is refused, naming the field and the fix.
+    writeFileSync(join(dir, 'web.yaml'), stringify({ ...base, web: { host: '0.0.0.0', port: 8080 } }));
+    const web = dpp('config', 'check', join(dir, 'web.yaml'));
+    expect([web.status, web.stderr]).toEqual([1, expect.stringContaining(`${join(dir, 'web.yaml')}: web.host: 0.0.0.0 is not a loopback address, and the looking glass shows the whole table: set web.token_file`)]);
+    writeFileSync(join(dir, 'web.token'), 'short');
+    writeFileSync(join(dir, 'web-short.yaml'), stringify({ ...base, web: { host: '0.0.0.0', port: 8080, token_file: 'web.token' } }));
+    expect(dpp('config', 'check', join(dir, 'web-short.yaml')).stderr).toContain('web.token_file: the token in web.token is 5 characters; use at least 16');
 
     writeFileSync(join(dir, 'typo.yaml'), 'ad: esa.example.org\ncheckpiont: rib.sqlite\n');
     const typo = dpp('config', 'check', join(dir, 'typo.yaml'));
@@ -58,7 +67,7 @@ describe('dpp config check', () => {
       const file = join(root, 'deploy/examples/three-sites', `esa-${site}.yaml`);
       const run = dpp('config', 'check', file, '--json');
       const checks = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { service: string; status: string; detail: string });
-      expect(checks.map((c) => [c.service, c.status])).toEqual([['session', site === 'darmstadt' ? 'not configured' : 'invalid'], ['policy', 'ok'], ['rib', 'ok'], ['fib-export', 'ok']]);
+      expect(checks.map((c) => [c.service, c.status])).toEqual([['session', site === 'darmstadt' ? 'not configured' : 'invalid'], ['policy', 'ok'], ['rib', 'ok'], ['fib-export', 'ok'], ['web', 'not configured']]);
       for (const line of run.stderr.trim().split('\n').filter(Boolean)) expect(line).toMatch(/: (key_file|tls\.(cert|key|ca)): .*ENOENT/);
       versions.add(/policy version ([0-9a-f]{16})/.exec(checks[1]!.detail)![1]!);
     }

@@ -1,5 +1,5 @@
 import { Result } from 'effect';
-import { loadDppFile, metricsOf, streamsOf, type Streams } from '#libs/config';
+import { loadServiceFile, metricsOf, streamsOf, type Streams } from '#libs/config';
 import { adName } from '#libs/identity';
 import { ACCEPT_ALL, compilePolicy, type Policy, type PolicyFile } from '#libs/policy';
 
@@ -18,12 +18,9 @@ export interface PolicyConfig extends Omit<Streams, 'fibBucketPrefix'> {
 }
 
 export async function loadPolicyConfig(path: string): Promise<Result.Result<PolicyConfig, string>> {
-  const decoded = await loadDppFile(path);
-  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
-  const file = decoded.success;
-  const problems: string[] = [];
-  const ad = adName(file.ad);
-  if (Result.isFailure(ad)) problems.push(`${path}: ad: ${ad.failure}`);
+  const loaded = await loadServiceFile(path);
+  if (Result.isFailure(loaded)) return Result.fail(loaded.failure);
+  const { file, ad, problems } = loaded.success;
   const peers = (file.peers ?? []).map((peer, i) => {
     const name = adName(peer.ad);
     if (Result.isFailure(name)) problems.push(`${path}: peers[${i}].ad: ${name.failure}`);
@@ -32,11 +29,11 @@ export async function loadPolicyConfig(path: string): Promise<Result.Result<Poli
   peers.forEach((peer, i) => peers.indexOf(peer) < i && problems.push(`${path}: peers[${i}].ad: ${peer} is listed twice; list each peer AD once`));
   const policy = file.policy ? compilePolicy(file.policy, `${path}: policy`) : { policy: ACCEPT_ALL, problems: [] };
   problems.push(...policy.problems);
-  if (Result.isFailure(ad) || problems.length > 0) return Result.fail(problems.join('\n'));
+  if (ad === undefined || problems.length > 0) return Result.fail(problems.join('\n'));
   const { fibBucketPrefix: _, ...streams } = streamsOf(file);
   return Result.succeed({
     ...streams,
-    localAd: ad.success,
+    localAd: ad,
     restartMs: file.restart_time_ms ?? 0,
     batch: file.batch ?? 256,
     peers,

@@ -14,6 +14,8 @@ export const RoutesQuery = Schema.Struct({
   for: Schema.optional(Schema.String),
   /** Patterns inside this one. */
   under: Schema.optional(Schema.String),
+  /** Patterns whose canonical text holds this text (the looking glass's search box). */
+  text: Schema.optional(Schema.String),
   /** Routes learned from this peer AD. */
   peer: Schema.optional(Schema.String),
   /** Routes whose AD_PATH ends in this AD. */
@@ -92,6 +94,7 @@ export function answerRoutes(rib: LocRib, sorted: readonly string[], query: Rout
     const start = query.after === undefined ? 0 : upperBound(candidates, query.after);
     for (let i = start; i < candidates.length; i++) {
       const pattern = candidates[i]!;
+      if (query.text !== undefined && !pattern.includes(query.text)) continue;
       if (under !== undefined) {
         const p = parsePattern(pattern);
         if (!p.ok || !covers(under, p.value)) continue;

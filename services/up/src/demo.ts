@@ -77,6 +77,8 @@ export async function prepareDemo(dataDir: string, natsUrl: string): Promise<{ c
         ...(demo.listens ? { policy: DSN_POLICY(demo.ad) } : {}),
         ...(demo.gateway ? { fib: { bucket_prefix: `dpp-${demo.token}-fib` }, gateways: [{ name: demo.gateway }] } : {}),
         metrics: { session: await freePort(), rib: await freePort(), policy: await freePort(), ...(demo.gateway ? { fib_export: await freePort() } : {}) },
+        // Its looking glass (dpp web), on loopback.
+        web: { port: await freePort() },
       };
       const config = join(dir, 'dpp.yaml');
       writeFileSync(config, `# Written by dpp up for the demo; rewritten at each start.\n${stringify(file)}`);

@@ -21,22 +21,24 @@ async function servicesOf(config: string, logDir: string, env: Readonly<Record<s
   const file = await loadDppFile(config);
   if (Result.isFailure(file)) throw new Error(file.failure);
   const f = file.success;
-  const wanted: [string, boolean, RegExp, number | undefined][] = [
-    ['rib', f.checkpoint !== undefined, /"RIB resumed"/, f.metrics?.rib],
-    ['policy', true, /"policy service running"/, f.metrics?.policy],
-    ['session', f.key_file !== undefined || f.tls !== undefined || f.dns !== undefined, /"session service running"/, f.metrics?.session],
-    ['fib-export', f.gateways !== undefined, /"FIB export running"/, f.metrics?.fib_export],
+  const metrics = (port: number | undefined) => (port === undefined ? undefined : `http://${f.metrics?.host ?? '127.0.0.1'}:${port}/metrics`);
+  const wanted: [string, boolean, RegExp, string | undefined][] = [
+    ['rib', f.checkpoint !== undefined, /"RIB resumed"/, metrics(f.metrics?.rib)],
+    ['policy', true, /"policy service running"/, metrics(f.metrics?.policy)],
+    ['session', f.key_file !== undefined || f.tls !== undefined || f.dns !== undefined, /"session service running"/, metrics(f.metrics?.session)],
+    ['fib-export', f.gateways !== undefined, /"FIB export running"/, metrics(f.metrics?.fib_export)],
+    ['web', f.web !== undefined, /"looking glass running"/, f.web && `http://${f.web.host ?? '127.0.0.1'}:${f.web.port}/`],
   ];
   mkdirSync(logDir, { recursive: true });
   return wanted
     .filter(([, on]) => on)
-    .map(([service, , ready, port]) => ({
+    .map(([service, , ready, url]) => ({
       name: `${f.ad}/${service}`,
       args: [service, '--config', config],
       logFile: join(logDir, `${f.ad}-${service}.log`),
       ready,
       env,
-      metrics: port === undefined ? undefined : `http://${f.metrics?.host ?? '127.0.0.1'}:${port}/metrics`,
+      url,
     }));
 }
 
@@ -82,8 +84,8 @@ export async function startStack(options: { configs: readonly string[]; dataDir:
     const specs = (await Promise.all(configs.map((c) => servicesOf(c, join(dataDir, 'logs'), env)))).flat();
     await Promise.all(specs.map((spec) => supervisor.start(spec)));
     say('');
-    say(['SERVICE'.padEnd(30), 'PID'.padEnd(8), 'METRICS'.padEnd(38), 'LOG'].join(''));
-    for (const s of supervisor.list()) say([s.name.padEnd(30), String(s.pid).padEnd(8), (s.metrics ?? '-').padEnd(38), shown(s.log)].join(''));
+    say(['SERVICE'.padEnd(30), 'PID'.padEnd(8), 'URL'.padEnd(38), 'LOG'].join(''));
+    for (const s of supervisor.list()) say([s.name.padEnd(30), String(s.pid).padEnd(8), (s.url ?? '-').padEnd(38), shown(s.log)].join(''));
     say('');
     if (demo) cleanups.push(await runDemo(natsUrl!, dataDir, say));
     say(demo ? demoTries(dataDir) : `dpp is up (NATS ${natsUrl === undefined ? 'as configured' : natsOptions(natsUrl).servers.join(',')}). Ctrl-C stops everything.`);
@@ -134,6 +136,8 @@ DTN routers' contact plans can name). Try, in another terminal:
   npx dpp fib show --config ${esa}
   npx dpp fib export --format ion --local-node 30 --config ${esa}
   npx dpp explain 'ipn:200.*.*' --config ${esa}
+  a browser at each AD's web URL in the table above: its looking glass (peers, routes, the
+  contact timeline, time travel)
   npx dpp policy counters --config ${dsn}
   npx dpp policy explain 'ipn:200.*.*' --config ${dsn}
   npx dpp originate 'ipn:200.7.*' --config ${mars}  (and watch it reach esa-gw here)

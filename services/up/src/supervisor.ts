@@ -20,8 +20,8 @@ export interface ServiceSpec {
   /** A line of its log that says it is up. */
   readonly ready: RegExp;
   readonly env?: Readonly<Record<string, string>>;
-  /** Its /metrics address, when it serves one. */
-  readonly metrics?: string | undefined;
+  /** Where it answers over HTTP, when it does: its /metrics, or the looking glass's pages. */
+  readonly url?: string | undefined;
 }
 
 interface Running {
@@ -56,8 +56,8 @@ export class Supervisor {
   }
 
   /** What runs: name, pid, restarts, log, metrics. */
-  list(): { name: string; pid: number | undefined; restarts: number; log: string; metrics: string | undefined }[] {
-    return [...this.#running.values()].map((r) => ({ name: r.spec.name, pid: r.child.pid, restarts: r.restarts, log: r.spec.logFile, metrics: r.spec.metrics }));
+  list(): { name: string; pid: number | undefined; restarts: number; log: string; url: string | undefined }[] {
+    return [...this.#running.values()].map((r) => ({ name: r.spec.name, pid: r.child.pid, restarts: r.restarts, log: r.spec.logFile, url: r.spec.url }));
   }
 
   async stop(): Promise<void> {
