@@ -17,15 +17,16 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const SECURE = join(root, 'deploy/nats/secure-node.conf');
 const US = 'us.example.test';
 const PEER = 'dsn.example.test';
-const PASSWORDS = { session: 'pw-session', policy: 'pw-policy', rib: 'pw-rib', fib: 'pw-fib', gateway: 'pw-gateway', operator: 'pw-operator' };
+const PASSWORDS = { session: 'pw-session', policy: 'pw-policy', rib: 'pw-rib', fib: 'pw-fib', gateway: 'pw-gateway', web: 'pw-web', operator: 'pw-operator' };
 
-/** deploy/nats/secure-node.conf as shipped: TLS, a user per service with its subjects only, a speaker's four services each as its user. */
+/** deploy/nats/secure-node.conf as shipped: TLS, a user per service with its subjects only, a speaker's services (and its looking glass) each as its user. */
 describe('a speaker on the secured nats-server (deploy/nats/secure-node.conf)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dpp-nats-auth-'));
   let lab: PeeringLab;
   let nats: NatsServer;
   let config = '';
   let port = 0;
+  let webPort = 0;
   const children: ChildProcess[] = [];
   const logs: Record<string, string> = {};
   /** A connection as `user`, over TLS checked against the lab's CA. */
@@ -49,14 +50,16 @@ describe('a speaker on the secured nats-server (deploy/nats/secure-node.conf)', 
       DPP_NATS_RIB_PASSWORD: PASSWORDS.rib,
       DPP_NATS_FIB_PASSWORD: PASSWORDS.fib,
       DPP_NATS_GATEWAY_PASSWORD: PASSWORDS.gateway,
+      DPP_NATS_WEB_PASSWORD: PASSWORDS.web,
       DPP_NATS_OPERATOR_PASSWORD: PASSWORDS.operator,
     });
     nats = await startNatsServer({ config: SECURE, args: ['-m', String(await freePort())] });
     await writeSpeakerFiles(dir, 'us', US, await generateAdKey(), lab.tls);
     port = await freePort();
-    config = writeSpeakerConfig(dir, { ad: US, peer: PEER, natsUrl: `tls://127.0.0.1:${nats.port}`, port, resolver: lab.dns.resolver });
+    webPort = await freePort();
+    config = writeSpeakerConfig(dir, { ad: US, peer: PEER, natsUrl: `tls://127.0.0.1:${nats.port}`, port, resolver: lab.dns.resolver, extra: { web: { port: webPort } } });
     // Each service as its own user (DPP_NATS_URL overrides nats.url), trusting the lab's CA as an operator's NODE_EXTRA_CA_CERTS does.
-    for (const [service, user] of [['session', 'session'], ['policy', 'policy'], ['rib', 'rib'], ['fib-export', 'fib']] as const) {
+    for (const [service, user] of [['session', 'session'], ['policy', 'policy'], ['rib', 'rib'], ['fib-export', 'fib'], ['web', 'web']] as const) {
       const child = spawn(process.execPath, ['bin/dpp.js', service, '--config', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DPP_NATS_URL: urlOf(user), NODE_EXTRA_CA_CERTS: join(dir, 'nats-ca.crt') } });
       logs[service] = '';
       child.stdout!.on('data', (c: Buffer) => (logs[service] += c.toString()));
@@ -85,6 +88,11 @@ describe('a speaker on the secured nats-server (deploy/nats/secure-node.conf)', 
       // The operator's dpp command, as its user, asks the running RIB.
       const shown = spawnSync(process.execPath, ['bin/dpp.js', 'show', 'routes', 'ipn:7.1.*', '--config', config, '--json'], { cwd: root, encoding: 'utf8', env: { ...process.env, DPP_NATS_URL: urlOf('operator'), NODE_EXTRA_CA_CERTS: join(dir, 'nats-ca.crt') } });
       expect([shown.status, shown.stdout]).toEqual([0, expect.stringContaining('"pattern":"ipn:7.1.*"')]);
+      // The looking glass, as its read-only user, finds it too, and reads the log for the past.
+      const found = await until('the looking glass up', () => fetch(`http://127.0.0.1:${webPort}/api/routes?q=ipn:7.1`).then((r) => r.json() as Promise<{ routes: { routes: { pattern: string }[] } }>).catch(() => undefined), { ms: 30_000 });
+      expect(found.routes.routes.map((r) => r.pattern)).toEqual(['ipn:7.1.*']);
+      const past = (await (await fetch(`http://127.0.0.1:${webPort}/api/travel?at=${new Date().toISOString()}`)).json()) as { routes: { routes: { pattern: string }[] } };
+      expect(past.routes.routes.map((r) => r.pattern)).toEqual(['ipn:7.1.*']);
       await fib.close();
       peer.close();
     } finally {
@@ -92,8 +100,8 @@ describe('a speaker on the secured nats-server (deploy/nats/secure-node.conf)', 
     }
     // No service logged a permission it lacked.
     for (const [service, log] of Object.entries(logs)) expect([service, /permissions? violation/i.test(log)]).toEqual([service, false]);
-    // The session service's user may not write the Loc-RIB, nor a gateway's user a table.
-    for (const [user, subject] of [['session', 'dpp_loc_rib.change'], ['gateway', 'table.dpp-fib-gw.d']] as const) {
+    // The session service's user may not write the Loc-RIB, nor a gateway's user a table, nor the looking glass's the peer log.
+    for (const [user, subject] of [['session', 'dpp_loc_rib.change'], ['gateway', 'table.dpp-fib-gw.d'], ['web', 'dpp.peer.peer-admin.dsn_example_test']] as const) {
       const nc = await as(user);
       try {
         await expect(jetstream(nc).publish(subject, 'x', { timeout: 2_000 })).rejects.toThrow(/permission|timeout/i);
