@@ -11,7 +11,7 @@ import { adToken } from '#libs/tables';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { parseUntil } from '../../rib/src/replay.ts';
 import { lookingGlass, type LookingGlass } from './looking-glass.ts';
-import { diffPage, errorPage, eventPage, historyPage, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
+import { diffPage, errorPage, esc, eventPage, historyPage, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
 import { lanesOf, timelineSvg } from './timeline-svg.ts';
 import type { WebConfig } from './web-config.ts';
 
@@ -68,10 +68,13 @@ const PAGES: readonly Page<unknown>[] = [
   page({
     path: '/routes',
     title: () => 'Routes',
-    data: (g, p) => {
-      const filters = { peer: p['peer'] || undefined, origin: p['origin'] || undefined, under: p['under'] || undefined, scheduled: p['scheduled'] === 'true' ? true : p['scheduled'] === 'false' ? false : undefined };
-      const given = Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== undefined));
-      return Object.keys(given).length === 0 ? g.search(p['q'] ?? '', p['after'] ? { after: p['after'] } : {}) : g.routes({ ...given, ...(p['q'] ? { text: p['q'] } : {}), all: true, ...(p['after'] ? { after: p['after'] } : {}) }).then((routes) => ({ text: p['q'] ?? '', forEid: undefined, routes }));
+    data: async (g, p) => {
+      // The search box alone is a search (text and EID); with a filter, the routes the filters and the text select.
+      const scheduled = p['scheduled'] === 'true' ? true : p['scheduled'] === 'false' ? false : undefined;
+      const filters = { ...(p['peer'] ? { peer: p['peer'] } : {}), ...(p['origin'] ? { origin: p['origin'] } : {}), ...(p['under'] ? { under: p['under'] } : {}), ...(scheduled === undefined ? {} : { scheduled }) };
+      const page = p['after'] ? { after: p['after'] } : {};
+      if (Object.keys(filters).length === 0) return g.search(p['q'] ?? '', page);
+      return { text: p['q'] ?? '', forEid: undefined, routes: await g.routes({ ...filters, ...(p['q'] ? { text: p['q'] } : {}), all: true, ...page }) };
     },
     html: (d, p) => routesPage(d, p),
   }),
@@ -157,7 +160,7 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
       try {
         const html = p.html(await p.data(glass, q), q, glass);
         if (typeof html === 'string') return c.html(layout({ title: p.title(q), localAd: glass.localAd, json, body: html }));
-        return c.html(layout({ title: p.title(q), localAd: glass.localAd, json, body: html.body, script: html.script }).replace('<body>', `<body data-patterns="${html.patterns}">`));
+        return c.html(layout({ title: p.title(q), localAd: glass.localAd, json, body: html.body, script: html.script }).replace('<body>', `<body data-patterns="${esc(html.patterns)}">`));
       } catch (error) {
         return c.html(errorPage(glass.localAd, p.title(q), (error as Error).message, json), error instanceof UserError ? 400 : 502);
       }
