@@ -6,3 +6,4 @@ export { checkIonContacts, fromIonContacts, toIonContacts } from './src/formats/
 export { checkHdtnPlan, fromHdtnPlan, toHdtnPlan } from './src/formats/hdtn-contact-plan.ts';
 export { checkPlan, exportPlan, PLAN_FORMATS, type PlanFormat, type PlanOptions } from './src/formats/plan-format.ts';
 export { contactRoutes } from './src/contact-routes.ts';
+export { CONTACTS_PER_REQUEST, tvrRequestsOf, type TvrContactsVerb } from './src/tvr-requests.ts';

@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +157,18 @@ describe('the looking glass in a browser, over the demo stack', () => {
     await shot('history');
     await page.click('#history tbody tr:first-child a');
     expect(await page.locator('#event').innerText()).toContain(pattern);
+  });
+
+  it('answers only for its own names without a token (no DNS rebinding), and refuses a timeline range beyond time', async () => {
+    const url = new URL(web('esa.example.test'));
+    const status = (path: string, host: string) =>
+      new Promise<number>((resolve, reject) => request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject).end());
+    expect(await status('/api/peers', `127.0.0.1:${url.port}`)).toBe(200);
+    expect(await status('/api/peers', `localhost:${url.port}`)).toBe(200);
+    expect(await status('/api/peers', `rebound.example.org:${url.port}`)).toBe(421);
+    // A start no Date holds, which once made the axis's ticks loop for ever.
+    expect(await status('/timeline.svg?patterns=ipn:200.9.*&start=99999999999999999999999999', `127.0.0.1:${url.port}`)).toBe(400);
+    expect(await status('/api/timeline?patterns=ipn:200.9.*&span=__proto__', `127.0.0.1:${url.port}`)).toBe(200);
   });
 
   it('refuses a request without the token when it listens beyond loopback, and says which field is missing when no token is set', async () => {

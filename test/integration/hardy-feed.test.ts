@@ -41,7 +41,15 @@ describe('the Hardy TVR feed of a gateway', () => {
   const announce = (accepted: AcceptedAdvertisement[]) => verdict(updateEvent(++seq, 'a.example.test', [], accepted));
   const withdraw = (pattern: string) => verdict(updateEvent(++seq, 'a.example.test', [{ pattern }], []));
   const held = () => tvr.contacts().map((c) => `${c.eid_pattern} via ${c.via}${c.one_shot?.start ? ` from ${c.one_shot.start.seconds}` : ''}`).sort();
-  const holds = (wanted: string[]) => until(`Hardy to hold ${wanted.join(', ')}`, () => (JSON.stringify(held()) === JSON.stringify([...wanted].sort()) ? true : undefined), { ms: 20_000 });
+  /** Waits for Hardy to hold exactly `wanted`; on timeout says what was missing and what was held beyond it. */
+  const holds = (wanted: string[]) =>
+    until(`Hardy to hold ${wanted.join(', ')}`, () => {
+      const now = held();
+      const missing = wanted.filter((c) => !now.includes(c));
+      const extra = now.filter((c) => !wanted.includes(c));
+      if (missing.length === 0 && extra.length === 0 && now.length === wanted.length) return true;
+      throw new Error(`missing [${missing.join(', ')}]; ${extra.length} more held (${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', …' : ''})`);
+    }, { ms: 20_000 });
 
   beforeAll(async () => {
     nats = await startNatsServer();

@@ -100,6 +100,13 @@ describe('a speaker on the secured nats-server (deploy/nats/secure-node.conf)', 
     }
     // No service logged a permission it lacked.
     for (const [service, log] of Object.entries(logs)) expect([service, /permissions? violation/i.test(log)]).toEqual([service, false]);
+    // Nor may the looking glass's user ask for an operator's action (a peer reset).
+    const web = await as('web');
+    try {
+      await expect(web.request(`dpp.api.${US.replaceAll('.', '_')}.session.admin`, JSON.stringify({ peer: PEER, action: 'reset' }), { timeout: 2_000 })).rejects.toThrow(/permission|timeout|no responders/i);
+    } finally {
+      await web.close();
+    }
     // The session service's user may not write the Loc-RIB, nor a gateway's user a table, nor the looking glass's the peer log.
     for (const [user, subject] of [['session', 'dpp_loc_rib.change'], ['gateway', 'table.dpp-fib-gw.d'], ['web', 'dpp.peer.peer-admin.dsn_example_test']] as const) {
       const nc = await as(user);

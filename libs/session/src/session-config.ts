@@ -12,8 +12,11 @@ export interface SessionConfig {
   readonly handshakeTimeoutMs: number;
   /** ADs we accept a Hello from ('any' accepts every authenticated AD). */
   readonly peers: ReadonlySet<string> | 'any';
-  /** ADs an operator disabled (dpp peer disable): refused with ADMINISTRATIVE_SHUTDOWN, accepted or not. */
-  readonly disabled?: ReadonlySet<string>;
+  /**
+   * ADs an operator disabled (dpp peer disable): refused with ADMINISTRATIVE_SHUTDOWN, accepted or
+   * not. Asked when the Hello is read, so a view of the operator's current set serves.
+   */
+  readonly disabled?: Pick<ReadonlySet<string>, 'has'>;
   /** §9.4: most patterns in one RouteUpdate. */
   readonly maxPatternsPerUpdate: number;
   /** §9.4: messages per second a peer may send on average, and the burst above it. */

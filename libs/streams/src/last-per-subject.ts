@@ -14,9 +14,11 @@ export interface LastMessage {
  * peer's last admin event), kept by one ordered consumer from the last message of each subject
  * on. nats.js makes that consumer again when it misses a delivery or the connection comes back;
  * when it stalls for good (its node lost) a new one reads every subject again, from an empty map.
- * `ready` resolves once the first read has caught up with the stream; `onChange` is called at each
- * catch-up and after each message read once caught up, never halfway through a re-read. A KV
- * delete or purge removes its key.
+ * `ready` resolves once the first read has caught up with the stream, and rejects when the first
+ * consumer cannot be made (a missing permission, a closed connection): a service starts on what it
+ * read, or not at all. `onChange` is called at each catch-up and after each message read once
+ * caught up, never halfway through a re-read; what it throws is logged. A KV delete or purge
+ * removes its key.
  */
 export function lastPerSubject(
   nc: NatsConnection,
@@ -28,10 +30,20 @@ export function lastPerSubject(
   let closed = false;
   let current: ConsumerMessages | undefined;
   let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let failReady: (error: Error) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => ((markReady = resolve), (failReady = reject)));
+  // A caller that does not wait for it (the liveness watch) must not leave a rejection unhandled.
+  ready.catch(() => undefined);
+  const changed = () => {
+    try {
+      options.onChange?.();
+    } catch (error) {
+      options.log({ level: 'error', msg: 'a change of the followed subjects not applied', stream, prefix, error: (error as Error).message });
+    }
+  };
   const caughtUp = () => {
     markReady();
-    options.onChange?.();
+    changed();
   };
   const ended = (async () => {
     while (!closed) {
@@ -41,26 +53,35 @@ export function lastPerSubject(
         pending = (await consumer.info(true)).num_pending;
         current = await consumer.consume({ expires: 10_000, idle_heartbeat: 2_000 });
       } catch (error) {
+        failReady(error as Error);
         if (nc.isClosed() || closed) return;
         options.log({ level: 'warn', msg: 'stream not followed; trying again', stream, prefix, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
-      if (closed) break;
+      if (closed) {
+        current.stop();
+        break;
+      }
       entries.clear();
       let live = pending === 0;
       if (live) caughtUp();
       void stallWatch(current, { stream, log: options.log });
-      for await (const m of current) {
-        const key = m.subject.slice(prefix.length);
-        const operation = m.headers?.get('KV-Operation');
-        if (operation === 'DEL' || operation === 'PURGE') entries.delete(key);
-        else entries.set(key, { value: m.string(), storedAt: m.time.getTime() });
-        if (live) options.onChange?.();
-        else if (m.info.pending === 0) {
-          live = true;
-          caughtUp();
+      try {
+        for await (const m of current) {
+          const key = m.subject.slice(prefix.length);
+          const operation = m.headers?.get('KV-Operation');
+          if (operation === 'DEL' || operation === 'PURGE') entries.delete(key);
+          else entries.set(key, { value: m.string(), storedAt: m.time.getTime() });
+          if (live) changed();
+          else if (m.info.pending === 0) {
+            live = true;
+            caughtUp();
+          }
         }
+      } catch (error) {
+        // A consume that failed outright is made again, as one that stalled.
+        options.log({ level: 'warn', msg: 'stream follower failed; making it again', stream, prefix, error: (error as Error).message });
       }
       current.stop();
       if (nc.isClosed()) return;

@@ -93,11 +93,6 @@ async function common(args: readonly string[], io: CommandIo, usage: string, pos
 const withLog = (options: Common, io: CommandIo, body: (nc: NatsConnection, skipped: (seq: number, why: string) => void) => Promise<number>): Promise<number> =>
   withNats(options.nats, io, (nc) => body(nc, (seq, why) => io.err.write(`dpp: log sequence ${seq} skipped: not a valid RIB input event: ${why}\n`)));
 
-
-
-
-
-
 const intervalCells = (r: IntervalRow) => [
   r.pattern,
   `${r.now ? 'NOW ' : ''}${r.from ?? '-∞'} → ${r.until ?? '∞'}`,
@@ -110,7 +105,6 @@ const intervalCells = (r: IntervalRow) => [
 ];
 /** The words of every command that prints routes: PEER (the AD, and its speaker where it gave one), NEXT HOP (§6.7). */
 const INTERVAL_HEAD = ['PATTERN', 'INTERVAL', 'PEER', 'AD_PATH', 'METRIC', 'NEXT HOP', 'ROUTE WINDOW', 'SEQ'];
-
 
 function printRib(rib: LocRib, options: Common, io: CommandIo): void {
   const rows = timelineRows(rib);

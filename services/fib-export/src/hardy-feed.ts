@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { hardyRouteOf, type FibEntry, type HardyRoute } from '#libs/fib-export';
+import { hardyRouteOf, tvrRequestsOf, type FibEntry, type HardyRoute, type TvrContactsVerb } from '#libs/fib-export';
 import { GatewayFib } from '#libs/gateway-client';
 import type { Registry } from '#libs/metrics';
 import { keyOf } from '#libs/tables';
@@ -41,8 +41,6 @@ function contactOf(route: HardyRoute): Record<string, unknown> {
 }
 
 const BACKOFF_MS = { first: 500, most: 30_000 };
-/** About 100 bytes a contact: a request stays near 1 MB. */
-const CONTACTS_PER_REQUEST = 10_000;
 
 /**
  * Keeps a Hardy instance's contacts equal to a gateway's FIB over Hardy's TVR session service
@@ -89,16 +87,9 @@ export async function startHardyFeed(
     refusedOnce.add(mapped.why);
     return undefined;
   };
-  const send = (msg: 'open' | 'add' | 'remove' | 'replace', body: Record<string, unknown>) => call?.write({ msg_id: ++msgId, [msg]: body });
-  /**
-   * Contacts in requests of at most CONTACTS_PER_REQUEST (a gRPC server takes messages of a few MB,
-   * 4 MB by default in tonic, Hardy's): a replace of a large table is the replace of its first part,
-   * then adds of the rest, which leaves the session holding the same set.
-   */
-  const sendContacts = (msg: 'add' | 'remove' | 'replace', contacts: readonly Record<string, unknown>[]) => {
-    for (let at = 0; at === 0 || at < contacts.length; at += CONTACTS_PER_REQUEST) {
-      send(at === 0 ? msg : 'add', { contacts: contacts.slice(at, at + CONTACTS_PER_REQUEST) });
-    }
+  const send = (msg: 'open' | TvrContactsVerb, body: Record<string, unknown>) => call?.write({ msg_id: ++msgId, [msg]: body });
+  const sendContacts = (verb: TvrContactsVerb, contacts: readonly Record<string, unknown>[]) => {
+    for (const part of tvrRequestsOf(verb, contacts)) send(part.verb, { contacts: part.contacts });
   };
   const countContacts = () => metrics.contacts?.set(sent.size, labels);
 

@@ -37,16 +37,12 @@ export async function followPeerAdmin(
   nc: NatsConnection,
   eventLog: EventLogConfig,
   options: { readonly log: (line: Record<string, unknown>) => void; readonly onChange: (disabled: ReadonlyMap<string, PeerDisabled>) => void },
-): Promise<{ disabled(): ReadonlyMap<string, PeerDisabled>; stop(): Promise<void> }> {
-  let disabled: ReadonlyMap<string, PeerDisabled> = new Map();
+): Promise<{ stop(): Promise<void> }> {
   const prefix = peerAdminSubjects(eventLog.subjectPrefix).slice(0, -1);
   const follower = lastPerSubject(nc, eventLog.stream, prefix, {
     log: options.log,
-    onChange: () => {
-      disabled = disabledPeers(follower.entries.values(), options.log);
-      options.onChange(disabled);
-    },
+    onChange: () => options.onChange(disabledPeers(follower.entries.values(), options.log)),
   });
   await follower.ready;
-  return { disabled: () => disabled, stop: () => follower.close() };
+  return { stop: () => follower.close() };
 }

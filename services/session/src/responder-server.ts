@@ -96,8 +96,8 @@ const RESET_GRACE_MS = 1_000;
  * they change, it does nothing and test/fuzz/peer-stream.fuzz.test.ts fails. A peer that has not
  * taken the whole response a grace later (it reads nothing, or opened no HTTP/2 window) would keep
  * the call for as long as its connection lives: its stream is reset with CANCEL, the rest of the
- * response lost on a peer that was not reading it. `oversize` reads the status grpc-js sent on the
- * same stream: a message over grpc-js's own receive limit ends the call there, with no way for the
+ * response lost on a peer that was not reading it. `endedByTransport` reads the status grpc-js sent
+ * on the same stream: a message over grpc-js's own receive limit ends the call there, with no way for the
  * session to answer, and the session's log is to say so rather than blame the peer.
  */
 function resettable(call: grpc.ServerDuplexStream<unknown, PeerMessage>): PeerStream {

@@ -100,8 +100,9 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
         ...config.listen,
         tls: config.tls,
         // Read at each new session: a reload changes whom it accepts and how.
+        // The disabled peers as they are when a Hello is read, not when its call came in.
         get config() {
-          return { ...live.session, disabled: new Set(disabled.keys()) };
+          return { ...live.session, disabled: { has: (ad: string) => disabled.has(ad) } };
         },
         limits: config.limits,
         deps,
@@ -133,6 +134,8 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     return { added, redialled, stoppedDialling };
   };
   reconcileDialers(config.dial);
+  /** What the dialers were made for: a change the admin follower brings before adminChanged is set is applied then. */
+  const reconciledWith = disabled;
   log({ level: 'info', msg: 'session service running', ad: config.session.localAd, dialling: [...dialers.keys()], disabled: [...disabled.keys()] });
 
   const sessions = (): SessionHandle[] => [...(responder?.sessions() ?? []), ...[...dialers.values()].flatMap(({ dialer }) => dialer.session() ?? [])];
@@ -174,6 +177,7 @@ export async function startSpeaker(config: SpeakerConfig, log: LogLine): Promise
     for (const s of ended) s.stop(disabledReason(s.peerAd!));
     log({ level: 'warn', msg: 'peers disabled or enabled by an operator', disabled: nowDisabled, enabled, sessionsEnded: ended.length, ...dialling });
   };
+  adminChanged(reconciledWith);
   const instance = randomUUID();
   heartbeat = await startHeartbeat(
     nc,

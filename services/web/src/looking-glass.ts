@@ -54,6 +54,16 @@ export function lookingGlass(nc: NatsConnection, config: WebConfig) {
     return gateway;
   };
   const skipped = () => undefined;
+  /**
+   * The past is rebuilt from the whole RIB input log at each request: one at a time, so that
+   * requests arriving together wait in turn instead of reading the log side by side.
+   */
+  let replaying: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const mine = replaying.then(work, work);
+    replaying = mine.catch(() => undefined);
+    return mine;
+  };
   return {
     localAd: config.localAd,
     gateways: config.gateways.map((g) => g.name),
@@ -87,17 +97,17 @@ export function lookingGlass(nc: NatsConnection, config: WebConfig) {
 
     async travel(at: Until, label: string, gatewayName: string | undefined): Promise<TravelAnswer> {
       const gateway = gatewayNamed(gatewayName);
-      const rib = await replay(nc, config.streams.ribInput, config.localAd, at, skipped);
+      const rib = await inTurn(() => replay(nc, config.streams.ribInput, config.localAd, at, skipped));
       const answer = Result.getOrThrowWith(answerRoutes(rib, [...rib.patterns()].sort(), { all: true }), (e) => new Error(e));
       return { at: label, routes: answer, gateway: gateway?.name, fib: gateway === undefined ? [] : answer.routes.filter((r) => receives(gateway, r.pattern, r.route)) };
     },
 
-    async diff(a: Until, b: Until): Promise<RibDifference[]> {
+    diff(a: Until, b: Until): Promise<RibDifference[]> {
       const at = (point: Until) => replay(nc, config.streams.ribInput, config.localAd, point, skipped);
-      return ribDiff(await at(a), await at(b));
+      return inTurn(async () => ribDiff(await at(a), await at(b)));
     },
 
-    history: (pattern: string): Promise<HistoryLine[]> => patternHistory(readRibLog(nc, config.streams.ribInput, undefined, skipped), config.localAd, pattern),
+    history: (pattern: string): Promise<HistoryLine[]> => inTurn(() => patternHistory(readRibLog(nc, config.streams.ribInput, undefined, skipped), config.localAd, pattern)),
 
     /** One event of the RIB input log, decoded, as history links to it. */
     async event(seq: number): Promise<unknown> {

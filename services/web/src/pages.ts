@@ -133,7 +133,8 @@ export function timelinePage(o: { svg: string; patterns: readonly string[]; gate
 }
 
 export const SPANS: Readonly<Record<string, number>> = { '6h': 6 * 3_600_000, '1d': 86_400_000, '3d': 3 * 86_400_000, '1w': 7 * 86_400_000, '4w': 28 * 86_400_000 };
-export const spanMs = (span: string): number => SPANS[span] ?? SPANS['1d']!;
+export const isSpan = (span: string | undefined): span is string => span !== undefined && Object.hasOwn(SPANS, span);
+export const spanMs = (span: string): number => (isSpan(span) ? SPANS[span]! : SPANS['1d']!);
 
 export function travelPage(answer: TravelAnswer | undefined, o: { at: string; gateway: string | undefined; gateways: readonly string[] }): string {
   const form = `<form action="/travel" method="get"><input name="at" value="${esc(o.at)}" placeholder="ISO time or RIB input sequence" size="30"> gateway

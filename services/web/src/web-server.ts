@@ -11,7 +11,7 @@ import { adToken } from '#libs/tables';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { parseUntil } from '../../rib/src/replay.ts';
 import { lookingGlass, type LookingGlass } from './looking-glass.ts';
-import { diffPage, errorPage, esc, eventPage, historyPage, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
+import { diffPage, errorPage, esc, eventPage, historyPage, isSpan, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
 import { lanesOf, timelineSvg } from './timeline-svg.ts';
 import type { WebConfig } from './web-config.ts';
 
@@ -44,11 +44,15 @@ const point = (text: string, name: string) => {
   return until.success;
 };
 
+/** The latest instant a Date holds (ms): a start after it is no time at all. */
+const LAST_INSTANT = 8.64e15;
+
 /** The timeline's range: `span` (6h…4w) from `start` (ms; default an eighth of the span before now). */
 const rangeOf = (p: Params, now: number) => {
-  const span = p['span'] && spanMs(p['span']) ? p['span'] : '1d';
+  const span = isSpan(p['span']) ? p['span'] : '1d';
   const ms = spanMs(span);
-  const start = p['start'] !== undefined && /^\d+$/.test(p['start']) ? Number(p['start']) : Math.floor(now - ms / 8);
+  if (p['start'] !== undefined && !(/^\d{1,16}$/.test(p['start']) && Number(p['start']) + ms <= LAST_INSTANT)) throw new UserError(`start "${p['start']}": expected ms since the epoch (e.g. ${now})`);
+  const start = p['start'] !== undefined ? Number(p['start']) : Math.floor(now - ms / 8);
   return { span, start, end: start + ms, now };
 };
 const patternsOf = (p: Params) => (p['patterns'] ?? '').split(',').map((s) => s.trim()).filter(Boolean).map(canonical);
@@ -115,12 +119,20 @@ const PAGES: readonly Page<unknown>[] = [
   }),
 ];
 
-/** Whether a request carries the token (a bearer header, or the cookie /login set), compared in constant time. */
-function authorized(c: Context, token: string): boolean {
-  const given = c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? getCookie(c, 'dpp_token') ?? '';
-  const [a, b] = [Buffer.from(given), Buffer.from(token)];
+/** Whether `given` is the token, compared in constant time. */
+function isToken(given: string | undefined, token: string): boolean {
+  const [a, b] = [Buffer.from(given ?? ''), Buffer.from(token)];
   return a.length === b.length && timingSafeEqual(a, b);
 }
+
+/** Whether a request carries the token: a bearer header, or the cookie /login set. */
+const authorized = (c: Context, token: string): boolean => isToken(c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? getCookie(c, 'dpp_token'), token);
+
+/**
+ * Whether a request without a token came for this machine's own name: a page of another site
+ * that resolves its name to 127.0.0.1 (DNS rebinding) would otherwise read the whole table.
+ */
+const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i;
 
 /**
  * The looking glass (`dpp web`): read-only pages, each with its JSON twin under /api, over the
@@ -135,12 +147,17 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
   if (config.token !== undefined) {
     const token = config.token;
     app.get('/login', (c) => {
-      if (c.req.query('token') !== token) return c.text('wrong token', 401);
+      if (!isToken(c.req.query('token'), token)) return c.text('wrong token', 401);
       setCookie(c, 'dpp_token', token, { httpOnly: true, sameSite: 'Strict', path: '/' });
       return c.redirect('/peers');
     });
     app.use('*', async (c, next) => {
       if (!authorized(c, token)) return c.text('a bearer token is required (Authorization: Bearer, or /login?token=…)', 401, { 'WWW-Authenticate': 'Bearer realm="dpp"' });
+      await next();
+    });
+  } else {
+    app.use('*', async (c, next) => {
+      if (!LOOPBACK_HOST.test(c.req.header('host') ?? '')) return c.text('this looking glass answers only for 127.0.0.1, localhost or [::1] (set web.token_file to serve other names)', 421);
       await next();
     });
   }
@@ -180,7 +197,22 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
   const follower = glass.follow((patterns) => listeners.forEach((l) => l(patterns)));
   app.get('/api/changes', (c) =>
     streamSSE(c, async (stream) => {
-      const send = (patterns: readonly string[]) => void stream.writeSSE({ data: JSON.stringify(patterns) });
+      // A client slower than the changes gets them merged, one write at a time: what waits for it is a set of patterns, not a queue.
+      const waiting = new Set<string>();
+      let writing = false;
+      const send = (patterns: readonly string[]) => {
+        for (const p of patterns) waiting.add(p);
+        if (writing) return;
+        writing = true;
+        void (async () => {
+          while (waiting.size > 0 && !stream.aborted) {
+            const batch = [...waiting];
+            waiting.clear();
+            await stream.writeSSE({ data: JSON.stringify(batch) }).catch(() => undefined);
+          }
+          writing = false;
+        })();
+      };
       listeners.add(send);
       stream.onAbort(() => void listeners.delete(send));
       while (!stream.aborted) {
@@ -194,6 +226,11 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
   const port = await new Promise<number>((resolve, reject) => {
     server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => resolve(info.port));
     server.once('error', reject);
+  }).catch(async (error: Error) => {
+    // Not started (the port taken): nothing of it may keep the process.
+    follower.stop();
+    await nc.close();
+    throw error;
   });
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
   const status = serveStatus(nc, { service: 'web', ad: config.localAd, adToken: adToken(config.localAd) }, async () => ({ detail: { url, clients: listeners.size } }), log);
