@@ -49,6 +49,11 @@ type Timeline = HeldAdvertisement | undefined | readonly Interval<HeldAdvertisem
 type Slot = readonly [timeline: Timeline, ...held: HeldAdvertisement[]];
 /** The patterns an event touched, each with the earliest window start of a route added or removed (Infinity: only the clock reached one of its edges). */
 type Touched = Map<string, number>;
+/** Where a ranking puts its interval changes, and the event they come from. */
+interface ChangesOut {
+  readonly causeSeq: number;
+  readonly changes: LocRibChange[];
+}
 
 const routesIn = (slot: Slot): readonly HeldAdvertisement[] => slot.slice(1) as HeldAdvertisement[];
 const heldAt = (slot: Slot, at: number): HeldAdvertisement => slot[at] as HeldAdvertisement;
@@ -249,17 +254,19 @@ export class LocRib {
     // An older session's late word: applied as nothing, its sequence passed.
     if (!this.#sessions.admit(event)) return [];
     const touched: Touched = new Map();
+    // A session's end does nothing else in its event: each pattern it leaves is ranked as it is left.
+    const ended: ChangesOut = { causeSeq: event.seq, changes: [] };
     switch (event.type) {
       case 'neighbor-up': {
         // The same session's up again (a copy) ends nothing.
         const again = event.session !== undefined && before?.session === event.session;
-        if (!again && this.#holdsUnended(event.neighbor)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        if (!again && this.#holdsUnended(event.neighbor)) this.#neighborDown(event.neighbor, event.staleUntil, event.seq, ended);
         const now = this.#sessions.current(event.neighbor);
         if (now !== undefined && now !== before) this.#storeOps.push({ op: 'session', neighbor: event.neighbor, ...now });
         break;
       }
       case 'neighbor-down':
-        this.#neighborDown(event.neighbor, event.staleUntil, event.seq, touched);
+        this.#neighborDown(event.neighbor, event.staleUntil, event.seq, ended);
         break;
       case 'update':
         for (const w of event.withdrawn) for (const pattern of w.patterns) this.#remove(pattern, event.neighbor, w.validFrom, touched);
@@ -271,7 +278,7 @@ export class LocRib {
       default:
         return event satisfies never;
     }
-    return this.#rank(touched, event.seq, was);
+    return this.#rank(touched, event.seq, was, ended.changes);
   }
 
   /** The store operations since the last call, for the checkpoint of the batch just applied. */
@@ -356,7 +363,7 @@ export class LocRib {
     if (held.validUntil !== undefined && held.validUntil > this.#now) this.#edges.push(held.validUntil, { kind: 'window', pattern, held });
     if (!touched) return;
     this.#storeOps.push({ op: 'put', pattern, advertisement: held });
-    this.#changed(pattern, held, touched);
+    this.#changed(pattern, startOf(held), touched);
   }
 
   /** The route a neighbor has for a pattern and valid_from, if any, leaves (§6.6; unknown: nothing happens). */
@@ -370,12 +377,12 @@ export class LocRib {
   #removeAt(pattern: string, slot: Slot, at: number, touched: Touched): void {
     this.#dropped(pattern, heldAt(slot, at));
     this.#slots.set(pattern, slot.toSpliced(at, 1) as unknown as Slot);
-    this.#changed(pattern, heldAt(slot, at), touched);
+    this.#changed(pattern, startOf(heldAt(slot, at)), touched);
   }
 
-  #changed(pattern: string, route: HeldAdvertisement, touched: Touched): void {
-    const from = touched.get(pattern);
-    if (from === undefined || startOf(route) < from) touched.set(pattern, startOf(route));
+  #changed(pattern: string, from: number, touched: Touched): void {
+    const earliest = touched.get(pattern);
+    if (earliest === undefined || from < earliest) touched.set(pattern, from);
   }
 
   /** A route left its slot: its row goes, and its advertisement's with the last of its patterns. */
@@ -392,8 +399,8 @@ export class LocRib {
   }
 
   /** Immediately, or after the stale time: then only the routes it has not announced again since. */
-  #neighborDown(neighbor: string, staleUntil: number | undefined, seq: number, touched: Touched): void {
-    if (staleUntil === undefined || staleUntil <= this.#now) return this.#dropOlder(neighbor, seq, touched);
+  #neighborDown(neighbor: string, staleUntil: number | undefined, seq: number, ended: ChangesOut): void {
+    if (staleUntil === undefined || staleUntil <= this.#now) return this.#dropOlder(neighbor, seq, ended);
     this.#markStale(neighbor, { until: staleUntil, downSeq: seq });
   }
 
@@ -414,12 +421,27 @@ export class LocRib {
     this.#edges.push(stale.until, { kind: 'stale', neighbor, stale });
   }
 
-  #dropOlder(neighbor: string, seq: number, touched: Touched): void {
+  /**
+   * The neighbor's routes received before `seq` leave. Into a Touched map when the event goes on
+   * to touch patterns again (a clock event's later edges); else each pattern left is ranked at
+   * once (`ChangesOut`), which spares a session loss of a million routes its million-entry map.
+   */
+  #dropOlder(neighbor: string, seq: number, into: Touched | ChangesOut): void {
     for (const [pattern, slot] of this.#slots) {
+      let left = slot;
+      let from = Infinity;
       for (let at = slot.length - 1; at >= 1; at--) {
         const held = heldAt(slot, at);
-        if (held.neighbor === neighbor && held.receivedSeq < seq) this.#removeAt(pattern, this.#slots.get(pattern)!, at, touched);
+        if (held.neighbor !== neighbor || held.receivedSeq >= seq) continue;
+        this.#dropped(pattern, held);
+        left = left.toSpliced(at, 1) as unknown as Slot;
+        from = Math.min(from, startOf(held));
       }
+      if (left === slot) continue;
+      if (into instanceof Map) {
+        this.#slots.set(pattern, left);
+        this.#changed(pattern, from, into);
+      } else this.#rerank(pattern, from, this.#now, into, left);
     }
   }
 
@@ -449,11 +471,13 @@ export class LocRib {
     return edge.kind === 'window' ? (this.#slots.get(edge.pattern)?.includes(edge.held, 1) ?? false) : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
   }
 
-  /** The interval changes of the touched patterns, in pattern order so that every run emits the same stream. */
-  #rank(touched: Touched, causeSeq: number, was: number): LocRibChange[] {
+  /** The interval changes of the touched patterns, and those ranked already, in pattern order so that every run emits the same stream. */
+  #rank(touched: Touched, causeSeq: number, was: number, ranked: LocRibChange[]): LocRibChange[] {
     const changes: LocRibChange[] = [];
     for (const pattern of [...touched.keys()].sort()) this.#rerank(pattern, touched.get(pattern)!, was, { causeSeq, changes });
-    return changes;
+    if (ranked.length === 0) return changes;
+    // Stable: a pattern's changes stay in time order.
+    return [...ranked, ...changes].sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : 0));
   }
 
   /**
@@ -462,10 +486,11 @@ export class LocRib {
    * go, but for one: the route whose end is where the interval under way began. It is kept while
    * that interval lasts, because that start is the interval's name: without it the interval would
    * be renamed (withdrawn and announced again to every peer) at every pass of a scheduled route
-   * over an unscheduled one (docs/spec-notes.md §6.5). A pattern left with no route goes.
+   * over an unscheduled one (docs/spec-notes.md §6.5). A pattern left with no route goes. `left`:
+   * the pattern's routes as the caller left them, a slot of its own not yet in the map.
    */
-  #rerank(pattern: string, changedFrom: number, was: number, out?: { readonly causeSeq: number; readonly changes: LocRibChange[] }): void {
-    let slot = this.#slots.get(pattern);
+  #rerank(pattern: string, changedFrom: number, was: number, out?: ChangesOut, left?: Slot): void {
+    let slot = left ?? this.#slots.get(pattern);
     if (!slot) return;
     const previous = slot[0];
     let timeline = timelineFor(slot, this.#now, previous, changedFrom);
@@ -483,8 +508,11 @@ export class LocRib {
     if (pruned && !Number.isNaN(startedAt)) timeline = timelineFor(slot, this.#now, timeline, -Infinity);
     if (slot.length === 1) this.#slots.delete(pattern);
     else if (pruned) this.#slots.set(pattern, slot.with(0, timeline) as unknown as Slot);
-    // The slot in the map is this pattern's own: its timeline is replaced where it is.
-    else (slot as unknown as Timeline[])[0] = timeline;
+    else {
+      // The slot is this pattern's own: its timeline is replaced where it is.
+      (slot as unknown as Timeline[])[0] = timeline;
+      if (slot === left) this.#slots.set(pattern, slot);
+    }
     if (!Array.isArray(previous) && !Array.isArray(timeline)) {
       // Both short forms, each one interval over all time or none: what changesBetween answers, without making the intervals.
       this.#bestCount += Number(timeline !== undefined) - Number(previous !== undefined);

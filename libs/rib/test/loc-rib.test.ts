@@ -92,6 +92,23 @@ describe('LocRib', () => {
     expect(bestOf(rib, 'ipn:1.*')).toBe('a.org');
   });
 
+  it('tells a session loss in pattern order whatever order the routes came in, windows and backup routes included', () => {
+    const rib = new LocRib(US);
+    run(rib, [clock(0), announce('a.org', 'ipn:9.*'), announce('b.org', 'ipn:5.*'), announce('a.org', 'ipn:5.*', { metric: 1 }), announce('a.org', 'ipn:1.*', { validFrom: 10_000, validUntil: 20_000 }), announce('a.org', 'ipn:1.*'), announce('a.org', 'ipn:3.*')]);
+    const changes = run(rib, [down('a.org')]);
+    expect(changes.map((c) => [c.pattern, c.previous?.validFrom, c.best?.neighbor])).toEqual([
+      ['ipn:1.*', undefined, undefined],
+      ['ipn:1.*', 10_000, undefined],
+      // The interval after the window: the unscheduled route, clipped to it.
+      ['ipn:1.*', 20_000, undefined],
+      ['ipn:3.*', undefined, undefined],
+      ['ipn:9.*', undefined, undefined],
+    ]);
+    // b.org's route was already the best of ipn:5.*: a loss behind it changes nothing.
+    expect(bestOf(rib, 'ipn:5.*')).toBe('b.org');
+    expect(rib.size).toBe(1);
+  });
+
   it('ends at a session-up the neighbor\'s earlier session whose end was never logged, as a lost transport', () => {
     const rib = new LocRib(US);
     run(rib, [clock(0), announce('a.org', 'ipn:1.*'), announce('a.org', 'ipn:2.*'), announce('b.org', 'ipn:3.*')]);
