@@ -6,7 +6,7 @@ import { GatewayFib } from '#libs/gateway-client';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
 import { commandLine, intOption, isoTime, table, windowText } from './command-line.ts';
-import { publishLocal } from '../../rib/src/local-routes.ts';
+import { publishLocal } from '#libs/local-routes';
 import { CONFIG_OPTION, configDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';
 import { runService, stopSignal } from './run-service.ts';

@@ -4,7 +4,7 @@ import { formatPattern, parseEid, parsePattern } from '#libs/eid';
 import { adName } from '#libs/identity';
 import { commandLine, intOption, isoTime } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
-import { localUpdate, originatedRoutes, publishLocal, routeKey } from '../../rib/src/local-routes.ts';
+import { localUpdate, originatedRoutes, publishLocal, routeKey } from '#libs/local-routes';
 import { withNats } from './with-nats.ts';
 
 export const ORIGINATE_USAGE = `usage: dpp originate PATTERN... --config FILE [--metric N] [--gateway EID] [--from TIME] [--until TIME]

@@ -9,7 +9,7 @@ import { adToken, readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
 import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
 import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
-import type { RouteRow, RouteView, RoutesAnswer } from '../../rib/src/rib-api.ts';
+import type { RouteRow, RouteView, RoutesAnswer } from '#libs/audit';
 import type { PeersAnswer, PeerView, SessionEnd } from '../../session/src/peers-api.ts';
 import { commandLine, duration, intOption, table, windowText } from './command-line.ts';
 import { fibCommand } from './fib-commands.ts';

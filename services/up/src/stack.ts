@@ -5,7 +5,7 @@ import { Result } from 'effect';
 import { loadDppFile, streamsOf } from '#libs/config';
 import { GatewayFib } from '#libs/gateway-client';
 import { startNatsServer, type NatsServer } from '#libs/lab';
-import { localUpdate, publishLocal } from '../../rib/src/local-routes.ts';
+import { localUpdate, publishLocal } from '#libs/local-routes';
 import { DEMO_ADS, prepareDemo } from './demo.ts';
 import { Supervisor, type ServiceSpec } from './supervisor.ts';
 import { connectNats, natsOptions } from '#libs/streams';

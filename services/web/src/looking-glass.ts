@@ -8,9 +8,7 @@ import { receives } from '#libs/fib-export';
 import { orderedConsumer } from '#libs/streams';
 import { adToken } from '#libs/tables';
 import type { PeersAnswer, PeerView } from '../../session/src/peers-api.ts';
-import { patternHistory, ribDiff, type HistoryLine, type RibDifference } from '../../rib/src/audit.ts';
-import { answerRoutes, type RoutesAnswer, type RoutesQuery, type RouteRow } from '../../rib/src/rib-api.ts';
-import { readRibLog, replay, type Until } from '../../rib/src/replay.ts';
+import { answerRoutes, type HistoryLine, patternHistory, readRibLog, replay, ribDiff, type RibDifference, type RouteRow, type RoutesAnswer, type RoutesQuery, type Until } from '#libs/audit';
 import type { WebConfig } from './web-config.ts';
 
 /** One peer AD as every session service (site) of the speaker sees it. */

@@ -1,5 +1,4 @@
-import type { RibDifference, HistoryLine } from '../../rib/src/audit.ts';
-import type { RouteRow, RoutesAnswer } from '../../rib/src/rib-api.ts';
+import type { HistoryLine, RibDifference, RouteRow, RoutesAnswer } from '#libs/audit';
 import type { PeerSites, SearchAnswer, TravelAnswer } from './looking-glass.ts';
 import { adColour } from './timeline-svg.ts';
 

@@ -1,4 +1,4 @@
-import type { RouteRow } from '../../rib/src/rib-api.ts';
+import type { RouteRow } from '#libs/audit';
 
 /** Where the timeline's plot sits in its SVG, in SVG units. */
 export const PLOT = { x: 280, width: 880, top: 34, lane: 24, bar: 14 } as const;

@@ -9,7 +9,7 @@ import { connectNats } from '#libs/streams';
 import { serveStatus } from '#libs/api';
 import { adToken } from '#libs/tables';
 import { formatPattern, parsePattern } from '#libs/eid';
-import { parseUntil } from '../../rib/src/replay.ts';
+import { parseUntil } from '#libs/audit';
 import { lookingGlass, type LookingGlass } from './looking-glass.ts';
 import { diffPage, errorPage, esc, eventPage, historyPage, isSpan, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
 import { lanesOf, timelineSvg } from './timeline-svg.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RouteRow } from '../../rib/src/rib-api.ts';
+import type { RouteRow } from '#libs/audit';
 import { adColour, lanesOf, PLOT, timelineSvg } from '../src/timeline-svg.ts';
 
 const H = 3_600_000;

@@ -1,8 +1,8 @@
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { LocRib, type RibEvent } from '#libs/rib';
-import { advertised, updateEvent } from '../../../libs/rib/test/routes.ts';
-import { answerRoutes, type RoutesQuery } from '../src/rib-api.ts';
+import { advertised, updateEvent } from '../../rib/test/routes.ts';
+import { answerRoutes, type RoutesQuery } from '#libs/audit';
 
 const US = 'us.example.org';
 const HOUR = 3_600_000;
@@ -24,7 +24,7 @@ const ask = (query: RoutesQuery) => {
   return Result.getOrThrow(answerRoutes(r, r.patterns(), query));
 };
 
-describe('the RIB read API: routes (rib-api.ts)', () => {
+describe('a routes query over a Loc-RIB, as the RIB read API answers it (routes-query.ts)', () => {
   it('answers every interval with its route and every attribute, current and future, at the RIB input it stands at', () => {
     const answer = ask({});
     expect([answer.lastSeq, answer.now, answer.next]).toEqual([4, 1_000 * HOUR, undefined]);

@@ -1,0 +1,1 @@
+export { localUpdate, originatedRoutes, publishLocal, routeKey } from './src/local-routes.ts';
