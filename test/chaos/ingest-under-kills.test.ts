@@ -12,7 +12,7 @@ import { decodeFibEntry, gatewayTable } from '#libs/fib-export';
 import { generateAdKey } from '#libs/identity';
 import { LocRib, type LocRibChange, type RibAdvertisement } from '#libs/rib';
 import { ensureStream, readLog } from '#libs/streams';
-import { keyOf, readLocRib, readTable } from '#libs/tables';
+import { keyOf, readLocRib, readTable, routeOfKey } from '#libs/tables';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { freePort, startNatsServer, type NatsServer, until } from '#libs/lab';
 import { pick, seeded, shuffle } from '../../bench/lib/random.ts';
@@ -188,7 +188,8 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
     const fib = await readTable(nc, 'dpp-fib-gw');
     const gw = gatewayTable({ name: 'gw', fromPeers: undefined, schemes: undefined });
     expect(fib).toEqual(new Map([...locRib].map(([key, { pattern, advertisement, causeSeq }]) => [key, gw.entryOf(pattern, advertisement, causeSeq)!])));
-    const { causeSeq: _, ...sample } = Result.getOrThrow(decodeFibEntry(fib.values().next().value!));
+    const [firstKey, firstValue] = fib.entries().next().value!;
+    const { causeSeq: _, ...sample } = Result.getOrThrow(decodeFibEntry(firstValue, routeOfKey(firstKey)!.pattern));
     expect(sample).toMatchObject({ peerAd: PEER, nextHop: `dtn://${PEER}/` });
 
     // 3. Every peer event imported once: a fresh import stage over the same peer log writes the same verdicts, under the same ids.

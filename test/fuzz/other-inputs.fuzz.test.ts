@@ -36,7 +36,8 @@ describe('every decoder of what dpp reads back, under random and mutated input',
     ['Loc-RIB changes', decodeLocRibChanges, JSON.stringify({ v: 1, causeSeq: 1, at: 1, changes: [{ pattern: 'ipn:1.*.*', best: null, previous: null }] })],
     ['exported route', decodeExportedRoute, JSON.stringify({ v: 1, pattern: 'ipn:1.*.*', adPath: ['a.org'], metric: 0, transitive: [] })],
     ['heartbeat', decodeHeartbeat, JSON.stringify({ v: 1, instance: 'i', speakerId: 's', sessions: [] })],
-    ['FIB entry', decodeFibEntry, JSON.stringify({ v: 1, pattern: 'ipn:1.*.*', nextHop: 'ipn:0.1', peerAd: 'a.org', adPath: ['a.org'], causeSeq: 1 })],
+    ['FIB entry', (j) => decodeFibEntry(j, 'ipn:1.*.*'), JSON.stringify({ v: 2, nextHop: 'ipn:0.1', peerAd: 'a.org', adPath: ['a.org'], causeSeq: 1 })],
+    ['FIB entry of version 1', (j) => decodeFibEntry(j, 'ipn:1.*.*'), JSON.stringify({ v: 1, pattern: 'ipn:1.*.*', nextHop: 'ipn:0.1', peerAd: 'a.org', adPath: ['a.org'], causeSeq: 1 })],
   ];
   it.each(readers)('%s: a value or a reason, never a throw; the valid document still decodes', (_, read, valid) => {
     expect(Result.isSuccess(read(valid))).toBe(true);

@@ -42,6 +42,7 @@ export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: numbe
   causeSeq,
 });
 
+/** A FIB entry's value as tables wrote it before version 2, its pattern in it: read until the table is rebuilt. */
 export const FibEntryV1 = Schema.Struct({
   v: Schema.Literal(1),
   pattern: Schema.String,
@@ -55,31 +56,49 @@ export const FibEntryV1 = Schema.Struct({
   causeSeq: Schema.Int,
 });
 
-/** A FIB entry's value in the bucket, version 1 (JSON). */
-export const encodeFibEntry = (entry: FibEntry): string => JSON.stringify({ v: 1, ...entry });
+/**
+ * A FIB entry's value, version 2: the entry without its pattern, which the table key holds. The
+ * patterns of one advertisement then share one value text, which a table message writes once
+ * (libs/tables table-stream.ts) and a gateway decodes once.
+ */
+export const FibEntryV2 = Schema.Struct({
+  v: Schema.Literal(2),
+  nextHop: Schema.String,
+  bandwidthBps: Schema.optional(Schema.String),
+  maxBundleSize: Schema.optional(Schema.Int),
+  validFrom: Schema.optional(Schema.Finite),
+  validUntil: Schema.optional(Schema.Finite),
+  peerAd: Schema.String,
+  adPath: Schema.Array(Schema.String),
+  causeSeq: Schema.Int,
+});
+const FibEntryValue = Schema.Union([FibEntryV2, FibEntryV1]);
 
-const HEAD = '{"v":1,"pattern":';
-/** What follows the pattern in the text of an advertisement's entries, for the cause it was last asked for. */
-const tails = new WeakMap<RibAdvertisement, { readonly causeSeq: number; readonly tail: string }>();
+/** A FIB entry's value in its table, version 2 (JSON). */
+export const encodeFibEntry = ({ pattern: _, ...entry }: FibEntry): string => JSON.stringify({ v: 2, ...entry });
+
+/** The value an advertisement's entries have, for the cause it was last asked for. */
+const values = new WeakMap<RibAdvertisement, { readonly causeSeq: number; readonly value: string }>();
 
 /**
- * `encodeFibEntry(fibEntryOf(pattern, a, causeSeq))`, with what follows the pattern made once per
- * advertisement and cause: the changes of a table load give one advertisement object (libs/events
- * decodeLocRibChanges) to each of its patterns, a hundred or a thousand of them.
+ * `encodeFibEntry(fibEntryOf(pattern, a, causeSeq))` for any pattern, made once per advertisement
+ * and cause: the changes of a table load give one advertisement object (libs/events
+ * decodeLocRibChanges) to each of its patterns, a hundred or a thousand of them, and they all
+ * get the one string.
  */
-export function fibEntryText(pattern: string, a: RibAdvertisement, causeSeq: number): string {
-  let known = tails.get(a);
-  if (known?.causeSeq !== causeSeq) tails.set(a, (known = { causeSeq, tail: encodeFibEntry(fibEntryOf('', a, causeSeq)).slice(HEAD.length + 2) }));
-  return HEAD + JSON.stringify(pattern) + known.tail;
+export function fibEntryValue(a: RibAdvertisement, causeSeq: number): string {
+  let known = values.get(a);
+  if (known?.causeSeq !== causeSeq) values.set(a, (known = { causeSeq, value: encodeFibEntry(fibEntryOf('', a, causeSeq)) }));
+  return known.value;
 }
 
-/** A stored FIB entry read back with validation, or why it is not one. */
-export function decodeFibEntry(json: string): Result.Result<FibEntry, string> {
-  const decoded = decodeJson(FibEntryV1, json);
+/** The FIB entry a table holds for `pattern` (its key's), read back with validation, or why it is not one. */
+export function decodeFibEntry(json: string, pattern: string): Result.Result<FibEntry, string> {
+  const decoded = decodeJson(FibEntryValue, json);
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const e = decoded.success;
   return Result.succeed({
-    pattern: e.pattern,
+    pattern,
     nextHop: e.nextHop,
     bandwidthBps: e.bandwidthBps,
     maxBundleSize: e.maxBundleSize,

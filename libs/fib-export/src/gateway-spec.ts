@@ -1,6 +1,6 @@
 import type { RibAdvertisement } from '#libs/rib';
 import type { TableTarget } from '#libs/tables';
-import { fibEntryText } from './fib-entry.ts';
+import { fibEntryValue } from './fib-entry.ts';
 
 /**
  * A gateway of our AD and the routes it is to receive (config). A gateway forwards only to next
@@ -20,14 +20,14 @@ export function receives(gateway: GatewaySpec, pattern: string, a: Pick<RibAdver
   return gateway.schemes === undefined || gateway.schemes.some((scheme) => pattern.startsWith(`${scheme}:`));
 }
 
-/** A stable text of what decides a gateway's table: when it changes, the table is rebuilt. */
+/** A stable text of what decides a gateway's table, its entries' value version included: when it changes, the table is rebuilt. */
 export const fingerprintOf = (gateway: GatewaySpec): string =>
-  JSON.stringify({ fromPeers: gateway.fromPeers === undefined ? null : [...gateway.fromPeers].sort(), schemes: gateway.schemes === undefined ? null : [...gateway.schemes].sort() });
+  JSON.stringify({ entry: 2, fromPeers: gateway.fromPeers === undefined ? null : [...gateway.fromPeers].sort(), schemes: gateway.schemes === undefined ? null : [...gateway.schemes].sort() });
 
 /** A gateway's FIB as a table the Loc-RIB keeps (libs/tables): the FibEntry of each route it receives. */
 export const gatewayTable = (gateway: GatewaySpec): TableTarget => ({
   name: gateway.name,
   fingerprint: fingerprintOf(gateway),
-  entryOf: (pattern, best, causeSeq) => (receives(gateway, pattern, best) ? fibEntryText(pattern, best, causeSeq) : undefined),
+  entryOf: (pattern, best, causeSeq) => (receives(gateway, pattern, best) ? fibEntryValue(best, causeSeq) : undefined),
   takes: (pattern, best) => receives(gateway, pattern, best),
 });

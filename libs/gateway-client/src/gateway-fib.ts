@@ -42,6 +42,8 @@ export class GatewayFib {
   #size = 0;
   readonly #options: GatewayFibOptions;
   #revision = 0;
+  /** The last value decoded: the patterns of one advertisement share one value (FibEntry v2), decoded once for all of them. */
+  #decoded: { readonly value: string; readonly entry: Result.Result<FibEntry, string> } | undefined;
   #close: () => Promise<void> = async () => undefined;
   #ended: Promise<void> = Promise.resolve();
 
@@ -108,7 +110,7 @@ export class GatewayFib {
     const route = routeOfKey(key);
     const parsed = route === undefined ? undefined : parsePattern(route.pattern);
     if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
-    const entry = value === undefined ? undefined : decodeFibEntry(value);
+    const entry = value === undefined ? undefined : this.#entryOf(value, route.pattern);
     if (entry && Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
     this.#fib.update(parsed.value, (was = []) => {
       const held = was.filter((e) => e.validFrom !== route.validFrom);
@@ -117,5 +119,11 @@ export class GatewayFib {
       return entries.length > 0 ? entries : undefined;
     });
     this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: entry?.success, revision });
+  }
+
+  #entryOf(value: string, pattern: string): Result.Result<FibEntry, string> {
+    if (this.#decoded?.value !== value) this.#decoded = { value, entry: decodeFibEntry(value, pattern) };
+    const { entry } = this.#decoded;
+    return Result.isSuccess(entry) && entry.success.pattern !== pattern ? Result.succeed({ ...entry.success, pattern }) : entry;
   }
 }

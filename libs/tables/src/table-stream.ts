@@ -35,36 +35,52 @@ export async function latestSnapshot(nc: NatsConnection, table: string): Promise
   return end ? { ...end.json<SnapshotEnd>(), seq: end.seq, id: end.header?.get(SNAPSHOT_HEADER) ?? '' } : undefined;
 }
 
-const HEAD = 'dpp-table 1';
+const HEAD = 'dpp-table 2';
+/** Messages written before a put could repeat the value before it: read as they are. */
+const HEAD_V1 = 'dpp-table 1';
 /** A key is a NATS-subject-safe token (libs/tables keyOf): it can hold no tab and no newline. */
 const KEY = /^[A-Za-z0-9_.+-]+$/;
 
 /**
  * The hot-path form of a batch of deltas (or a snapshot part), one line each after a version line:
- * `key<TAB>value` puts, a key alone deletes. Values are JSON text, which has no raw newline. One
- * allocation-light split to read, where a JSON envelope per delta with Schema validation cost a
- * parse and a decode per route.
+ * `key<TAB>value` puts, a key alone deletes, and `key<TAB>` puts the value of the put line before
+ * it. Values are JSON text, never empty and without a raw newline. A table's entries for the
+ * patterns of one advertisement have one value (libs/fib-export FibEntry v2), so a full table is
+ * mostly keys. One allocation-light split to read, where a JSON envelope per delta with Schema
+ * validation cost a parse and a decode per route.
  */
 export function encodeTableLines(deltas: readonly TableDelta[]): string {
   let text = HEAD;
-  for (const { key, value } of deltas) text += value === undefined ? `\n${key}` : `\n${key}\t${value}`;
+  let previous: string | undefined;
+  for (const { key, value } of deltas) {
+    if (value === undefined) text += `\n${key}`;
+    else if (value === previous) text += `\n${key}\t`;
+    else text += `\n${key}\t${(previous = value)}`;
+  }
   return text;
 }
 
-/** The size of a delta's line, for cutting batches under a message's limit. */
+/** The size of a delta's line at most (a repeated value takes none), for cutting batches under a message's limit. */
 export const lineBytes = (delta: TableDelta): number => delta.key.length + 2 + (delta.value === undefined ? 0 : Buffer.byteLength(delta.value));
 
-/** A delta or snapshot message read back, or why it is not one (a wrong version, a line that is no key). */
+/**
+ * A delta or snapshot message read back, or why it is not one (a wrong version, a line that is no
+ * key, a repeat with no value before it). A repeated value is the same string as the one it
+ * repeats, so a reader can tell it is one it has decoded already by identity.
+ */
 export function decodeTableLines(text: string): Result.Result<TableDelta[], string> {
   const lines = text.split('\n');
-  if (lines[0] !== HEAD) return Result.fail(`not a table message of version 1: starts ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  if (lines[0] !== HEAD && lines[0] !== HEAD_V1) return Result.fail(`not a table message of version 1 or 2: starts ${JSON.stringify(lines[0]?.slice(0, 40))}`);
   const deltas: TableDelta[] = new Array(lines.length - 1);
+  let previous: string | undefined;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const tab = line.indexOf('\t');
     const key = tab < 0 ? line : line.slice(0, tab);
     if (!KEY.test(key)) return Result.fail(`line ${i}: ${JSON.stringify(key.slice(0, 60))} is not a table key`);
-    deltas[i - 1] = { key, value: tab < 0 ? undefined : line.slice(tab + 1) };
+    if (tab >= 0 && tab === line.length - 1 && previous === undefined) return Result.fail(`line ${i}: repeats the value of a put line before it, and there is none`);
+    const value = tab < 0 ? undefined : tab === line.length - 1 ? previous : (previous = line.slice(tab + 1));
+    deltas[i - 1] = { key, value };
   }
   return Result.succeed(deltas);
 }
