@@ -3,7 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { DEFAULT_SVC_PARAMS, lookupDtnIdentity } from '#libs/identity';
 import { Result } from 'effect';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
+import { DEFAULT_LIMITS } from '#libs/service-config';
 import { startPeeringLab } from '../../test/harness/peering-lab.ts';
 import { figure, type Figure } from '../lib/figure.ts';
 import { startNatsServer } from '#libs/lab';

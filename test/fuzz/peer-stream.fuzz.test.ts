@@ -11,7 +11,7 @@ import { within } from '#libs/lab';
 import { DEFAULT_SESSION_CONFIG, initialSession, NotificationCode, step, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import { peerMessageCodec, type PeerMessage, type PeerMessage__Output, type RouteUpdate } from '#libs/wire';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import type { SpeakerLimits } from '../../services/session/src/limits.ts';
+import type { SpeakerLimits } from '#libs/service-config';
 import { transportLimit } from '../../services/session/src/peer-service.ts';
 import { streamScript, type StreamScript } from '../harness/peer-input-arbitraries.ts';
 import { startPeeringLab, type HandPeer, type PeeringLab } from '../harness/peering-lab.ts';

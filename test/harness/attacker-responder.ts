@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
 import { peerService, type Received } from '../../services/session/src/peer-service.ts';
-import type { TlsFiles } from '../../services/session/src/tls.ts';
+import type { TlsFiles } from '#libs/service-config';
 import { inbox } from './inbox.ts';
 
 /** One call to a Responder the attacker plays: what our Initiator sent it, and a way to answer. */

@@ -2,11 +2,11 @@ import { DEFAULT_SVC_PARAMS, generateAdKey, signNonce, svcbZoneLine, type AdKeyP
 import { DEFAULT_SESSION_CONFIG, type RouteLimit, type SessionConfig } from '#libs/session';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
 import type { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
+import { DEFAULT_LIMITS, type SpeakerLimits, type TlsFiles } from '#libs/service-config';
 import { PeerClient, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
 import { startResponder } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from '../../services/session/src/session-runner.ts';
-import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
+import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
 import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
 import { inbox } from './inbox.ts';
 

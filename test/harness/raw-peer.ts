@@ -1,6 +1,6 @@
 import { signNonce, type AdKeyPair } from '#libs/identity';
 import type { PeerMessage, PeerMessage__Output } from '#libs/wire';
-import type { TlsFiles } from '../../services/session/src/tls.ts';
+import type { TlsFiles } from '#libs/service-config';
 import { openPeer } from './peering-lab.ts';
 
 /** A peer that writes PeerMessages by hand over real gRPC/TLS, to misbehave on purpose. */

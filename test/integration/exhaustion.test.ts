@@ -12,7 +12,7 @@ import { NotificationCode, type RouteLimit, type SessionConfig } from '#libs/ses
 import { readLog } from '#libs/streams';
 import { peerMessageCodec, type PeerMessage__Output, type RouteUpdate } from '#libs/wire';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import type { SpeakerLimits } from '../../services/session/src/limits.ts';
+import type { SpeakerLimits } from '#libs/service-config';
 import type { SessionDeps, SessionOutcome } from '../../services/session/src/session-runner.ts';
 import { checkHealth } from '../harness/health-check.ts';
 import { startPeeringLab, type HandPeer, type PeeringLab } from '../harness/peering-lab.ts';

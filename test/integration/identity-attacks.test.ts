@@ -10,10 +10,9 @@ import type { PeerEvent } from '#libs/events';
 import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until } from '#libs/lab';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { dialPeer } from '../../services/session/src/initiator-client.ts';
-import { DEFAULT_LIMITS } from '../../services/session/src/limits.ts';
+import { DEFAULT_LIMITS, type TlsFiles } from '#libs/service-config';
 import { startResponder } from '../../services/session/src/responder-server.ts';
 import type { SessionDeps } from '../../services/session/src/session-runner.ts';
-import type { TlsFiles } from '../../services/session/src/tls.ts';
 import { attackerResponder } from '../harness/attacker-responder.ts';
 import { rawPeer } from '../harness/raw-peer.ts';
 

@@ -8,13 +8,13 @@ import { DEFAULT_SESSION_CONFIG, NotificationCode, type SessionConfig } from '#l
 import { peerMessageCodec, type PeerMessage__Output } from '#libs/wire';
 import type { PeerEvent } from '#libs/events';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { DEFAULT_LIMITS, type SpeakerLimits } from '../../services/session/src/limits.ts';
+import { DEFAULT_LIMITS, type SpeakerLimits, type TlsFiles } from '#libs/service-config';
 import * as grpc from '@grpc/grpc-js';
 import { PeerClient, peerService, transportLimit, type Received } from '../../services/session/src/peer-service.ts';
 import { dialPeer } from '../../services/session/src/initiator-client.ts';
 import { startResponder, type ResponderOptions } from '../../services/session/src/responder-server.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionOutcome } from '../../services/session/src/session-runner.ts';
-import { adAuthority, channelCredentials, type TlsFiles } from '../../services/session/src/tls.ts';
+import { adAuthority, channelCredentials } from '../../services/session/src/tls.ts';
 import { type DnsLab, startDnsLab, startTlsLab, type TlsLab, until, within } from '#libs/lab';
 import { rawPeer } from '../harness/raw-peer.ts';
 import { grpcFrame, rawH2Connection } from '../harness/raw-h2.ts';

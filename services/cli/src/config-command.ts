@@ -4,12 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { Result, Schema } from 'effect';
 import { loadDppFile, readDppYaml } from '#libs/config';
 import { compilePolicy, PolicyFile } from '#libs/policy';
-import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
-import { loadPolicyConfig } from '../../policy/src/policy-config.ts';
+import { loadFibExportConfig, loadPolicyConfig, loadRibConfig, loadSpeakerConfig, loadWebConfig } from '#libs/service-config';
 import { policyVersion } from '../../policy/src/policy-version.ts';
-import { loadRibConfig } from '../../rib/src/rib-config.ts';
-import { loadSpeakerConfig } from '../../session/src/speaker-config.ts';
-import { loadWebConfig } from '../../web/src/web-config.ts';
 import { commandLine, table } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 

@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { checkPlan, contactRoutes, exportPlan, fromHdtnPlan, fromIonContacts, PLAN_FORMATS, type Contact, type FibEntry, type PlanFormat } from '#libs/fib-export';
 import { GatewayFib } from '#libs/gateway-client';
-import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
+import { loadFibExportConfig } from '#libs/service-config';
 import { startFibExportService } from '../../fib-export/src/fib-export-service.ts';
 import { commandLine, intOption, isoTime, table, windowText } from './command-line.ts';
 import { publishLocal } from '#libs/local-routes';

@@ -5,7 +5,7 @@ import { apiSubject, askAll } from '#libs/api';
 import { peerEventSubject, type PeerAdminEvent } from '#libs/events';
 import { adName } from '#libs/identity';
 import { adToken } from '#libs/tables';
-import type { PeerActionAnswer, PeersAnswer } from '../../session/src/peers-api.ts';
+import type { PeerActionAnswer, PeersAnswer } from '#libs/api';
 import { commandLine } from './command-line.ts';
 import { configDefaults, type ConfigDefaults } from './config-defaults.ts';
 import { EXIT, type CommandIo } from './io.ts';

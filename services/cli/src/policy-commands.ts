@@ -6,7 +6,7 @@ import { CounterFold, exportRoute, type PeerCounters } from '#libs/policy';
 import { byWindowStart } from '#libs/rib';
 import { readLocRib } from '#libs/tables';
 import { readLog } from '#libs/streams';
-import { loadPolicyConfig, type PolicyConfig } from '../../policy/src/policy-config.ts';
+import { loadPolicyConfig, type PolicyConfig } from '#libs/service-config';
 import { startPolicyService } from '../../policy/src/policy-service.ts';
 import { commandLine, table, windowText } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';

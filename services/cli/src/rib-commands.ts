@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { LocRib, NeighborSessions } from '#libs/rib';
-import { loadRibConfig } from '../../rib/src/rib-config.ts';
+import { loadRibConfig } from '#libs/service-config';
 import { startRibService } from '../../rib/src/rib-service.ts';
 import { intervalRow, type IntervalRow, parseUntil, patternHistory, readRibLog, replay, ribDiff, routeRow, shownNeighbor, timelineRows, type Until } from '#libs/audit';
 import { commandLine, isoTime, table, windowText } from './command-line.ts';

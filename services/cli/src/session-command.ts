@@ -1,4 +1,4 @@
-import { loadSpeakerConfig } from '../../session/src/speaker-config.ts';
+import { loadSpeakerConfig } from '#libs/service-config';
 import { startSpeaker } from '../../session/src/speaker.ts';
 import type { CommandIo } from './io.ts';
 import { runService } from './run-service.ts';

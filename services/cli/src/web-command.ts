@@ -1,4 +1,4 @@
-import { loadWebConfig } from '../../web/src/web-config.ts';
+import { loadWebConfig } from '#libs/service-config';
 import { startWebService } from '../../web/src/web-server.ts';
 import type { CommandIo } from './io.ts';
 import { runService } from './run-service.ts';

@@ -3,7 +3,7 @@ import { serveStatus } from '#libs/api';
 import { Registry, serveMetrics } from '#libs/metrics';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { adToken, tableMetrics } from '#libs/tables';
-import type { FibExportConfig } from './fib-export-config.ts';
+import type { FibExportConfig } from '#libs/service-config';
 import { startFibExport } from './fib-exporter.ts';
 import { startHardyFeed } from './hardy-feed.ts';
 

@@ -1,7 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { gatewayTable, type GatewaySpec } from '#libs/fib-export';
 import { startTableExport } from '#libs/tables';
-import { STATE_BUCKET } from './fib-export-config.ts';
+import { STATE_BUCKET } from '#libs/service-config';
 
 export interface FibExportOptions {
   /** The Loc-RIB change stream the FIBs follow. */

@@ -6,16 +6,7 @@ import { GatewayFib } from '#libs/gateway-client';
 import type { Registry } from '#libs/metrics';
 import { keyOf } from '#libs/tables';
 import { loadTvrPackage } from '#libs/wire';
-
-/** A Hardy instance whose TVR contacts follow a gateway's FIB (config `gateways[].hardy`). */
-export interface HardyTarget {
-  /** host:port of Hardy's TVR gRPC service. */
-  readonly address: string;
-  /** PEM files; without them the channel is plaintext (Hardy's TVR listens on loopback by default). */
-  readonly tls: { readonly ca: string; readonly cert: string | undefined; readonly key: string | undefined } | undefined;
-  /** The session's default priority in Hardy (lower is checked first); every route of ours has it. */
-  readonly priority: number;
-}
+import type { HardyTarget } from '#libs/service-config';
 
 interface SessionCall {
   write(message: unknown): boolean;

@@ -6,7 +6,7 @@ import { adToken, startTableExport, tableMetrics } from '#libs/tables';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { startImportStage } from './import-stage.ts';
 import { startLivenessWatch } from './liveness-watch.ts';
-import type { PolicyConfig } from './policy-config.ts';
+import type { PolicyConfig } from '#libs/service-config';
 import { logPolicyVersion } from './policy-version.ts';
 import { peerTable } from './peer-table.ts';
 

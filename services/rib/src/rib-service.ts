@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { LATENCY_BUCKETS, Registry, serveMetrics } from '#libs/metrics';
 import { connectNats, ensureStream, natsReadiness } from '#libs/streams';
 import { CheckpointStore } from './checkpoint-store.ts';
-import type { RibConfig } from './rib-config.ts';
+import type { RibConfig } from '#libs/service-config';
 import { serveRibApi } from './rib-api.ts';
 import { startRib } from './rib-runner.ts';
 

@@ -1,15 +1,7 @@
 import { ensureStream, publisherFor, type JetStreamPublisher } from '#libs/streams';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { peerEventStream, peerEventSubject, type PeerEvent } from '#libs/events';
-
-/** Where peer input events go (design.md property 1). The RIB issue versions their schema. */
-export interface EventLogConfig {
-  readonly stream: string;
-  /** Subjects are `<prefix>.<kind>.<peer AD>`. */
-  readonly subjectPrefix: string;
-  readonly replicas?: number;
-}
-
+import type { EventLogConfig } from '#libs/service-config';
 
 /**
  * Appends peer events to a JetStream stream (file storage). Every event of a session is numbered

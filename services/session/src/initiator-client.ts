@@ -1,20 +1,8 @@
 import type { SessionConfig } from '#libs/session';
 import { PeerClient, transportLimit } from './peer-service.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
-import { adAuthority, channelCredentials, type TlsFiles } from './tls.ts';
-
-export interface PeerTarget {
-  readonly ad: string;
-  /** host:port to dial. */
-  readonly address: string;
-}
-
-export interface Backoff {
-  readonly initialMs: number;
-  readonly maxMs: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000 };
+import { adAuthority, channelCredentials } from './tls.ts';
+import type { Backoff, PeerTarget, TlsFiles } from '#libs/service-config';
 
 /**
  * The next wait before redialling: doubles each failed attempt up to the maximum, drawn between

@@ -1,14 +1,11 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
+import type { PeerDisabled } from '#libs/api';
 import { decodeLoggedEvent, peerAdminSubjects } from '#libs/events';
 import { lastPerSubject, type LastMessage } from '#libs/streams';
-import type { EventLogConfig } from './event-log.ts';
+import type { EventLogConfig } from '#libs/service-config';
 
 /** A peer an operator disabled: when, and why if they said. */
-export interface PeerDisabled {
-  readonly at: number;
-  readonly reason: string | undefined;
-}
 
 /**
  * The peers disabled now, from the last admin event of each peer (pure): a peer whose last event

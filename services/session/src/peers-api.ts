@@ -1,48 +1,8 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { Schema } from 'effect';
-import { apiSubject, decodeRequest, serveEndpoint } from '#libs/api';
+import { apiSubject, decodeRequest, PeerAction, PeersQuery, serveEndpoint, type PeerActionAnswer, type PeerDisabled, type PeersAnswer, type PeerView, type SessionEnd, type SessionStats } from '#libs/api';
 import { adToken } from '#libs/tables';
-import type { SessionOutcome, SessionStats } from './session-runner.ts';
-import type { SpeakerConfig } from './speaker-config.ts';
-import type { PeerDisabled } from './peer-admin.ts';
-
-export const PeersQuery = Schema.Struct({ peer: Schema.optional(Schema.String) });
-
-/** An operator's action on a peer's sessions here (dpp peer reset|refresh). */
-export const PeerAction = Schema.Struct({ peer: Schema.String, action: Schema.Literals(['reset', 'refresh']), reason: Schema.optional(Schema.String) });
-
-export interface PeerActionAnswer {
-  readonly speakerId: string;
-  /** The sessions with the peer it acted on. */
-  readonly sessions: number;
-}
-
-/** A session end as the API tells it. */
-export interface SessionEnd {
-  readonly code: number;
-  readonly reason: string;
-  readonly at: number;
-  readonly established: boolean;
-}
-
-/** One peer AD as this session service sees it (BIRD's `show protocols all`, GoBGP's `neighbor X`). */
-export interface PeerView {
-  readonly peer: string;
-  /** Whether we dial it (and where) or it dials us. */
-  readonly dial: string | undefined;
-  readonly accepted: boolean;
-  /** Whether an operator disabled it (dpp peer disable): then it is neither dialled nor accepted. */
-  readonly disabled: PeerDisabled | undefined;
-  /** Its sessions here now: one established, or one being set up. */
-  readonly sessions: readonly SessionStats[];
-  readonly lastNotificationSent: SessionEnd | undefined;
-  readonly lastNotificationReceived: SessionEnd | undefined;
-}
-
-export interface PeersAnswer {
-  readonly speakerId: string;
-  readonly peers: readonly PeerView[];
-}
+import type { SessionOutcome } from './session-runner.ts';
+import type { SpeakerConfig } from '#libs/service-config';
 
 const endOf = (o: SessionOutcome | undefined): SessionEnd | undefined => (o === undefined ? undefined : { code: o.code, reason: o.reason, at: o.at, established: o.established });
 

@@ -2,10 +2,11 @@ import { constants as h2, type ServerHttp2Stream } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { NotificationCode, type SessionConfig } from '#libs/session';
 import type { PeerMessage } from '#libs/wire';
-import { tokenBucket, type SpeakerLimits } from './limits.ts';
+import { tokenBucket } from './limits.ts';
+import type { SpeakerLimits, TlsFiles } from '#libs/service-config';
 import { peerService, transportLimit } from './peer-service.ts';
 import { runSession, type PeerStream, type SessionDeps, type SessionHandle, type SessionOutcome } from './session-runner.ts';
-import { serverCredentials, type TlsFiles } from './tls.ts';
+import { serverCredentials } from './tls.ts';
 import { addHealthService } from './health-service.ts';
 import { framingCheck, type FramingError } from './grpc-framing.ts';
 

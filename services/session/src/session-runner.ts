@@ -4,6 +4,7 @@ import { Result } from 'effect';
 import { lookupDtnIdentity, signNonce, verifyNonce, type AdKeyPair, type LookupOptions } from '#libs/identity';
 import { initialSession, nextDeadline, NotificationCode, RouteCount, step, type RouteLimit, type Role, type SessionConfig, type SessionInput, type SessionOutput, type SessionState } from '#libs/session';
 import type { PeerMessage, RouteUpdate } from '#libs/wire';
+import type { SessionStats } from '#libs/api';
 import type { PeerEvent } from '#libs/events';
 import type { PeerEventLog } from './event-log.ts';
 import { EventOutbox } from './event-outbox.ts';
@@ -74,37 +75,6 @@ export interface SessionOutcome {
   readonly byPeer: boolean;
 }
 
-/**
- * Runs one session: feeds stream events, timer ticks and the results of its own work to the pure
- * FSM, one input at a time, and carries out what it asks. Nothing here decides protocol matters.
- */
-export interface SessionStats {
-  readonly sessionId: string;
-  readonly role: Role;
-  readonly state: string;
-  readonly peerAd: string | undefined;
-  readonly peerSpeakerId: string | undefined;
-  /** The other side's address as the transport sees it. */
-  readonly address: string | undefined;
-  readonly establishedAt: number | undefined;
-  /** The hold time agreed (s), once established. */
-  readonly holdTime: number | undefined;
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  readonly updatesIn: number;
-  readonly updatesOut: number;
-  /** Routes announced (patterns) and withdrawn, each way. */
-  readonly routesIn: number;
-  readonly withdrawnIn: number;
-  readonly routesOut: number;
-  readonly withdrawnOut: number;
-  readonly routesOverLimit: number;
-  /** The other side's TLS certificate: its subject's CN and subjectAltName. */
-  readonly tlsIdentity: string | undefined;
-  /** The SVCB key (base64) whose signature proved the peer's identity (§5.2). */
-  readonly svcbKey: string | undefined;
-}
-
 export interface SessionHandle {
   readonly sessionId: string;
   /** Where it stands now (§8.1), and with whom once known: for the sessions-by-state gauge. */
@@ -127,6 +97,10 @@ export interface SessionHandle {
   refresh(): boolean;
 }
 
+/**
+ * Runs one session: feeds stream events, timer ticks and the results of its own work to the pure
+ * FSM, one input at a time, and carries out what it asks. Nothing here decides protocol matters.
+ */
 export function runSession(role: Role, config: SessionConfig, stream: PeerStream, deps: SessionDeps, peerAd?: string): SessionHandle {
   const sessionId = randomUUID();
   let state: SessionState = initialSession(role, config, deps.now(), peerAd);

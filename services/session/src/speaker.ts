@@ -1,4 +1,4 @@
-import { serveStatus } from '#libs/api';
+import { serveStatus, type PeerDisabled } from '#libs/api';
 import { randomUUID } from 'node:crypto';
 import type { LogLine } from '#libs/log';
 import { Registry, serveMetrics } from '#libs/metrics';
@@ -7,12 +7,12 @@ import { adToken, tableBucket } from '#libs/tables';
 import { followAdjRibOut } from './adj-rib-out-feed.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { PeerEventLog } from './event-log.ts';
-import { dialPeer, type PeerTarget } from './initiator-client.ts';
+import { dialPeer } from './initiator-client.ts';
+import type { PeerTarget, SpeakerConfig } from '#libs/service-config';
 import { startResponder } from './responder-server.ts';
 import type { SessionDeps, SessionHandle, SessionOutcome } from './session-runner.ts';
-import type { SpeakerConfig } from './speaker-config.ts';
 import { servePeers } from './peers-api.ts';
-import { followPeerAdmin, type PeerDisabled } from './peer-admin.ts';
+import { followPeerAdmin } from './peer-admin.ts';
 
 /** What a reload changed, and what it could not (those need a restart). */
 export interface ReloadReport {

@@ -1,14 +1,6 @@
 import tls, { checkServerIdentity, createSecureContext, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
-
-/** PEM material of one speaker: its certificate and key, and the CA it trusts for peers. */
-export interface TlsFiles {
-  readonly cert: Buffer;
-  readonly key: Buffer;
-  readonly ca: Buffer;
-  /** Responder: require client certificates from the CA, naming the AD the Hello claims (§9.2; the default). */
-  readonly requireClientCert: boolean;
-}
+import type { TlsFiles } from '#libs/service-config';
 
 /**
  * §9.2: TLS 1.3 or later. grpc-js builds its server contexts from Node's defaults, so the floor is

@@ -7,9 +7,9 @@ import { decodeLocRibChanges, decodeRibInput } from '#libs/events';
 import { receives } from '#libs/fib-export';
 import { orderedConsumer } from '#libs/streams';
 import { adToken } from '#libs/tables';
-import type { PeersAnswer, PeerView } from '../../session/src/peers-api.ts';
+import type { PeersAnswer, PeerView } from '#libs/api';
 import { answerRoutes, type HistoryLine, patternHistory, readRibLog, replay, ribDiff, type RibDifference, type RouteRow, type RoutesAnswer, type RoutesQuery, type Until } from '#libs/audit';
-import type { WebConfig } from './web-config.ts';
+import type { WebConfig } from '#libs/service-config';
 
 /** One peer AD as every session service (site) of the speaker sees it. */
 export interface PeerSites {

@@ -13,7 +13,7 @@ import { parseUntil } from '#libs/audit';
 import { lookingGlass, type LookingGlass } from './looking-glass.ts';
 import { diffPage, errorPage, esc, eventPage, historyPage, isSpan, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
 import { lanesOf, timelineSvg } from './timeline-svg.ts';
-import type { WebConfig } from './web-config.ts';
+import type { WebConfig } from '#libs/service-config';
 
 type Params = Readonly<Record<string, string | undefined>>;
 

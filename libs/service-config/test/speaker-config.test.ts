@@ -6,9 +6,7 @@ import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { generateAdKey, writeKeyFiles } from '#libs/identity';
 import { startTlsLab } from '#libs/lab';
-import { loadFibExportConfig } from '../../fib-export/src/fib-export-config.ts';
-import { loadRibConfig } from '../../rib/src/rib-config.ts';
-import { loadSpeakerConfig } from '../src/speaker-config.ts';
+import { loadFibExportConfig, loadRibConfig, loadSpeakerConfig } from '#libs/service-config';
 
 const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
 

@@ -1,7 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { Result } from 'effect';
-import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
-import { adName } from '#libs/identity';
+import { loadServiceFile, metricsOf, streamsOf } from '#libs/config';
 
 /** What the RIB service runs with, from the speaker's config file (README, "Running a speaker"). */
 export interface RibConfig {
@@ -19,18 +18,14 @@ export interface RibConfig {
 }
 
 export async function loadRibConfig(path: string): Promise<Result.Result<RibConfig, string>> {
-  const decoded = await loadDppFile(path);
-  if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
-  const file = decoded.success;
-  const ad = adName(file.ad);
-  const problems = [
-    ...(Result.isFailure(ad) ? [`${path}: ad: ${ad.failure}`] : []),
-    ...(file.checkpoint === undefined ? [`${path}: checkpoint: missing: the RIB keeps its checkpoint in this SQLite file (e.g. /var/lib/dpp/rib.sqlite)`] : []),
-  ];
-  if (Result.isFailure(ad) || file.checkpoint === undefined || problems.length > 0) return Result.fail(problems.join('\n'));
+  const loaded = await loadServiceFile(path);
+  if (Result.isFailure(loaded)) return Result.fail(loaded.failure);
+  const { file, ad, problems } = loaded.success;
+  if (file.checkpoint === undefined) problems.push(`${path}: checkpoint: missing: the RIB keeps its checkpoint in this SQLite file (e.g. /var/lib/dpp/rib.sqlite)`);
+  if (ad === undefined || file.checkpoint === undefined || problems.length > 0) return Result.fail(problems.join('\n'));
   const streams = streamsOf(file);
   return Result.succeed({
-    localAd: ad.success,
+    localAd: ad,
     natsUrl: streams.natsUrl,
     checkpoint: resolve(dirname(path), file.checkpoint),
     ribInput: streams.ribInput,

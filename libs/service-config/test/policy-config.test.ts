@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { applyImportPolicy } from '#libs/policy';
-import { loadPolicyConfig } from '../src/policy-config.ts';
+import { loadPolicyConfig } from '#libs/service-config';
 
 const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
 

@@ -6,10 +6,52 @@ import { Result } from 'effect';
 import { loadDppFile, MaxRoutes, metricsOf, streamsOf, type Streams } from '#libs/config';
 import { adName, readKeyFile, type AdKeyPair, type LookupOptions, type Resolver } from '#libs/identity';
 import { DEFAULT_SESSION_CONFIG, type RouteLimit, type SessionConfig } from '#libs/session';
-import type { EventLogConfig } from './event-log.ts';
-import { DEFAULT_BACKOFF, type Backoff, type PeerTarget } from './initiator-client.ts';
-import { DEFAULT_LIMITS, type SpeakerLimits } from './limits.ts';
-import type { TlsFiles } from './tls.ts';
+
+/** Where peer input events go (design.md property 1). The RIB issue versions their schema. */
+export interface EventLogConfig {
+  readonly stream: string;
+  /** Subjects are `<prefix>.<kind>.<peer AD>`. */
+  readonly subjectPrefix: string;
+  readonly replicas?: number;
+}
+
+export interface PeerTarget {
+  readonly ad: string;
+  /** host:port to dial. */
+  readonly address: string;
+}
+
+export interface Backoff {
+  readonly initialMs: number;
+  readonly maxMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { initialMs: 1_000, maxMs: 60_000 };
+
+/** §9.4 limits the shell measures (the FSM checks message rate and patterns per update itself). */
+export interface SpeakerLimits {
+  /** Largest PeerMessage accepted, in bytes. */
+  readonly maxMessageBytes: number;
+  /** Concurrent sessions a Responder serves. */
+  readonly maxSessions: number;
+  /** New sessions per second a Responder accepts on average, and the burst above it. */
+  readonly connectionRate: { readonly perSecond: number; readonly burst: number };
+}
+
+export const DEFAULT_LIMITS: SpeakerLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxSessions: 1_000,
+  connectionRate: { perSecond: 10, burst: 50 },
+};
+
+/** PEM material of one speaker: its certificate and key, and the CA it trusts for peers. */
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer;
+  /** Responder: require client certificates from the CA, naming the AD the Hello claims (§9.2; the default). */
+  readonly requireClientCert: boolean;
+}
 
 /** Everything one speaker's session service runs with, files read and defaults filled in. */
 export interface SpeakerConfig {

@@ -2,7 +2,16 @@ import { Result } from 'effect';
 import { loadDppFile, metricsOf, streamsOf } from '#libs/config';
 import { adName } from '#libs/identity';
 import type { GatewaySpec } from '#libs/fib-export';
-import type { HardyTarget } from './hardy-feed.ts';
+
+/** A Hardy instance whose TVR contacts follow a gateway's FIB (config `gateways[].hardy`). */
+export interface HardyTarget {
+  /** host:port of Hardy's TVR gRPC service. */
+  readonly address: string;
+  /** PEM files; without them the channel is plaintext (Hardy's TVR listens on loopback by default). */
+  readonly tls: { readonly ca: string; readonly cert: string | undefined; readonly key: string | undefined } | undefined;
+  /** The session's default priority in Hardy (lower is checked first); every route of ours has it. */
+  readonly priority: number;
+}
 
 export interface FibExportConfig {
   /** Our AD: the read API answers under it. */
