@@ -1,11 +1,11 @@
 import { Schema } from 'effect';
 import type { Role } from '#libs/session';
 
-/**
- * What the session service answers over NATS (`dpp.api.<ad>.session.peers` and
- * `session.admin`, README "Live answers"): the requests and the answers, for the services that
- * answer and the CLI and looking glass that ask.
- */
+// What the session service answers over NATS (`dpp.api.<ad>.session.peers` and `session.admin`,
+// README "Live answers"): the requests and the answers, for the service that answers and the CLI
+// and looking glass that ask.
+
+/** A peers query: one peer AD, or every peer. */
 export const PeersQuery = Schema.Struct({ peer: Schema.optional(Schema.String) });
 
 /** An operator's action on a peer's sessions here (dpp peer reset|refresh). */

@@ -17,7 +17,9 @@ describe('TVR requests of at most CONTACTS_PER_REQUEST contacts', () => {
     expect(parts.flatMap((p) => p.contacts)).toEqual(all);
   });
 
-  it('sends a replace of nothing, which empties the session, and nothing else for an empty table', () => {
+  it('sends a replace of nothing, which empties the session, and no add or remove of nothing', () => {
     expect(shape(tvrRequestsOf('replace', []))).toEqual(['replace 0']);
+    expect(tvrRequestsOf('add', [])).toEqual([]);
+    expect(tvrRequestsOf('remove', [])).toEqual([]);
   });
 });

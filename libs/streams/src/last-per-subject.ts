@@ -14,9 +14,9 @@ export interface LastMessage {
  * peer's last admin event), kept by one ordered consumer from the last message of each subject
  * on. nats.js makes that consumer again when it misses a delivery or the connection comes back;
  * when it stalls for good (its node lost) a new one reads every subject again, from an empty map.
- * `ready` resolves once the first read has caught up with the stream, and rejects when the first
- * consumer cannot be made (a missing permission, a closed connection): a service starts on what it
- * read, or not at all. `onChange` is called at each catch-up and after each message read once
+ * `ready` resolves once the first read has caught up with the stream, and rejects when the
+ * consumer cannot be made for a reason waiting does not cure (a missing permission, a closed
+ * connection): a service starts on what it read, or not at all. `onChange` is called at each catch-up and after each message read once
  * caught up, never halfway through a re-read; what it throws is logged. A KV delete or purge
  * removes its key.
  */
@@ -53,7 +53,9 @@ export function lastPerSubject(
         pending = (await consumer.info(true)).num_pending;
         current = await consumer.consume({ expires: 10_000, idle_heartbeat: 2_000 });
       } catch (error) {
-        failReady(error as Error);
+        // Waiting cannot help a missing permission or a closed connection; anything else (JetStream
+        // not ready yet after a restart, a timeout) is tried again, and `ready` waits for it.
+        if ((error as Error).name === 'PermissionViolationError' || nc.isClosed()) failReady(error as Error);
         if (nc.isClosed() || closed) return;
         options.log({ level: 'warn', msg: 'stream not followed; trying again', stream, prefix, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));

@@ -53,6 +53,8 @@ export function encodeTableLines(deltas: readonly TableDelta[]): string {
   let text = HEAD;
   let previous: string | undefined;
   for (const { key, value } of deltas) {
+    // A line `key<TAB>` repeats: an empty value would be read as the one before it.
+    if (value === '') throw new Error(`table key ${key}: a table value is never empty`);
     if (value === undefined) text += `\n${key}`;
     else if (value === previous) text += `\n${key}\t`;
     else text += `\n${key}\t${(previous = value)}`;
@@ -70,7 +72,8 @@ export const lineBytes = (delta: TableDelta): number => delta.key.length + 2 + (
  */
 export function decodeTableLines(text: string): Result.Result<TableDelta[], string> {
   const lines = text.split('\n');
-  if (lines[0] !== HEAD && lines[0] !== HEAD_V1) return Result.fail(`not a table message of version 1 or 2: starts ${JSON.stringify(lines[0]?.slice(0, 40))}`);
+  const repeats = lines[0] === HEAD;
+  if (!repeats && lines[0] !== HEAD_V1) return Result.fail(`not a table message of version 1 or 2: starts ${JSON.stringify(lines[0]?.slice(0, 40))}`);
   const deltas: TableDelta[] = new Array(lines.length - 1);
   let previous: string | undefined;
   for (let i = 1; i < lines.length; i++) {
@@ -78,8 +81,9 @@ export function decodeTableLines(text: string): Result.Result<TableDelta[], stri
     const tab = line.indexOf('\t');
     const key = tab < 0 ? line : line.slice(0, tab);
     if (!KEY.test(key)) return Result.fail(`line ${i}: ${JSON.stringify(key.slice(0, 60))} is not a table key`);
-    if (tab >= 0 && tab === line.length - 1 && previous === undefined) return Result.fail(`line ${i}: repeats the value of a put line before it, and there is none`);
-    const value = tab < 0 ? undefined : tab === line.length - 1 ? previous : (previous = line.slice(tab + 1));
+    const repeat = repeats && tab >= 0 && tab === line.length - 1;
+    if (repeat && previous === undefined) return Result.fail(`line ${i}: repeats the value of a put line before it, and there is none`);
+    const value = tab < 0 ? undefined : repeat ? previous : (previous = line.slice(tab + 1));
     deltas[i - 1] = { key, value };
   }
   return Result.succeed(deltas);

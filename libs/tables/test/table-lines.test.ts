@@ -28,6 +28,9 @@ describe('table messages (table-stream.ts)', () => {
   it('reads messages of version 1, and refuses a repeat with no put before it, a line that is no key, another version', () => {
     expect(decodeTableLines(`dpp-table 1\np.a\t${values[0]}\np.b`)).toEqual(Result.succeed([{ key: 'p.a', value: values[0] }, { key: 'p.b', value: undefined }]));
     expect(decodeTableLines('dpp-table 2\np.a\np.b\t')).toEqual(Result.fail('line 2: repeats the value of a put line before it, and there is none'));
+    // Version 1 had no repeats: a tab and nothing after it was an empty value.
+    expect(decodeTableLines('dpp-table 1\np.a\t{}\np.b\t')).toEqual(Result.succeed([{ key: 'p.a', value: '{}' }, { key: 'p.b', value: '' }]));
+    expect(() => encodeTableLines([{ key: 'p.a', value: '' }])).toThrow(/never empty/);
     expect(Result.isFailure(decodeTableLines('dpp-table 2\np a\t{}'))).toBe(true);
     expect(Result.isFailure(decodeTableLines('dpp-table 3\np.a\t{}'))).toBe(true);
   });

@@ -5,8 +5,6 @@ import { decodeLoggedEvent, peerAdminSubjects } from '#libs/events';
 import { lastPerSubject, type LastMessage } from '#libs/streams';
 import type { EventLogConfig } from '#libs/service-config';
 
-/** A peer an operator disabled: when, and why if they said. */
-
 /**
  * The peers disabled now, from the last admin event of each peer (pure): a peer whose last event
  * is a disable. An event that does not decode is said and skipped: the peer keeps the state of no event.

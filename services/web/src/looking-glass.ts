@@ -10,6 +10,7 @@ import { adToken } from '#libs/tables';
 import type { PeersAnswer, PeerView } from '#libs/api';
 import { answerRoutes, type HistoryLine, patternHistory, readRibLog, replay, ribDiff, type RibDifference, type RouteRow, type RoutesAnswer, type RoutesQuery, type Until } from '#libs/audit';
 import type { WebConfig } from '#libs/service-config';
+import { inLine } from './in-line.ts';
 
 /** One peer AD as every session service (site) of the speaker sees it. */
 export interface PeerSites {
@@ -33,6 +34,9 @@ export interface TravelAnswer {
   readonly fib: readonly RouteRow[];
 }
 
+/** Replays of the log under way or waiting for their turn, at most. */
+const MAX_REPLAYS = 4;
+
 /**
  * What the looking glass shows, each a JSON answer: the live ones asked of the running services
  * over their read API (README, "Live answers"), the past rebuilt from the RIB input log by the
@@ -52,16 +56,9 @@ export function lookingGlass(nc: NatsConnection, config: WebConfig) {
     return gateway;
   };
   const skipped = () => undefined;
-  /**
-   * The past is rebuilt from the whole RIB input log at each request: one at a time, so that
-   * requests arriving together wait in turn instead of reading the log side by side.
-   */
-  let replaying: Promise<unknown> = Promise.resolve();
-  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
-    const mine = replaying.then(work, work);
-    replaying = mine.catch(() => undefined);
-    return mine;
-  };
+  // The past is rebuilt from the whole RIB input log at each request: one at a time, so that
+  // requests arriving together do not read the log side by side.
+  const inTurn = inLine(MAX_REPLAYS);
   return {
     localAd: config.localAd,
     gateways: config.gateways.map((g) => g.name),

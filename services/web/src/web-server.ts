@@ -10,10 +10,11 @@ import { serveStatus } from '#libs/api';
 import { adToken } from '#libs/tables';
 import { formatPattern, parsePattern } from '#libs/eid';
 import { parseUntil } from '#libs/audit';
+import { Busy } from './in-line.ts';
 import { lookingGlass, type LookingGlass } from './looking-glass.ts';
 import { diffPage, errorPage, esc, eventPage, historyPage, isSpan, layout, peerPage, peersPage, routePage, routesPage, spanMs, timelinePage, travelPage } from './pages.ts';
 import { lanesOf, timelineSvg } from './timeline-svg.ts';
-import type { WebConfig } from '#libs/service-config';
+import { isLoopback, type WebConfig } from '#libs/service-config';
 
 type Params = Readonly<Record<string, string | undefined>>;
 
@@ -33,6 +34,8 @@ const required = (p: Params, name: string, example: string): string => {
   return v;
 };
 class UserError extends Error {}
+/** A page's error as HTTP: the request's fault, the looking glass busy, or what it asked failing. */
+const statusOf = (error: unknown) => (error instanceof UserError ? 400 : error instanceof Busy ? 503 : 502);
 const canonical = (text: string): string => {
   const p = parsePattern(text.trim());
   if (!p.ok) throw new UserError(`pattern "${text}": ${p.error.message}`);
@@ -129,10 +132,12 @@ function isToken(given: string | undefined, token: string): boolean {
 const authorized = (c: Context, token: string): boolean => isToken(c.req.header('authorization')?.replace(/^Bearer\s+/i, '') ?? getCookie(c, 'dpp_token'), token);
 
 /**
- * Whether a request without a token came for this machine's own name: a page of another site
- * that resolves its name to 127.0.0.1 (DNS rebinding) would otherwise read the whole table.
+ * Whether a request without a token came for this machine's own name (the loopback the config
+ * takes without a token): a page of another site that resolves its name to 127.0.0.1 (DNS
+ * rebinding) would otherwise read the whole table. The Host header's port and an IPv6 address's
+ * brackets are not the name.
  */
-const LOOPBACK_HOST = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i;
+const forLoopback = (host: string): boolean => isLoopback((host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.replace(/:\d+$/, '')).toLowerCase());
 
 /**
  * The looking glass (`dpp web`): read-only pages, each with its JSON twin under /api, over the
@@ -157,7 +162,7 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
     });
   } else {
     app.use('*', async (c, next) => {
-      if (!LOOPBACK_HOST.test(c.req.header('host') ?? '')) return c.text('this looking glass answers only for 127.0.0.1, localhost or [::1] (set web.token_file to serve other names)', 421);
+      if (!forLoopback(c.req.header('host') ?? '')) return c.text('this looking glass answers only for 127.0.0.1, localhost or [::1] (set web.token_file to serve other names)', 421);
       await next();
     });
   }
@@ -168,7 +173,7 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
       try {
         return c.json((await p.data(glass, params(c))) ?? null);
       } catch (error) {
-        return c.json({ error: (error as Error).message }, error instanceof UserError ? 400 : 502);
+        return c.json({ error: (error as Error).message }, statusOf(error));
       }
     });
     app.get(p.path, async (c) => {
@@ -179,7 +184,7 @@ export async function startWebService(config: WebConfig, log: LogLine): Promise<
         if (typeof html === 'string') return c.html(layout({ title: p.title(q), localAd: glass.localAd, json, body: html }));
         return c.html(layout({ title: p.title(q), localAd: glass.localAd, json, body: html.body, script: html.script }).replace('<body>', `<body data-patterns="${esc(html.patterns)}">`));
       } catch (error) {
-        return c.html(errorPage(glass.localAd, p.title(q), (error as Error).message, json), error instanceof UserError ? 400 : 502);
+        return c.html(errorPage(glass.localAd, p.title(q), (error as Error).message, json), statusOf(error));
       }
     });
   }
