@@ -42,10 +42,8 @@ export const fibEntryOf = (pattern: string, a: RibAdvertisement, causeSeq: numbe
   causeSeq,
 });
 
-/** A FIB entry's value as tables wrote it before version 2, its pattern in it: read until the table is rebuilt. */
-export const FibEntryV1 = Schema.Struct({
-  v: Schema.Literal(1),
-  pattern: Schema.String,
+/** What a FIB entry's value holds besides its version, in both versions. */
+const entryFields = {
   nextHop: Schema.String,
   bandwidthBps: Schema.optional(Schema.String),
   maxBundleSize: Schema.optional(Schema.Int),
@@ -54,24 +52,17 @@ export const FibEntryV1 = Schema.Struct({
   peerAd: Schema.String,
   adPath: Schema.Array(Schema.String),
   causeSeq: Schema.Int,
-});
+};
+
+/** A FIB entry's value as tables wrote it before version 2, its pattern in it: read until the table is rebuilt. */
+export const FibEntryV1 = Schema.Struct({ v: Schema.Literal(1), pattern: Schema.String, ...entryFields });
 
 /**
  * A FIB entry's value, version 2: the entry without its pattern, which the table key holds. The
  * patterns of one advertisement then share one value text, which a table message writes once
  * (libs/tables table-stream.ts) and a gateway decodes once.
  */
-export const FibEntryV2 = Schema.Struct({
-  v: Schema.Literal(2),
-  nextHop: Schema.String,
-  bandwidthBps: Schema.optional(Schema.String),
-  maxBundleSize: Schema.optional(Schema.Int),
-  validFrom: Schema.optional(Schema.Finite),
-  validUntil: Schema.optional(Schema.Finite),
-  peerAd: Schema.String,
-  adPath: Schema.Array(Schema.String),
-  causeSeq: Schema.Int,
-});
+export const FibEntryV2 = Schema.Struct({ v: Schema.Literal(2), ...entryFields });
 const FibEntryValue = Schema.Union([FibEntryV2, FibEntryV1]);
 
 /** A FIB entry's value in its table, version 2 (JSON). */

@@ -93,7 +93,7 @@ export function lookingGlass(nc: NatsConnection, config: WebConfig) {
     async travel(at: Until, label: string, gatewayName: string | undefined): Promise<TravelAnswer> {
       const gateway = gatewayNamed(gatewayName);
       const rib = await inTurn(() => replay(nc, config.streams.ribInput, config.localAd, at, skipped));
-      const answer = Result.getOrThrowWith(answerRoutes(rib, [...rib.patterns()].sort(), { all: true }), (e) => new Error(e));
+      const answer = Result.getOrThrowWith(answerRoutes(rib, rib.patterns(), { all: true }), (e) => new Error(e));
       return { at: label, routes: answer, gateway: gateway?.name, fib: gateway === undefined ? [] : answer.routes.filter((r) => receives(gateway, r.pattern, r.route)) };
     },
 
