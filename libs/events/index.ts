@@ -1,4 +1,4 @@
-export { decodeLoggedEvent, decodePeerEvent, peerAdminSubjects, PeerEventV1, peerEventSubject, policyEventSubject, type PeerAdminEvent, type PeerEvent, type PolicyEvent } from './src/peer-event.ts';
+export { decodeLoggedEvent, decodePeerEvent, peerAdminSubjects, PeerEventV1, peerEventSubject, policyEventSubject, type LoggedEvent, type PeerAdminEvent, type PeerEvent, type PolicyEvent } from './src/peer-event.ts';
 export { neighborOf, passThroughImport } from './src/pass-through-import.ts';
 export { CHANGES_PER_MESSAGE, decodeLocRibChanges, decodeRibInput, encodeLocRibChanges, encodeRibInput, peerEventStream, ribStreams, ribSubjects } from './src/rib-log.ts';
 export { splitVerdict } from './src/split-verdict.ts';

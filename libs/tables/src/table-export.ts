@@ -4,8 +4,8 @@ import { jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { Result } from 'effect';
 import { decodeLocRibChanges } from '#libs/events';
-import type { RibAdvertisement } from '#libs/rib';
-import { consumeBatches, DUPLICATE_WINDOW_MS, ensureStream, readLog } from '#libs/streams';
+import type { LocRibChange, RibAdvertisement } from '#libs/rib';
+import { DUPLICATE_WINDOW_MS, ensureStream, readLog, startProjection } from '#libs/streams';
 import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
 import { keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
@@ -88,29 +88,33 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     positions = await readPositions();
     return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
   };
-  const consumer = await consumeBatches(nc, { stream: options.changeStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const batches = new Map<string, DeltaBatch[]>(options.targets.map((t) => [t.name, []]));
-    for (const m of messages) {
-      const changes = decodeLocRibChanges(m.string());
-      if (Result.isFailure(changes)) {
-        quarantine(options, m.seq, changes.failure);
-        continue;
-      }
-      for (const target of options.targets) {
-        if (m.seq <= (positions.get(target.name) ?? 0)) continue;
-        // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
-        const deltas = changes.success.flatMap((change) => deltasOf(target, change));
-        batches.get(target.name)!.push({ id: `${options.idPrefix}-${m.seq}-${target.name}-${hashes.get(target.name)}`, deltas });
-      }
-    }
+  const consumer = await startProjection<readonly LocRibChange[], { readonly target: string; readonly batch: DeltaBatch }>(nc, {
+    stream: options.changeStream,
+    batch: options.batch,
+    log: options.log,
+    resume: position,
+    decode: (text) => decodeLocRibChanges(text),
+    quarantined: QUARANTINED,
+    // A target past this message already has its deltas: they are not published for it again.
+    decide: (changes, seq) =>
+      Result.succeed(
+        options.targets
+          .filter((target) => seq > (positions.get(target.name) ?? 0))
+          // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
+          .map((target) => ({ target: target.name, batch: { id: `${options.idPrefix}-${seq}-${target.name}-${hashes.get(target.name)}`, deltas: changes.flatMap((change) => deltasOf(target, change)) } })),
+      ),
     // Each table's stream in order; the tables side by side.
-    await Promise.all(
-      options.targets.map(async (target) => {
-        const lines = await writers.get(target.name)!.append(batches.get(target.name)!);
-        await advance(target.name, messages.at(-1)!.seq);
-        if (lines > 0) options.onPublished?.(target.name, lines);
-      }),
-    );
+    publish: async (outputs) => {
+      await Promise.all(
+        options.targets.map(async ({ name }) => {
+          const lines = await writers.get(name)!.append(outputs.filter((o) => o.target === name).map((o) => o.batch));
+          if (lines > 0) options.onPublished?.(name, lines);
+        }),
+      );
+    },
+    commit: async ({ last }) => {
+      for (const target of options.targets) await advance(target.name, last);
+    },
   });
   return {
     stop: async () => {
@@ -122,8 +126,8 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
 }
 
 /** A change message that does not decode, met by the exporter or by a rebuild: it stays in the log, for inspection. */
-const quarantine = (options: TableExportOptions, seq: number, error: string) =>
-  options.log({ level: 'error', msg: 'Loc-RIB changes quarantined: not valid changes of a known version', stream: options.changeStream, seq, error });
+const QUARANTINED = 'Loc-RIB changes quarantined: not valid changes of a known version';
+const quarantine = (options: TableExportOptions, seq: number, error: string) => options.log({ level: 'error', msg: QUARANTINED, stream: options.changeStream, seq, error });
 
 /** Each target whose fingerprint is new or changed (`stale`) gets the table the Loc-RIB at `upTo` gives it. */
 async function rebuild(nc: NatsConnection, state: KV, options: TableExportOptions, stale: readonly TableTarget[], upTo: number, writers: ReadonlyMap<string, TableWriter>): Promise<void> {

@@ -1,12 +1,13 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result, Schema } from 'effect';
-import { decodeLoggedEvent, passThroughImport, policyEventSubject, splitVerdict, type PeerEvent, type PolicyEvent } from '#libs/events';
+import { decodeLoggedEvent, passThroughImport, policyEventSubject, splitVerdict, type LoggedEvent, type PeerEvent, type PolicyEvent } from '#libs/events';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import type { RibEvent } from '#libs/rib';
-import { consumeBatches, messageRoom, publisherFor, publishInOrder, readLog, type OrderedMessage, type SubjectTail } from '#libs/streams';
+import { messageRoom, publisherFor, publishInOrder, readLog, startProjection, type OrderedMessage, type SubjectTail } from '#libs/streams';
 
 const ID_PREFIX = 'import-';
+const QUARANTINED = 'peer event quarantined';
 
 /** The import policy in force and the version it came from (none before the first policy event). */
 interface InForce {
@@ -52,7 +53,7 @@ export async function startImportStage(
 ): Promise<{ stop(): Promise<void>; position(): number }> {
   const maxBytes = options.maxMessageBytes ?? messageRoom(nc);
   let inForce = NO_POLICY;
-  const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: 'peer event quarantined', stream: options.peerStream, seq, error });
+  const quarantine = (seq: number, error: string) => options.log({ level: 'error', msg: QUARANTINED, stream: options.peerStream, seq, error });
 
   /** The verdict of one peer event under a policy, as the log forms it takes, or why it has none (bytes that are no PeerMessage, a route too large for a message). */
   const verdictOf = (event: PeerEvent, seq: number, policy: ImportPolicy): Result.Result<{ raw: RibEvent; judged: RibEvent; parts: string[] }, string> => {
@@ -99,19 +100,17 @@ export async function startImportStage(
     });
   };
   /** A logged event as the log forms of its verdicts, or why it cannot be applied. */
-  const importOne = async (text: string, seq: number): Promise<Result.Result<string[], string>> => {
-    const event = decodeLoggedEvent(text);
-    if (Result.isFailure(event)) return Result.fail(`not a valid v1 event: ${event.failure}`);
-    if (event.success.kind === 'policy') {
-      const next = compiled(event.success, seq);
+  const importOne = async (event: LoggedEvent, seq: number): Promise<Result.Result<string[], string>> => {
+    if (event.kind === 'policy') {
+      const next = compiled(event, seq);
       if (Result.isFailure(next)) return Result.fail(next.failure);
       const parts = await reconfigure(next.success, seq);
       inForce = next.success;
       return Result.succeed(parts);
     }
     // An operator's disable ends the peer's sessions: their session-down events withdraw its routes, not this one.
-    if (event.success.kind === 'peer-admin') return Result.succeed([]);
-    const verdict = verdictOf(event.success, seq, inForce.policy);
+    if (event.kind === 'peer-admin') return Result.succeed([]);
+    const verdict = verdictOf(event, seq, inForce.policy);
     if (Result.isFailure(verdict)) return Result.fail(verdict.failure);
     options.onVerdict?.(verdict.success.judged);
     return Result.succeed(verdict.success.parts);
@@ -149,23 +148,28 @@ export async function startImportStage(
     handled = from - 1;
     return from;
   };
-  const consumer = await consumeBatches(nc, { stream: options.peerStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const out: OrderedMessage[] = [];
-    for (const m of messages) {
-      const verdict = await importOne(m.string(), m.seq);
-      if (Result.isFailure(verdict)) {
-        // Quarantined: it stays in the log for inspection and is never applied half-way.
-        quarantine(m.seq, verdict.failure);
-        continue;
-      }
-      const parts = verdict.success;
-      // Split another way this time (another max_payload): all its parts again, which in order end where the whole does.
-      for (let part = m.seq === resume.seq && parts.length === resume.of ? resume.next : 0; part < parts.length; part++) {
-        out.push({ data: parts[part]!, msgId: parts.length === 1 ? `${ID_PREFIX}${m.seq}` : `${ID_PREFIX}${m.seq}.${part}/${parts.length}` });
-      }
-    }
-    tail = await publishInOrder(publisherFor(nc), options.ribSubject, out, tail, { log: options.log });
-    handled = messages.at(-1)!.seq;
+  const consumer = await startProjection<LoggedEvent, OrderedMessage>(nc, {
+    stream: options.peerStream,
+    batch: options.batch,
+    log: options.log,
+    resume: position,
+    decode: (text) => Result.mapError(decodeLoggedEvent(text), (failure) => `not a valid v1 event: ${failure}`),
+    quarantined: QUARANTINED,
+    decide: async (event, seq) =>
+      Result.map(await importOne(event, seq), (parts) => {
+        const out: OrderedMessage[] = [];
+        // Split another way this time (another max_payload): all its parts again, which in order end where the whole does.
+        for (let part = seq === resume.seq && parts.length === resume.of ? resume.next : 0; part < parts.length; part++) {
+          out.push({ data: parts[part]!, msgId: parts.length === 1 ? `${ID_PREFIX}${seq}` : `${ID_PREFIX}${seq}.${part}/${parts.length}` });
+        }
+        return out;
+      }),
+    publish: async (out) => {
+      tail = await publishInOrder(publisherFor(nc), options.ribSubject, out, tail, { log: options.log });
+    },
+    commit: ({ last }) => {
+      handled = last;
+    },
   });
   return { stop: consumer.stop, position: () => handled };
 }

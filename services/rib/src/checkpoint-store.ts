@@ -57,9 +57,12 @@ function routesIntoAdvertisements(db: Database.Database): void {
 export class CheckpointStore {
   readonly #db: Database.Database;
   readonly #save: (ops: readonly StoreOp[], meta: CheckpointMeta) => void;
+  /** Read once at open: the RIB asks after every batch, and only this store changes it. */
+  #timelinesUnpublished: boolean;
 
   private constructor(db: Database.Database) {
     this.#db = db;
+    this.#timelinesUnpublished = db.pragma('user_version', { simple: true }) === TIMELINES_UNPUBLISHED;
     const write = db.prepare('INSERT OR REPLACE INTO advertisements (seq, idx, advertisement, patterns) VALUES (?, ?, ?, ?)');
     const patternsOf = db.prepare('SELECT patterns FROM advertisements WHERE seq = ? AND idx = ?').pluck();
     const setPatterns = db.prepare('UPDATE advertisements SET patterns = ? WHERE seq = ? AND idx = ?');
@@ -186,12 +189,13 @@ export class CheckpointStore {
 
   /** Made before timelines: the change stream lacks the intervals that had not begun (and the FIB and peers with it). */
   get timelinesUnpublished(): boolean {
-    return this.#db.pragma('user_version', { simple: true }) === TIMELINES_UNPUBLISHED;
+    return this.#timelinesUnpublished;
   }
 
   /** The change stream now has every interval: the checkpoint is of this layout from here on. */
   timelinesPublished(): void {
     this.#db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    this.#timelinesUnpublished = false;
   }
 
   /** Whether the checkpoint can take a batch: what the RIB's readiness needs besides NATS. */

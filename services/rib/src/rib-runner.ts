@@ -2,9 +2,12 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { CHANGES_PER_MESSAGE, decodeRibInput, encodeLocRibChanges, encodeRibInput } from '#libs/events';
-import { LocRib, type LocRibChange } from '#libs/rib';
-import { consumeBatches, publisherFor, publishInOrder, type OrderedMessage } from '#libs/streams';
+import { LocRib, type RibEvent } from '#libs/rib';
+import { publisherFor, publishInOrder, startProjection, type OrderedMessage } from '#libs/streams';
 import type { CheckpointStore } from './checkpoint-store.ts';
+
+/** A message of Loc-RIB changes, with how many it holds (for the counters). */
+type ChangeMessage = OrderedMessage & { readonly changes: number };
 
 /** Node's longest timer; a longer wait is taken in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -129,26 +132,31 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
   };
   await publishTimelines();
 
-  const consumer = await consumeBatches(nc, { stream: options.inputStream, batch: options.batch, position, log: options.log }, async (messages) => {
-    const started = performance.now();
-    const parts: { seq: number; part: number; changes: readonly LocRibChange[] }[] = [];
-    for (const m of messages) {
-      const event = decodeRibInput(m.string(), m.seq);
-      if (Result.isFailure(event)) {
-        options.log({ level: 'error', msg: 'RIB input quarantined: not a valid v1 event', stream: options.inputStream, seq: m.seq, error: event.failure });
-        continue;
+  const consumer = await startProjection<RibEvent, ChangeMessage>(nc, {
+    stream: options.inputStream,
+    batch: options.batch,
+    log: options.log,
+    resume: position,
+    decode: decodeRibInput,
+    quarantined: 'RIB input quarantined: not a valid v1 event',
+    // An event's changes are the same on every run, so their messages and ids are too, however batches fall.
+    decide: (event, seq) => {
+      const changes = rib.apply(event);
+      const messages: ChangeMessage[] = [];
+      for (let at = 0, part = 0; at < changes.length; at += CHANGES_PER_MESSAGE, part++) {
+        if (!alreadyPublished(seq, part)) messages.push({ data: encodeLocRibChanges(changes.slice(at, at + CHANGES_PER_MESSAGE)), msgId: `locrib-${seq}-${part}`, changes: Math.min(CHANGES_PER_MESSAGE, changes.length - at) });
       }
-      // An event's changes are the same on every run, so their messages and ids are too, however batches fall.
-      const changes = rib.apply(event.success);
-      for (let at = 0; at < changes.length; at += CHANGES_PER_MESSAGE) parts.push({ seq: m.seq, part: at / CHANGES_PER_MESSAGE, changes: changes.slice(at, at + CHANGES_PER_MESSAGE) });
-    }
+      return Result.succeed(messages);
+    },
     // Pipelined, and in order: changes lost in an outage never land after later ones.
-    await publishChanges(parts.filter(({ seq, part }) => !alreadyPublished(seq, part)).map(({ seq, part, changes }) => ({ data: encodeLocRibChanges(changes), msgId: `locrib-${seq}-${part}` })));
-    store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
-    durable = rib.lastSeq;
-    await publishTimelines();
-    armClock();
-    options.onBatch?.({ events: messages.length, changes: parts.reduce((n, p) => n + p.changes.length, 0), seconds: (performance.now() - started) / 1000 });
+    publish: publishChanges,
+    commit: async ({ events, seconds }, stored) => {
+      store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
+      durable = rib.lastSeq;
+      await publishTimelines();
+      armClock();
+      options.onBatch?.({ events, changes: stored.reduce((n, m) => n + m.changes, 0), seconds });
+    },
   });
   armClock();
   return {
