@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Result } from 'effect';
 import { describe, expect, it } from 'vitest';
 import { decodeFibEntry, encodeFibEntry, fibEntryOf, gatewayTable, nextHopOf, type GatewaySpec } from '#libs/fib-export';
-import { deltasOf, keyOf, routeOfKey } from '#libs/tables';
+import { canonicalKey, deltasOf, keyOf, routeOfKey } from '#libs/tables';
 import { LocRib } from '#libs/rib';
 import { advertised, ribRoute, updateEvent } from '../../rib/test/routes.ts';
 
@@ -51,16 +51,24 @@ describe('a gateway table', () => {
     );
   });
 
-  it('stores entries under keys NATS accepts, and reads them back', () => {
+  it('keys an entry by its pattern text (and window start), and reads keys of table layout 4 as the same routes', () => {
+    // Pattern text: URI characters, no space; it begins with its scheme, never with layout 4's `p.`.
+    const patternText = fc.stringMatching(/^[!-~]+$/).filter((p) => !p.startsWith('p.'));
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }), (pattern) => {
-        expect(keyOf(pattern, undefined)).toMatch(/^p\.[A-Za-z0-9_-]+$/);
-        expect(routeOfKey(keyOf(pattern, undefined))).toEqual({ pattern, validFrom: undefined });
-        expect(routeOfKey(keyOf(pattern, 1_790_000_000_000))).toEqual({ pattern, validFrom: 1_790_000_000_000 });
-        expect(routeOfKey(keyOf(pattern, -2.5))).toEqual({ pattern, validFrom: -2.5 });
+      fc.property(patternText, fc.option(fc.double({ noNaN: true, noDefaultInfinity: true }), { nil: undefined }), (pattern, validFrom) => {
+        const key = keyOf(pattern, validFrom);
+        if (validFrom === undefined) expect(key).toBe(pattern);
+        expect(routeOfKey(key)).toEqual({ pattern, validFrom: validFrom === undefined ? undefined : Number(String(validFrom)) });
+        expect(canonicalKey(key)).toBe(key);
+        const legacy = `p.${Buffer.from(pattern).toString('base64url')}${validFrom === undefined ? '' : `.${String(validFrom).replace('.', '_')}`}`;
+        expect(routeOfKey(legacy)).toEqual(routeOfKey(key));
+        expect(canonicalKey(legacy)).toBe(key);
       }),
     );
-    for (const key of ['q.aXBu', 'p', 'p.aXBu.', 'p.aXBu.1.2', 'p.aXBu.x1', 'p.aXBu.Infinity']) expect(routeOfKey(key)).toBeUndefined();
+    for (const key of ['', ' 5', 'ipn:1.*.* ', 'ipn:1.*.* x1', 'ipn:1.*.* Infinity', 'p.aXBu.', 'p.aXBu.1.2', 'p.aXBu.x1', 'p.aXBu.Infinity']) {
+      expect(routeOfKey(key)).toBeUndefined();
+      expect(canonicalKey(key)).toBeUndefined();
+    }
     const entry = { pattern: 'ipn:1.*', nextHop: 'ipn:0.5', bandwidthBps: '1000', maxBundleSize: 7, validFrom: 1, validUntil: 2, peerAd: 'a.org', adPath: ['a.org'], causeSeq: 9 };
     expect(decodeFibEntry(encodeFibEntry(entry), 'ipn:1.*')).toEqual(Result.succeed(entry));
     // Version 2 holds no pattern: the key does.

@@ -4,7 +4,7 @@ import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
-import { followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
+import { canonicalKey, followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 
 export interface GatewayFibOptions {
   /** The gateway's name in the FIB-export config. */
@@ -97,11 +97,12 @@ export class GatewayFib {
     await this.#close();
   }
 
-  /** After a resync: every entry whose key the snapshot does not hold is gone. */
+  /** After a resync: every entry whose route the snapshot does not hold is gone (its keys may be of an older layout). */
   #keepOnly(keys: ReadonlySet<string>): void {
+    const held = new Set([...keys].map(canonicalKey));
     for (const entry of this.entries()) {
       const key = keyOf(entry.pattern, entry.validFrom);
-      if (!keys.has(key)) this.#apply({ key, value: undefined, revision: this.#revision, pending: 0 });
+      if (!held.has(key)) this.#apply({ key, value: undefined, revision: this.#revision, pending: 0 });
     }
   }
 

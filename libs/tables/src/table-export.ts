@@ -7,7 +7,7 @@ import { decodeLocRibChanges } from '#libs/events';
 import type { LocRibChange, RibAdvertisement } from '#libs/rib';
 import { DUPLICATE_WINDOW_MS, ensureStream, readLog, startProjection } from '#libs/streams';
 import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
-import { keyOf, tableBucket } from './table-key.ts';
+import { canonicalKey, keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
 import { TableWriter, type DeltaBatch } from './table-writer.ts';
 
@@ -138,10 +138,21 @@ async function rebuild(nc: NatsConnection, state: KV, options: TableExportOption
       for (const delta of deltasOf(target, { pattern, best: advertisement, previous: undefined, causeSeq, at: 0 })) if (delta.value !== undefined) wanted.set(delta.key, delta.value);
     }
     const held = await readTable(nc, tableBucket(options.bucketPrefix, target.name));
-    const deltas: TableDelta[] = [
-      ...[...held.keys()].filter((key) => !wanted.has(key)).map((key) => ({ key, value: undefined })),
-      ...[...wanted].filter(([key, value]) => held.get(key) !== value).map(([key, value]) => ({ key, value })),
-    ];
+    const deltas: TableDelta[] = [];
+    /** Routes whose key of an older layout was just replaced by this layout's. */
+    const rekeyed = new Set<string>();
+    for (const key of held.keys()) {
+      const canonical = canonicalKey(key);
+      if (canonical === key && wanted.has(key)) continue;
+      deltas.push({ key, value: undefined });
+      // The route under its new key right after its old key goes: a reader keeping routes by what keys name (a gateway, a session's Adj-RIB-Out) sees it replaced, never gone between two messages.
+      const value = canonical === undefined || canonical === key ? undefined : wanted.get(canonical);
+      if (value !== undefined && !held.has(canonical!)) {
+        deltas.push({ key: canonical!, value });
+        rekeyed.add(canonical!);
+      }
+    }
+    for (const [key, value] of wanted) if (held.get(key) !== value && !rekeyed.has(key)) deltas.push({ key, value });
     // Each rebuild its own id: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
     await writers.get(target.name)!.append([{ id: `${options.idPrefix}-rebuild-${randomUUID()}`, deltas }]);
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
@@ -180,7 +191,8 @@ export async function readLocRib(nc: NatsConnection, changeStream: string, upTo?
  * What decides a table's entries, as its state records it: the target's fingerprint and the table
  * layout. Layout 2 held an entry per interval of a pattern's timeline (keys with a window start),
  * layout 3 holds them in the table's stream of delta batches and snapshots instead of a KV
- * bucket, layout 4 keys them by draft -01's pattern text (`ipn:100.1.*`): a table of an older
- * layout is rebuilt (an old bucket is left as it was).
+ * bucket, layout 4 keys them by draft -01's pattern text (`ipn:100.1.*`), layout 5 by that text
+ * as it is, not in base64url (libs/tables keyOf): a table of an older layout is rebuilt (an old
+ * bucket is left as it was).
  */
-const storedFingerprint = (target: TableTarget): string => `layout 4 ${target.fingerprint}`;
+const storedFingerprint = (target: TableTarget): string => `layout 5 ${target.fingerprint}`;

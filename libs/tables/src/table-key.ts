@@ -1,25 +1,39 @@
 /**
- * A route's key in a table's KV bucket: its pattern in base64url, since pattern text holds
- * characters NATS subjects do not allow (`.`, `*`, `>`), then its window start when it has one:
- * a pattern has one entry per interval of its timeline, and intervals are named by their start
- * (libs/rib timeline.ts). Prefixed, so other keys can live beside.
+ * A route's key in a table: its pattern's canonical text, then, when it has one, a space and its
+ * window start (ms): a pattern has one entry per interval of its timeline, and intervals are named
+ * by their start (libs/rib timeline.ts). Pattern text is URI characters (§4.1), never a space, a
+ * tab or a newline, and begins with its scheme, so the key needs no encoding: an unscheduled
+ * route's key is its pattern string itself, made by neither the writer nor a reader.
  */
-export const keyOf = (pattern: string, validFrom: number | undefined): string =>
-  `p.${Buffer.from(pattern).toString('base64url')}${validFrom === undefined ? '' : `.${String(validFrom).replace('.', '_')}`}`;
+export const keyOf = (pattern: string, validFrom: number | undefined): string => (validFrom === undefined ? pattern : `${pattern} ${validFrom}`);
 
-/** The pattern and window start a key names, or undefined when it names no route. */
+/** Keys of table layouts 4 and before (made for KV subjects), still read: `p.<pattern in base64url>[.<window start, '.' as '_'>]`. */
+const LEGACY = 'p.';
+
+/** The pattern and window start a key names (of this layout or an older one), or undefined when it names no route. */
 export function routeOfKey(key: string): { readonly pattern: string; readonly validFrom: number | undefined } | undefined {
   // Read in place, not split: a gateway reads a million keys in a full table.
-  if (!key.startsWith('p.')) return undefined;
-  const dot = key.indexOf('.', 2);
-  const from = dot < 0 ? undefined : key.slice(dot + 1);
-  const validFrom = from === undefined ? undefined : Number(from.replace('_', '.'));
-  if (from === '' || from?.includes('.') || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
-  return { pattern: Buffer.from(dot < 0 ? key.slice(2) : key.slice(2, dot), 'base64url').toString(), validFrom };
+  const legacy = key.startsWith(LEGACY);
+  const separator = legacy ? key.indexOf('.', LEGACY.length) : key.indexOf(' ');
+  const from = separator < 0 ? undefined : key.slice(separator + 1);
+  const validFrom = from === undefined ? undefined : Number(legacy ? from.replace('_', '.') : from);
+  if (from === '' || (legacy && from?.includes('.')) || (validFrom !== undefined && !Number.isFinite(validFrom))) return undefined;
+  const text = separator < 0 ? key : key.slice(0, separator);
+  if (legacy) return { pattern: Buffer.from(text.slice(LEGACY.length), 'base64url').toString(), validFrom };
+  return text === '' ? undefined : { pattern: text, validFrom };
 }
 
-/** A KV bucket's name for a table: `<prefix>-<target>`, the target a NATS token. */
+/**
+ * The key of this layout for the route a key names: a reader holding routes by key compares keys
+ * of a table written before layout 5 (until the exporter rebuilds it) with its own by this.
+ */
+export function canonicalKey(key: string): string | undefined {
+  const route = routeOfKey(key);
+  return route && (key.startsWith(LEGACY) ? keyOf(route.pattern, route.validFrom) : key);
+}
+
+/** A table's name: `<prefix>-<target>`, the target a NATS token. */
 export const tableBucket = (prefix: string, target: string): string => `${prefix}-${target}`;
 
-/** A peer AD as a bucket-name token: DNS names hold only letters, digits, `-` and `.`. */
+/** A peer AD as a table-name token: DNS names hold only letters, digits, `-` and `.`. */
 export const adToken = (ad: string): string => ad.toLowerCase().replaceAll('.', '_');

@@ -38,8 +38,8 @@ export async function latestSnapshot(nc: NatsConnection, table: string): Promise
 const HEAD = 'dpp-table 2';
 /** Messages written before a put could repeat the value before it: read as they are. */
 const HEAD_V1 = 'dpp-table 1';
-/** A key is a NATS-subject-safe token (libs/tables keyOf): it can hold no tab and no newline. */
-const KEY = /^[A-Za-z0-9_.+-]+$/;
+/** A key (libs/tables keyOf; layout 4's too): printable ASCII, at most one space (before a window start); never a tab or a newline. */
+const KEY = /^[!-~]+(?: [!-~]+)?$/;
 
 /**
  * The hot-path form of a batch of deltas (or a snapshot part), one line each after a version line:

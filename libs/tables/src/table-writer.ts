@@ -2,6 +2,7 @@ import { headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { DUPLICATE_WINDOW_MS, ensureStream, messageRoom, publisherFor, publishInOrder, type OrderedMessage, type SubjectTail } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
+import { canonicalKey } from './table-key.ts';
 import { readTableAt } from './table-follower.ts';
 import { encodeTableLines, latestSnapshot, lineBytes, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot, type SnapshotEnd } from './table-stream.ts';
 
@@ -185,22 +186,28 @@ export class TableWriter {
     await this.#compacting;
   }
 
-  /** Deltas in runs that each fit one message. */
+  /**
+   * Deltas in runs that each fit one message. A route's key of an older layout going and its key
+   * of this one coming (a table rebuilt under new keys) stay in one message: a reader keeping
+   * routes by what keys name would otherwise lack the route between the two.
+   */
   #cutDeltas(deltas: readonly TableDelta[]): (readonly TableDelta[])[] {
-    return this.#cut(deltas.length, (i) => lineBytes(deltas[i]!)).map(([from, to]) => deltas.slice(from, to));
+    const rekeyed = (i: number) => deltas[i - 1]!.value === undefined && deltas[i]!.value !== undefined && deltas[i - 1]!.key !== deltas[i]!.key && canonicalKey(deltas[i - 1]!.key) === deltas[i]!.key;
+    return this.#cut(deltas.length, (i) => lineBytes(deltas[i]!), rekeyed).map(([from, to]) => deltas.slice(from, to));
   }
 
-  /** Lines 0…count-1 in runs [from, to) that each fit one message. */
-  #cut(count: number, bytesOf: (i: number) => number): [number, number][] {
+  /** Lines 0…count-1 in runs [from, to) that each fit one message; a line `together` with the one before it is not cut from it. */
+  #cut(count: number, bytesOf: (i: number) => number, together: (i: number) => boolean = () => false): [number, number][] {
     const runs: [number, number][] = [];
     let from = 0;
     let bytes = 0;
     for (let i = 0; i < count; i++) {
       const size = bytesOf(i);
       if (i > from && bytes + size > this.#maxBytes) {
-        runs.push([from, i]);
-        from = i;
-        bytes = 0;
+        const at = i - 1 > from && together(i) ? i - 1 : i;
+        runs.push([from, at]);
+        from = at;
+        bytes = at < i ? bytesOf(at) : 0;
       }
       bytes += size;
     }

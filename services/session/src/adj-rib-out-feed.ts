@@ -4,7 +4,7 @@ import { decodeExportedRoute } from '#libs/events';
 import type { LogLine } from '#libs/log';
 import type { ExportedRoute } from '#libs/rib';
 import { AdjRibOut, type UpdateLimits } from '#libs/session';
-import { followTable, routeOfKey, type TableFollower } from '#libs/tables';
+import { canonicalKey, followTable, type TableFollower } from '#libs/tables';
 import type { RouteUpdate } from '#libs/wire';
 
 const RETRY_MS = 1_000;
@@ -36,14 +36,17 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
       try {
         follower = await followTable(nc, bucket, async ({ key, value, revision, pending: more }) => {
           const route = value === undefined ? undefined : decodeExportedRoute(value);
-          if (routeOfKey(key) === undefined || (route !== undefined && Result.isFailure(route))) {
+          // By the key of this layout: a route whose key of an older layout is replaced by its new one (a table rebuilt) is sent again, not withdrawn.
+          const canonical = canonicalKey(key);
+          if (canonical === undefined || (route !== undefined && Result.isFailure(route))) {
             options.log({ level: 'error', msg: 'Adj-RIB-Out entry skipped: not a v1 exported route', bucket, revision, error: route && Result.isFailure(route) ? route.failure : `key ${key}` });
-          } else pending.set(key, route?.success);
+          } else pending.set(canonical, route?.success);
           if (more === 0 || pending.size >= options.maxPatterns) await flush();
         }, {
           // Away past a compaction: what the peer holds and the snapshot does not is withdrawn.
           onResync: async (keys) => {
-            for (const key of sent.keys()) if (!keys.has(key)) pending.set(key, undefined);
+            const held = new Set([...keys].map(canonicalKey));
+            for (const key of sent.keys()) if (!held.has(key)) pending.set(key, undefined);
             await flush();
           },
           replace: sent.size > 0,
