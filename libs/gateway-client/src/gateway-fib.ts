@@ -5,6 +5,7 @@ import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
 import { canonicalKey, followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
+import { entriesOf, entryAt, entryCount, replaced, type HeldEntries } from './held-entries.ts';
 
 export interface GatewayFibOptions {
   /** The gateway's name in the FIB-export config. */
@@ -37,8 +38,8 @@ export interface GatewayFibOptions {
  * starts tomorrow is here today, with its window): a lookup answers for an instant.
  */
 export class GatewayFib {
-  /** Each pattern's entries, in window-start order (their windows never overlap). */
-  readonly #fib = new Fib<FibEntry[]>();
+  /** Each pattern's entries (held-entries.ts). */
+  readonly #fib = new Fib<HeldEntries>();
   #size = 0;
   readonly #options: GatewayFibOptions;
   #revision = 0;
@@ -74,7 +75,8 @@ export class GatewayFib {
    * (§4.2) with an entry whose window holds that instant (§6.5), or undefined.
    */
   lookup(eid: string, at: number = Date.now()): FibEntry | undefined {
-    return this.#fib.lookup(eid, (entries) => entries.some((e) => inWindow(e, at)))?.value.find((e) => inWindow(e, at));
+    const held = this.#fib.lookup(eid, (entries) => entryAt(entries, at) !== undefined)?.value;
+    return held && entryAt(held, at);
   }
 
   /** The last revision applied: the sequence of the table message that brought it, the gateway's delta number. */
@@ -89,7 +91,7 @@ export class GatewayFib {
 
   /** Every entry, current and future, by pattern and window start; with `at`, those whose window holds that instant. */
   entries(at?: number): FibEntry[] {
-    const all = [...this.#fib.entries()].flatMap((m) => m.value).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : byWindowStart(a, b)));
+    const all = [...this.#fib.entries()].flatMap((m) => entriesOf(m.value)).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : byWindowStart(a, b)));
     return at === undefined ? all : all.filter((e) => inWindow(e, at));
   }
 
@@ -112,19 +114,20 @@ export class GatewayFib {
     const parsed = route === undefined ? undefined : parsePattern(route.pattern);
     if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
     const entry = value === undefined ? undefined : this.#entryOf(value, route.pattern);
-    if (entry && Result.isFailure(entry)) return this.#options.onError?.(`revision ${revision}: ${entry.failure}`);
-    this.#fib.update(parsed.value, (was = []) => {
-      const held = was.filter((e) => e.validFrom !== route.validFrom);
-      const entries = entry ? [...held, entry.success].sort(byWindowStart) : held;
-      this.#size += entries.length - was.length;
-      return entries.length > 0 ? entries : undefined;
+    if (typeof entry === 'string') return this.#options.onError?.(`revision ${revision}: ${entry}`);
+    this.#fib.update(parsed.value, (was) => {
+      const next = replaced(was, route.validFrom, entry);
+      this.#size += entryCount(next) - entryCount(was);
+      return next;
     });
-    this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: entry?.success, revision });
+    this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry, revision });
   }
 
-  #entryOf(value: string, pattern: string): Result.Result<FibEntry, string> {
+  /** The entry a value gives this pattern, or why it gives none. */
+  #entryOf(value: string, pattern: string): FibEntry | string {
     if (this.#decoded?.value !== value) this.#decoded = { value, entry: decodeFibEntry(value, pattern) };
     const { entry } = this.#decoded;
-    return Result.isSuccess(entry) && entry.success.pattern !== pattern ? Result.succeed({ ...entry.success, pattern }) : entry;
+    if (Result.isFailure(entry)) return entry.failure;
+    return entry.success.pattern === pattern ? entry.success : { ...entry.success, pattern };
   }
 }
