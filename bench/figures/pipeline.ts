@@ -54,12 +54,13 @@ export interface Stack {
  * → session service → peer event log → import stage → RIB (SQLite checkpoint) → Loc-RIB changes
  * → FIB export → the gateway's table stream → GatewayFib. Two shapes: the services in one process
  * (`pipeline`), and each its own `dpp` process from one config file as `dpp up` runs them
- * (`pipelineProcesses`). Three figures each:
+ * (`pipelineProcesses`). Four figures each:
  * 1. Ingest: `n` routes in RouteUpdates of 100, until the gateway holds them all; beside it, a
  *    bare pipelined JetStream publish of as many events of the same size.
  * 2. Convergence: single advertisements at a low steady rate on that loaded RIB, from the gRPC
  *    write to the gateway's delta, p99 per round; beside it a bare publish → ordered consumer.
- * 3. Session loss: the peer's session ends; until the gateway has none of its routes left.
+ * 3. The same while the peer sends 10k routes/s of other updates; beside it, the idle figure.
+ * 4. Session loss: the peer's session ends; until the gateway has none of its routes left.
  */
 export async function pipeline(n: number, rounds: number, perRound: number): Promise<Figure[]> {
   const nats = await startNatsServer();
@@ -154,8 +155,48 @@ export async function ingest(stack: Stack, peer: HandPeer, n: number): Promise<n
   return n / ((performance.now() - start) / 1000);
 }
 
+/** One convergence probe: a single advertisement of `ipn:2.<node>.*`, from the gRPC write until the gateway has it (ms). */
+async function probe({ arrived }: Stack, peer: HandPeer, node: number): Promise<number> {
+  const start = performance.now();
+  peer.send({ update: updateOf(2, node, 1) });
+  const pattern = `ipn:2.${node}.*`;
+  while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
+  return arrived.get(pattern)! - start;
+}
+
+/** The background load beside convergence probes: routes/s, re-announcing BACKGROUND_PATTERNS patterns (allocator 3) in turn. */
+const BACKGROUND_RATE = 10_000;
+const BACKGROUND_PATTERNS = 10_000;
+
+/**
+ * Sends updates of PER_UPDATE background routes at BACKGROUND_RATE, paced by the clock (a late
+ * tick sends what it owes), until stopped; `stop` answers the rate it kept and the patterns it named.
+ */
+function backgroundLoad(peer: HandPeer): { stop(): Promise<{ readonly routesPerSecond: number; readonly patterns: number }> } {
+  const start = performance.now();
+  let sent = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const due = Math.floor(((performance.now() - start) / 1000) * BACKGROUND_RATE);
+      while (running && due - sent >= PER_UPDATE) {
+        if (!peer.send({ update: updateOf(3, sent % BACKGROUND_PATTERNS, PER_UPDATE) })) await peer.drained();
+        sent += PER_UPDATE;
+      }
+      await sleep(5);
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return { routesPerSecond: sent / ((performance.now() - start) / 1000), patterns: Math.min(sent, BACKGROUND_PATTERNS) };
+    },
+  };
+}
+
 async function measure(shape: string, stack: Stack, n: number, rounds: number, perRound: number): Promise<Figure[]> {
-  const { nc, fib, arrived } = stack;
+  const { nc, fib } = stack;
   const js = jetstream(nc);
   await (await jetstreamManager(nc)).streams.add({ name: 'RAW', subjects: ['raw.>'], storage: StorageType.File });
   const rawArrived = new Map<string, number>();
@@ -177,6 +218,11 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
     const loss: number[] = [];
     const ingestOfAsMany: number[] = [];
     const all: number[] = [];
+    const loaded: number[] = [];
+    const allLoaded: number[] = [];
+    /** Background routes/s sent per round, as measured, and the patterns they named. */
+    const backgroundSent: number[] = [];
+    const backgroundPatterns: number[] = [];
     // Each round a session of its own: its routes in, single advertisements on the loaded RIB, then the session lost.
     for (let r = 0; r < rounds; r++) {
       const peer = await stack.establish();
@@ -193,18 +239,25 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
       const round: number[] = [];
       const rawRound: number[] = [];
       for (let i = 0; i < perRound; i++) {
-        const node = r * perRound + i;
-        const start = performance.now();
-        peer.send({ update: updateOf(2, node, 1) });
-        const pattern = `ipn:2.${node}.*`;
-        while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
-        round.push(arrived.get(pattern)! - start);
+        round.push(await probe(stack, peer, r * perRound + i));
         const rawStart = performance.now();
         await js.publish('raw.x', `${r}.${i}`);
         while (!rawArrived.has(`${r}.${i}`)) await new Promise((resolve) => setImmediate(resolve));
         rawRound.push(rawArrived.get(`${r}.${i}`)! - rawStart);
         await sleep(10);
       }
+      // The same probes while the peer re-announces a set of background routes at BACKGROUND_RATE.
+      const background = backgroundLoad(peer);
+      const underLoad: number[] = [];
+      for (let i = 0; i < perRound; i++) {
+        underLoad.push(await probe(stack, peer, (rounds + r) * perRound + i));
+        await sleep(10);
+      }
+      const sent = await background.stop();
+      backgroundSent.push(sent.routesPerSecond);
+      backgroundPatterns.push(sent.patterns);
+      loaded.push(p(underLoad, 0.99));
+      allLoaded.push(...underLoad);
       measured.push(p(round, 0.99));
       baseline.push(p(rawRound, 0.99));
       all.push(...round);
@@ -213,7 +266,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
       peer.close();
       while (fib.size > 0) await sleep(20);
       loss.push(performance.now() - lossStart);
-      ingestOfAsMany.push(((n + perRound) / ingested.at(-1)!) * 1000);
+      ingestOfAsMany.push(((n + 2 * perRound + sent.patterns) / ingested.at(-1)!) * 1000);
     }
 
     return [
@@ -234,12 +287,20 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         notes: { preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
       }),
       figure({
-        name: `Session loss, ${n + perRound} routes leave the gateway FIB (${shape})`,
+        name: `Convergence under ${BACKGROUND_RATE / 1000}k routes/s of background updates, on ${n} routes (${shape})`,
+        unit: 'ms p99',
+        measured: { name: 'gRPC write → gateway delta', runs: loaded },
+        baseline: { name: 'the same probes on the idle RIB', runs: measured },
+        targets: {},
+        notes: { preload: n, samples: allLoaded.length, 'p50 ms': p(allLoaded, 0.5), 'p99 ms': p(allLoaded, 0.99), 'max ms': p(allLoaded, 1), 'background routes/s sent, median': median(backgroundSent), 'background patterns, median': median(backgroundPatterns) },
+      }),
+      figure({
+        name: `Session loss, ${n + 2 * perRound + median(backgroundPatterns)} routes leave the gateway FIB (${shape})`,
         unit: 'ms',
         measured: { name: 'session end → gateway FIB empty', runs: loss },
         baseline: { name: 'ingest of as many routes', runs: ingestOfAsMany },
         targets: { max: 5_000 },
-        notes: { routes: n + perRound },
+        notes: { routes: n + 2 * perRound + median(backgroundPatterns) },
       }),
     ];
   } finally {

@@ -36,7 +36,8 @@ export function table(figures: readonly Figure[]): string {
     ]
       .filter(Boolean)
       .join(', '),
-    f.met ? 'met' : 'MISSED',
+    // A figure reported without a target is neither met nor missed.
+    Object.values(f.targets).every((t) => t === undefined) ? '' : f.met ? 'met' : 'MISSED',
   ]);
   const head = ['figure', 'median', 'baseline (same run)', 'ratio', 'target', ''];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));

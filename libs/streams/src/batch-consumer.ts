@@ -1,5 +1,6 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { orderedConsumer, PULL_BYTES } from './read-log.ts';
+import { deliveries, STARVED } from './starved.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -11,7 +12,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
  * reader restarts from `position()`, which says where its durable state stands.
  *
  * A batch ends when it is full or when the server has nothing more pending: a lone message is
- * handled at once, not after a fetch's expiry (the FIB convergence figure in bench/).
+ * handled at once, not after a fetch's expiry (the FIB convergence figure in bench/). A consumer
+ * that starves (starved.ts) is replaced by one from the next sequence, the batch in hand applied.
  */
 export async function consumeBatches(
   nc: NatsConnection,
@@ -20,18 +22,34 @@ export async function consumeBatches(
 ): Promise<{ stop(): Promise<void> }> {
   let running = true;
   let messages: ConsumerMessages | undefined;
+  /** Where to read on after a starved consumer (starved.ts): what is in memory is current there, so no reload. */
+  let readOn: number | undefined;
   const loop = (async () => {
     while (running) {
       try {
-        const from = await options.position();
+        const from = readOn ?? (await options.position());
+        readOn = undefined;
         const consumer = await orderedConsumer(nc, options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
         try {
           // A byte limit, not a count (nats.js takes one of the two): small events come in thousands a pull, large ones a few.
           messages = await consumer.consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
           if (!running) break;
           void stallWatch(messages, options);
+          const delivered = deliveries(messages);
           let batch: JsMsg[] = [];
-          for await (const m of messages) {
+          let last = from - 1;
+          for (;;) {
+            const next = await delivered.next();
+            if (next === STARVED) {
+              // The batch in hand is applied, and a new consumer goes on after it.
+              if (batch.length > 0 && running) await handle(batch);
+              readOn = last + 1;
+              options.log({ level: 'debug', msg: 'consumer starved; a new one reads on', stream: options.stream, from: readOn });
+              break;
+            }
+            if (next.done) break;
+            const m = next.value;
+            last = m.seq;
             batch.push(m);
             if (batch.length < options.batch && m.info.pending > 0) continue;
             if (!running) break;
@@ -45,6 +63,7 @@ export async function consumeBatches(
           await consumer.delete().catch(() => false);
         }
       } catch (error) {
+        readOn = undefined;
         // NATS away, or a batch that could not be made durable: start again from the durable position.
         options.log({ level: 'warn', msg: 'batch not applied; resuming from the durable position', stream: options.stream, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,30 +1,43 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { deliveries, STARVED } from './starved.ts';
 
 /**
- * A stream's messages from its first to `until` (or to its last message when the read starts),
- * in order, for the audit commands and rebuilds: an ordered consumer, closed when the read ends.
- * With `subject`, only the messages on it.
+ * A stream's messages from its first (or `from`) to `until` (or to its last message when the read
+ * starts), in order, for the audit commands, rebuilds and snapshots: an ordered consumer, closed
+ * when the read ends. With `subject`, only the messages on it.
  */
-export async function* readLog(nc: NatsConnection, stream: string, until?: number, subject?: string): AsyncGenerator<JsMsg> {
+export async function* readLog(nc: NatsConnection, stream: string, until?: number, subject?: string, from?: number): AsyncGenerator<JsMsg> {
   const info = await (await jetstreamManager(nc)).streams.info(stream).catch((error: Error) => {
     // nats.js says "stream not found" without the name: a reader is asked about one stream, and says which.
     throw /stream not found/i.test(error.message) ? new Error(`stream ${stream} not found on this NATS server: the speaker's streams are named in its config (streams, nats.stream)`) : error;
   });
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;
-  const consumer = await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.All, ...(subject === undefined ? {} : { filter_subjects: subject }) });
-  if (subject !== undefined && (await consumer.info(true)).num_pending === 0) return;
-  const messages = await consumer.consume({ max_bytes: PULL_BYTES });
-  try {
-    for await (const m of messages) {
-      if (m.seq > last) return;
-      yield m;
-      // Filtered, the last message may be one the consumer never delivers: it ends when nothing is pending.
-      if (m.seq >= last || (subject !== undefined && m.info.pending === 0)) return;
+  /** Where the consumer reads from: `from`, then, made again after a starved one (starved.ts), the message after the last read. */
+  let next = from;
+  for (;;) {
+    const position = next === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next };
+    const consumer = await orderedConsumer(nc, stream, { ...position, ...(subject === undefined ? {} : { filter_subjects: subject }) });
+    if (subject !== undefined && (await consumer.info(true)).num_pending === 0) return;
+    const messages = await consumer.consume({ max_bytes: PULL_BYTES });
+    try {
+      const delivered = deliveries(messages);
+      for (;;) {
+        const got = await delivered.next();
+        if (got === STARVED) break;
+        if (got.done) return;
+        const m = got.value;
+        if (m.seq > last) return;
+        next = m.seq + 1;
+        yield m;
+        // Filtered, the last message may be one the consumer never delivers: it ends when nothing is pending.
+        if (m.seq >= last || (subject !== undefined && m.info.pending === 0)) return;
+      }
+    } finally {
+      // stop, not close: close waits for the iterator's own loop, which reading by next() never ends.
+      messages.stop();
     }
-  } finally {
-    await messages.close();
   }
 }
 

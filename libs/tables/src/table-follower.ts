@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { orderedConsumer, PULL_BYTES, stallWatch } from '#libs/streams';
+import { deliveries, orderedConsumer, PULL_BYTES, readLog, stallWatch, STARVED } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
 import { decodeTableLines, latestSnapshot, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot } from './table-stream.ts';
 
@@ -97,7 +97,12 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
         break;
       }
       void stallWatch(current, { stream, log: () => undefined });
-      for await (const m of current) {
+      const delivered = deliveries(current);
+      for (;;) {
+        const next = await delivered.next();
+        // Starved (libs/streams starved.ts): a consumer is made again from the next delta, as after any end of one.
+        if (next === STARVED || next.done) break;
+        const m = next.value;
         if (m.seq > revision + 1) {
           // Purged under us (compacted while this reader was away): the latest snapshot again, over what is held.
           fromSnapshot = true;
@@ -134,22 +139,17 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
 /** A snapshot's parts, in order, from the snapshot stream (those of other snapshots passed over). */
 async function readSnapshot(nc: NatsConnection, table: string, snapshot: Snapshot, onPart: (deltas: TableDelta[]) => Promise<void>, onCorrupt?: (seq: number, error: string) => void): Promise<void> {
   if (snapshot.first === 0) return;
-  const messages = await (await orderedConsumer(nc, snapshotStream(table), { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: snapshot.first })).consume({ max_bytes: PULL_BYTES });
-  try {
-    let next = snapshot.first;
-    for await (const m of messages) {
-      // Purged meanwhile (two compactions since the end was read): the caller reads the latest again.
-      if (m.seq > next) throw new Error(`snapshot ${snapshot.id} of ${table} was purged while it was read`);
-      next = m.seq + 1;
-      if (m.seq >= snapshot.seq) return;
-      if (m.subject !== tableSubject(table, 's') || m.headers?.get(SNAPSHOT_HEADER) !== snapshot.id) continue;
-      const deltas = decodeTableLines(m.string());
-      if (Result.isFailure(deltas)) onCorrupt?.(m.seq, deltas.failure);
-      else await onPart(deltas.success);
-    }
-  } finally {
-    messages.stop();
+  let next = snapshot.first;
+  for await (const m of readLog(nc, snapshotStream(table), snapshot.seq - 1, undefined, snapshot.first)) {
+    // Purged meanwhile (two compactions since the end was read): the caller reads the latest again.
+    if (m.seq > next) break;
+    next = m.seq + 1;
+    if (m.subject !== tableSubject(table, 's') || m.headers?.get(SNAPSHOT_HEADER) !== snapshot.id) continue;
+    const deltas = decodeTableLines(m.string());
+    if (Result.isFailure(deltas)) onCorrupt?.(m.seq, deltas.failure);
+    else await onPart(deltas.success);
   }
+  if (next < snapshot.seq) throw new Error(`snapshot ${snapshot.id} of ${table} was purged while it was read`);
 }
 
 /** A table's current entries (key → value) and the last delta message they include, read once. */

@@ -1,0 +1,59 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+
+/**
+ * How long a reader waits for the next message, when the last one said more are pending, before
+ * it takes its consumer for starved and makes a new one from the next sequence (a false alarm
+ * costs a new consumer, a few milliseconds).
+ *
+ * Why a consumer starves: nats.js 3.4's consume by bytes (how every reader here pulls; a pull by
+ * count overran it with large messages, read-log.ts) adds each pull's byte budget to what it
+ * counts as outstanding, and a pull the server ends by message count never gives its unused bytes
+ * back. So its later pulls ask for fewer and fewer bytes, until one is smaller than the next
+ * message: nats-server 2.9 ends that pull with 409 "Message Size Exceeds MaxBytes", and nats.js,
+ * when it holds no message at that moment, pulls again only after two missed heartbeats, 4 to 6 s
+ * at a 2 s heartbeat. Measured in the pipeline bench under a 10k routes/s background load: one
+ * stage at a time stopped for 4 to 6 s, a convergence probe in about 60 waiting that long.
+ */
+export const STARVED_MS = 50;
+/**
+ * After the server refused a pull: nats.js pulls again at once when it will, so a message not here
+ * within this is not coming.
+ */
+export const REFUSED_MS = 5;
+
+export const STARVED = Symbol('starved');
+
+/**
+ * A consume's messages one at a time, each `next()` answering STARVED instead when the consumer
+ * starves: no message within STARVED_MS after the last one said more were pending, or within
+ * REFUSED_MS after the server refused a pull (a 409 "exceeded limits" status), the latter also
+ * when the reader had caught up, as a new message beyond a refused pull's budget never comes. The
+ * reader then makes a new consumer from the sequence after its last message.
+ */
+export function deliveries(messages: ConsumerMessages): { next(): Promise<IteratorResult<JsMsg> | typeof STARVED> } {
+  const delivered = messages[Symbol.asyncIterator]();
+  let last: JsMsg | undefined;
+  /** Set while a `next()` waits: starts (or restarts) its starvation timer. */
+  let refused: (() => void) | undefined;
+  void (async () => {
+    for await (const status of messages.status()) if (status.type === 'exceeded_limits') refused?.();
+  })();
+  return {
+    next: () =>
+      new Promise((resolve) => {
+        let timer: NodeJS.Timeout | undefined;
+        const starveIn = (ms: number) => {
+          clearTimeout(timer);
+          timer = setTimeout(() => resolve(STARVED), ms);
+        };
+        if (last !== undefined && last.info.pending > 0) starveIn(STARVED_MS);
+        refused = () => starveIn(REFUSED_MS);
+        void delivered.next().then((next) => {
+          clearTimeout(timer);
+          refused = undefined;
+          if (!next.done) last = next.value;
+          resolve(next);
+        });
+      }),
+  };
+}
