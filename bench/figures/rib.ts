@@ -29,7 +29,8 @@ function* updates(n: number, perUpdate: number, neighbors = 4): Generator<RibEve
     const peerAd = neighbor.split(' ')[0]!;
     const first = Math.floor(update / neighbors) * perUpdate;
     const patterns: string[] = [];
-    for (let p = first; p < first + Math.min(perUpdate, n - i); p++) patterns.push(`ipn:${p % 1000}.${p}`);
+    // Draft -01 text, as the import stage writes it: a -00 text (`ipn:A.N`) takes the reader's conversion on every read.
+    for (let p = first; p < first + Math.min(perUpdate, n - i); p++) patterns.push(`ipn:${p % 1000}.${p}.*`);
     const accepted = [{ patterns, adPath: [peerAd, 'x.example.org'], metric: update % 3, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }];
     yield { type: 'update', seq, neighbor, peerAd, withdrawn: [], accepted, rejected: [] };
   }
