@@ -262,6 +262,8 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
       baseline.push(p(rawRound, 0.99));
       all.push(...round);
 
+      // The loss starts from a settled table: every background route in, none still on its way.
+      await until('the background routes at the gateway', () => (fib.size >= n + 2 * perRound + sent.patterns ? true : undefined), { ms: 60_000 });
       const lossStart = performance.now();
       peer.close();
       while (fib.size > 0) await sleep(20);

@@ -1,6 +1,6 @@
 export { DUPLICATE_WINDOW_MS, ensureStream, type StreamSpec } from './src/ensure-stream.ts';
 export { stallWatch } from './src/batch-consumer.ts';
-export { deliveries, STARVED } from './src/starved.ts';
+export { deliveries, restartPacing, STARVED } from './src/starved.ts';
 export { orderedConsumer, PULL_BYTES, readLog } from './src/read-log.ts';
 export { natsReadiness } from './src/connection-state.ts';
 export { connectNats, HOT_PATH, messageRoom, natsOptions, natsServers } from './src/connect-nats.ts';

@@ -89,6 +89,13 @@ describe('the Hardy TVR feed of a gateway', () => {
     await holds(['dtn://rover.example.test/** via dtn://gw.a.example.test/', `ipn:0.7.* via ipn:7.0 from ${from / 1000}`, 'ipn:200.*.* via ipn:2.0']);
     expect(tvr.requests.filter((r) => r === 'replace')).toHaveLength(1);
     expect(await registry.render()).toMatch(/dpp_hardy_contacts\{gateway="hardy"\} 3\n/);
+    // Announced again as it was: its FIB entry changes (another cause), its contact does not, so Hardy is told nothing of it.
+    const before = tvr.requests.length;
+    await announce([advertised('a.example.test', 'ipn:200.*.*', { gatewayEid: 'ipn:2.0' })]);
+    await announce([advertised('a.example.test', 'ipn:300.*.*', { gatewayEid: 'ipn:3.0' })]);
+    await holds(['dtn://rover.example.test/** via dtn://gw.a.example.test/', `ipn:0.7.* via ipn:7.0 from ${from / 1000}`, 'ipn:200.*.* via ipn:2.0', 'ipn:300.*.* via ipn:3.0']);
+    expect(tvr.requests.slice(before).filter((r) => r !== 'add')).toEqual([]);
+    await withdraw('ipn:300.*.*');
     // The Hardy metrics the shipped alert rules and dashboard name are the feed's.
     const served = familiesOf(await registry.render());
     expect([...metricsNamedByDeploy()].filter((name) => name.startsWith('dpp_hardy_') && !served.has(name))).toEqual([]);

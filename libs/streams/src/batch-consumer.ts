@@ -1,6 +1,6 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { orderedConsumer, PULL_BYTES } from './read-log.ts';
-import { deliveries, STARVED } from './starved.ts';
+import { deliveries, restartPacing, STARVED } from './starved.ts';
 import type { NatsConnection } from '@nats-io/transport-node';
 
 /**
@@ -22,14 +22,19 @@ export async function consumeBatches(
 ): Promise<{ stop(): Promise<void> }> {
   let running = true;
   let messages: ConsumerMessages | undefined;
-  /** Where to read on after a starved consumer (starved.ts): what is in memory is current there, so no reload. */
+  /**
+   * Where to read on after a starved consumer (starved.ts): what is in memory is current there, so
+   * it is not reloaded, also when making the new consumer fails. Cleared once one is made: any other
+   * end of it goes back to the durable position.
+   */
   let readOn: number | undefined;
+  const paced = restartPacing((waitMs) => options.log({ level: 'warn', msg: 'consumers keep starving with nothing delivered (a message over the pull size?); trying again', stream: options.stream, from: readOn, waitMs }));
   const loop = (async () => {
     while (running) {
       try {
         const from = readOn ?? (await options.position());
-        readOn = undefined;
         const consumer = await orderedConsumer(nc, options.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+        readOn = undefined;
         try {
           // A byte limit, not a count (nats.js takes one of the two): small events come in thousands a pull, large ones a few.
           messages = await consumer.consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
@@ -41,10 +46,12 @@ export async function consumeBatches(
           for (;;) {
             const next = await delivered.next();
             if (next === STARVED) {
-              // The batch in hand is applied, and a new consumer goes on after it.
+              // The batch in hand is applied, and a new consumer goes on after it; this one pulls no more meanwhile.
+              messages.stop();
               if (batch.length > 0 && running) await handle(batch);
               readOn = last + 1;
               options.log({ level: 'debug', msg: 'consumer starved; a new one reads on', stream: options.stream, from: readOn });
+              await paced(last >= from);
               break;
             }
             if (next.done) break;
@@ -63,7 +70,6 @@ export async function consumeBatches(
           await consumer.delete().catch(() => false);
         }
       } catch (error) {
-        readOn = undefined;
         // NATS away, or a batch that could not be made durable: start again from the durable position.
         options.log({ level: 'warn', msg: 'batch not applied; resuming from the durable position', stream: options.stream, error: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));

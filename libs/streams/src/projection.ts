@@ -7,8 +7,8 @@ export interface BatchDone {
   /** The sequence of the batch's last message: where the stage stands once it is durable. */
   readonly last: number;
   readonly events: number;
-  /** From the batch's first decision to its commit. */
-  readonly seconds: number;
+  /** When the batch's first decision began (performance.now()): the stage's batch time runs from here to the end of its commit. */
+  readonly started: number;
 }
 
 /**
@@ -65,6 +65,6 @@ export function startProjection<Event, Out>(nc: NatsConnection, projection: Proj
       for (const out of decided.success) outputs.push(out);
     }
     await projection.publish(outputs);
-    await projection.commit({ last: messages.at(-1)!.seq, events: messages.length, seconds: (performance.now() - started) / 1000 }, outputs);
+    await projection.commit({ last: messages.at(-1)!.seq, events: messages.length, started }, outputs);
   });
 }

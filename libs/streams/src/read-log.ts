@@ -1,6 +1,6 @@
 import { DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { deliveries, STARVED } from './starved.ts';
+import { deliveries, restartPacing, STARVED } from './starved.ts';
 
 /**
  * A stream's messages from its first (or `from`) to `until` (or to its last message when the read
@@ -16,6 +16,7 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
   if (info.state.messages === 0 || last < info.state.first_seq) return;
   /** Where the consumer reads from: `from`, then, made again after a starved one (starved.ts), the message after the last read. */
   let next = from;
+  const paced = restartPacing(() => undefined);
   for (;;) {
     const position = next === undefined ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: next };
     const consumer = await orderedConsumer(nc, stream, { ...position, ...(subject === undefined ? {} : { filter_subjects: subject }) });
@@ -23,9 +24,12 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
     const messages = await consumer.consume({ max_bytes: PULL_BYTES });
     try {
       const delivered = deliveries(messages);
-      for (;;) {
+      for (let read = false; ; read = true) {
         const got = await delivered.next();
-        if (got === STARVED) break;
+        if (got === STARVED) {
+          await paced(read);
+          break;
+        }
         if (got.done) return;
         const m = got.value;
         if (m.seq > last) return;
@@ -37,6 +41,7 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
     } finally {
       // stop, not close: close waits for the iterator's own loop, which reading by next() never ends.
       messages.stop();
+      void consumer.delete().catch(() => false);
     }
   }
 }

@@ -26,34 +26,69 @@ export const STARVED = Symbol('starved');
 /**
  * A consume's messages one at a time, each `next()` answering STARVED instead when the consumer
  * starves: no message within STARVED_MS after the last one said more were pending, or within
- * REFUSED_MS after the server refused a pull (a 409 "exceeded limits" status), the latter also
- * when the reader had caught up, as a new message beyond a refused pull's budget never comes. The
- * reader then makes a new consumer from the sequence after its last message.
+ * REFUSED_MS after the server refused a pull (a 409 "exceeded limits" status) that nats.js did not
+ * follow with a new pull, the latter also when the reader had caught up, as a new message beyond
+ * a refused pull's budget never comes. A refusal that comes while the reader is busy elsewhere
+ * counts from its next `next()`. The reader then makes a new consumer from the sequence after its
+ * last message. An error that ends the consume rejects `next()`, as it ends a `for await`.
  */
 export function deliveries(messages: ConsumerMessages): { next(): Promise<IteratorResult<JsMsg> | typeof STARVED> } {
   const delivered = messages[Symbol.asyncIterator]();
   let last: JsMsg | undefined;
-  /** Set while a `next()` waits: starts (or restarts) its starvation timer. */
-  let refused: (() => void) | undefined;
+  /** A pull refused and none sent since: nats.js, holding no message then, waits for missed heartbeats. */
+  let refused = false;
+  /** Set while a `next()` waits: starts its starvation timer on a refusal. */
+  let onRefused: (() => void) | undefined;
   void (async () => {
-    for await (const status of messages.status()) if (status.type === 'exceeded_limits') refused?.();
+    for await (const status of messages.status()) {
+      if (status.type === 'exceeded_limits') {
+        refused = true;
+        onRefused?.();
+      } else if (status.type === 'next') refused = false;
+    }
   })();
   return {
     next: () =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
         const starveIn = (ms: number) => {
           clearTimeout(timer);
           timer = setTimeout(() => resolve(STARVED), ms);
         };
-        if (last !== undefined && last.info.pending > 0) starveIn(STARVED_MS);
-        refused = () => starveIn(REFUSED_MS);
-        void delivered.next().then((next) => {
+        if (refused) starveIn(REFUSED_MS);
+        else if (last !== undefined && last.info.pending > 0) starveIn(STARVED_MS);
+        onRefused = () => starveIn(REFUSED_MS);
+        const settled = () => {
           clearTimeout(timer);
-          refused = undefined;
-          if (!next.done) last = next.value;
-          resolve(next);
-        });
+          onRefused = undefined;
+        };
+        delivered.next().then(
+          (next) => {
+            settled();
+            if (!next.done) last = next.value;
+            resolve(next);
+          },
+          (error: unknown) => {
+            settled();
+            reject(error);
+          },
+        );
       }),
+  };
+}
+
+/**
+ * Paces the consumers a reader makes again after starving: at once while each delivers something,
+ * else after 5 ms, doubling to 1 s. A pull the server refuses every time (a message larger than
+ * PULL_BYTES) would otherwise make and drop consumers without end; at 1 s apart `stuck` is told.
+ */
+export function restartPacing(stuck: (waitMs: number) => void): (deliveredAny: boolean) => Promise<void> {
+  let empty = 0;
+  return async (deliveredAny) => {
+    empty = deliveredAny ? 0 : empty + 1;
+    if (empty === 0) return;
+    const waitMs = Math.min(1_000, 5 * 2 ** (empty - 1));
+    if (waitMs >= 1_000) stuck(waitMs);
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   };
 }

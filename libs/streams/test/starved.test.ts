@@ -1,6 +1,6 @@
 import type { ConsumerMessages, ConsumerNotification, JsMsg } from '@nats-io/jetstream';
 import { describe, expect, it } from 'vitest';
-import { deliveries, STARVED, STARVED_MS } from '../src/starved.ts';
+import { deliveries, restartPacing, STARVED, STARVED_MS } from '../src/starved.ts';
 
 /** A queue read as an async iterator: what a consume hands over, and its status notifications. */
 function queue<T>() {
@@ -49,11 +49,56 @@ describe('deliveries: a consume that starves is told apart from one with nothing
     expect(await within(next, STARVED_MS)).toBe(STARVED);
   });
 
+  it('counts a refusal that came while the reader was busy from its next wait, unless a new pull followed it', async () => {
+    const refusal = { type: 'exceeded_limits', code: 409, description: 'message size exceeds maxbytes' } as ConsumerNotification;
+    const busy = consume();
+    busy.messages.push(message(1, 0));
+    await busy.delivered.next();
+    busy.statuses.push(refusal);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await within(busy.delivered.next(), STARVED_MS)).toBe(STARVED);
+
+    const pulledAgain = consume();
+    pulledAgain.messages.push(message(1, 0));
+    await pulledAgain.delivered.next();
+    pulledAgain.statuses.push(refusal);
+    pulledAgain.statuses.push({ type: 'next', options: { batch: 25, max_bytes: 1_000 } } as unknown as ConsumerNotification);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await within(pulledAgain.delivered.next(), STARVED_MS * 3)).toBe('still waiting');
+  });
+
+  it('fails as the consume does when it ends with an error', async () => {
+    const failing = { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('permissions violation')) }), status: () => ({ [Symbol.asyncIterator]: queue<ConsumerNotification>().iterator }) } as unknown as ConsumerMessages;
+    await expect(deliveries(failing).next()).rejects.toThrow('permissions violation');
+  });
+
   it('hands over a message that comes after a refused pull instead', async () => {
     const { messages, statuses, delivered } = consume();
     const next = delivered.next();
     statuses.push({ type: 'exceeded_limits', code: 409, description: 'message size exceeds maxbytes' } as ConsumerNotification);
     messages.push(message(1, 0));
     expect(await next).toEqual({ value: message(1, 0), done: false });
+  });
+});
+
+describe('restartPacing: consumers made again after starving', () => {
+  it('come at once while they deliver, then 5 ms apart doubling to 1 s, saying so at 1 s', async () => {
+    const stuck: number[] = [];
+    const paced = restartPacing((ms) => stuck.push(ms));
+    const waited = async (deliveredAny: boolean) => {
+      const started = performance.now();
+      await paced(deliveredAny);
+      return performance.now() - started;
+    };
+    /** Settles before any timer or I/O: no wait at all. */
+    const atOnce = () => Promise.race([paced(true).then(() => 'at once'), new Promise((resolve) => setImmediate(() => resolve('later')))]);
+    expect(await atOnce()).toBe('at once');
+    expect(await waited(false)).toBeGreaterThanOrEqual(4);
+    expect(await waited(false)).toBeGreaterThanOrEqual(9);
+    expect(await atOnce()).toBe('at once');
+    for (let i = 0; i < 8; i++) await waited(false);
+    expect(stuck).toEqual([]);
+    expect(await waited(false)).toBeGreaterThanOrEqual(999);
+    expect(stuck).toEqual([1_000]);
   });
 });

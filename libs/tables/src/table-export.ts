@@ -66,6 +66,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   let positions = await readPositions();
   /** Positions only move forward: a lagging replica does not take one back. */
   const advance = async (target: string, seq: number): Promise<void> => {
+    if (seq <= (positions.get(target) ?? 0)) return;
     const stored = Number((await state.get(`position.${target}`))?.string() || '0');
     if (seq > stored) await state.put(`position.${target}`, String(seq));
     positions.set(target, Math.max(stored, seq));
@@ -88,7 +89,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     positions = await readPositions();
     return Math.min(...[...positions.values()].map((p) => p ?? 0)) + 1;
   };
-  const consumer = await startProjection<readonly LocRibChange[], { readonly target: string; readonly batch: DeltaBatch }>(nc, {
+  const consumer = await startProjection<readonly LocRibChange[], { readonly target: string; readonly seq: number; readonly batch: DeltaBatch }>(nc, {
     stream: options.changeStream,
     batch: options.batch,
     log: options.log,
@@ -101,19 +102,23 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
         options.targets
           .filter((target) => seq > (positions.get(target.name) ?? 0))
           // The fingerprint is in the id: a target whose fingerprint changed must not have its new deltas taken for old ones.
-          .map((target) => ({ target: target.name, batch: { id: `${options.idPrefix}-${seq}-${target.name}-${hashes.get(target.name)}`, deltas: changes.flatMap((change) => deltasOf(target, change)) } })),
+          .map((target) => ({ target: target.name, seq, batch: { id: `${options.idPrefix}-${seq}-${target.name}-${hashes.get(target.name)}`, deltas: changes.flatMap((change) => deltasOf(target, change)) } })),
       ),
-    // Each table's stream in order; the tables side by side.
+    // Each table's stream in order, the tables side by side, and each target's position moved as soon as its own table has the batch:
+    // a target whose append failed does not make the others write theirs again.
     publish: async (outputs) => {
+      const byTarget = Map.groupBy(outputs, (o) => o.target);
       await Promise.all(
-        options.targets.map(async ({ name }) => {
-          const lines = await writers.get(name)!.append(outputs.filter((o) => o.target === name).map((o) => o.batch));
+        [...byTarget].map(async ([name, own]) => {
+          const lines = await writers.get(name)!.append(own.map((o) => o.batch));
+          await advance(name, own.at(-1)!.seq);
           if (lines > 0) options.onPublished?.(name, lines);
         }),
       );
     },
+    // Past the batch's end also for a target it gave nothing (quarantined changes at its end).
     commit: async ({ last }) => {
-      for (const target of options.targets) await advance(target.name, last);
+      await Promise.all(options.targets.map((target) => advance(target.name, last)));
     },
   });
   return {
@@ -145,9 +150,10 @@ async function rebuild(nc: NatsConnection, state: KV, options: TableExportOption
       const canonical = canonicalKey(key);
       if (canonical === key && wanted.has(key)) continue;
       deltas.push({ key, value: undefined });
-      // The route under its new key right after its old key goes: a reader keeping routes by what keys name (a gateway, a session's Adj-RIB-Out) sees it replaced, never gone between two messages.
+      // The route under its new key right after its old key goes: a reader keeping routes by what keys name (a gateway, a session's Adj-RIB-Out) sees it replaced, never gone between two messages;
+      // also when the new key is held too (written by an exporter of layout 5 beside one of layout 4), since the old key's delete takes the route from such a reader.
       const value = canonical === undefined || canonical === key ? undefined : wanted.get(canonical);
-      if (value !== undefined && !held.has(canonical!)) {
+      if (value !== undefined) {
         deltas.push({ key: canonical!, value });
         rekeyed.add(canonical!);
       }

@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { deliveries, orderedConsumer, PULL_BYTES, readLog, stallWatch, STARVED } from '#libs/streams';
+import { deliveries, orderedConsumer, PULL_BYTES, readLog, restartPacing, stallWatch, STARVED } from '#libs/streams';
 import type { TableDelta } from './table-delta.ts';
 import { decodeTableLines, latestSnapshot, SNAPSHOT_HEADER, snapshotStream, tableStream, tableSubject, type Snapshot } from './table-stream.ts';
 
@@ -58,6 +58,8 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
   const caughtUp = new Promise<void>((resolve) => (loaded = resolve));
   let closed = false;
   let current: ConsumerMessages | undefined;
+  let consumer: Awaited<ReturnType<typeof orderedConsumer>>;
+  const paced = restartPacing(() => undefined);
   /** The last delta message applied (or included in the snapshot loaded): a consumer made again goes on from the next one. */
   let revision = 0;
   /** Load the latest snapshot before the deltas: at the start, and after falling behind a compaction. */
@@ -86,7 +88,8 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
         }
         const info = await jsm.streams.info(stream);
         if (info.state.last_seq <= revision) await caughtUpNow();
-        current = await (await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 })).consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
+        consumer = await orderedConsumer(nc, stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: revision + 1 });
+        current = await consumer.consume({ max_bytes: PULL_BYTES, expires: 10_000, idle_heartbeat: 2_000 });
       } catch (error) {
         if (nc.isClosed() || closed) throw error;
         await new Promise((resolve) => setTimeout(resolve, 500));
@@ -98,10 +101,15 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
       }
       void stallWatch(current, { stream, log: () => undefined });
       const delivered = deliveries(current);
-      for (;;) {
+      for (let read = false; ; read = true) {
         const next = await delivered.next();
-        // Starved (libs/streams starved.ts): a consumer is made again from the next delta, as after any end of one.
-        if (next === STARVED || next.done) break;
+        if (next === STARVED) {
+          // Starved (libs/streams starved.ts): a consumer is made again from the next delta, as after any end of one.
+          current.stop();
+          await paced(read);
+          break;
+        }
+        if (next.done) break;
         const m = next.value;
         if (m.seq > revision + 1) {
           // Purged under us (compacted while this reader was away): the latest snapshot again, over what is held.
@@ -116,6 +124,7 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
         if (m.info.pending === 0) await caughtUpNow();
       }
       current.stop();
+      void consumer.delete().catch(() => false);
       if (nc.isClosed()) return;
     }
   })();

@@ -29,7 +29,8 @@ export function routeOfKey(key: string): { readonly pattern: string; readonly va
  */
 export function canonicalKey(key: string): string | undefined {
   const route = routeOfKey(key);
-  return route && (key.startsWith(LEGACY) ? keyOf(route.pattern, route.validFrom) : key);
+  // Made again also for a key of this layout: a window start written another way (`0x10`) is the same route.
+  return route && keyOf(route.pattern, route.validFrom);
 }
 
 /** A table's name: `<prefix>-<target>`, the target a NATS token. */

@@ -90,9 +90,15 @@ export async function startHardyFeed(
   /** The changes that arrived together as one remove and one add: a session loss of a million routes is a few requests, not a million. */
   function flush(): void {
     flushSoon = undefined;
-    const held = (c: Record<string, unknown> | undefined): c is Record<string, unknown> => c !== undefined;
-    const removed = [...changed.values()].filter(held);
-    const added = [...changed.keys()].map((key) => sent.get(key)).filter(held);
+    const removed: Record<string, unknown>[] = [];
+    const added: Record<string, unknown>[] = [];
+    for (const [key, before] of changed) {
+      const after = sent.get(key);
+      // Changed in the FIB but not as Hardy sees it (a route's table key rewritten, an announcement again): nothing to tell.
+      if (before !== undefined && after !== undefined && JSON.stringify(before) === JSON.stringify(after)) continue;
+      if (before !== undefined) removed.push(before);
+      if (after !== undefined) added.push(after);
+    }
     changed.clear();
     if (removed.length > 0) sendContacts('remove', removed);
     if (added.length > 0) sendContacts('add', added);

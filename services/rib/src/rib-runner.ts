@@ -150,12 +150,12 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     },
     // Pipelined, and in order: changes lost in an outage never land after later ones.
     publish: publishChanges,
-    commit: async ({ events, seconds }, stored) => {
+    commit: async ({ events, started }, stored) => {
       store.save(rib.takeStoreOps(), { localAd: rib.localAd, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
       durable = rib.lastSeq;
       await publishTimelines();
       armClock();
-      options.onBatch?.({ events, changes: stored.reduce((n, m) => n + m.changes, 0), seconds });
+      options.onBatch?.({ events, changes: stored.reduce((n, m) => n + m.changes, 0), seconds: (performance.now() - started) / 1000 });
     },
   });
   armClock();
