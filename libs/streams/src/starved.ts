@@ -17,25 +17,25 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 export const STARVED_MS = 50;
 /**
  * After the server refused a pull: nats.js pulls again at once when it will, so a message not here
- * within this is not coming.
+ * within this is not coming (longer than that "at once" on a busy machine, shorter than STARVED_MS).
  */
-export const REFUSED_MS = 5;
+export const REFUSED_MS = 20;
 
 export const STARVED = Symbol('starved');
 
 /**
  * A consume's messages one at a time, each `next()` answering STARVED instead when the consumer
  * starves: no message within STARVED_MS after the last one said more were pending, or within
- * REFUSED_MS after the server refused a pull (a 409 "exceeded limits" status) that nats.js did not
- * follow with a new pull, the latter also when the reader had caught up, as a new message beyond
- * a refused pull's budget never comes. A refusal that comes while the reader is busy elsewhere
- * counts from its next `next()`. The reader then makes a new consumer from the sequence after its
+ * REFUSED_MS after the server refused a pull (a 409 "exceeded limits" status) that neither a new
+ * pull nor a message followed, the latter also when the reader had caught up, as a new message
+ * beyond a refused pull's budget never comes. A refusal that comes while the reader is busy
+ * elsewhere counts from its next `next()`. The reader then makes a new consumer from the sequence after its
  * last message. An error that ends the consume rejects `next()`, as it ends a `for await`.
  */
 export function deliveries(messages: ConsumerMessages): { next(): Promise<IteratorResult<JsMsg> | typeof STARVED> } {
   const delivered = messages[Symbol.asyncIterator]();
   let last: JsMsg | undefined;
-  /** A pull refused and none sent since: nats.js, holding no message then, waits for missed heartbeats. */
+  /** A pull refused, and since then no new pull sent and no message come: nats.js, holding no message then, waits for missed heartbeats. */
   let refused = false;
   /** Set while a `next()` waits: starts its starvation timer on a refusal. */
   let onRefused: (() => void) | undefined;
@@ -65,6 +65,8 @@ export function deliveries(messages: ConsumerMessages): { next(): Promise<Iterat
         delivered.next().then(
           (next) => {
             settled();
+            // Messages still come: other pulls are delivering, so this one refused starves nothing.
+            refused = false;
             if (!next.done) last = next.value;
             resolve(next);
           },

@@ -67,6 +67,17 @@ describe('deliveries: a consume that starves is told apart from one with nothing
     expect(await within(pulledAgain.delivered.next(), STARVED_MS * 3)).toBe('still waiting');
   });
 
+  it('forgets a refusal once a message came after it: other pulls are still delivering', async () => {
+    const { messages, statuses, delivered } = consume();
+    messages.push(message(1, 0));
+    await delivered.next();
+    statuses.push({ type: 'exceeded_limits', code: 409, description: 'message size exceeds maxbytes' } as ConsumerNotification);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    messages.push(message(2, 0));
+    expect(await delivered.next()).toEqual({ value: message(2, 0), done: false });
+    expect(await within(delivered.next(), STARVED_MS * 3)).toBe('still waiting');
+  });
+
   it('fails as the consume does when it ends with an error', async () => {
     const failing = { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('permissions violation')) }), status: () => ({ [Symbol.asyncIterator]: queue<ConsumerNotification>().iterator }) } as unknown as ConsumerMessages;
     await expect(deliveries(failing).next()).rejects.toThrow('permissions violation');
