@@ -59,4 +59,15 @@ describe('publishInOrder: pipelined publishes the server keeps in order', () => 
     expect(retries).toEqual([20]);
     expect(await stored()).toEqual([...messages.slice(0, 20).map((m) => `v:${m.data}`), 'clock:tick', ...messages.slice(20).map((m) => `v:${m.data}`)]);
   });
+
+  it('answers a publish on a closed connection with a rejected promise, never a throw (a retry timer would not catch it)', async () => {
+    const closing = await connect({ servers: inject('natsUrl') });
+    const publisher = publisherFor(closing);
+    await closing.close();
+    // The publisher notices the close (its answers' subscription ends); a publish after that makes it anew, which a closed connection refuses.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    let answered: Promise<unknown> | undefined;
+    expect(() => (answered = publisher.publish('po.closed', 'x', { msgId: 'closed-1' }))).not.toThrow();
+    await expect(answered).rejects.toThrow(/closed/i);
+  });
 });

@@ -45,14 +45,15 @@ export class JetStreamPublisher {
     this.#nc = nc;
   }
 
+  /** Always answers with a promise: a closed connection rejects it, never throws at the caller (a retry timer's, where nothing would catch it). */
   publish(subject: string, data: string | Uint8Array, options: PublishOptions = {}): Promise<StoredAck> {
-    this.#start();
-    const id = this.#next++;
-    const h = options.headers ?? natsHeaders();
-    if (options.msgId !== undefined) h.set('Nats-Msg-Id', options.msgId);
-    if (options.lastMsgId !== undefined) h.set('Nats-Expected-Last-Msg-Id', options.lastMsgId);
-    if (options.lastSubjectSeq !== undefined) h.set('Nats-Expected-Last-Subject-Sequence', String(options.lastSubjectSeq));
     return new Promise<StoredAck>((resolve, reject) => {
+      this.#start();
+      const id = this.#next++;
+      const h = options.headers ?? natsHeaders();
+      if (options.msgId !== undefined) h.set('Nats-Msg-Id', options.msgId);
+      if (options.lastMsgId !== undefined) h.set('Nats-Expected-Last-Msg-Id', options.lastMsgId);
+      if (options.lastSubjectSeq !== undefined) h.set('Nats-Expected-Last-Subject-Sequence', String(options.lastSubjectSeq));
       this.#waiting.set(id, { resolve, reject, sentAt: Date.now() });
       try {
         this.#nc.publish(subject, data, { reply: `${this.#prefix}.${id}`, headers: h });
