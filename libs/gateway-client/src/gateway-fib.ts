@@ -4,7 +4,7 @@ import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
-import { canonicalKey, followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
+import { canonicalKeys, followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 import { entriesOf, entryAt, entryCount, replaced, type HeldEntries } from './held-entries.ts';
 
 export interface GatewayFibOptions {
@@ -101,7 +101,7 @@ export class GatewayFib {
 
   /** After a resync: every entry whose route the snapshot does not hold is gone (its keys may be of an older layout). */
   #keepOnly(keys: ReadonlySet<string>): void {
-    const held = new Set([...keys].map(canonicalKey));
+    const held = canonicalKeys(keys);
     for (const entry of this.entries()) {
       const key = keyOf(entry.pattern, entry.validFrom);
       if (!held.has(key)) this.#apply({ key, value: undefined, revision: this.#revision, pending: 0 });

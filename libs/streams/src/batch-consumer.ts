@@ -51,7 +51,7 @@ export async function consumeBatches(
               if (batch.length > 0 && running) await handle(batch);
               readOn = last + 1;
               options.log({ level: 'debug', msg: 'consumer starved; a new one reads on', stream: options.stream, from: readOn });
-              await paced(last >= from);
+              await paced(delivered.deliveredAny);
               break;
             }
             if (next.done) break;

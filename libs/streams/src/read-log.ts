@@ -24,10 +24,10 @@ export async function* readLog(nc: NatsConnection, stream: string, until?: numbe
     const messages = await consumer.consume({ max_bytes: PULL_BYTES });
     try {
       const delivered = deliveries(messages);
-      for (let read = false; ; read = true) {
+      for (;;) {
         const got = await delivered.next();
         if (got === STARVED) {
-          await paced(read);
+          await paced(delivered.deliveredAny);
           break;
         }
         if (got.done) return;

@@ -32,7 +32,7 @@ export const STARVED = Symbol('starved');
  * elsewhere counts from its next `next()`. The reader then makes a new consumer from the sequence after its
  * last message. An error that ends the consume rejects `next()`, as it ends a `for await`.
  */
-export function deliveries(messages: ConsumerMessages): { next(): Promise<IteratorResult<JsMsg> | typeof STARVED> } {
+export function deliveries(messages: ConsumerMessages): { next(): Promise<IteratorResult<JsMsg> | typeof STARVED>; readonly deliveredAny: boolean } {
   const delivered = messages[Symbol.asyncIterator]();
   let last: JsMsg | undefined;
   /** A pull refused, and since then no new pull sent and no message come: nats.js, holding no message then, waits for missed heartbeats. */
@@ -48,6 +48,10 @@ export function deliveries(messages: ConsumerMessages): { next(): Promise<Iterat
     }
   })();
   return {
+    /** Whether this consume handed over any message: what restartPacing is told when it starves. */
+    get deliveredAny() {
+      return last !== undefined;
+    },
     next: () =>
       new Promise((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;

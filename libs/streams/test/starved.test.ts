@@ -26,8 +26,10 @@ const within = async <T>(p: Promise<T>, ms: number): Promise<T | 'still waiting'
 describe('deliveries: a consume that starves is told apart from one with nothing to deliver (starved.ts)', () => {
   it('waits as long as it takes when the last message said none were pending and no pull was refused', async () => {
     const { messages, delivered } = consume();
+    expect(delivered.deliveredAny).toBe(false);
     messages.push(message(1, 0));
     expect(await delivered.next()).toEqual({ value: message(1, 0), done: false });
+    expect(delivered.deliveredAny).toBe(true);
     expect(await within(delivered.next(), STARVED_MS * 3)).toBe('still waiting');
   });
 

@@ -94,7 +94,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
     batch: options.batch,
     log: options.log,
     resume: position,
-    decode: (text) => decodeLocRibChanges(text),
+    decode: decodeLocRibChanges,
     quarantined: QUARANTINED,
     // A target past this message already has its deltas: they are not published for it again.
     decide: (changes, seq) =>

@@ -101,12 +101,12 @@ export async function followTable(nc: NatsConnection, table: string, onEntry: (e
       }
       void stallWatch(current, { stream, log: () => undefined });
       const delivered = deliveries(current);
-      for (let read = false; ; read = true) {
+      for (;;) {
         const next = await delivered.next();
         if (next === STARVED) {
           // Starved (libs/streams starved.ts): a consumer is made again from the next delta, as after any end of one.
           current.stop();
-          await paced(read);
+          await paced(delivered.deliveredAny);
           break;
         }
         if (next.done) break;

@@ -33,6 +33,9 @@ export function canonicalKey(key: string): string | undefined {
   return route && keyOf(route.pattern, route.validFrom);
 }
 
+/** A snapshot's keys as keys of this layout: what a reader holding routes by key compares its own with after a resync. */
+export const canonicalKeys = (keys: Iterable<string>): ReadonlySet<string | undefined> => new Set(Array.from(keys, canonicalKey));
+
 /** A table's name: `<prefix>-<target>`, the target a NATS token. */
 export const tableBucket = (prefix: string, target: string): string => `${prefix}-${target}`;
 

@@ -4,7 +4,7 @@ import { decodeExportedRoute } from '#libs/events';
 import type { LogLine } from '#libs/log';
 import type { ExportedRoute } from '#libs/rib';
 import { AdjRibOut, type UpdateLimits } from '#libs/session';
-import { canonicalKey, followTable, type TableFollower } from '#libs/tables';
+import { canonicalKey, canonicalKeys, followTable, type TableFollower } from '#libs/tables';
 import type { RouteUpdate } from '#libs/wire';
 
 const RETRY_MS = 1_000;
@@ -45,7 +45,7 @@ export function followAdjRibOut(nc: NatsConnection, bucket: string, send: (updat
         }, {
           // Away past a compaction: what the peer holds and the snapshot does not is withdrawn.
           onResync: async (keys) => {
-            const held = new Set([...keys].map(canonicalKey));
+            const held = canonicalKeys(keys);
             for (const key of sent.keys()) if (!held.has(key)) pending.set(key, undefined);
             await flush();
           },
