@@ -59,6 +59,16 @@ const routesIn = (slot: Slot): readonly HeldAdvertisement[] => slot.slice(1) as 
 const heldAt = (slot: Slot, at: number): HeldAdvertisement => slot[at] as HeldAdvertisement;
 const NO_ROUTES: Slot = [undefined];
 
+/**
+ * A slot as the map holds it. The slot of a full table's pattern is its one route twice (the route
+ * is its own timeline): the map holds it as the route alone, so such a pattern costs its entry and
+ * its text, not also an array of two (64 of the 236 bytes a route took at 1M patterns from one
+ * neighbor, `bench/rib-rss.ts`). Either form gives back the same slot.
+ */
+type Stored = Slot | HeldAdvertisement;
+const slotOf = (stored: Stored): Slot => (Array.isArray(stored) ? (stored as Slot) : [stored as HeldAdvertisement, stored as HeldAdvertisement]);
+const storedOf = (slot: Slot): Stored => (slot.length === 2 && slot[0] === slot[1] ? heldAt(slot, 1) : slot);
+
 const intervalsOf = (timeline: Timeline): readonly Interval<HeldAdvertisement>[] =>
   timeline === undefined ? [] : Array.isArray(timeline) ? timeline : [{ from: -Infinity, until: Infinity, winner: timeline as HeldAdvertisement }];
 
@@ -147,7 +157,7 @@ export class LocRib {
   #now = 0;
   #lastSeq = 0;
   #loopsDropped = 0;
-  readonly #slots = new Map<string, Slot>();
+  readonly #slots = new Map<string, Stored>();
   #bestCount = 0;
   #sessions = new NeighborSessions();
   /** Every stale mark still pending, per neighbor: a second session loss adds one, never moves the first. */
@@ -179,9 +189,15 @@ export class LocRib {
     return this.#bestCount;
   }
 
+  /** The pattern's routes and timeline, if it has any. */
+  #slot(pattern: string): Slot | undefined {
+    const stored = this.#slots.get(pattern);
+    return stored && slotOf(stored);
+  }
+
   /** The pattern's best route at the recorded clock, as received. */
   best(pattern: string): RibRoute | undefined {
-    const slot = this.#slots.get(pattern);
+    const slot = this.#slot(pattern);
     const winner = slot && intervalAt(intervalsOf(slot[0]), this.#now)?.winner;
     return winner && routeOf(pattern, winner);
   }
@@ -197,13 +213,13 @@ export class LocRib {
 
   /** The pattern's timeline from now on: who wins each interval, in time order. */
   timeline(pattern: string): readonly TimelineInterval[] {
-    const slot = this.#slots.get(pattern);
+    const slot = this.#slot(pattern);
     return (slot ? intervalsOf(slot[0]) : []).map((i) => ({ from: finite(i.from), until: finite(i.until), route: routeOf(pattern, i.winner) }));
   }
 
   /** Every pattern with a timeline, by pattern. */
   patterns(): string[] {
-    return [...this.#slots.keys()].filter((p) => intervalsOf(this.#slots.get(p)![0]).length > 0).sort();
+    return [...this.#slots.keys()].filter((p) => intervalsOf(this.#slot(p)![0]).length > 0).sort();
   }
 
   /**
@@ -211,7 +227,7 @@ export class LocRib {
    * or future): those inside their window ranked with why each lost, the others with why not.
    */
   explain(pattern: string, at: number = this.#now): { readonly ranked: readonly Ranked[]; readonly unusable: readonly Unusable[] } {
-    const slot = this.#slots.get(pattern);
+    const slot = this.#slot(pattern);
     const all = (slot ? routesIn(slot) : []).map((a) => routeOf(pattern, a));
     return {
       ranked: bestPath(all.filter((r) => inWindow(r, at))),
@@ -224,7 +240,7 @@ export class LocRib {
   /** Every interval of every timeline as a change from nothing, in pattern order: the whole Loc-RIB for a consumer that never had it. */
   resync(): LocRibChange[] {
     const changes: LocRibChange[] = [];
-    for (const pattern of [...this.#slots.keys()].sort()) changesBetween(pattern, [], intervalsOf(this.#slots.get(pattern)![0]), this.#lastSeq, this.#now, changes);
+    for (const pattern of [...this.#slots.keys()].sort()) changesBetween(pattern, [], intervalsOf(this.#slot(pattern)![0]), this.#lastSeq, this.#now, changes);
     return changes;
   }
 
@@ -291,8 +307,8 @@ export class LocRib {
   snapshot(): LocRibSnapshot {
     const advertisements = new Set<RibAdvertisement>();
     const routes: [string, number, number][] = [];
-    for (const [pattern, slot] of this.#slots) {
-      for (const held of routesIn(slot)) {
+    for (const [pattern, stored] of this.#slots) {
+      for (const held of routesIn(slotOf(stored))) {
         advertisements.add(held);
         routes.push([pattern, held.receivedSeq, held.index]);
       }
@@ -352,12 +368,12 @@ export class LocRib {
 
   /** `touched` undefined: restoring, nothing to record. A route the neighbor had for the same key is replaced in place. */
   #insert(pattern: string, held: HeldAdvertisement, touched: Touched | undefined): void {
-    const slot = this.#slots.get(pattern) ?? NO_ROUTES;
+    const slot = this.#slot(pattern) ?? NO_ROUTES;
     const at = touched ? placeOf(slot, held.neighbor, held.validFrom) : -1;
     // The advertisement named the pattern twice: it holds it already.
     if (at > 0 && slot[at] === held) return;
     if (at > 0) this.#dropped(pattern, heldAt(slot, at));
-    this.#slots.set(pattern, (at > 0 ? slot.with(at, held) : slot.toSpliced(placeFor(slot, held), 0, held)) as unknown as Slot);
+    this.#slots.set(pattern, storedOf((at > 0 ? slot.with(at, held) : slot.toSpliced(placeFor(slot, held), 0, held)) as unknown as Slot));
     held.hold();
     if (held.validFrom !== undefined && held.validFrom > this.#now) this.#edges.push(held.validFrom, { kind: 'window', pattern, held });
     if (held.validUntil !== undefined && held.validUntil > this.#now) this.#edges.push(held.validUntil, { kind: 'window', pattern, held });
@@ -368,7 +384,7 @@ export class LocRib {
 
   /** The route a neighbor has for a pattern and valid_from, if any, leaves (§6.6; unknown: nothing happens). */
   #remove(pattern: string, neighbor: string, validFrom: number | undefined, touched: Touched): void {
-    const slot = this.#slots.get(pattern);
+    const slot = this.#slot(pattern);
     const at = slot ? placeOf(slot, neighbor, validFrom) : -1;
     if (at > 0) this.#removeAt(pattern, slot!, at, touched);
   }
@@ -376,7 +392,7 @@ export class LocRib {
   /** `at` ≥ 1: the place of the route in its slot. */
   #removeAt(pattern: string, slot: Slot, at: number, touched: Touched): void {
     this.#dropped(pattern, heldAt(slot, at));
-    this.#slots.set(pattern, slot.toSpliced(at, 1) as unknown as Slot);
+    this.#slots.set(pattern, storedOf(slot.toSpliced(at, 1) as unknown as Slot));
     this.#changed(pattern, startOf(heldAt(slot, at)), touched);
   }
 
@@ -407,7 +423,8 @@ export class LocRib {
   /** Whether the neighbor holds routes no session loss has marked stale yet (a scan, as for a session loss: once per session-up). */
   #holdsUnended(neighbor: string): boolean {
     const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
-    for (const slot of this.#slots.values()) {
+    for (const stored of this.#slots.values()) {
+      const slot = slotOf(stored);
       // An ended route kept only as the name of an interval's start (#rerank) ends no session.
       for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).receivedSeq > lastDown && endOf(heldAt(slot, at)) > this.#now) return true;
     }
@@ -427,7 +444,8 @@ export class LocRib {
    * once (`ChangesOut`), which spares a session loss of a million routes its million-entry map.
    */
   #dropOlder(neighbor: string, seq: number, into: Touched | ChangesOut): void {
-    for (const [pattern, slot] of this.#slots) {
+    for (const [pattern, stored] of this.#slots) {
+      const slot = slotOf(stored);
       let left = slot;
       let from = Infinity;
       for (let at = slot.length - 1; at >= 1; at--) {
@@ -439,7 +457,7 @@ export class LocRib {
       }
       if (left === slot) continue;
       if (into instanceof Map) {
-        this.#slots.set(pattern, left);
+        this.#slots.set(pattern, storedOf(left));
         this.#changed(pattern, from, into);
       } else this.#rerank(pattern, from, this.#now, into, left);
     }
@@ -468,7 +486,7 @@ export class LocRib {
 
   /** An edge still matters if its route is still held, or its stale mark still stands. */
   #live(edge: Edge): boolean {
-    return edge.kind === 'window' ? (this.#slots.get(edge.pattern)?.includes(edge.held, 1) ?? false) : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
+    return edge.kind === 'window' ? (this.#slot(edge.pattern)?.includes(edge.held, 1) ?? false) : (this.#stale.get(edge.neighbor)?.includes(edge.stale) ?? false);
   }
 
   /** The interval changes of the touched patterns, and those ranked already, in pattern order so that every run emits the same stream. */
@@ -490,7 +508,8 @@ export class LocRib {
    * the pattern's routes as the caller left them, a slot of its own not yet in the map.
    */
   #rerank(pattern: string, changedFrom: number, was: number, out?: ChangesOut, left?: Slot): void {
-    let slot = left ?? this.#slots.get(pattern);
+    const current = left ? undefined : this.#slots.get(pattern);
+    let slot = left ?? (current && slotOf(current));
     if (!slot) return;
     const previous = slot[0];
     let timeline = timelineFor(slot, this.#now, previous, changedFrom);
@@ -507,11 +526,12 @@ export class LocRib {
     // An expired route shaped only the past: without it only the start of an interval under way can move.
     if (pruned && !Number.isNaN(startedAt)) timeline = timelineFor(slot, this.#now, timeline, -Infinity);
     if (slot.length === 1) this.#slots.delete(pattern);
-    else if (pruned) this.#slots.set(pattern, slot.with(0, timeline) as unknown as Slot);
+    else if (pruned) this.#slots.set(pattern, storedOf(slot.with(0, timeline) as unknown as Slot));
     else {
-      // The slot is this pattern's own: its timeline is replaced where it is.
+      // The slot is this pattern's own (the map's, `left` or made from the route alone): its timeline is replaced where it is.
       (slot as unknown as Timeline[])[0] = timeline;
-      if (slot === left) this.#slots.set(pattern, slot);
+      const stored = storedOf(slot);
+      if (stored !== current) this.#slots.set(pattern, stored);
     }
     if (!Array.isArray(previous) && !Array.isArray(timeline)) {
       // Both short forms, each one interval over all time or none: what changesBetween answers, without making the intervals.

@@ -219,6 +219,31 @@ describe('LocRib as a replayable projection (design.md property 2)', () => {
   });
 });
 
+describe('LocRib change stream', () => {
+  it('folded as a consumer folds it (each change replaces the interval its previous names), gives the Loc-RIB\'s timelines after every event', () => {
+    fc.assert(
+      fc.property(history, (events) => {
+        const rib = new LocRib(US);
+        /** Per pattern, the intervals a consumer holds, by their start. */
+        const held = new Map<string, Map<number | undefined, readonly unknown[]>>();
+        for (const event of events) {
+          for (const c of rib.apply(event)) {
+            const intervals = held.get(c.pattern) ?? new Map<number | undefined, readonly unknown[]>();
+            if (c.previous) intervals.delete(c.previous.validFrom);
+            if (c.best) intervals.set(c.best.validFrom, [c.best.validFrom, c.best.validUntil, c.best.neighbor, c.best.receivedSeq, c.best.index]);
+            held.set(c.pattern, intervals);
+          }
+          const folded = [...held].flatMap(([pattern, intervals]) => [...intervals.values()].filter(([, until]) => until === undefined || (until as number) > rib.now).map((i) => [pattern, ...i]));
+          const timelines = rib.patterns().flatMap((pattern) => rib.timeline(pattern).map((i) => [pattern, i.from, i.until, i.route.neighbor, i.route.receivedSeq, i.route.index]));
+          const order = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
+          expect(order(folded)).toEqual(order(timelines));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
 describe('LocRib window edges', () => {
   it('does not keep the edges of routes that are gone: a peer re-announcing a scheduled route keeps the heap small', () => {
     const rib = new LocRib(US);
