@@ -61,6 +61,9 @@ export async function runService<C>(
       .catch((error: Error) => log({ level: 'error', msg: 'config reload failed', error: error.message }));
   };
   process.on('SIGHUP', onHup);
+  // Likewise a stop: one sent while the service starts (its readiness line may come before start
+  // returns) stops it once started, where Node's default would kill it mid-start.
+  const stop = stopSignal();
   try {
     running = await service.start(config.success, log);
     started();
@@ -69,7 +72,7 @@ export async function runService<C>(
     log({ level: 'error', msg: 'could not start', error: (error as Error).message });
     return EXIT.invalid;
   }
-  await stopSignal();
+  await stop;
   stopping = true;
   await reloading;
   log({ level: 'info', msg: 'stopping' });
