@@ -2,15 +2,16 @@ import { LocRib } from '#libs/rib';
 import { logged } from './figures/rib.ts';
 
 /**
- * `node --expose-gc bench/rib-rss.ts N`: builds the RIB of N routes (4 neighbors) as the RIB
- * service does, and prints how much the process's RSS grew, after GC (bench/figures/rib.ts).
+ * `node --expose-gc bench/rib-rss.ts N [NEIGHBORS]`: builds the RIB of N routes (from 4 neighbors,
+ * or as many as given) as the RIB service does, and prints how much the process's RSS grew, after
+ * GC (bench/figures/rib.ts).
  */
 const gc = (globalThis as { gc?: () => void }).gc!;
 const n = Number(process.argv[2]);
 gc();
 const before = process.memoryUsage().rss;
 const rib = new LocRib('us.example.org');
-for (const e of logged(n, 4)) {
+for (const e of logged(n, Number(process.argv[3] ?? 4))) {
   rib.apply(e);
   rib.takeStoreOps();
 }

@@ -73,9 +73,11 @@ export function ribMemory(n: number): Figure {
   const bare: number[] = [];
   const single: number[] = [];
   const rss: number[] = [];
+  const rssSingle: number[] = [];
   for (let r = 0; r < 3; r++) {
     rib.push(measure(projection(4)));
-    rss.push(rssPerRoute(n));
+    rss.push(rssPerRoute(n, 4));
+    rssSingle.push(rssPerRoute(n, 1));
     bare.push(measure(flat));
     single.push(measure(projection(1)));
   }
@@ -90,6 +92,7 @@ export function ribMemory(n: number): Figure {
       patterns: n / 4,
       'one neighbor, every route its own pattern: B/route': median(single),
       'RSS of a process holding only the RIB: B/route (median of 3)': median(rss),
+      'the same, one neighbor, every route its own pattern: B/route': median(rssSingle),
     },
   });
 }
@@ -206,11 +209,11 @@ export function ribRestart(n: number): Figure {
 }
 
 /**
- * The RSS a process grows by to hold the RIB of `n` routes (4 neighbors), after GC: measured in a
+ * The RSS a process grows by to hold the RIB of `n` routes from `neighbors`, after GC: measured in a
  * process of its own (bench/rib-rss.ts), since this one's RSS keeps what earlier figures used.
  */
-function rssPerRoute(n: number): number {
-  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../rib-rss.ts', import.meta.url)), String(n)], { encoding: 'utf8' });
+function rssPerRoute(n: number, neighbors: number): number {
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(new URL('../rib-rss.ts', import.meta.url)), String(n), String(neighbors)], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`bench/rib-rss.ts: ${child.stderr}`);
   return (JSON.parse(child.stdout) as { rssBytes: number }).rssBytes / n;
 }
