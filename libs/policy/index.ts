@@ -1,4 +1,4 @@
-export { PolicyFile } from './src/policy-file.ts';
+export { PolicyFile, policyVersion } from './src/policy-file.ts';
 export { ACCEPT_ALL, chainsFor, compilePolicy, type Condition, type ExportPolicy, type ImportPolicy, type Policy, type Rule } from './src/policy.ts';
 export { applyImportPolicy } from './src/evaluate-import.ts';
 export { exportRoute, type ExportDecision } from './src/evaluate-export.ts';

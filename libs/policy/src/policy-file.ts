@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Schema } from 'effect';
 
 const Range = Schema.Struct({ min: Schema.optional(Schema.Finite), max: Schema.optional(Schema.Finite) });
@@ -59,3 +60,6 @@ export const PolicyFile = Schema.Struct({
 });
 
 export type PolicyFile = typeof PolicyFile.Type;
+
+/** A policy's version: a hash of the `policy:` section as written. */
+export const policyVersion = (file: PolicyFile): string => createHash('sha256').update(JSON.stringify(file)).digest('hex').slice(0, 16);

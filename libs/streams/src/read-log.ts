@@ -10,7 +10,7 @@ import { deliveries, restartPacing, STARVED } from './starved.ts';
 export async function* readLog(nc: NatsConnection, stream: string, until?: number, subject?: string, from?: number): AsyncGenerator<JsMsg> {
   const info = await (await jetstreamManager(nc)).streams.info(stream).catch((error: Error) => {
     // nats.js says "stream not found" without the name: a reader is asked about one stream, and says which.
-    throw /stream not found/i.test(error.message) ? new Error(`stream ${stream} not found on this NATS server: the speaker's streams are named in its config (streams, nats.stream)`) : error;
+    throw /stream not found/i.test(error.message) ? new Error(`stream ${stream} not found on this NATS server: a speaker's logs are named in its config (streams, nats.stream), its tables after fib.bucket_prefix and its gateways and peers`) : error;
   });
   const last = until === undefined ? info.state.last_seq : Math.min(until, info.state.last_seq);
   if (info.state.messages === 0 || last < info.state.first_seq) return;

@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Result, Schema } from 'effect';
 import { loadDppFile, readDppYaml } from '#libs/config';
-import { compilePolicy, PolicyFile } from '#libs/policy';
+import { compilePolicy, PolicyFile, policyVersion } from '#libs/policy';
 import { loadFibExportConfig, loadPolicyConfig, loadRibConfig, loadSpeakerConfig, loadWebConfig } from '#libs/service-config';
-import { policyVersion } from '../../policy/src/policy-version.ts';
 import { commandLine, table } from './command-line.ts';
 import { EXIT, type CommandIo } from './io.ts';
 

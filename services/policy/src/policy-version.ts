@@ -1,11 +1,7 @@
-import { createHash } from 'node:crypto';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { PolicyEvent } from '#libs/events';
-import type { PolicyFile } from '#libs/policy';
-
-/** A policy's version: a hash of the `policy:` section as written. */
-export const policyVersion = (file: PolicyFile): string => createHash('sha256').update(JSON.stringify(file)).digest('hex').slice(0, 16);
+import { policyVersion, type PolicyFile } from '#libs/policy';
 
 /**
  * Logs the policy as the version in force, unless it already is the last one logged. The write
