@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 // V8 sizes a young generation from the machine's memory: 64 MB a semi-space on a machine of 23 GB.
 // A service that loads a table leaves it all touched, and a process of the stack grew by up to
 // 128 MB more than its tables (README "Performance"); 16 MB, V8's old default, took no speed.
-// A flag of the same name the user gives wins.
+// A size the user gives (on this Node's command line or in NODE_OPTIONS, in either spelling) wins.
 const V8_FLAGS = ['--max-semi-space-size=16'];
-const flagged = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => flag.startsWith('--max-semi-space-size'));
+const SEMI_SPACE = /--max[-_]semi[-_]space[-_]size/;
+const given = process.execArgv.filter((flag) => SEMI_SPACE.test(flag));
+const flagged = given.length > 0 || SEMI_SPACE.test(process.env.NODE_OPTIONS ?? '');
 const self = fileURLToPath(import.meta.url);
 
 const major = Number(process.versions.node.split('.')[0]);
@@ -29,7 +31,7 @@ if (major >= 24 && !flagged && typeof process.execve === 'function') {
     console.error(`dpp: needs Node 24, found ${process.version}, and its own Node 24 is not installed: run npm ci (or npm run setup) in ${fileURLToPath(new URL('..', import.meta.url))}.`);
     process.exit(2);
   }
-  const child = spawn(node24, [...(flagged ? [] : V8_FLAGS), self, ...process.argv.slice(2)], { stdio: 'inherit' });
+  const child = spawn(node24, [...(flagged ? given : V8_FLAGS), self, ...process.argv.slice(2)], { stdio: 'inherit' });
   process.on('SIGINT', () => undefined);
   for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('exit', (code) => process.exit(code ?? 1));

@@ -66,7 +66,9 @@ const NO_ROUTES: Slot = [undefined];
  * neighbor, `bench/rib-rss.ts`). Either form gives back the same slot.
  */
 type Stored = Slot | HeldAdvertisement;
-const slotOf = (stored: Stored): Slot => (Array.isArray(stored) ? (stored as Slot) : [stored as HeldAdvertisement, stored as HeldAdvertisement]);
+/** A full table's route held alone (no array: a Held never is one). */
+const alone = (stored: Stored): stored is HeldAdvertisement => !Array.isArray(stored);
+const slotOf = (stored: Stored): Slot => (alone(stored) ? [stored, stored] : (stored as Slot));
 const storedOf = (slot: Slot): Stored => (slot.length === 2 && slot[0] === slot[1] ? heldAt(slot, 1) : slot);
 
 const intervalsOf = (timeline: Timeline): readonly Interval<HeldAdvertisement>[] =>
@@ -423,10 +425,15 @@ export class LocRib {
   /** Whether the neighbor holds routes no session loss has marked stale yet (a scan, as for a session loss: once per session-up). */
   #holdsUnended(neighbor: string): boolean {
     const lastDown = Math.max(0, ...(this.#stale.get(neighbor) ?? []).map((s) => s.downSeq));
+    // An ended route kept only as the name of an interval's start (#rerank) ends no session.
+    const unended = (held: HeldAdvertisement) => held.neighbor === neighbor && held.receivedSeq > lastDown && endOf(held) > this.#now;
     for (const stored of this.#slots.values()) {
-      const slot = slotOf(stored);
-      // An ended route kept only as the name of an interval's start (#rerank) ends no session.
-      for (let at = 1; at < slot.length; at++) if (heldAt(slot, at).neighbor === neighbor && heldAt(slot, at).receivedSeq > lastDown && endOf(heldAt(slot, at)) > this.#now) return true;
+      // A full table's route alone: a million patterns scanned make no slot each.
+      if (alone(stored)) {
+        if (unended(stored)) return true;
+        continue;
+      }
+      for (let at = 1; at < stored.length; at++) if (unended(heldAt(stored as Slot, at))) return true;
     }
     return false;
   }
@@ -445,6 +452,8 @@ export class LocRib {
    */
   #dropOlder(neighbor: string, seq: number, into: Touched | ChangesOut): void {
     for (const [pattern, stored] of this.#slots) {
+      // Another neighbor's or a later route alone (a full table's pattern): nothing to drop, no slot made.
+      if (alone(stored) && (stored.neighbor !== neighbor || stored.receivedSeq >= seq)) continue;
       const slot = slotOf(stored);
       let left = slot;
       let from = Infinity;

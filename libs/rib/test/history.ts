@@ -7,7 +7,8 @@ const US = 'us.example.org';
 const session = (n: number | null) => (n === null ? {} : { session: `s${n}` });
 
 /** Random event histories over a few neighbors, patterns, sessions and times, with their sequence numbers. */
-export const history = fc
+const historyOf = (size: fc.SizeForArbitrary) =>
+  fc
   .array(
     fc.oneof(
       fc.record({ kind: fc.constant('announce'), n: fc.integer({ min: 0, max: 3 }), p: fc.integer({ min: 0, max: 3 }), hops: fc.integer({ min: 0, max: 2 }), metric: fc.integer({ min: 0, max: 2 }), origin: fc.integer({ min: 0, max: 1 }), from: fc.option(fc.integer({ min: 0, max: 10 })), len: fc.integer({ min: 1, max: 5 }), loop: fc.boolean(), twin: fc.boolean(), session: fc.option(fc.integer({ min: 0, max: 2 })) }),
@@ -17,7 +18,7 @@ export const history = fc
       fc.record({ kind: fc.constant('up'), n: fc.integer({ min: 0, max: 3 }), stale: fc.option(fc.integer({ min: 1, max: 6 })), session: fc.integer({ min: 0, max: 2 }), since: fc.integer({ min: 0, max: 3 }) }),
       fc.record({ kind: fc.constant('clock'), step: fc.integer({ min: 0, max: 4 }) }),
     ),
-    { maxLength: 60 },
+    { maxLength: 60, size },
   )
   .map((specs) => {
     let now = 0;
@@ -45,6 +46,11 @@ export const history = fc
     });
   });
 
+
+/** Up to about 10 events (fast-check's small size). */
+export const history = historyOf('small');
+/** Up to 60 events. */
+export const longHistory = historyOf('max');
 
 /** A Loc-RIB and a change stream reduced to what two runs must agree on. */
 export const view = (rib: LocRib) => [

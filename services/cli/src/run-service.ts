@@ -61,13 +61,24 @@ export async function runService<C>(
       .catch((error: Error) => log({ level: 'error', msg: 'config reload failed', error: error.message }));
   };
   process.on('SIGHUP', onHup);
-  // Likewise a stop: one sent while the service starts (its readiness line may come before start
-  // returns) stops it once started, where Node's default would kill it mid-start.
+  // A stop sent while the service starts (its readiness line can come before start returns) ends
+  // the process at once, exit 0: a start may never end (NATS away), and every service is left
+  // safe by a stop at any instant, as by a kill -9 (acknowledged means durable).
+  let starting = true;
   const stop = stopSignal();
+  void stop.then(() => {
+    if (!starting) return;
+    log({ level: 'info', msg: 'stopped while starting' });
+    process.exit(EXIT.ok);
+  });
+  log({ level: 'info', msg: 'starting', config: path });
   try {
     running = await service.start(config.success, log);
+    starting = false;
     started();
   } catch (error) {
+    starting = false;
+    stop.cancel();
     process.off('SIGHUP', onHup);
     log({ level: 'error', msg: 'could not start', error: (error as Error).message });
     return EXIT.invalid;
@@ -92,18 +103,24 @@ export interface Running<C> {
 /**
  * Resolves at SIGINT or SIGTERM: how every long-running command is asked to stop. Under `dpp up`
  * (DPP_SUPERVISED=1, stdin a pipe from the supervisor) also when that pipe closes: a supervisor
- * killed outright leaves no service behind.
+ * killed outright leaves no service behind. `cancel` stops listening (and reading the pipe, which
+ * would keep the process alive).
  */
-export const stopSignal = (): Promise<void> =>
-  new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    if (process.env['DPP_SUPERVISED'] !== '1') return;
+export const stopSignal = (): Promise<void> & { cancel(): void } => {
+  let cancel = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    const supervised = process.env['DPP_SUPERVISED'] === '1';
     // The pipe must not keep the process alive once it stops.
     const done = () => {
-      process.stdin.destroy();
+      if (supervised) process.stdin.destroy();
       resolve();
     };
-    process.stdin.once('end', done).once('close', done).once('error', done).resume();
-    process.once('SIGINT', () => process.stdin.destroy()).once('SIGTERM', () => process.stdin.destroy());
+    process.once('SIGINT', done).once('SIGTERM', done);
+    if (supervised) process.stdin.once('end', done).once('close', done).once('error', done).resume();
+    cancel = () => {
+      process.off('SIGINT', done).off('SIGTERM', done);
+      if (supervised) process.stdin.off('end', done).off('close', done).off('error', done).destroy();
+    };
   });
+  return Object.assign(stopped, { cancel });
+};

@@ -40,15 +40,13 @@ export async function upCommand(args: readonly string[], io: CommandIo): Promise
     say(`dpp up: data in ${dataDir}, kept from an earlier run (its streams, ${configs.length === 0 ? 'the demo\'s keys and checkpoints, ' : ''}logs): dpp up --fresh starts from nothing`);
   } else say(`dpp up: data in ${dataDir}`);
   let stack;
-  // A Ctrl-C while the stack starts stops it once started (a second one kills at once, Node's default).
-  const stop = stopSignal();
   try {
     stack = await startStack({ configs, dataDir, say });
   } catch (error) {
     io.err.write(`dpp up: ${(error as Error).message}\n`);
     return EXIT.invalid;
   }
-  await stop;
+  await stopSignal();
   say('stopping...');
   await stack.stop();
   say('stopped');
