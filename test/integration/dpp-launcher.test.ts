@@ -26,9 +26,12 @@ describe.skipIf(systemNode === undefined)(`bin/dpp.js under ${systemNode ?? 'an 
     for (const [nodeFlags, flags] of [[[], ['--max-semi-space-size=16']], [['--max-semi-space-size=8'], ['--max-semi-space-size=8']]] as const) {
       const child = await startDpp(systemNode!, ['rib', '--config', ribConfig()], { until: '"msg":"RIB resumed"', nodeFlags, env: { NODE_OPTIONS: '' } });
       const node24 = Number(spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).stdout.trim());
-      expect(alive(node24)).toBe(true);
-      expect(commandLine(node24).filter((arg) => SEMI_SPACE.test(arg))).toEqual(flags);
-      expect(await stopped(child)).toBe(0);
+      try {
+        expect(alive(node24)).toBe(true);
+        expect(commandLine(node24).filter((arg) => SEMI_SPACE.test(arg))).toEqual(flags);
+      } finally {
+        expect(await stopped(child)).toBe(0);
+      }
       expect(alive(node24)).toBe(false);
     }
   }, 60_000);
@@ -63,8 +66,7 @@ describe('dpp service start', () => {
     const child = spawn(process.execPath, ['bin/dpp.js', 'rib', '--config', ribConfig({ checkpoint: join(dir, 'no-such-dir', 'rib.sqlite') })], { cwd: root, env: { ...process.env, DPP_SUPERVISED: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const code = await Promise.race([new Promise<number | null>((resolve) => child.once('exit', resolve)), new Promise<string>((resolve) => setTimeout(() => resolve('still running after 20 s'), 20_000))]);
-    child.kill('SIGKILL');
+    const code = await exitOf(child, 'still running after 20 s');
     expect([code, out]).toEqual([1, expect.stringContaining('"msg":"could not start"')]);
   }, 60_000);
 });
@@ -96,11 +98,20 @@ async function startDpp(node: string, args: readonly string[], options: { until:
   return child;
 }
 
-/** SIGTERM, then its exit code. */
-function stopped(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+/** SIGTERM, then its exit code (exitOf). */
+function stopped(child: ChildProcess): Promise<number | null | string> {
   child.kill('SIGTERM');
-  return exited;
+  return exitOf(child, 'still running 20 s after SIGTERM');
+}
+
+/** Its exit code, or, not exited within 20 s, `otherwise` (it is then killed). */
+async function exitOf(child: ChildProcess, otherwise: string): Promise<number | null | string> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([new Promise<number | null>((resolve) => child.once('exit', resolve)), new Promise<string>((resolve) => (timer = setTimeout(() => resolve(otherwise), 20_000)))]);
+  clearTimeout(timer);
+  if (typeof outcome === 'string') child.kill('SIGKILL');
+  return outcome;
 }
 
 const commandLine = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
