@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 // V8 sizes a young generation from the machine's memory: 64 MB a semi-space on a machine of 23 GB.
 // A service that loads a table leaves it all touched, and a process of the stack grew by up to
-// 128 MB more than its tables (README "Performance"); 16 MB, V8's old default, took no speed.
+// 128 MB more than its tables. 16 MB, V8's old default, cost CPU within this VM's noise (README
+// "Performance": perhaps 5% in a warm ingest).
 // A size the user gives (on this Node's command line or in NODE_OPTIONS, in either spelling) wins.
 const V8_FLAGS = ['--max-semi-space-size=16'];
 const SEMI_SPACE = /--max[-_]semi[-_]space[-_]size/;
