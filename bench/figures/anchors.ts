@@ -35,10 +35,10 @@ export async function anchors(n: number, runs: number): Promise<Figure[]> {
       bird.push(await timeReceiver(dir, 'bird', n));
       const stack = await startProcessesStack();
       try {
-        const before = stack.pids.map(rssOf);
+        const before = stack.services.map(rssOf);
         const peer = await stack.establish();
         dpp.push(await ingest(stack, peer, n));
-        dppRss.push(stack.pids.map((pid, i) => (rssOf(pid) - before[i]!) / n));
+        dppRss.push(stack.services.map((pid, i) => (rssOf(pid) - before[i]!) / n));
         peer.close();
       } finally {
         await stack.stop();

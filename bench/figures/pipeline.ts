@@ -16,6 +16,8 @@ import { startRib } from '../../services/rib/src/rib-runner.ts';
 import { PeerEventLog } from '../../services/session/src/event-log.ts';
 import { startPeeringLab, type HandPeer } from '../../test/harness/peering-lab.ts';
 import { writeSpeakerConfig, writeSpeakerFiles } from '../../test/harness/speaker-files.ts';
+import { Arrivals } from '../lib/arrivals.ts';
+import { atRest } from '../lib/at-rest.ts';
 import { figure, median, type Figure } from '../lib/figure.ts';
 import { freePort, startNatsServer, until } from '#libs/lab';
 
@@ -36,8 +38,8 @@ const memoryAfterGc = (): NodeJS.MemoryUsage => {
  * When each convergence probe (allocator 2) reached the gateway. Only those: a map of the million
  * ingest arrivals cost this process, which shares the two cores with the stack, 1.8 s of CPU.
  */
-const timeArrivals = (arrived: Map<string, number>) => ({ pattern, entry }: { pattern: string; entry: unknown }) => {
-  if (entry && pattern.startsWith('ipn:2.')) arrived.set(pattern, performance.now());
+const timeArrivals = (arrived: Arrivals<string>) => ({ pattern, entry }: { pattern: string; entry: unknown }) => {
+  if (entry && pattern.startsWith('ipn:2.')) arrived.record(pattern);
 };
 
 /** A speaker stack to measure: how to reach its session service, and the gateway FIB at its end. */
@@ -46,7 +48,9 @@ export interface Stack {
   establish(): Promise<HandPeer>;
   readonly fib: GatewayFib;
   /** When each convergence probe's entry reached the gateway. */
-  readonly arrived: Map<string, number>;
+  readonly arrived: Arrivals<string>;
+  /** Every process of the stack (this one, the gateway's, among them): the idle figures wait for them to be at rest. */
+  pids(): readonly number[];
 }
 
 /**
@@ -57,8 +61,9 @@ export interface Stack {
  * (`pipelineProcesses`). Four figures each:
  * 1. Ingest: `n` routes in RouteUpdates of 100, until the gateway holds them all; beside it, a
  *    bare pipelined JetStream publish of as many events of the same size.
- * 2. Convergence: single advertisements at a low steady rate on that loaded RIB, from the gRPC
- *    write to the gateway's delta, p99 per round; beside it a bare publish → ordered consumer.
+ * 2. Convergence: single advertisements at a low steady rate on that loaded RIB, once the stack
+ *    is at rest, from the gRPC write to the gateway's delta, p99 per round; beside it a bare
+ *    publish → ordered consumer.
  * 3. The same while the peer sends 10k routes/s of other updates; beside it, the idle figure.
  * 4. Session loss: the peer's session ends; until the gateway has none of its routes left.
  */
@@ -79,10 +84,10 @@ export async function pipeline(n: number, rounds: number, perRound: number): Pro
     const rib = await startRib(nc, store, { localAd: US, inputStream: 'RIBIN', clockSubject: 'ribin.clock', changeSubject: 'locrib.change', changeStream: 'LOCRIB', batch: 256, catchUpMs: 60_000, now: Date.now, log });
     stops.push(async () => (await rib.stop(), store.close()));
     stops.push((await startFibExport(nc, { changeStream: 'LOCRIB', gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: 'fib', batch: 256, log })).stop);
-    const arrived = new Map<string, number>();
+    const arrived = new Arrivals<string>();
     const fib = await GatewayFib.open(nc, { gateway: 'gw', bucketPrefix: 'fib', onChange: timeArrivals(arrived) });
     stops.push(() => fib.close());
-    return await measure('one process', { nc, establish: () => lab.establishedPeer(responder.port), fib, arrived }, n, rounds, perRound);
+    return await measure('one process', { nc, establish: () => lab.establishedPeer(responder.port), fib, arrived, pids: () => [process.pid, nats.pid] }, n, rounds, perRound);
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     await nc.close();
@@ -106,7 +111,7 @@ export async function pipelineProcesses(n: number, rounds: number, perRound: num
  * A speaker as `dpp up` runs it: its four services, each a `dpp` process of its own from one config
  * file, on a nats-server of its own, a peer lab, and the gateway `gw`'s FIB followed here.
  */
-export async function startProcessesStack(): Promise<Stack & { readonly pids: readonly number[]; stop(): Promise<void> }> {
+export async function startProcessesStack(): Promise<Stack & { readonly services: readonly number[]; stop(): Promise<void> }> {
   const nats = await startNatsServer();
   const lab = await startPeeringLab(US, PEER);
   const nc = await connect({ ...HOT_PATH, servers: nats.url, maxReconnectAttempts: -1 });
@@ -131,11 +136,12 @@ export async function startProcessesStack(): Promise<Stack & { readonly pids: re
       children.push(spawn(process.execPath, ['bin/dpp.js', service, '--config', config], { cwd: root, stdio: ['ignore', out, out] }));
       closeSync(out);
     }
-    const arrived = new Map<string, number>();
+    const arrived = new Arrivals<string>();
     // The FIB export makes the gateway's table when it starts.
     fib = await until('the gateway table', () => GatewayFib.open(nc, { gateway: 'gw', onChange: timeArrivals(arrived) }).catch(() => undefined), { ms: 30_000 });
     const establish = () => until('the session service', () => lab.establishedPeer(port).catch(() => undefined), { ms: 30_000 });
-    return { nc, establish, fib, arrived, pids: children.map((c) => c.pid!), stop };
+    const services = children.map((c) => c.pid!);
+    return { nc, establish, fib, arrived, services, pids: () => [process.pid, nats.pid, ...services], stop };
   } catch (error) {
     await stop();
     throw error;
@@ -159,9 +165,7 @@ export async function ingest(stack: Stack, peer: HandPeer, n: number): Promise<n
 async function probe({ arrived }: Stack, peer: HandPeer, node: number): Promise<number> {
   const start = performance.now();
   peer.send({ update: updateOf(2, node, 1) });
-  const pattern = `ipn:2.${node}.*`;
-  while (!arrived.has(pattern)) await new Promise((resolve) => setImmediate(resolve));
-  return arrived.get(pattern)! - start;
+  return (await arrived.when(`ipn:2.${node}.*`)) - start;
 }
 
 /** The background load beside convergence probes: routes/s, re-announcing BACKGROUND_PATTERNS patterns (allocator 3) in turn. */
@@ -199,10 +203,10 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
   const { nc, fib } = stack;
   const js = jetstream(nc);
   await (await jetstreamManager(nc)).streams.add({ name: 'RAW', subjects: ['raw.>'], storage: StorageType.File });
-  const rawArrived = new Map<string, number>();
+  const rawArrived = new Arrivals<string>();
   const raw = await (await js.consumers.get('RAW', { deliver_policy: DeliverPolicy.New })).consume();
   void (async () => {
-    for await (const m of raw) rawArrived.set(m.string(), performance.now());
+    for await (const m of raw) rawArrived.record(m.string());
   })();
   try {
     // The bare baseline's events: as many, of the size the session service logs, published pipelined.
@@ -223,18 +227,25 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
     /** Background routes/s sent per round, as measured, and the patterns they named. */
     const backgroundSent: number[] = [];
     const backgroundPatterns: number[] = [];
+    /** How long the stack worked on after each ingest's last route reached the gateway. */
+    const restAfterIngest: number[] = [];
     // Each round a session of its own: its routes in, single advertisements on the loaded RIB, then the session lost.
     for (let r = 0; r < rounds; r++) {
       const peer = await stack.establish();
+      // Each timed part starts from a stack at rest (at-rest.ts), not in the wake of the part before.
+      await atRest(stack.pids());
       // The gateway (GatewayFib, in this process) holding the routes: this process's growth over the first ingest, after a GC
       // (later rounds reuse what the first took: a process's RSS does not shrink back).
       const before = memoryAfterGc();
       ingested.push(await ingest(stack, peer, n));
       const after = memoryAfterGc();
       if (r === 0) gatewayMemory.push((after.rss - before.rss) / n, (after.heapUsed - before.heapUsed) / n);
+      restAfterIngest.push(await atRest(stack.pids()));
       const rawStart = performance.now();
       for (let i = 0; i < n / PER_UPDATE; i += 256) await Promise.all(Array.from({ length: Math.min(256, n / PER_UPDATE - i) }, () => js.publish('raw.in', payload)));
       rawIngest.push(n / ((performance.now() - rawStart) / 1000));
+      // The bare baseline's messages are delivered to this process's consumer after the publishes are acknowledged.
+      await atRest(stack.pids());
 
       const round: number[] = [];
       const rawRound: number[] = [];
@@ -242,8 +253,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         round.push(await probe(stack, peer, r * perRound + i));
         const rawStart = performance.now();
         await js.publish('raw.x', `${r}.${i}`);
-        while (!rawArrived.has(`${r}.${i}`)) await new Promise((resolve) => setImmediate(resolve));
-        rawRound.push(rawArrived.get(`${r}.${i}`)! - rawStart);
+        rawRound.push((await rawArrived.when(`${r}.${i}`)) - rawStart);
         await sleep(10);
       }
       // The same probes while the peer re-announces a set of background routes at BACKGROUND_RATE.
@@ -264,6 +274,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
 
       // The loss starts from a settled table: every background route in, none still on its way.
       await until('the background routes at the gateway', () => (fib.size >= n + 2 * perRound + sent.patterns ? true : undefined), { ms: 60_000 });
+      await atRest(stack.pids());
       const lossStart = performance.now();
       peer.close();
       while (fib.size > 0) await sleep(20);
@@ -286,7 +297,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         measured: { name: 'gRPC write → gateway delta', runs: measured },
         baseline: { name: 'JetStream publish → ordered consumer', runs: baseline },
         targets: { max: 10 },
-        notes: { preload: n, samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
+        notes: { preload: n, 'the stack at rest after the ingest, ms, median': median(restAfterIngest), samples: all.length, 'p50 ms': p(all, 0.5), 'p99 ms': p(all, 0.99), 'max ms': p(all, 1), 'baseline p99 of rounds, median': median(baseline) },
       }),
       figure({
         name: `Convergence under ${BACKGROUND_RATE / 1000}k routes/s of background updates, on ${n} routes (${shape})`,

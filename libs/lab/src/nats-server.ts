@@ -12,6 +12,8 @@ import { until } from './until.ts';
 export interface NatsServer {
   readonly url: string;
   readonly port: number;
+  /** The server's process (another one after a restart). */
+  readonly pid: number;
   /** Stops and starts the server on the same port and store, for durability tests; `downMs`: how long it stays down. */
   restart(downMs?: number): Promise<void>;
   /** Stops the server by pid, and removes its store unless the store was given. */
@@ -39,6 +41,9 @@ export async function startNatsServer(options: { storeDir?: string; config?: str
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    get pid() {
+      return server.pid;
+    },
     restart: async (downMs = 0) => {
       await server.stop();
       await new Promise((resolve) => setTimeout(resolve, downMs));
