@@ -1,4 +1,4 @@
-export { decodeFibEntry, encodeFibEntry, fibEntryOf, nextHopOf, type FibEntry } from './src/fib-entry.ts';
+export { decodeFibEntry, decodeFibValue, encodeFibEntry, fibEntryOf, nextHopOf, type FibEntry, type FibValue } from './src/fib-entry.ts';
 export { gatewayTable, receives, type GatewaySpec } from './src/gateway-spec.ts';
 export { nodeEid, nodeOf, type Contact } from './src/formats/contact.ts';
 export { checkHardyTvr, fromHardyTvr, hardyRouteOf, toHardyTvr, type HardyRoute, type TvrRoute } from './src/formats/hardy-tvr.ts';

@@ -83,13 +83,20 @@ export function fibEntryValue(a: RibAdvertisement, causeSeq: number): string {
   return known.value;
 }
 
+/** What a table's value holds: a FIB entry without its pattern, which the key holds, so the patterns of one advertisement share one. */
+export type FibValue = Omit<FibEntry, 'pattern'>;
+
 /** The FIB entry a table holds for `pattern` (its key's), read back with validation, or why it is not one. */
 export function decodeFibEntry(json: string, pattern: string): Result.Result<FibEntry, string> {
+  return Result.map(decodeFibValue(json), (value) => ({ pattern, ...value }));
+}
+
+/** A table's value read back with validation, or why it is not one. */
+export function decodeFibValue(json: string): Result.Result<FibValue, string> {
   const decoded = decodeJson(FibEntryValue, json);
   if (Result.isFailure(decoded)) return Result.fail(decoded.failure);
   const e = decoded.success;
   return Result.succeed({
-    pattern,
     nextHop: e.nextHop,
     bandwidthBps: e.bandwidthBps,
     maxBundleSize: e.maxBundleSize,

@@ -10,7 +10,7 @@ import {
   type IpnAllocatorPattern,
 } from '#libs/eid';
 import { DtnWildcards } from './dtn-wildcards.ts';
-import { better, type FibEntry, type FibMatch } from './fib-entry.ts';
+import { better, FibEntry, type FibMatch } from './fib-entry.ts';
 import { RangeIndex } from './range-index.ts';
 import { flatKey, RegionTable } from './region-table.ts';
 
@@ -143,7 +143,7 @@ export class Fib<V> {
       this.#remove(pattern, text);
       this.#size--;
     } else if (value !== undefined) {
-      this.#insert({ pattern, text: flatKey(text), score: specificityScore(pattern), value });
+      this.#insert(pattern, new FibEntry(flatKey(text), specificityScore(pattern), value));
       this.#size++;
     }
   }
@@ -184,8 +184,7 @@ export class Fib<V> {
     return node.kind === 'wildcard' ? table?.wildcard : table?.ranges?.find(text);
   }
 
-  #insert(entry: FibEntry<V>): void {
-    const pattern = entry.pattern;
+  #insert(pattern: EidPattern, entry: FibEntry<V>): void {
     if (pattern.scheme === 'dtn') return this.#insertName(pattern, entry);
     if (pattern.allocator === '*') {
       this.#ipnAny = entry;

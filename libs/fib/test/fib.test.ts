@@ -75,6 +75,8 @@ describe('Fib.lookup', () => {
       'dtn:**',
     );
     expect(fib.lookup(eid)?.text).toBe(expected);
+    // The FIB keeps the text, and gives the pattern parsed from it.
+    expect(fib.lookup(eid)?.pattern).toEqual(pattern(expected));
   });
 
   it('reads -00 pattern texts as the -01 patterns they are', () => {

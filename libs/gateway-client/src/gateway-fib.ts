@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
-import { decodeFibEntry, type FibEntry } from '#libs/fib-export';
+import { decodeFibValue, type FibEntry, type FibValue } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
 import { canonicalKeys, followTable, keyOf, routeOfKey, tableBucket, type TableEntry } from '#libs/tables';
 import { entriesOf, entryAt, entryCount, replaced, type HeldEntries } from './held-entries.ts';
@@ -43,8 +43,8 @@ export class GatewayFib {
   #size = 0;
   readonly #options: GatewayFibOptions;
   #revision = 0;
-  /** The last value decoded: the patterns of one advertisement share one value (FibEntry v2), decoded once for all of them. */
-  #decoded: { readonly value: string; readonly entry: Result.Result<FibEntry, string> } | undefined;
+  /** The last value decoded: the patterns of one advertisement share one value (FibEntry v2), decoded once for all of them and held once. */
+  #decoded: { readonly value: string; readonly entry: Result.Result<FibValue, string> } | undefined;
   #close: () => Promise<void> = async () => undefined;
   #ended: Promise<void> = Promise.resolve();
 
@@ -75,8 +75,9 @@ export class GatewayFib {
    * (§4.2) with an entry whose window holds that instant (§6.5), or undefined.
    */
   lookup(eid: string, at: number = Date.now()): FibEntry | undefined {
-    const held = this.#fib.lookup(eid, (entries) => entryAt(entries, at) !== undefined)?.value;
-    return held && entryAt(held, at);
+    const match = this.#fib.lookup(eid, (entries) => entryAt(entries, at) !== undefined);
+    const value = match && entryAt(match.value, at);
+    return value && { pattern: match.text, ...value };
   }
 
   /** The last revision applied: the sequence of the table message that brought it, the gateway's delta number. */
@@ -91,7 +92,7 @@ export class GatewayFib {
 
   /** Every entry, current and future, by pattern and window start; with `at`, those whose window holds that instant. */
   entries(at?: number): FibEntry[] {
-    const all = [...this.#fib.entries()].flatMap((m) => entriesOf(m.value)).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : byWindowStart(a, b)));
+    const all = [...this.#fib.entries()].flatMap((m) => entriesOf(m.value).map((value): FibEntry => ({ pattern: m.text, ...value }))).sort((a, b) => (a.pattern < b.pattern ? -1 : a.pattern > b.pattern ? 1 : byWindowStart(a, b)));
     return at === undefined ? all : all.filter((e) => inWindow(e, at));
   }
 
@@ -113,21 +114,20 @@ export class GatewayFib {
     const route = routeOfKey(key);
     const parsed = route === undefined ? undefined : parsePattern(route.pattern);
     if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
-    const entry = value === undefined ? undefined : this.#entryOf(value, route.pattern);
-    if (typeof entry === 'string') return this.#options.onError?.(`revision ${revision}: ${entry}`);
+    const held = value === undefined ? undefined : this.#valueOf(value);
+    if (typeof held === 'string') return this.#options.onError?.(`revision ${revision}: ${held}`);
     this.#fib.update(parsed.value, (was) => {
-      const next = replaced(was, route.validFrom, entry);
+      const next = replaced(was, route.validFrom, held);
       this.#size += entryCount(next) - entryCount(was);
       return next;
     });
-    this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry, revision });
+    this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: held && { pattern: route.pattern, ...held }, revision });
   }
 
-  /** The entry a value gives this pattern, or why it gives none. */
-  #entryOf(value: string, pattern: string): FibEntry | string {
-    if (this.#decoded?.value !== value) this.#decoded = { value, entry: decodeFibEntry(value, pattern) };
+  /** What a table value holds, or why it is not one; one object for a run of the same value. */
+  #valueOf(value: string): FibValue | string {
+    if (this.#decoded?.value !== value) this.#decoded = { value, entry: decodeFibValue(value) };
     const { entry } = this.#decoded;
-    if (Result.isFailure(entry)) return entry.failure;
-    return entry.success.pattern === pattern ? entry.success : { ...entry.success, pattern };
+    return Result.isFailure(entry) ? entry.failure : entry.success;
   }
 }
