@@ -7,5 +7,5 @@ export { connectNats, HOT_PATH, messageRoom, natsOptions, natsServers } from './
 export { openLivenessBucket } from './src/liveness-bucket.ts';
 export { startProjection, type BatchDone, type Projection } from './src/projection.ts';
 export { publishInOrder, type OrderedMessage, type SubjectTail } from './src/publish-in-order.ts';
-export { publisherFor, type JetStreamPublisher } from './src/jetstream-publisher.ts';
+export { isWrongLastSubjectSeq, publisherFor, type JetStreamPublisher } from './src/jetstream-publisher.ts';
 export { lastPerSubject, type LastMessage } from './src/last-per-subject.ts';

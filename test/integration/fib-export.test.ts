@@ -1,14 +1,17 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeRibInput } from '#libs/events';
 import { nextHopOf, type GatewaySpec } from '#libs/fib-export';
 import { GatewayFib } from '#libs/gateway-client';
 import type { AcceptedAdvertisement, RibEvent } from '#libs/rib';
+import { STATE_BUCKET } from '#libs/service-config';
 import { ensureStream } from '#libs/streams';
+import { tableBucket } from '#libs/tables';
 import { startFibExport } from '../../services/fib-export/src/fib-exporter.ts';
 import { CheckpointStore } from '../../services/rib/src/checkpoint-store.ts';
 import { startRib } from '../../services/rib/src/rib-runner.ts';
@@ -126,4 +129,32 @@ describe('FIB export to gateways', () => {
     await back.stop();
     await fib.close();
   }, 30_000);
+
+  it("has two exporters of one gateway (active-active) move its position forward only, each past the other's writes, and never take back one written further", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const replica = () => startFibExport(nc, { changeStream: 'LOCRIB', gateways: [ALL], bucketPrefix: 'fib-aa', batch: 2, log: (line) => lines.push(line) });
+    const replicas = [await replica(), await replica()];
+    const state = await new Kvm(nc).open(tableBucket('fib-aa', STATE_BUCKET));
+    const stored = async () => Number((await state.get(`position.${ALL.name}`))?.string());
+    const end = async () => (await (await jetstreamManager(nc)).streams.info('LOCRIB')).state.last_seq;
+    const allAt = async (seq: number) => {
+      const at = [await stored(), ...replicas.map((r) => r.positions().get(ALL.name))];
+      // Thrown, so that a timeout says where each stood.
+      if (!at.every((p) => p === seq)) throw new Error(`positions (stored, each replica): ${at.join(', ')}; waiting for ${seq}`);
+      return true;
+    };
+    try {
+      for (let i = 0; i < 12; i++) await announce('a.example.test', [advertised('a.example.test', `ipn:300.${i}.*`)]);
+      await until('both replicas and the bucket at the change stream end', async () => allAt(await end()), { ms: 20_000 });
+      // A third writer (a replica further on) puts the position ahead: neither takes it back when it passes its next batch.
+      const ahead = (await end()) + 1_000;
+      await state.put(`position.${ALL.name}`, String(ahead));
+      await announce('a.example.test', [advertised('a.example.test', 'ipn:300.99.*')]);
+      await until('both replicas at the position written ahead', () => allAt(ahead), { ms: 20_000 });
+      // Each conflict was read past, not failed as a batch and resumed.
+      expect(lines.filter((line) => line['level'] === 'warn' && String(line['msg']).startsWith('batch not applied'))).toEqual([]);
+    } finally {
+      for (const r of replicas) await r.stop();
+    }
+  }, 60_000);
 });

@@ -23,6 +23,19 @@ interface Waiting {
 
 const TIMEOUT_MS = 5_000;
 
+/** A publish the server refused, with JetStream's error code (10070: not the expected last msg id; 10071: not the expected last subject sequence). */
+export class JetStreamRefusal extends Error {
+  readonly code: number | undefined;
+
+  constructor(description: string, code: number | undefined) {
+    super(`${description} (JetStream error ${code})`);
+    this.code = code;
+  }
+}
+
+/** The subject's last message was not the one the publish expected (Nats-Expected-Last-Subject-Sequence): another writer's came first. */
+export const isWrongLastSubjectSeq = (error: unknown): boolean => error instanceof JetStreamRefusal && error.code === 10071;
+
 /**
  * JetStream publishes for the data path: each a core publish with a reply subject under one inbox
  * of the connection's, the acknowledgments matched by that subject. nats.js's own publish is a
@@ -85,8 +98,7 @@ export class JetStreamPublisher {
         // No stream takes the subject: the server answers with a 503 status and no body.
         if (msg.data.length === 0) return waiting.reject(new Error(`no stream for the subject (status ${msg.headers?.code ?? 'none'})`));
         const answer = msg.json<{ seq?: number; duplicate?: boolean; error?: { description?: string; err_code?: number; code?: number } }>();
-        // 10070: not the expected last msg id; 10071: not the expected last subject sequence.
-        if (answer.error) return waiting.reject(new Error(`${answer.error.description ?? 'refused'} (JetStream error ${answer.error.err_code ?? answer.error.code})`));
+        if (answer.error) return waiting.reject(new JetStreamRefusal(answer.error.description ?? 'refused', answer.error.err_code ?? answer.error.code));
         waiting.resolve({ seq: answer.seq ?? 0, duplicate: answer.duplicate === true });
       },
     });

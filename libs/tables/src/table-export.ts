@@ -5,7 +5,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import { Result } from 'effect';
 import { decodeLocRibChanges } from '#libs/events';
 import type { LocRibChange, RibAdvertisement } from '#libs/rib';
-import { DUPLICATE_WINDOW_MS, ensureStream, readLog, startProjection } from '#libs/streams';
+import { DUPLICATE_WINDOW_MS, ensureStream, isWrongLastSubjectSeq, publisherFor, readLog, startProjection } from '#libs/streams';
 import { deltasOf, type TableDelta, type TableTarget } from './table-delta.ts';
 import { canonicalKey, keyOf, tableBucket } from './table-key.ts';
 import { readTable } from './table-follower.ts';
@@ -55,21 +55,37 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
    * targets never move it for this one, and a change a target has passed is never published for
    * it again (which would put an old value back once its message id is out of the duplicate window).
    */
+  /** Each target's position entry's revision in the bucket as last read or written here: a write expects it, so another replica's write since is seen, never overwritten. */
+  const revisions = new Map<string, number>();
+  const readPosition = async (target: string): Promise<number | undefined> => {
+    const entry = await state.get(`position.${target}`);
+    revisions.set(target, entry?.revision ?? 0);
+    const stored = entry?.string();
+    return stored ? Number(stored) : undefined;
+  };
   const readPositions = async (): Promise<Map<string, number | undefined>> => {
     const known = new Map<string, number | undefined>();
-    for (const target of options.targets) {
-      const stored = (await state.get(`position.${target.name}`))?.string();
-      known.set(target.name, stored ? Number(stored) : undefined);
-    }
+    for (const target of options.targets) known.set(target.name, await readPosition(target.name));
     return known;
   };
   let positions = await readPositions();
-  /** Positions only move forward: a lagging replica does not take one back. */
+  const publisher = publisherFor(nc);
+  /**
+   * Positions only move forward: a lagging replica does not take one back. A write expects the
+   * revision known here (one publish a batch, not a read and a write); when another replica wrote
+   * since, the position is read again, and written only if this one is further.
+   */
   const advance = async (target: string, seq: number): Promise<void> => {
-    if (seq <= (positions.get(target) ?? 0)) return;
-    const stored = Number((await state.get(`position.${target}`))?.string() || '0');
-    if (seq > stored) await state.put(`position.${target}`, String(seq));
-    positions.set(target, Math.max(stored, seq));
+    while (seq > (positions.get(target) ?? 0)) {
+      try {
+        const ack = await publisher.publish(`$KV.${stateBucket}.position.${target}`, String(seq), { lastSubjectSeq: revisions.get(target) ?? 0 });
+        revisions.set(target, ack.seq);
+        positions.set(target, seq);
+      } catch (error) {
+        if (!isWrongLastSubjectSeq(error)) throw error;
+        positions.set(target, Math.max(positions.get(target) ?? 0, (await readPosition(target)) ?? 0));
+      }
+    }
   };
   const hashes = new Map(options.targets.map((t) => [t.name, createHash('sha256').update(t.fingerprint).digest('hex').slice(0, 12)]));
 
