@@ -136,6 +136,18 @@ export class Fib<V> {
    */
   update(pattern: EidPattern, next: (value: V | undefined) => V | undefined): void {
     const text = formatPattern(pattern);
+    const exact = this.#exactTable(pattern);
+    if (exact !== undefined) {
+      // Nearly every route of a full table: one probe of its table, whatever the change.
+      exact.update(text, (entry) => {
+        const value = next(entry?.value);
+        if (entry !== undefined && value !== undefined) entry.value = value;
+        else if (entry !== undefined) this.#size--;
+        else if (value !== undefined) this.#size++;
+        return value === undefined ? undefined : (entry ?? new FibEntry(flatKey(text), specificityScore(pattern), value));
+      });
+      return;
+    }
     const existing = this.#find(pattern, text);
     const value = next(existing?.value);
     if (existing !== undefined && value !== undefined) existing.value = value;
@@ -165,6 +177,12 @@ export class Fib<V> {
     for (const wildcards of this.#dtnDomains.values()) yield* wildcards.values();
   }
 
+  /** The table of an exact node (`ipn:A.N.*`) or name (`dtn://name/**`), which holds it by its text alone. */
+  #exactTable(pattern: EidPattern): RegionTable<FibEntry<V>> | undefined {
+    if (pattern.scheme === 'dtn') return pattern.path === undefined && pattern.wildcardAt < 0 ? this.#dtnExact : undefined;
+    return pattern.allocator !== '*' && pattern.node.kind === 'exact' && pattern.service.kind === 'wildcard' ? this.#ipnExact : undefined;
+  }
+
   #find(pattern: EidPattern, text: string): FibEntry<V> | undefined {
     if (pattern.scheme === 'dtn') {
       if (pattern.path !== undefined) return this.#dtnPaths.get(pathKey(text));
@@ -184,6 +202,7 @@ export class Fib<V> {
     return node.kind === 'wildcard' ? table?.wildcard : table?.ranges?.find(text);
   }
 
+  /** Adds the entry of a pattern that is no exact node or name (those are in their tables, #exactTable). */
   #insert(pattern: EidPattern, entry: FibEntry<V>): void {
     if (pattern.scheme === 'dtn') return this.#insertName(pattern, entry);
     if (pattern.allocator === '*') {
@@ -197,16 +216,13 @@ export class Fib<V> {
       if (services === undefined) this.#endpoints.set(key, (services = { exact: new Map(), ranges: undefined }));
       if (service.kind === 'exact') services.exact.set(service.value, entry);
       else (services.ranges ??= new RangeIndex(serviceOf)).insert(entry);
-    } else if (node.kind === 'exact') this.#ipnExact.put(entry);
-    else if (node.kind === 'wildcard') this.#table(pattern).wildcard = entry;
+    } else if (node.kind === 'wildcard') this.#table(pattern).wildcard = entry;
     else (this.#table(pattern).ranges ??= new RangeIndex(nodeOf)).insert(entry);
   }
 
   #insertName(pattern: DtnPattern, entry: FibEntry<V>): void {
     if (pattern.path !== undefined) {
       this.#dtnPaths.set(pathKey(entry.text), entry);
-    } else if (pattern.wildcardAt < 0) {
-      this.#dtnExact.put(entry);
     } else if (isDtnAny(pattern)) {
       this.#dtnAny = entry;
     } else {
@@ -223,11 +239,10 @@ export class Fib<V> {
     return table;
   }
 
-  /** Removes the entry of a pattern the table holds. */
+  /** Removes the entry of a pattern the table holds, no exact node or name (#insert). */
   #remove(pattern: EidPattern, text: string): void {
     if (pattern.scheme === 'dtn') {
       if (pattern.path !== undefined) this.#dtnPaths.delete(pathKey(text));
-      else if (pattern.wildcardAt < 0) this.#dtnExact.delete(text);
       else if (isDtnAny(pattern)) this.#dtnAny = undefined;
       else this.#removeWildcardName(pattern, text);
       return;
@@ -243,10 +258,6 @@ export class Fib<V> {
       if (service.kind === 'exact') services.exact.delete(service.value);
       else services.ranges?.remove(text);
       if (services.exact.size === 0 && !services.ranges?.size) this.#endpoints.delete(key);
-      return;
-    }
-    if (node.kind === 'exact') {
-      this.#ipnExact.delete(text);
       return;
     }
     const table = this.#table(pattern);

@@ -63,22 +63,41 @@ export class RegionTable<T extends { readonly text: string }> {
 
   /** Adds an item, replacing the one with the same key. */
   put(item: T): void {
-    const tag = this.#tagOf(item.text);
-    const slot = this.#slot(item.text, tag);
-    if (this.#slots[2 * slot + 1] === undefined) this.#size++;
-    this.#slots[2 * slot] = tag;
-    this.#slots[2 * slot + 1] = item;
-    if (this.#size * 4 > this.#slots.length) this.#resize();
+    this.update(item.text, () => item);
   }
 
   /** Removes the item whose key equals that of `text`; false when there was none. */
   delete(text: string): boolean {
+    let held = false;
+    this.update(text, (item) => ((held = item !== undefined), undefined));
+    return held;
+  }
+
+  /**
+   * The item keyed as `text` (a string of the items' own form) replaced by what `next` makes of it
+   * (undefined: removed), with one hash and one probe: a gateway loading a full table adds a
+   * million keys, each of which a find and then a put probed twice.
+   */
+  update(text: string, next: (item: T | undefined) => T | undefined): void {
+    const tag = this.#tagOf(text);
+    const at = this.#slot(text, tag);
+    const slots = this.#slots;
+    const item = slots[2 * at + 1] as T | undefined;
+    const replacement = next(item);
+    if (replacement === item) return;
+    if (replacement === undefined) return this.#vacate(at);
+    if (item === undefined) this.#size++;
+    slots[2 * at] = tag;
+    slots[2 * at + 1] = replacement;
+    if (this.#size * 4 > slots.length) this.#resize();
+  }
+
+  /** Empties a slot, moving back the items after it in its run (backward-shift deletion, no tombstones). */
+  #vacate(at: number): void {
     const slots = this.#slots;
     const mask = (slots.length >> 1) - 1;
-    let hole = this.#slot(text, this.#tagOf(text));
-    if (slots[2 * hole + 1] === undefined) return false;
-    // Backward-shift deletion: move later items of the run into the hole unless their home lies
-    // cyclically after the hole (then they are already where a probe from home finds them).
+    let hole = at;
+    // Later items of the run move into the hole unless their home lies cyclically after it (then a probe from home finds them where they are).
     for (let j = (hole + 1) & mask; slots[2 * j + 1] !== undefined; j = (j + 1) & mask) {
       const home = this.#home(slots[2 * j] as number);
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
@@ -91,7 +110,6 @@ export class RegionTable<T extends { readonly text: string }> {
     slots[2 * hole] = undefined;
     slots[2 * hole + 1] = undefined;
     this.#size--;
-    return true;
   }
 
   *values(): IterableIterator<T> {
