@@ -12,7 +12,7 @@ import { decodeFibEntry, gatewayTable } from '#libs/fib-export';
 import { generateAdKey } from '#libs/identity';
 import { LocRib, type LocRibChange, type RibAdvertisement } from '#libs/rib';
 import { ensureStream, readLog } from '#libs/streams';
-import { keyOf, readLocRib, readTable, routeOfKey } from '#libs/tables';
+import { decodeTableLines, keyOf, latestSnapshot, readLocRib, readTable, routeOfKey, tableStream } from '#libs/tables';
 import { peerMessageCodec, type RouteUpdate } from '#libs/wire';
 import { freePort, startNatsServer, type NatsServer, until } from '#libs/lab';
 import { pick, seeded, shuffle } from '../../bench/lib/random.ts';
@@ -75,6 +75,7 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
   const running = new Map<Service, ChildProcess>();
   let keepalive: NodeJS.Timeout | undefined;
   let over = false;
+  let passed = false;
   afterAll(async () => {
     over = true;
     clearInterval(keepalive);
@@ -82,7 +83,9 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
     await nc?.close();
     await nats?.stop();
     await lab?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    // A failed run keeps the services' logs and the RIB's checkpoint, to find out why.
+    if (passed) rmSync(dir, { recursive: true, force: true });
+    else console.log(`chaos: the services' logs and checkpoint are kept in ${dir}`);
   });
 
   /** Exits we did not cause (a service that could not start, say), each restarted 2 s later as systemd's dpp@.service does. */
@@ -187,7 +190,9 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
     // 2. The gateway's FIB is the entries of that Loc-RIB, and the reference's but for which event made each best.
     const fib = await readTable(nc, 'dpp-fib-gw');
     const gw = gatewayTable({ name: 'gw', fromPeers: undefined, schemes: undefined });
-    expect(fib).toEqual(new Map([...locRib].map(([key, { pattern, advertisement, causeSeq }]) => [key, gw.entryOf(pattern, advertisement, causeSeq)!])));
+    const wanted = new Map([...locRib].map(([key, { pattern, advertisement, causeSeq }]) => [key, gw.entryOf(pattern, advertisement, causeSeq)!]));
+    if ([...new Set([...fib.keys(), ...wanted.keys()])].some((key) => fib.get(key) !== wanted.get(key))) console.log(await tableDifference(nc, 'dpp-fib-gw', fib, wanted));
+    expect(fib).toEqual(wanted);
     const [firstKey, firstValue] = fib.entries().next().value!;
     const { causeSeq: _, ...sample } = Result.getOrThrow(decodeFibEntry(firstValue, routeOfKey(firstKey)!.pattern));
     expect(sample).toMatchObject({ peerAd: PEER, nextHop: `dtn://${PEER}/` });
@@ -217,8 +222,33 @@ describe(`ingest of ${ROUTES} routes under ${KILLS} kill -9 (seed ${SEED})`, () 
       expect(await stopped).toBe(0);
       running.delete(service);
     }
+    passed = true;
   }, 900_000 + ROUTES);
 });
+
+/**
+ * Where a table and the change stream's fold part: how many keys differ, and for the first, every
+ * change message and every delta message that touched it, with the latest snapshot's bounds.
+ */
+async function tableDifference(nc: NatsConnection, table: string, held: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string>): Promise<string> {
+  const differing = [...new Set([...held.keys(), ...wanted.keys()])].filter((key) => held.get(key) !== wanted.get(key)).sort();
+  const key = differing[0]!;
+  const pattern = routeOfKey(key)!.pattern;
+  const lines = [`chaos: ${differing.length} keys differ between the table ${table} and the change stream's fold; the first, ${key}: table ${held.get(key)}, fold ${wanted.get(key)}`];
+  for await (const m of readLog(nc, 'DPP_LOC_RIB')) {
+    const changes = decodeLocRibChanges(m.string());
+    for (const c of Result.isSuccess(changes) ? changes.success : []) {
+      if (c.pattern === pattern) lines.push(`  change stream seq ${m.seq}: cause ${c.causeSeq}, best ${c.best ? `from ${c.best.validFrom ?? '-'}` : 'none'}, previous ${c.previous ? `from ${c.previous.validFrom ?? '-'}` : 'none'}`);
+    }
+  }
+  const snapshot = await latestSnapshot(nc, table);
+  lines.push(`  latest snapshot: ${snapshot ? `${snapshot.id}, deltas through ${snapshot.deltasThrough}, ${snapshot.entries} entries` : 'none'}`);
+  for await (const m of readLog(nc, tableStream(table))) {
+    const deltas = decodeTableLines(m.string());
+    for (const d of Result.isSuccess(deltas) ? deltas.success : []) if (d.key === key) lines.push(`  delta seq ${m.seq} (id ${m.headers?.get('Nats-Msg-Id')}): ${d.value ?? 'deleted'}`);
+  }
+  return lines.join('\n');
+}
 
 /** The neighbor the peer is to the speaker (its AD and speaker id), from the first session-up logged. */
 async function neighborOfPeer(nc: NatsConnection): Promise<string> {
@@ -269,8 +299,11 @@ async function importedOnce(nc: NatsConnection): Promise<{ chaos: string[]; fres
 
 /** Waits until the logs, the Loc-RIB and the FIB stop moving for `ms` in a row. */
 async function untilQuiet(nc: NatsConnection, ms: number): Promise<void> {
-  const jsm = await jetstreamManager(nc);
-  const sample = async () => (await Promise.all(['DPP_PEER_EVENTS', 'DPP_RIB_INPUT', 'DPP_LOC_RIB', 'TABLE_dpp-fib-gw'].map(async (s) => (await jsm.streams.info(s)).state.last_seq))).join(' ');
+  // Made in each sample, which `until` tries again: a short run's nats-server restart can be just before, and the first request time out.
+  const sample = async () => {
+    const jsm = await jetstreamManager(nc);
+    return (await Promise.all(['DPP_PEER_EVENTS', 'DPP_RIB_INPUT', 'DPP_LOC_RIB', 'TABLE_dpp-fib-gw'].map(async (s) => (await jsm.streams.info(s)).state.last_seq))).join(' ');
+  };
   let last = '';
   let since = Date.now();
   await until(
