@@ -82,18 +82,26 @@ export async function startProcess(command: string, args: readonly string[]): Pr
     died: () => (exited(child) ? `${command} exited (${child.exitCode ?? child.signalCode}): ${output}` : undefined),
     stop: async () => {
       stopping = true;
-      await kill(child);
+      await kill(child, command);
     },
   };
 }
 
 const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
-async function kill(child: ChildProcess): Promise<void> {
+/**
+ * SIGTERM, then SIGKILL if the server is still there after 5 s, said on stderr: a server killed
+ * is not a server stopped (nats-server loses what it had not yet written out), and a test that
+ * restarts one must be able to tell which it got.
+ */
+async function kill(child: ChildProcess, command: string): Promise<void> {
   if (exited(child)) return;
   const gone = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  const timer = setTimeout(() => {
+    process.stderr.write(`${command} was still running 5 s after SIGTERM: killed (SIGKILL)\n`);
+    child.kill('SIGKILL');
+  }, 5_000);
   await gone;
   clearTimeout(timer);
 }
