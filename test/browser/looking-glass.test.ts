@@ -60,15 +60,17 @@ describe('the looking glass in a browser, over the demo stack', () => {
     };
     const listed = await until('both peers ESTABLISHED on the page', async () => {
       const text = await rows();
-      return text.length === 2 && text.every((r) => r.includes('ESTABLISHED')) ? text : undefined;
-    }, { ms: 30_000 });
+      if (text.length === 2 && text.every((r) => r.includes('ESTABLISHED'))) return text;
+      // Thrown, so that a timeout says what the page listed last.
+      throw new Error(`the page lists ${JSON.stringify(text)}`);
+    }, { ms: 60_000 });
     expect(listed.map((r) => r.split('\t')[0])).toEqual(['esa.example.test', 'mars.example.test']);
     await shot('peers');
     await page.click('text=mars.example.test');
     await expect.poll(() => page.locator('#state').innerText()).toBe('ESTABLISHED');
     expect(await page.locator('#sessions tbody tr').first().innerText()).toMatch(/responder\tESTABLISHED/);
     await shot('peer');
-  });
+  }, 120_000);
 
   it('finds ipn:200.7.* when one searches ipn:200.7, and shows every attribute and candidate of the route', async () => {
     expect((await runDpp('originate', 'ipn:200.7.*', '--config', config('mars.example.test'))).status).toBe(0);
@@ -84,7 +86,7 @@ describe('the looking glass in a browser, over the demo stack', () => {
     expect(await page.locator('#attributes').first().innerText()).toMatch(/receivedSeq/);
     expect(await page.locator('#candidates tbody tr').first().innerText()).toMatch(/best$/);
     await shot('route');
-  });
+  }, 120_000);
 
   it('draws three future windows of a pattern as three bars where they fall, and a fourth originated while the page is open appears without a reload', async () => {
     const pattern = 'ipn:200.9.*';
@@ -122,7 +124,7 @@ describe('the looking glass in a browser, over the demo stack', () => {
     expect(await page.evaluate('window.loadedOnce === true')).toBe(true);
     expect((await geometry()).bars.map((b) => b.from)).toEqual([...windows, fourth].map((w) => w.from));
     await shot('timeline-live');
-  });
+  }, 120_000);
 
   it('travels to before a withdrawal and shows the route, and to after it and does not', async () => {
     const pattern = 'ipn:200.8.*';
@@ -157,7 +159,7 @@ describe('the looking glass in a browser, over the demo stack', () => {
     await shot('history');
     await page.click('#history tbody tr:first-child a');
     expect(await page.locator('#event').innerText()).toContain(pattern);
-  });
+  }, 120_000);
 
   it('answers only for its own names without a token (no DNS rebinding), and refuses a timeline range beyond time', async () => {
     const url = new URL(web('esa.example.test'));
@@ -207,5 +209,5 @@ describe('the looking glass in a browser, over the demo stack', () => {
       service.kill('SIGINT');
       await exited;
     }
-  });
+  }, 120_000);
 });
