@@ -184,9 +184,10 @@ export class Fib<V> {
   }
 
   #find(pattern: EidPattern, text: string): FibEntry<V> | undefined {
+    const exact = this.#exactTable(pattern);
+    if (exact !== undefined) return exact.find(text);
     if (pattern.scheme === 'dtn') {
       if (pattern.path !== undefined) return this.#dtnPaths.get(pathKey(text));
-      if (pattern.wildcardAt < 0) return this.#dtnExact.find(text);
       if (isDtnAny(pattern)) return this.#dtnAny;
       const wildcard = splitDtnWildcard(pattern);
       return this.#dtnDomains.find(wildcard.domain)?.find(wildcard, text);
@@ -197,7 +198,6 @@ export class Fib<V> {
       const services = this.#endpoints.get(endpointKey(pattern.allocator, node.value));
       return service.kind === 'exact' ? services?.exact.get(service.value) : services?.ranges?.find(text);
     }
-    if (node.kind === 'exact') return this.#ipnExact.find(text);
     const table = this.#allocators.get(pattern.allocator);
     return node.kind === 'wildcard' ? table?.wildcard : table?.ranges?.find(text);
   }

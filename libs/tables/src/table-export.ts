@@ -50,19 +50,19 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   await ensureStream(nc, { name: `KV_${stateBucket}`, subjects: [`$KV.${stateBucket}.>`], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas: options.replicas ?? 1 });
   const writers = new Map<string, TableWriter>();
   for (const target of options.targets) writers.set(target.name, await TableWriter.open(nc, tableBucket(options.bucketPrefix, target.name), options));
+  /** Each target's position entry's revision in the bucket as last read or written here: a write expects it, so another replica's write since is seen, never overwritten. */
+  const revisions = new Map<string, number>();
+  const readPosition = async (target: string): Promise<number | undefined> => {
+    const entry = await state.get(positionKey(target));
+    revisions.set(target, entry?.revision ?? 0);
+    const stored = entry?.string();
+    return stored ? Number(stored) : undefined;
+  };
   /**
    * Where each target stands in the change stream. Each has its own, so exporters with other
    * targets never move it for this one, and a change a target has passed is never published for
    * it again (which would put an old value back once its message id is out of the duplicate window).
    */
-  /** Each target's position entry's revision in the bucket as last read or written here: a write expects it, so another replica's write since is seen, never overwritten. */
-  const revisions = new Map<string, number>();
-  const readPosition = async (target: string): Promise<number | undefined> => {
-    const entry = await state.get(`position.${target}`);
-    revisions.set(target, entry?.revision ?? 0);
-    const stored = entry?.string();
-    return stored ? Number(stored) : undefined;
-  };
   const readPositions = async (): Promise<Map<string, number | undefined>> => {
     const known = new Map<string, number | undefined>();
     for (const target of options.targets) known.set(target.name, await readPosition(target.name));
@@ -78,7 +78,7 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   const advance = async (target: string, seq: number): Promise<void> => {
     while (seq > (positions.get(target) ?? 0)) {
       try {
-        const ack = await publisher.publish(`$KV.${stateBucket}.position.${target}`, String(seq), { lastSubjectSeq: revisions.get(target) ?? 0 });
+        const ack = await publisher.publish(`$KV.${stateBucket}.${positionKey(target)}`, String(seq), { lastSubjectSeq: revisions.get(target) ?? 0 });
         revisions.set(target, ack.seq);
         positions.set(target, seq);
       } catch (error) {
@@ -146,6 +146,9 @@ export async function startTableExport(nc: NatsConnection, options: TableExportO
   };
 }
 
+/** A target's position in the exporter's state bucket (its key; the KV subject is `$KV.<bucket>.<key>`). */
+const positionKey = (target: string): string => `position.${target}`;
+
 /** A change message that does not decode, met by the exporter or by a rebuild: it stays in the log, for inspection. */
 const QUARANTINED = 'Loc-RIB changes quarantined: not valid changes of a known version';
 const quarantine = (options: TableExportOptions, seq: number, error: string) => options.log({ level: 'error', msg: QUARANTINED, stream: options.changeStream, seq, error });
@@ -178,7 +181,7 @@ async function rebuild(nc: NatsConnection, state: KV, options: TableExportOption
     // Each rebuild its own id: a rebuild back to an earlier fingerprint must not have its writes taken for the first one's.
     await writers.get(target.name)!.append([{ id: `${options.idPrefix}-rebuild-${randomUUID()}`, deltas }]);
     // Set, not advanced: the table is now the Loc-RIB's at `upTo`, and what follows it is to be applied.
-    await state.put(`position.${target.name}`, String(upTo));
+    await state.put(positionKey(target.name), String(upTo));
     await state.put(`config.${target.name}`, storedFingerprint(target));
     options.log({ level: 'info', msg: 'table rebuilt from the Loc-RIB', table: target.name, atChangeSeq: upTo, entries: wanted.size, written: deltas.length });
   }
