@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Figure } from './lib/figure.ts';
 import { machine, notes, save, table } from './lib/report.ts';
 import { fibLookup } from './figures/fib-lookup.ts';
+import { gatewayLoad } from './figures/gateway-load.ts';
 import { handshakes } from './figures/handshakes.ts';
 import { anchors } from './figures/anchors.ts';
 import { pipeline, pipelineProcesses } from './figures/pipeline.ts';
@@ -20,6 +21,7 @@ const quick = values.quick;
 
 const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[]>> = {
   'fib-lookup': () => fibLookup(quick ? 100_000 : 1_000_000, quick ? 3 : 7),
+  'gateway-load': () => gatewayLoad(quick ? 50_000 : 1_000_000, quick ? 1 : 3),
   'rib-memory': () => ribMemory(quick ? 50_000 : 1_000_000),
   'rib-replay': () => ribReplay(quick ? 50_000 : 1_000_000),
   'rib-restart': () => ribRestart(quick ? 50_000 : 1_000_000),

@@ -2,6 +2,7 @@ export type { DtnPattern, EidPattern, IpnAllocatorPattern, IpnAnyPattern, IpnPar
 export type { Parsed, PatternError } from './src/parsed.ts';
 export { parsePattern } from './src/parse-pattern.ts';
 export { formatPattern, formatPattern00 } from './src/format-pattern.ts';
+export { isIpnNodeText } from './src/ipn-node-text.ts';
 export { currentPatternText } from './src/current-pattern-text.ts';
 export { specificityScore, specificityScore00 } from './src/specificity-score.ts';
 export { parseEid, scanEid, type Eid } from './src/eid.ts';

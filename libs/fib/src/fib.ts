@@ -2,6 +2,8 @@ import {
   Cursor,
   formatPattern,
   isDtnAny,
+  isIpnNodeText,
+  parsePattern,
   scanEid,
   specificityScore,
   splitDtnWildcard,
@@ -28,6 +30,8 @@ interface ServiceTable<V> {
 
 const nodeOf = (pattern: IpnAllocatorPattern) => pattern.node;
 const serviceOf = (pattern: IpnAllocatorPattern) => pattern.service;
+/** The score of every `ipn:A.N.*` (§4.2). */
+const IPN_NODE_SCORE = specificityScore({ scheme: 'ipn', allocator: 0, node: { kind: 'exact', value: 0 }, service: { kind: 'wildcard' } });
 
 /**
  * A forwarding table: EID patterns → values, answering which pattern is the most specific match
@@ -137,17 +141,7 @@ export class Fib<V> {
   update(pattern: EidPattern, next: (value: V | undefined) => V | undefined): void {
     const text = formatPattern(pattern);
     const exact = this.#exactTable(pattern);
-    if (exact !== undefined) {
-      // Nearly every route of a full table: one probe of its table, whatever the change.
-      exact.update(text, (entry) => {
-        const value = next(entry?.value);
-        if (entry !== undefined && value !== undefined) entry.value = value;
-        else if (entry !== undefined) this.#size--;
-        else if (value !== undefined) this.#size++;
-        return value === undefined ? undefined : (entry ?? new FibEntry(flatKey(text), specificityScore(pattern), value));
-      });
-      return;
-    }
+    if (exact !== undefined) return this.#updateExact(exact, text, () => specificityScore(pattern), next);
     const existing = this.#find(pattern, text);
     const value = next(existing?.value);
     if (existing !== undefined && value !== undefined) existing.value = value;
@@ -158,6 +152,33 @@ export class Fib<V> {
       this.#insert(pattern, new FibEntry(flatKey(text), specificityScore(pattern), value));
       this.#size++;
     }
+  }
+
+  /**
+   * `update` for a pattern given as text: the canonical text of an exact ipn node (`ipn:A.N.*`,
+   * nearly every route of a full table, and the key a gateway's table names it by) goes to its
+   * table with no parse and no format; any other text is parsed. False when the text names no
+   * pattern (nothing changes).
+   */
+  updateText(text: string, next: (value: V | undefined) => V | undefined): boolean {
+    if (isIpnNodeText(text)) {
+      this.#updateExact(this.#ipnExact, text, () => IPN_NODE_SCORE, next);
+      return true;
+    }
+    const parsed = parsePattern(text);
+    if (parsed.ok) this.update(parsed.value, next);
+    return parsed.ok;
+  }
+
+  /** One probe of an exact node's or name's table, whatever the change; `score` is asked only of a new entry. */
+  #updateExact(table: RegionTable<FibEntry<V>>, text: string, score: () => number, next: (value: V | undefined) => V | undefined): void {
+    table.update(text, (entry) => {
+      const value = next(entry?.value);
+      if (entry !== undefined && value !== undefined) entry.value = value;
+      else if (entry !== undefined) this.#size--;
+      else if (value !== undefined) this.#size++;
+      return value === undefined ? undefined : (entry ?? new FibEntry(flatKey(text), score(), value));
+    });
   }
 
   *entries(): IterableIterator<FibMatch<V>> {

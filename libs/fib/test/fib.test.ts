@@ -116,7 +116,9 @@ describe('Fib.lookup', () => {
 
   it('agrees with a brute-force search over random tables and EID texts, through inserts and deletes', () => {
     const op = fc.oneof(
-      { weight: 3, arbitrary: anyPattern.map((p) => ({ set: p })) },
+      { weight: 2, arbitrary: anyPattern.map((p) => ({ set: p })) },
+      // By text, as a gateway gives its table's keys: an exact node's canonical text takes no parse.
+      { weight: 1, arbitrary: anyPattern.map((p) => ({ setText: p })) },
       { weight: 1, arbitrary: anyPattern.map((p) => ({ del: p })) },
     );
     fc.assert(
@@ -127,6 +129,9 @@ describe('Fib.lookup', () => {
           if ('set' in o) {
             fib.set(o.set, formatPattern(o.set));
             reference.set(formatPattern(o.set), o.set);
+          } else if ('setText' in o) {
+            expect(fib.updateText(formatPattern(o.setText), () => formatPattern(o.setText))).toBe(true);
+            reference.set(formatPattern(o.setText), o.setText);
           } else {
             expect(fib.delete(o.del)).toBe(reference.delete(formatPattern(o.del)));
           }
@@ -165,6 +170,24 @@ describe('Fib maintenance', () => {
     expect(fib.size).toBe(0);
     expect([...fib.entries()]).toEqual([]);
     for (const eid of ['ipn:3.4.0', 'ipn:3.4.5', 'ipn:3.4.7', 'ipn:3.50.0', 'dtn://a.b/', 'dtn://a.b/c', 'dtn://ab.b/']) expect(fib.lookup(eid)).toBeUndefined();
+  });
+
+  it('takes a pattern by text: a -00 text as the -01 pattern it is, an exact node with no parse; false for a text that is no pattern', () => {
+    const fib = new Fib<string>();
+    expect(fib.updateText('ipn:100.1.*', () => 'node')).toBe(true);
+    expect(fib.updateText('IPN:100.1.*', (was) => `${was}, again`)).toBe(true);
+    expect(fib.updateText('ipn:100.2', () => 'node, -00 text')).toBe(true);
+    expect(fib.updateText('ipn:100.[1-9].*', () => 'range')).toBe(true);
+    for (const text of ['ipn:100.1.x', 'ipn:100.01.*', '']) expect(fib.updateText(text, () => 'none')).toBe(false);
+    expect([...fib.entries()].map((e) => [e.text, e.score, e.value]).sort()).toEqual([
+      ['ipn:100.1.*', 64, 'node, again'],
+      ['ipn:100.2.*', 64, 'node, -00 text'],
+      ['ipn:100.[1-9].*', 60, 'range'],
+    ]);
+    expect(fib.lookup('ipn:100.1.7')?.value).toBe('node, again');
+    fib.updateText('ipn:100.1.*', () => undefined);
+    expect(fib.lookup('ipn:100.1.7')?.value).toBe('range');
+    expect(fib.size).toBe(2);
   });
 
   it('holds a range beside an overlapping one and removes each on its own', () => {

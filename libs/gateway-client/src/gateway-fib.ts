@@ -1,6 +1,5 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
-import { parsePattern } from '#libs/eid';
 import { Fib } from '#libs/fib';
 import { decodeFibValue, type FibEntry, type FibValue } from '#libs/fib-export';
 import { byWindowStart, inWindow } from '#libs/rib';
@@ -111,16 +110,17 @@ export class GatewayFib {
 
   #apply({ key, value, revision }: TableEntry): void {
     this.#revision = revision;
-    const route = routeOfKey(key);
-    const parsed = route === undefined ? undefined : parsePattern(route.pattern);
-    if (!route || !parsed?.ok) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
     const held = value === undefined ? undefined : this.#valueOf(value);
     if (typeof held === 'string') return this.#options.onError?.(`revision ${revision}: ${held}`);
-    this.#fib.update(parsed.value, (was) => {
-      const next = replaced(was, route.validFrom, held);
-      this.#size += entryCount(next) - entryCount(was);
-      return next;
-    });
+    const route = routeOfKey(key);
+    const named =
+      route !== undefined &&
+      this.#fib.updateText(route.pattern, (was) => {
+        const next = replaced(was, route.validFrom, held);
+        this.#size += entryCount(next) - entryCount(was);
+        return next;
+      });
+    if (!named) return this.#options.onError?.(`revision ${revision}: key ${key} names no pattern`);
     this.#options.onChange?.({ pattern: route.pattern, validFrom: route.validFrom, entry: held && { pattern: route.pattern, ...held }, revision });
   }
 
