@@ -49,7 +49,7 @@ describe('a table stream: delta batches, snapshots, compaction', () => {
     expect((await state()).deltas.last_seq).toBe(4);
   });
 
-  it('a writer snapshots the table as its streams hold it, and asks again where the deltas end when another writer came between its appends', async () => {
+  it('a writer snapshots the table it holds, and reads the table again when another writer came between its appends', async () => {
     const table = `t${randomUUID().slice(0, 8)}`;
     const first = await TableWriter.open(nc, table, { compactAfter: 1_000_000, log });
     await first.append([{ id: 'a', deltas: puts('a', 1, 3) }]);

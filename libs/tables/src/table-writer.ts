@@ -36,17 +36,17 @@ type Log = (line: Record<string, unknown>) => void;
  * the server's message size), in order (libs/streams publishInOrder: one lost on the way fails
  * those after it instead of letting them land first). Once the lines written since the last
  * snapshot reach what that snapshot held (at least `compactAfter`), a snapshot is made beside the
- * deltas, which go on meanwhile: the table is read back from the streams (the latest snapshot and
- * the deltas after it, as any reader loads it), written to the snapshot stream, and what only the
- * previous snapshot still needs is purged from both streams; at most one every `compactEveryMs`, a
- * compaction due sooner waiting for its time.
+ * deltas, which go on meanwhile: the table as the writer holds it is written to the snapshot
+ * stream, and what only the previous snapshot still needs is purged from both streams; at most
+ * one every `compactEveryMs`, a compaction due sooner waiting for its time.
  *
- * The writer holds only where the deltas end, not the table: a table held beside the appends cost
- * a map update per delta on the hot path (the FIB export's largest CPU item at line rate) and a
- * million entries of memory per gateway, where reading it back costs a read of the snapshot and
- * the lines since, once per compaction. A reader thus has a whole snapshot interval of slack
- * before it must load a snapshot again, and the work of compacting stays proportional to what was
- * written.
+ * The writer holds the table it wrote (read from the streams at open), so a snapshot does not
+ * read a million entries back from the server first. What it holds is the stream's table only
+ * while each append stored exactly its own messages after the last: when another writer's
+ * message came between (a replica's rebuild) or a publish failed, it reads the table again
+ * before its next append. A reader thus has a whole
+ * snapshot interval of slack before it must load a snapshot again, and the work of compacting
+ * stays proportional to what was written.
  */
 export class TableWriter {
   readonly #nc: NatsConnection;
@@ -57,15 +57,17 @@ export class TableWriter {
   #lastCompaction = -Infinity;
   #compactionTimer: NodeJS.Timeout | undefined;
   readonly #log: Log;
-  /** Where the deltas end as this writer knows it, or undefined: to be asked of the server before the next append. */
-  #tail: SubjectTail | undefined;
+  #tail: SubjectTail;
+  /** The table through `#tail` (key → value), or undefined: to be read from the streams again. */
+  #held: Map<string, string> | undefined;
   #sinceSnapshot = 0;
   #latest: Snapshot | undefined;
   #compacting: Promise<void> | undefined;
 
-  private constructor(nc: NatsConnection, table: string, latest: Snapshot | undefined, options: { readonly compactAfter?: number; readonly compactEveryMs?: number; readonly log: Log }) {
+  private constructor(nc: NatsConnection, table: string, tail: SubjectTail, latest: Snapshot | undefined, options: { readonly compactAfter?: number; readonly compactEveryMs?: number; readonly log: Log }) {
     this.#nc = nc;
     this.#table = table;
+    this.#tail = tail;
     this.#latest = latest;
     this.#compactAfter = options.compactAfter ?? COMPACT_AFTER_LINES;
     this.#compactEveryMs = options.compactEveryMs ?? COMPACT_EVERY_MS;
@@ -78,13 +80,14 @@ export class TableWriter {
     const replicas = options.replicas ?? 1;
     await ensureStream(nc, { name: tableStream(table), subjects: [tableSubject(table, 'd')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
     await ensureStream(nc, { name: snapshotStream(table), subjects: [tableSubject(table, 's'), tableSubject(table, 'e')], duplicateWindowMs: DUPLICATE_WINDOW_MS, replicas });
-    return new TableWriter(nc, table, await latestSnapshot(nc, table), options);
+    return new TableWriter(nc, table, { seq: 0 }, await latestSnapshot(nc, table), options);
   }
 
-  /** Where the deltas end, from the server: the delta stream holds nothing else, so its last message is the subject's. */
-  async #tailNow(): Promise<SubjectTail> {
-    const jsm = await jetstreamManager(this.#nc);
-    return { seq: (await jsm.streams.info(tableStream(this.#table))).state.last_seq };
+  /** The table and where its deltas end, read from the streams. */
+  async #read(): Promise<Map<string, string>> {
+    const { entries, revision } = await readTableAt(this.#nc, this.#table);
+    this.#tail = { seq: revision };
+    return (this.#held = entries);
   }
 
   /** Appends the batches in order; a batch with no deltas writes nothing. Returns the lines written. */
@@ -97,10 +100,18 @@ export class TableWriter {
       lines += deltas.length;
     }
     if (messages.length === 0) return 0;
-    const before = this.#tail ?? (await this.#tailNow());
-    this.#tail = undefined;
-    // On a failure the batch is done again from the exporter's position, after the end of the deltas is asked again: an ack lost, a message stored unseen, another writer's between.
-    this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, before, { log: this.#log });
+    const held = this.#held ?? (await this.#read());
+    const before = this.#tail;
+    try {
+      this.#tail = await publishInOrder(publisherFor(this.#nc), tableSubject(this.#table, 'd'), messages, before, { log: this.#log });
+    } catch (error) {
+      // The batch is done again from the exporter's position, after the table is read again: from where the stream really ends (an ack lost, a message stored unseen).
+      this.#held = undefined;
+      throw error;
+    }
+    // Stored right after the last, each ours (or, from a replica, the same message under the same id): the table is what was held and these.
+    if (this.#tail.seq - before.seq === messages.length) for (const { deltas } of batches) for (const { key, value } of deltas) value === undefined ? held.delete(key) : held.set(key, value);
+    else this.#held = undefined;
     this.#sinceSnapshot += lines;
     this.#compactWhenDue();
     return lines;
@@ -108,8 +119,8 @@ export class TableWriter {
 
   /** Starts a compaction once enough lines were written since the last snapshot, and its time has come (else when it comes). */
   #compactWhenDue(): void {
-    // Not while another runs or waits.
-    if (this.#compacting !== undefined || this.#compactionTimer !== undefined) return;
+    // Not while another runs or waits, nor before the table is held again (an append reads it first).
+    if (this.#compacting !== undefined || this.#compactionTimer !== undefined || this.#held === undefined) return;
     if (this.#sinceSnapshot < Math.max(this.#compactAfter, this.#latest?.entries ?? 0)) return;
     const wait = this.#lastCompaction + this.#compactEveryMs - Date.now();
     if (wait > 0) {
@@ -128,16 +139,16 @@ export class TableWriter {
   }
 
   /**
-   * Writes the table as the streams have it as a snapshot, then purges what only the previous
-   * snapshot needed: its parts and the deltas it does not include.
+   * Writes the table as it stands as a snapshot, then purges what only the previous snapshot
+   * needed: its parts and the deltas it does not include.
    */
   async compact(): Promise<void> {
     this.#sinceSnapshot = 0;
-    // The table through the last delta the read met: appends go on while it is read and its parts are written.
-    const { entries, revision } = await readTableAt(this.#nc, this.#table);
-    const keys = [...entries.keys()];
-    const values = [...entries.values()];
-    entries.clear();
+    const held = this.#held ?? (await this.#read());
+    // The table now, as it stands after the last append: appends go on while its parts are written.
+    const revision = this.#tail.seq;
+    const keys = [...held.keys()];
+    const values = [...held.values()];
     const id = `snap-${revision}`;
     const publisher = publisherFor(this.#nc);
     const withId = () => {
