@@ -5,7 +5,7 @@ import { FibEntryV1, FibEntryV2 } from '../../fib-export/src/fib-entry.ts';
 import { ExportedRouteV1 } from '../src/adj-rib-out.ts';
 import { compile } from '../src/fast-decode.ts';
 import { LoggedEventV1 } from '../src/peer-event.ts';
-import { LocRibChangesV1, LocRibChangesV2, RibInputV1 } from '../src/rib-log.ts';
+import { LocRibChangesV1, LocRibChangesV2, LocRibChangesV3, RibInputV1 } from '../src/rib-log.ts';
 import { SpeakerHeartbeatV1 } from '../src/speaker-heartbeat.ts';
 
 type Node = SchemaAST.AST & { readonly context?: { readonly isOptional?: boolean } };
@@ -46,7 +46,7 @@ function valuesOf(ast: Node, clean: boolean): fc.Arbitrary<unknown> {
   return clean ? shaped : fc.oneof({ weight: 12, arbitrary: shaped }, { weight: 1, arbitrary: fc.jsonValue() });
 }
 
-const SCHEMAS = { RibInputV1, LocRibChangesV1, LocRibChangesV2, FibEntryV1, FibEntryV2, ExportedRouteV1, LoggedEventV1, SpeakerHeartbeatV1 };
+const SCHEMAS = { RibInputV1, LocRibChangesV1, LocRibChangesV2, LocRibChangesV3, FibEntryV1, FibEntryV2, ExportedRouteV1, LoggedEventV1, SpeakerHeartbeatV1 };
 
 describe('the compiled decoders of the data path (fast-decode.ts)', () => {
   for (const [name, schema] of Object.entries(SCHEMAS)) {

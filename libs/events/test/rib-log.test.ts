@@ -35,11 +35,19 @@ describe('RIB log forms', () => {
     expect(Result.isFailure(decoded) && decoded.failure).toContain(where);
   });
 
-  it('writes each advertisement of a message once (v2), and reads its changes back sharing one object', () => {
+  it('writes each advertisement of a message once and the changes as columns (v3), and reads its changes back sharing one object', () => {
     const rib = new LocRib('us.example.org');
     const changes = rib.apply(updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*.*', 'ipn:2.*.*', 'ipn:3.*.*'], { metric: 4 })]));
     const text = encodeLocRibChanges(changes);
-    expect(JSON.parse(text)).toMatchObject({ v: 2, advertisements: [{ neighbor: 'a.org', metric: 4 }], changes: [{ best: 0 }, { best: 0 }, { best: 0 }] });
+    expect(JSON.parse(text)).toEqual({
+      v: 3,
+      causeSeq: 1,
+      at: 0,
+      advertisements: [expect.objectContaining({ neighbor: 'a.org', metric: 4 })],
+      patterns: ['ipn:1.*.*', 'ipn:2.*.*', 'ipn:3.*.*'],
+      best: [0, 0, 0],
+      previous: [null, null, null],
+    });
     const decoded = Result.getOrThrow(decodeLocRibChanges(text));
     expect(decoded).toEqual(changes);
     expect(new Set(decoded.map((c) => c.best)).size).toBe(1);
@@ -56,9 +64,25 @@ describe('RIB log forms', () => {
     ]);
   });
 
-  it('refuses a v2 change naming an advertisement the message does not have', () => {
-    const decoded = decodeLocRibChanges('{"v":2,"causeSeq":1,"at":0,"advertisements":[],"changes":[{"pattern":"ipn:1.*.*","best":0,"previous":null}]}');
-    expect(Result.isFailure(decoded) && decoded.failure).toContain('["changes"][0]');
+  it('reads v2 change messages, each change an object naming its advertisements by place', () => {
+    const a = '{"neighbor":"a","peerAd":"a","receivedSeq":3,"index":0,"adPath":["a"],"metric":0,"transitive":[]}';
+    const b = '{"neighbor":"b","peerAd":"b","receivedSeq":2,"index":0,"adPath":["b"],"metric":0,"transitive":[]}';
+    const decoded = Result.getOrThrow(decodeLocRibChanges(`{"v":2,"causeSeq":3,"at":5,"advertisements":[${a},${b}],"changes":[{"pattern":"ipn:1.*.*","best":0,"previous":1},{"pattern":"ipn:2.*.*","best":null,"previous":1}]}`));
+    expect(decoded.map((c) => [c.pattern, c.best?.neighbor, c.previous?.neighbor, c.causeSeq, c.at])).toEqual([
+      ['ipn:1.*.*', 'a', 'b', 3, 5],
+      ['ipn:2.*.*', undefined, 'b', 3, 5],
+    ]);
+    expect(decoded[0]!.previous).toBe(decoded[1]!.previous);
+  });
+
+  it.each([
+    ['a v2 change naming an advertisement the message does not have', '{"v":2,"causeSeq":1,"at":0,"advertisements":[],"changes":[{"pattern":"ipn:1.*.*","best":0,"previous":null}]}', '["changes"][0]'],
+    ['a v3 change naming an advertisement the message does not have', '{"v":3,"causeSeq":1,"at":0,"advertisements":[],"patterns":["ipn:1.*.*"],"best":[null],"previous":[0]}', 'change 0: names advertisement 0'],
+    ['v3 columns of different lengths', '{"v":3,"causeSeq":1,"at":0,"advertisements":[],"patterns":["ipn:1.*.*","ipn:2.*.*"],"best":[null],"previous":[null,null]}', 'columns of 2 patterns, 1 best and 2 previous'],
+    ['a v3 place that is no integer', '{"v":3,"causeSeq":1,"at":0,"advertisements":[],"patterns":["ipn:1.*.*"],"best":[0.5],"previous":[null]}', '["best"][0]'],
+  ])('refuses %s, saying where', (_, json, where) => {
+    const decoded = decodeLocRibChanges(json);
+    expect(Result.isFailure(decoded) && decoded.failure).toContain(where);
   });
 
   it('refuses a change that is not one', () => {
