@@ -2,7 +2,7 @@ import { connect } from '@nats-io/transport-node';
 import { GatewayFib } from '#libs/gateway-client';
 import { gatewayTable } from '#libs/fib-export';
 import { startNatsServer } from '#libs/lab';
-import type { RibAdvertisement } from '#libs/rib';
+import { attributesOf, type RibAdvertisement } from '#libs/rib';
 import { HOT_PATH, readLog } from '#libs/streams';
 import { snapshotStream, TableWriter, type TableDelta } from '#libs/tables';
 import { figure, type Figure } from '../lib/figure.ts';
@@ -65,14 +65,7 @@ export async function gatewayLoad(n: number, runs: number): Promise<Figure> {
 const advertisement = (id: number): RibAdvertisement => ({
   neighbor: `n${id % 4}.example.org dtn://speaker`,
   peerAd: `n${id % 4}.example.org`,
-  adPath: [`n${id % 4}.example.org`, 'origin.example.org'],
-  metric: id % 3,
-  gatewayEid: undefined,
-  validFrom: undefined,
-  validUntil: undefined,
-  bandwidthBps: undefined,
-  maxBundleSize: undefined,
-  transitive: [],
+  ...attributesOf({ adPath: [`n${id % 4}.example.org`, 'origin.example.org'], metric: id % 3, transitive: [] }),
   receivedSeq: id + 1,
   index: 0,
 });

@@ -44,8 +44,8 @@ export const RibInputV1 = Schema.Union([
  * message once, and its changes name them by place in `advertisements`: a full-table load is an
  * advertisement of a hundred patterns a hundred times over, which every reader parsed and
  * allocated a hundred times. Version 3 writes the changes as three columns (`patterns`, `best`,
- * `previous`) instead of an object each: 40% of v2's bytes for a full table's message, and a
- * third of its parse. All three are read; v3 is written. One message holds at most
+ * `previous`) instead of an object each: 44% of v2's bytes for a full table's message, and two
+ * fifths of its decode time. All three are read; v3 is written. One message holds at most
  * `CHANGES_PER_MESSAGE`.
  */
 const AdvertisementV1 = Schema.Struct({
