@@ -106,8 +106,8 @@ describe('events that cannot be read are quarantined, not applied, and do not st
     const changesOf = (allocator: number) =>
       encodeLocRibChanges(source.apply({ type: 'update', seq: allocator, neighbor: 'a.org s', peerAd: 'a.org', withdrawn: [], accepted: [{ patterns: [`ipn:${allocator}.*.*`], adPath: ['a.org'], metric: 0, gatewayEid: undefined, validFrom: undefined, validUntil: undefined, bandwidthBps: undefined, maxBundleSize: undefined, transitive: [] }], rejected: [] }));
     const first = changesOf(1);
-    const v3 = JSON.stringify({ ...JSON.parse(changesOf(2)), v: 3 });
-    await stream(changes, `qf.${id}`, [first, v3, '[1,2', changesOf(4)]);
+    const unknownVersion = JSON.stringify({ ...JSON.parse(changesOf(2)), v: 4 });
+    await stream(changes, `qf.${id}`, [first, unknownVersion, '[1,2', changesOf(4)]);
     const lines: Line[] = [];
     const prefix = `qfib-${id}`;
     const exporter = await startFibExport(nc, { changeStream: changes, gateways: [{ name: 'gw', fromPeers: undefined, schemes: undefined }], bucketPrefix: prefix, batch: 2, log: (l) => lines.push(l) });
