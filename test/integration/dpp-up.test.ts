@@ -25,6 +25,17 @@ async function healthOf(data: string): Promise<string> {
   return checkHealth(`127.0.0.1:${config.listen.port}`, credentials, { 'grpc.ssl_target_name_override': 'dsn.example.test' });
 }
 
+/** Until `dpp up` says it is up; a start that ends or takes too long fails with what it said. */
+const stackUp = (child: ChildProcess, said: () => string, what: string) =>
+  until(
+    what,
+    () => {
+      if (said().includes('dpp is up')) return true;
+      throw new Error(`dpp up said:\n${said().slice(-3_000)}`);
+    },
+    { ms: 90_000, gaveUp: () => ((child.exitCode ?? child.signalCode) === null ? undefined : `dpp up exited (${child.exitCode ?? child.signalCode}), having said:\n${said().slice(-3_000)}`) },
+  );
+
 /** README's main command, as a newcomer runs it: the demo stack up, routes at its gateway, the CLI against it, Ctrl-C. */
 describe('dpp up (the demo stack)', () => {
   let up: ChildProcess | undefined;
@@ -37,7 +48,7 @@ describe('dpp up (the demo stack)', () => {
     let out = '';
     up.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     up.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    await until('the stack up', () => (out.includes('dpp is up') ? true : undefined), { ms: 90_000 });
+    await stackUp(up, () => out, 'the stack up');
     const pids = [...out.matchAll(/^\S+\/(?:rib|policy|session|fib-export|web)\s+(\d+)\s/gm)].map((m) => Number(m[1]));
     const metricsOf = (service: string) => new RegExp(`^${service.replaceAll('.', '\\.')}\\s+\\d+\\s+(http://\\S+)/metrics`, 'm').exec(out)![1]!;
     expect(pids).toHaveLength(13);
@@ -157,8 +168,10 @@ describe('dpp up (the demo stack)', () => {
       const again = spawn(process.execPath, ['bin/dpp.js', 'up', '--data', data, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       up = again;
       let said = '';
+      let complained = '';
       again.stdout!.on('data', (c: Buffer) => (said += c.toString()));
-      await until('the stack up again', () => (said.includes('dpp is up') ? true : undefined), { ms: 90_000 });
+      again.stderr!.on('data', (c: Buffer) => (complained += c.toString()));
+      await stackUp(again, () => said + complained, 'the stack up again');
       expect(said.split('\n')[0]).toContain(first);
       // The gateway hears of Mars's route again either way: from the kept streams, or from the fresh ones.
       await until("Mars's route at ESA's gateway", () => (said.includes('gateway esa-gw: + ipn:200.*.*') ? true : undefined), { ms: 30_000 });

@@ -106,8 +106,25 @@ async function kill(child: ChildProcess, command: string): Promise<void> {
   clearTimeout(timer);
 }
 
-/** A loopback port free right now, for servers that cannot pick their own and report it. */
-export function freePort(): Promise<number> {
+/**
+ * Ports this process has handed out. The port asked of the OS is closed again before it is
+ * handed out, and the OS may give that same port to the next ask: `dpp up` once configured the
+ * DSN's policy metrics and its looking glass on one port, and its policy service could not start
+ * (EADDRINUSE). A port is handed out once per process.
+ */
+const handedOut = new Set<number>();
+
+/** A loopback port free right now and not handed out before by this process, for servers that cannot pick their own and report it. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await anyFreePort();
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+}
+
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
