@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { connect } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { decodeLoggedEvent, passThroughImport } from '#libs/events';
-import { until } from '#libs/lab';
+import { exited, until } from '#libs/lab';
 import { readLog } from '#libs/streams';
 import { alive, jsonLines, runDpp } from '../harness/dpp-process.ts';
 import { familiesOf, metricsNamedByDeploy } from '../harness/deploy-metrics.ts';
@@ -33,7 +33,7 @@ const stackUp = (child: ChildProcess, said: () => string, what: string) =>
       if (said().includes('dpp is up')) return true;
       throw new Error(`dpp up said:\n${said().slice(-3_000)}`);
     },
-    { ms: 90_000, gaveUp: () => ((child.exitCode ?? child.signalCode) === null ? undefined : `dpp up exited (${child.exitCode ?? child.signalCode}), having said:\n${said().slice(-3_000)}`) },
+    { ms: 90_000, gaveUp: () => (exited(child) ? `dpp up exited (${child.exitCode ?? child.signalCode}), having said:\n${said().slice(-3_000)}` : undefined) },
   );
 
 /** README's main command, as a newcomer runs it: the demo stack up, routes at its gateway, the CLI against it, Ctrl-C. */
@@ -154,10 +154,10 @@ describe('dpp up (the demo stack)', () => {
     for (const [, url] of out.matchAll(/^\S+\/(?:rib|policy|session|fib-export)\s+\d+\s+(http:\/\/\S+)\/metrics/gm)) for (const name of familiesOf(await (await fetch(`${url}/metrics`)).text())) served.add(name);
     expect([...metricsNamedByDeploy()].filter((name) => !name.startsWith('dpp_hardy_') && !served.has(name))).toEqual([]);
     expect(served).toContain('dpp_session_start_time_seconds');
-    const exited = new Promise<number | null>((resolve) => up!.once('exit', resolve));
+    const ended = new Promise<number | null>((resolve) => up!.once('exit', resolve));
     const before = out.length;
     process.kill(-up.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
+    expect(await ended).toBe(0);
     up = undefined;
     // The services stopped, then NATS and the DNS lab, quietly: nothing exited on its own, nothing restarted.
     expect(out.slice(before).trim().split('\n')).toEqual(['stopping...', 'stopped']);

@@ -87,12 +87,13 @@ export async function startProcess(command: string, args: readonly string[]): Pr
   };
 }
 
-const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
+/** Whether the child has ended, by exit or by signal. */
+export const exited = (child: ChildProcess): boolean => child.exitCode !== null || child.signalCode !== null;
 
 /**
  * SIGTERM, then SIGKILL if the server is still there after 5 s, said on stderr: a server killed
- * is not a server stopped (nats-server loses what it had not yet written out), and a test that
- * restarts one must be able to tell which it got.
+ * is not a server stopped (its own shutdown never ran), and a test that restarts one must be able
+ * to tell which it got.
  */
 async function kill(child: ChildProcess, command: string): Promise<void> {
   if (exited(child)) return;
