@@ -10,7 +10,7 @@ const gc = (globalThis as { gc?: () => void }).gc!;
 const n = Number(process.argv[2]);
 gc();
 const before = process.memoryUsage().rss;
-const rib = new LocRib('us.example.org');
+const rib = new LocRib('us.example.org', { checkpointed: true });
 for (const e of logged(n, Number(process.argv[3] ?? 4))) {
   rib.apply(e);
   rib.takeStoreOps();

@@ -31,7 +31,7 @@ const FIGURES: Record<string, () => Figure | Figure[] | Promise<Figure | Figure[
   handshakes: () => handshakes(quick ? 40 : 400, 8, quick ? 1 : 3),
   'policy-import': () => policyImport(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
   'soft-reconfiguration': () => softReconfiguration(quick ? 50_000 : 1_000_000, quick ? 2 : 3),
-  'adj-rib-out': () => adjRibOutSend(quick ? 10_000 : 200_000, quick ? 1 : 3),
+  'adj-rib-out': () => adjRibOutSend(quick ? 10_000 : 1_000_000, quick ? 1 : 3),
   'scheduled-windows': () => scheduledWindows(quick ? 5_000 : 100_000, quick ? 20 : 500, quick ? 1 : 3),
   'time-variant': () => timeVariant(quick ? 1_000 : 10_000, quick ? 20 : 100, quick ? 1 : 3),
 };

@@ -57,7 +57,7 @@ export function ribMemory(n: number): Figure {
     return (after - before) / n;
   };
   const projection = (neighbors: number) => () => {
-    const rib = new LocRib(US);
+    const rib = new LocRib(US, { checkpointed: true });
     // The service hands each batch's store operations to the checkpoint: they do not stay.
     for (const e of logged(n, neighbors)) {
       rib.apply(e);
@@ -174,7 +174,7 @@ export function ribRestart(n: number): Figure {
   try {
     const path = join(dir, 'rib.sqlite');
     const store = CheckpointStore.open(path);
-    const rib = new LocRib(US);
+    const rib = new LocRib(US, { checkpointed: true });
     for (const e of updates(n, 100)) rib.apply(e);
     store.save(rib.takeStoreOps(), { localAd: US, now: rib.now, lastSeq: rib.lastSeq, loopsDropped: rib.loopsDropped });
     store.close();

@@ -28,7 +28,7 @@ function* plan(patterns: number, windows: number, start: number): Generator<RibE
 
 /** Applied as the service applies a batch: the store operations go to the checkpoint, the changes to the stream. */
 function load(events: Iterable<RibEvent>): { rib: LocRib; changes: number; ms: number } {
-  const rib = new LocRib(US);
+  const rib = new LocRib(US, { checkpointed: true });
   let changes = 0;
   const start = performance.now();
   for (const e of events) {

@@ -204,7 +204,8 @@ describe('LocRib as a replayable projection (design.md property 2)', () => {
         const full = new LocRib(US);
         const reference = events.flatMap((e) => full.apply(e));
         const cut = events.length === 0 ? 0 : cutAt % (events.length + 1);
-        const first = new LocRib(US);
+        // The reference records no store operations (an audit replay); this one does, as the service's.
+        const first = new LocRib(US, { checkpointed: true });
         const before = events.slice(0, cut).flatMap((e) => first.apply(e));
         const resumed = LocRib.restore(JSON.parse(JSON.stringify(first.snapshot())));
         // A consumer that crashed before acking re-reads events it had applied: they change nothing.
@@ -216,6 +217,16 @@ describe('LocRib as a replayable projection (design.md property 2)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('records store operations only when a checkpoint follows it', () => {
+    const audit = new LocRib(US);
+    const service = new LocRib(US, { checkpointed: true });
+    const event = announce('a.org', 'ipn:5.*');
+    expect(audit.apply(event)).toEqual(service.apply(event));
+    expect(service.takeStoreOps().map((op) => op.op)).toEqual(['advertisement', 'put']);
+    expect(service.takeStoreOps()).toEqual([]);
+    expect(() => audit.takeStoreOps()).toThrow(/checkpointed/);
   });
 });
 

@@ -50,7 +50,7 @@ export async function startRib(nc: NatsConnection, store: CheckpointStore, optio
     if (snapshot && snapshot.localAd !== options.localAd) {
       throw new Error(`the checkpoint was made for AD ${snapshot.localAd}, not ${options.localAd}: use its own checkpoint file`);
     }
-    return snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd);
+    return snapshot ? LocRib.restore(snapshot) : new LocRib(options.localAd, { checkpointed: true });
   };
   let rib = fromCheckpoint();
   /** The last input event whose changes are published and checkpointed (the Loc-RIB in memory may be ahead, mid-batch). */

@@ -45,7 +45,7 @@ describe('CheckpointStore (SQLite)', () => {
         // The first process checkpoints whole batches up to the crash; the events after its last save are lost with it.
         const crash = Math.min(events.length, Math.floor(crashAt * (events.length + 1)));
         const saved = Math.floor(crash / batch) * batch;
-        const first = new LocRib(US);
+        const first = new LocRib(US, { checkpointed: true });
         const store = CheckpointStore.open(path);
         const emitted = applyInBatches(first, store, events.slice(0, saved), batch);
         for (const event of events.slice(saved, saved + (lostTail % batch))) first.apply(event);
@@ -54,7 +54,7 @@ describe('CheckpointStore (SQLite)', () => {
         // The second process: restore, and read again everything after the checkpoint (nothing was acked beyond it).
         const reopened = CheckpointStore.open(path);
         const snapshot = reopened.load();
-        const second = snapshot ? LocRib.restore(snapshot) : new LocRib(US);
+        const second = snapshot ? LocRib.restore(snapshot) : new LocRib(US, { checkpointed: true });
         expect(second.lastSeq).toBe(saved === 0 ? 0 : events[saved - 1]!.seq);
         // The restored state is the whole state at the checkpoint: every route, not only the best ones.
         const atCheckpoint = new LocRib(US);
@@ -74,7 +74,7 @@ describe('CheckpointStore (SQLite)', () => {
 
   it('forgets what was withdrawn and keeps what was re-announced, across a restart', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'rib.sqlite');
-    const rib = new LocRib(US);
+    const rib = new LocRib(US, { checkpointed: true });
     const store = CheckpointStore.open(path);
     applyInBatches(rib, store, [
       updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*', 'ipn:2.*'])]),
@@ -92,7 +92,7 @@ describe('CheckpointStore (SQLite)', () => {
 
   it('keeps an advertisement that names a pattern twice: its checkpoint restores', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'dpp-ckpt-')), 'rib.sqlite');
-    const rib = new LocRib(US);
+    const rib = new LocRib(US, { checkpointed: true });
     const store = CheckpointStore.open(path);
     applyInBatches(rib, store, [updateEvent(1, 'a.org', [], [advertised('a.org', ['ipn:1.*', 'ipn:1.*', 'ipn:2.*'])])], 1);
     store.close();
