@@ -14,4 +14,4 @@ export type { RouteWithdrawal, RouteWithdrawal__Output } from './generated/dtn/p
 export type { UnknownAttribute, UnknownAttribute__Output } from './generated/dtn/peering/v1/UnknownAttribute.ts';
 export type { Timestamp, Timestamp__Output } from './generated/google/protobuf/Timestamp.ts';
 export { NotificationCode, ROUTES_OUTLIVE } from './src/notification-code.ts';
-export { advertisementToWire, attributesFromWire, timestampMs, withdrawalToWire } from './src/wire-route.ts';
+export { advertisementToWire, routesFromWire, withdrawalToWire, type InvalidWirePattern, type UpdateRoutes, type WirePatterns } from './src/wire-route.ts';

@@ -7,14 +7,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Result } from 'effect';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { formatPattern, patternFromWire } from '#libs/eid';
 import { decodeLoggedEvent } from '#libs/events';
 import { DEFAULT_SVC_PARAMS, generateAdKey, svcbZoneLine, type AdKeyPair } from '#libs/identity';
 import { startDnsLab, startNatsCluster, startTlsLab, until, type DnsLab, type NatsCluster, type TlsLab } from '#libs/lab';
 import type { RibAdvertisement } from '#libs/rib';
 import { natsServers, readLog } from '#libs/streams';
 import { readLocRib } from '#libs/tables';
-import type { PeerMessage__Output } from '#libs/wire';
+import { routesFromWire, type PeerMessage__Output } from '#libs/wire';
 import { loadPolicyConfig, loadRibConfig, loadSpeakerConfig } from '#libs/service-config';
 import { startPolicyService } from '../../services/policy/src/policy-service.ts';
 import { startRibService } from '../../services/rib/src/rib-service.ts';
@@ -71,13 +70,11 @@ describe('one AD at two sites on a 3-node NATS cluster', () => {
   /** The patterns a peer holds from what it received: announced, less withdrawn. */
   const announced = (peer: HandPeer) => {
     const held = new Set<string>();
-    const text = (p: Parameters<typeof patternFromWire>[0]) => {
-      const parsed = patternFromWire(p);
-      return parsed.ok ? formatPattern(parsed.value) : '?';
-    };
     for (const m of peer.received()) {
-      for (const w of m.update?.withdrawals ?? []) for (const p of w.patterns) held.delete(text(p));
-      for (const a of m.update?.announcements ?? []) for (const p of a.patterns) held.add(text(p));
+      if (!m.update) continue;
+      const { withdrawals, announcements } = routesFromWire(m.update);
+      for (const w of withdrawals) for (const p of w.patterns) held.delete(p);
+      for (const a of announcements) for (const p of a.patterns) held.add(p);
     }
     return held;
   };

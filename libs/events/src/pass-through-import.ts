@@ -1,9 +1,8 @@
 import { Result } from 'effect';
-import { currentPatternText, formatPattern, patternFromWire } from '#libs/eid';
+import { currentPatternText } from '#libs/eid';
 import { adName } from '#libs/identity';
 import type { AcceptedAdvertisement, RibEvent, Rejection, Withdrawal } from '#libs/rib';
-import { NotificationCode, peerMessageCodec, ROUTES_OUTLIVE } from '#libs/wire';
-import { attributesFromWire, timestampMs } from '#libs/wire';
+import { NotificationCode, peerMessageCodec, ROUTES_OUTLIVE, routesFromWire, type WirePatterns } from '#libs/wire';
 import type { PeerEvent } from './peer-event.ts';
 
 const codec = peerMessageCodec();
@@ -43,27 +42,29 @@ function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Accept
   const rejected: Rejection[] = [];
   if (event.message === undefined) throw new Error('a route-update event without its message');
   const update = codec.decode(Buffer.from(event.message, 'base64')).update;
-  const canonical = (patterns: readonly Parameters<typeof patternFromWire>[0][]): string[] =>
-    patterns.flatMap((pattern) => {
-      const parsed = patternFromWire(pattern);
-      if (parsed.ok) return [formatPattern(parsed.value)];
-      rejected.push({ pattern: JSON.stringify(pattern), rule: 'invalid-pattern', reason: parsed.error.message });
-      return [];
-    });
+  const routes = update ? routesFromWire(update) : { withdrawals: [], announcements: [] };
+  const valid = ({ patterns, invalid }: WirePatterns): readonly string[] => {
+    for (const i of invalid) rejected.push({ pattern: JSON.stringify(i.pattern), rule: 'invalid-pattern', reason: i.why });
+    return patterns;
+  };
   // Those left with no pattern say nothing.
-  const withdrawn = (update?.withdrawals ?? []).map((w) => ({ patterns: canonical(w.patterns), validFrom: timestampMs(w.valid_from) })).filter((w) => w.patterns.length > 0);
+  const withdrawn = routes.withdrawals.map((w) => ({ patterns: valid(w), validFrom: w.validFrom })).filter((w) => w.patterns.length > 0);
   const dropped = new Set(event.overLimit?.routes.map((r) => `${currentPatternText(r.pattern)} ${r.validFrom}`));
-  const accepted = (update?.announcements ?? [])
-    .map((a) => {
-      const attributes = attributesFromWire(a);
-      const patterns = canonical(a.patterns).filter((pattern) => {
-        if (!dropped.has(`${pattern} ${attributes.validFrom}`)) return true;
-        rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
-        return false;
-      });
+  const accepted = routes.announcements
+    .map(({ patterns, invalid, adPath, metric, ...attributes }) => ({
+      patterns:
+        dropped.size === 0
+          ? valid({ patterns, invalid })
+          : valid({ patterns, invalid }).filter((pattern) => {
+              if (!dropped.has(`${pattern} ${attributes.validFrom}`)) return true;
+              rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
+              return false;
+            }),
       // AD names as dpp holds them everywhere (§5.3 compares identities): `C.Example.Test.` is c.example.test.
-      return { patterns, adPath: a.ad_path.map((ad) => Result.getOrElse(adName(ad), () => ad)), metric: a.metric, ...attributes };
-    })
+      adPath: adPath.map((ad) => Result.getOrElse(adName(ad), () => ad)),
+      metric,
+      ...attributes,
+    }))
     .filter((a) => a.patterns.length > 0);
   return { withdrawn, accepted, rejected };
 }

@@ -1,5 +1,4 @@
-import { formatPattern, patternFromWire } from '#libs/eid';
-import { timestampMs, type RouteUpdate__Output } from '#libs/wire';
+import type { UpdateRoutes } from '#libs/wire';
 
 /** §9.4 route table exhaustion: the most routes a peer may have, and what happens above (like BGP max-prefix). */
 export interface RouteLimit {
@@ -19,8 +18,8 @@ export interface LimitOutcome {
 /**
  * The routes a session's peer has now (announced and not withdrawn, one per pattern and window
  * start, as the RIB holds them), counted against its limit as updates arrive, before they are
- * logged: routes received, before import policy (BIRD's receive limit). Patterns are those the FSM
- * already checked.
+ * logged: routes received, before import policy (BIRD's receive limit). It counts the routes the
+ * FSM's check made of the update (routesFromWire): no pattern is parsed again.
  */
 export class RouteCount {
   /** Read at each update, so a limit changed by a config reload applies to the session as it runs. */
@@ -36,21 +35,14 @@ export class RouteCount {
     return this.#held.size;
   }
 
-  admit(update: RouteUpdate__Output): LimitOutcome {
+  admit(update: UpdateRoutes): LimitOutcome {
     const limit = this.#limit();
-    const text = (p: Parameters<typeof patternFromWire>[0]) => {
-      const parsed = patternFromWire(p);
-      return parsed.ok ? formatPattern(parsed.value) : undefined;
-    };
-    for (const w of update.withdrawals) for (const p of w.patterns) this.#held.delete(`${text(p)} ${timestampMs(w.valid_from)}`);
+    for (const w of update.withdrawals) for (const pattern of w.patterns) this.#held.delete(`${pattern} ${w.validFrom}`);
     if (this.#held.size < limit.max) this.#warned = false;
     const dropped: { pattern: string; validFrom: number | undefined }[] = [];
     let crossed: LimitOutcome['crossed'];
-    for (const a of update.announcements) {
-      const validFrom = timestampMs(a.attributes.findLast((x) => x.attribute === 'valid_from')?.valid_from);
-      for (const p of a.patterns) {
-        const pattern = text(p);
-        if (pattern === undefined) continue;
+    for (const { patterns, validFrom } of update.announcements) {
+      for (const pattern of patterns) {
         const key = `${pattern} ${validFrom}`;
         if (this.#held.has(key)) continue;
         if (this.#held.size < limit.max || limit.action === 'warn') {

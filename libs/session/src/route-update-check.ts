@@ -1,8 +1,7 @@
 import { Result } from 'effect';
-import { patternFromWire } from '#libs/eid';
 import { adName } from '#libs/identity';
-import type { EidPattern__Output, RouteUpdate__Output } from '#libs/wire';
-import { NotificationCode } from '#libs/wire';
+import type { RouteUpdate__Output, UpdateRoutes, WirePatterns } from '#libs/wire';
+import { NotificationCode, routesFromWire } from '#libs/wire';
 import type { SessionConfig } from './session-config.ts';
 
 export interface Refusal {
@@ -11,40 +10,39 @@ export interface Refusal {
 }
 
 /**
- * Whether a received RouteUpdate is well-formed as a whole (docs/spec-notes.md §6.1, §5.3): only
- * such updates are logged. Answers the first problem found, or undefined.
+ * A received RouteUpdate as routes when it is well-formed as a whole (docs/spec-notes.md §6.1,
+ * §5.3): only such updates are logged. Else the first problem found. The pattern count is checked
+ * before any pattern is parsed: it bounds the work one update can ask for (§9.4).
  */
-export function checkRouteUpdate(update: RouteUpdate__Output, peerAd: string, config: SessionConfig): Refusal | undefined {
+export function checkRouteUpdate(update: RouteUpdate__Output, peerAd: string, config: SessionConfig): { readonly refusal: Refusal } | { readonly routes: UpdateRoutes } {
   const patterns = update.announcements.reduce((n, a) => n + a.patterns.length, 0) + update.withdrawals.reduce((n, w) => n + w.patterns.length, 0);
   if (patterns > config.maxPatternsPerUpdate) {
-    return { code: NotificationCode.LIMIT_PATTERNS_PER_UPDATE, reason: `${patterns} patterns in one RouteUpdate; the limit is ${config.maxPatternsPerUpdate}` };
+    return { refusal: { code: NotificationCode.LIMIT_PATTERNS_PER_UPDATE, reason: `${patterns} patterns in one RouteUpdate; the limit is ${config.maxPatternsPerUpdate}` } };
   }
-  for (const [i, announcement] of update.announcements.entries()) {
+  const routes = routesFromWire(update);
+  for (const [i, announcement] of routes.announcements.entries()) {
     const where = `announcement ${i + 1}`;
-    if (announcement.patterns.length === 0) return malformedRoute(`${where} has no patterns`);
-    if (announcement.ad_path.length === 0) return malformedRoute(`${where} has an empty AD_PATH (§5.3)`);
-    const path = announcement.ad_path.map(adName);
+    if (update.announcements[i]!.patterns.length === 0) return malformedRoute(`${where} has no patterns`);
+    if (announcement.adPath.length === 0) return malformedRoute(`${where} has an empty AD_PATH (§5.3)`);
+    const path = announcement.adPath.map(adName);
     const bad = path.findIndex(Result.isFailure);
-    if (bad >= 0) return malformedRoute(`${where}: AD_PATH entry "${announcement.ad_path[bad]}" is not a DNS name`);
+    if (bad >= 0) return malformedRoute(`${where}: AD_PATH entry "${announcement.adPath[bad]}" is not a DNS name`);
     const first = path[0] as Result.Success<string, string>;
     if (first.success !== peerAd) return malformedRoute(`${where}: AD_PATH starts with ${first.success}, not the peer's AD ${peerAd} (§5.3)`);
-    const invalid = firstInvalid(announcement.patterns, where);
+    const invalid = firstInvalid(announcement, where);
     if (invalid) return invalid;
   }
-  for (const [i, withdrawal] of update.withdrawals.entries()) {
-    if (withdrawal.patterns.length === 0) return malformedRoute(`withdrawal ${i + 1} has no patterns`);
-    const bad = firstInvalid(withdrawal.patterns, `withdrawal ${i + 1}`);
+  for (const [i, withdrawal] of routes.withdrawals.entries()) {
+    if (update.withdrawals[i]!.patterns.length === 0) return malformedRoute(`withdrawal ${i + 1} has no patterns`);
+    const bad = firstInvalid(withdrawal, `withdrawal ${i + 1}`);
     if (bad) return bad;
   }
-  return undefined;
+  return { routes };
 }
 
-const malformedRoute = (reason: string): Refusal => ({ code: NotificationCode.MALFORMED_ROUTE, reason });
+const malformedRoute = (reason: string) => ({ refusal: { code: NotificationCode.MALFORMED_ROUTE, reason } });
 
-function firstInvalid(patterns: readonly EidPattern__Output[], where: string): Refusal | undefined {
-  for (const [j, pattern] of patterns.entries()) {
-    const parsed = patternFromWire(pattern);
-    if (!parsed.ok) return { code: NotificationCode.INVALID_PATTERN, reason: `${where}, pattern ${j + 1}: ${parsed.error.message}` };
-  }
-  return undefined;
+function firstInvalid({ invalid }: WirePatterns, where: string): { readonly refusal: Refusal } | undefined {
+  const first = invalid[0];
+  return first && { refusal: { code: NotificationCode.INVALID_PATTERN, reason: `${where}, pattern ${first.at + 1}: ${first.why}` } };
 }

@@ -207,9 +207,9 @@ function onAcknowledged(state: SessionState, message: PeerMessage__Output, now: 
 }
 
 function onUpdate(state: SessionState, message: PeerMessage__Output): Step {
-  const refusal = checkRouteUpdate(message.update!, state.peerAd!, state.config);
-  if (refusal) return fail(state, refusal.code, refusal.reason);
-  return { state, outputs: [{ type: 'route-update', update: message.update!, sequenceNumber: message.sequence_number }] };
+  const checked = checkRouteUpdate(message.update!, state.peerAd!, state.config);
+  if ('refusal' in checked) return fail(state, checked.refusal.code, checked.refusal.reason);
+  return { state, outputs: [{ type: 'route-update', update: message.update!, routes: checked.routes, sequenceNumber: message.sequence_number }] };
 }
 
 function sendHello(state: SessionState, now: number): Step {

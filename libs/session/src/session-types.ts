@@ -1,5 +1,5 @@
 import type { IdentityFailure } from '#libs/identity';
-import type { PeerMessage, PeerMessage__Output, RouteUpdate, RouteUpdate__Output } from '#libs/wire';
+import type { PeerMessage, PeerMessage__Output, RouteUpdate, RouteUpdate__Output, UpdateRoutes } from '#libs/wire';
 import type { NotificationCode } from '#libs/wire';
 import type { SessionConfig } from './session-config.ts';
 
@@ -80,8 +80,8 @@ export type SessionOutput =
   | { readonly type: 'verify'; readonly nonce: Uint8Array; readonly signature: Uint8Array; readonly keys: readonly Uint8Array[] }
   /** The session is up: log a session-up event. */
   | { readonly type: 'established'; readonly peerAd: string; readonly peerSpeakerId: string; readonly holdTime: number }
-  /** A RouteUpdate to append to the event log before anything acts on it. */
-  | { readonly type: 'route-update'; readonly update: RouteUpdate__Output; readonly sequenceNumber: string }
+  /** A RouteUpdate to append to the event log (its bytes) before anything acts on it, with its routes as the check read them. */
+  | { readonly type: 'route-update'; readonly update: RouteUpdate__Output; readonly routes: UpdateRoutes; readonly sequenceNumber: string }
   /** Something worth a log line that changes nothing (a tolerated Hello, an INFO Notification). */
   | { readonly type: 'notice'; readonly message: string }
   /**

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RouteCount } from '#libs/session';
-import { peerMessageCodec, type RouteUpdate, type RouteUpdate__Output } from '#libs/wire';
+import { peerMessageCodec, routesFromWire, type RouteUpdate, type UpdateRoutes } from '#libs/wire';
 
-/** An update as the session receives it: through the real codec. */
-const received = (update: RouteUpdate): RouteUpdate__Output => peerMessageCodec().decode(peerMessageCodec().encode({ sequence_number: '1', update })).update!;
+/** An update's routes as the session's check makes them: through the real codec. */
+const received = (update: RouteUpdate): UpdateRoutes => routesFromWire(peerMessageCodec().decode(peerMessageCodec().encode({ sequence_number: '1', update })).update!);
 const ipn = (node: number) => ({ ipn: { allocator_id: 1, node_id: node } });
 const announce = (...nodes: number[]) => received({ announcements: [{ patterns: nodes.map(ipn), ad_path: ['a.org'] }] });
 const withdraw = (...nodes: number[]) => received({ withdrawals: [{ patterns: nodes.map(ipn) }] });

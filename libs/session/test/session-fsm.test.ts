@@ -264,10 +264,12 @@ describe('DPP session FSM, ESTABLISHED', () => {
     expectRefused(feed(state, [{ type: 'tick' }], T0 + 5_000), NotificationCode.HOLD_TIMER_EXPIRED);
   });
 
-  it('passes a well-formed RouteUpdate on to be logged, with the wire sequence_number', () => {
+  it('passes a well-formed RouteUpdate on to be logged, with the wire sequence_number and its routes as the check read them', () => {
     const update = { announcements: [{ patterns: [{ dtn: { authority_string: 'rover*.example.org', is_wildcard: true } }], ad_path: ['dsn.example.org', 'relay.example.net'], metric: 10 }] };
     const { outputs } = feed(establishedResponder(), [received({ sequence_number: '3', update })]);
-    expect(outputs).toEqual([{ type: 'route-update', update: wire({ update }).update, sequenceNumber: '3' }]);
+    expect(outputs).toEqual([{ type: 'route-update', update: wire({ update }).update, routes: expect.objectContaining({ withdrawals: [] }), sequenceNumber: '3' }]);
+    const routes = outputs[0]!.type === 'route-update' ? outputs[0]!.routes : undefined;
+    expect(routes?.announcements).toMatchObject([{ patterns: ['dtn://rover*.example.org/**'], invalid: [], adPath: ['dsn.example.org', 'relay.example.net'], metric: 10 }]);
   });
 
   it.each([

@@ -1,12 +1,57 @@
-import { parsePattern, patternToWire } from '#libs/eid';
+import { formatPattern, parsePattern, patternFromWire, patternToWire } from '#libs/eid';
 import type { AcceptedAdvertisement, RouteAttributes } from '#libs/rib';
+import type { EidPattern__Output } from '../generated/dtn/peering/v1/EidPattern.ts';
 import type { RouteAdvertisement, RouteAdvertisement__Output } from '../generated/dtn/peering/v1/RouteAdvertisement.ts';
 import type { RouteAttribute } from '../generated/dtn/peering/v1/RouteAttribute.ts';
+import type { RouteUpdate__Output } from '../generated/dtn/peering/v1/RouteUpdate.ts';
 import type { RouteWithdrawal } from '../generated/dtn/peering/v1/RouteWithdrawal.ts';
 import type { Timestamp, Timestamp__Output } from '../generated/google/protobuf/Timestamp.ts';
 
+/** A pattern of a RouteUpdate that is no valid pattern (§4.1, §7.6): as it came, its place in its list, and why. */
+export interface InvalidWirePattern {
+  readonly pattern: EidPattern__Output;
+  readonly at: number;
+  readonly why: string;
+}
+
+/** The patterns of one announcement or withdrawal: the valid ones in canonical text, in order, and those that are not. */
+export interface WirePatterns {
+  readonly patterns: readonly string[];
+  readonly invalid: readonly InvalidWirePattern[];
+}
+
+/**
+ * A RouteUpdate as routes (§6.1–§6.4): each pattern parsed and put in canonical text once, each
+ * announcement's attributes read once. The one conversion of received routes: the session checks
+ * and counts what it makes, and the import stage makes the same from the logged bytes (the peer
+ * log keeps the bytes as received, docs/spec-notes.md §6.1–§6.4). AD_PATH entries are left as
+ * they came: the session refuses a bad one, the import stage names the good ones as dpp holds them.
+ */
+export interface UpdateRoutes {
+  readonly withdrawals: readonly (WirePatterns & { readonly validFrom: number | undefined })[];
+  readonly announcements: readonly (WirePatterns & Omit<AcceptedAdvertisement, 'patterns' | 'rules'>)[];
+}
+
+export function routesFromWire(update: RouteUpdate__Output): UpdateRoutes {
+  return {
+    withdrawals: update.withdrawals.map((w) => ({ ...patternsFromWire(w.patterns), validFrom: timestampMs(w.valid_from) })),
+    announcements: update.announcements.map((a) => ({ ...patternsFromWire(a.patterns), adPath: a.ad_path, metric: a.metric, ...attributesFromWire(a) })),
+  };
+}
+
+function patternsFromWire(wire: readonly EidPattern__Output[]): WirePatterns {
+  const patterns: string[] = [];
+  const invalid: InvalidWirePattern[] = [];
+  wire.forEach((pattern, at) => {
+    const parsed = patternFromWire(pattern);
+    if (parsed.ok) patterns.push(formatPattern(parsed.value));
+    else invalid.push({ pattern, at, why: parsed.error.message });
+  });
+  return { patterns, invalid };
+}
+
 /** §6.3, §6.4: the known attributes, and the unknown ones marked transitive; a repeated attribute's last value counts. */
-export function attributesFromWire(a: RouteAdvertisement__Output): Omit<AcceptedAdvertisement, 'patterns' | 'adPath' | 'metric'> {
+function attributesFromWire(a: RouteAdvertisement__Output): Omit<AcceptedAdvertisement, 'patterns' | 'adPath' | 'metric'> {
   let gatewayEid: string | undefined;
   let validFrom: number | undefined;
   let validUntil: number | undefined;
@@ -41,7 +86,7 @@ export function attributesFromWire(a: RouteAdvertisement__Output): Omit<Accepted
 }
 
 /** A protobuf Timestamp as ms since the epoch; absent stays absent. */
-export const timestampMs = (ts: Timestamp__Output | null | undefined): number | undefined =>
+const timestampMs = (ts: Timestamp__Output | null | undefined): number | undefined =>
   ts === null || ts === undefined ? undefined : Number(ts.seconds) * 1000 + Math.floor(ts.nanos / 1e6);
 
 /** A time in ms since the epoch as a protobuf Timestamp. */

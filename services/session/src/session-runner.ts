@@ -259,7 +259,7 @@ export function runSession(role: Role, config: SessionConfig, stream: PeerStream
         return;
       case 'route-update': {
         // §9.4: counted before it is logged, so routes over the limit are marked in the event itself.
-        const limited = routes?.admit(output.update);
+        const limited = routes?.admit(output.routes);
         if (limited?.crossed === 'warn') log({ level: 'warn', msg: 'peer is over its route limit', routes: routes?.size, max: limit?.max, action: 'warn' });
         const overLimit = limited && limited.dropped.length > 0 ? { overLimit: { limit: limit!.max, routes: limited.dropped.map((r) => (r.validFrom === undefined ? { pattern: r.pattern } : r)) } } : {};
         if (limited && limited.dropped.length > 0) log({ level: 'warn', msg: 'routes over the route limit dropped', dropped: limited.dropped.length, max: limit?.max, action: limit?.action });
