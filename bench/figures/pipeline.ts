@@ -289,7 +289,7 @@ async function measure(shape: string, stack: Stack, n: number, rounds: number, p
         measured: { name: 'peer → gateway FIB', runs: ingested },
         baseline: { name: 'bare JetStream publish, same events and bytes', runs: rawIngest },
         // Issue 16's target. The bare publish stays beside it as the machine's speed of the moment; a ratio
-        // of 0.5 to it (this figure's first target) is beyond BIRD's own rate here (1.68M routes/s, 0.33×).
+        // of 0.5 to it (this figure's first target) is about BIRD's own rate in the anchor figure.
         targets: { min: 150_000 },
         notes: { routes: n, routesPerUpdate: PER_UPDATE, eventBytes, runs: rounds, 'gateway client (GatewayFib), first ingest: RSS growth, B/route': gatewayMemory[0] ?? NaN, 'gateway client, first ingest: heap growth, B/route': gatewayMemory[1] ?? NaN },
       }),
