@@ -111,7 +111,7 @@ export async function pipelineProcesses(n: number, rounds: number, perRound: num
  * A speaker as `dpp up` runs it: its four services, each a `dpp` process of its own from one config
  * file, on a nats-server of its own, a peer lab, and the gateway `gw`'s FIB followed here.
  */
-export async function startProcessesStack(): Promise<Stack & { readonly services: readonly number[]; stop(): Promise<void> }> {
+export async function startProcessesStack(): Promise<Stack & { readonly ads: { readonly us: string; readonly peer: string }; readonly services: readonly number[]; stop(): Promise<void> }> {
   const nats = await startNatsServer();
   const lab = await startPeeringLab(US, PEER);
   const nc = await connect({ ...HOT_PATH, servers: nats.url, maxReconnectAttempts: -1 });
@@ -141,7 +141,7 @@ export async function startProcessesStack(): Promise<Stack & { readonly services
     fib = await until('the gateway table', () => GatewayFib.open(nc, { gateway: 'gw', onChange: timeArrivals(arrived) }).catch(() => undefined), { ms: 30_000 });
     const establish = () => until('the session service', () => lab.establishedPeer(port).catch(() => undefined), { ms: 30_000 });
     const services = children.map((c) => c.pid!);
-    return { nc, establish, fib, arrived, services, pids: () => [process.pid, nats.pid, ...services], stop };
+    return { nc, ads: { us: US, peer: PEER }, establish, fib, arrived, services, pids: () => [process.pid, nats.pid, ...services], stop };
   } catch (error) {
     await stop();
     throw error;

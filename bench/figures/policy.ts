@@ -1,15 +1,11 @@
-import { HOT_PATH } from '#libs/streams';
-import { connect } from '@nats-io/transport-node';
 import { Schema } from 'effect';
-import { encodeExportedRoute } from '#libs/events';
+import { localUpdate, publishLocal } from '#libs/local-routes';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import { attributesOf, type RibEvent } from '#libs/rib';
-import { adToken, keyOf, readTable, tableBucket, TableWriter } from '#libs/tables';
-import { followAdjRibOut } from '../../services/session/src/adj-rib-out-feed.ts';
-import { PeerEventLog } from '../../services/session/src/event-log.ts';
-import { startPeeringLab } from '../../test/harness/peering-lab.ts';
+import { adToken, readTable, tableBucket } from '#libs/tables';
+import { until } from '#libs/lab';
 import { figure, rate, type Figure } from '../lib/figure.ts';
-import { startNatsServer } from '#libs/lab';
+import { startProcessesStack } from './pipeline.ts';
 
 const PEERS = ['a.example.org', 'b.example.org', 'c.example.org', 'd.example.org'];
 type Update = Extract<RibEvent, { type: 'update' }>;
@@ -90,31 +86,29 @@ export function softReconfiguration(routes: number, runs: number): Figure {
 }
 
 /**
- * Full-table send: an established session reads its peer's Adj-RIB-Out (a table of `routes`
- * exported routes, compacted into a snapshot as the policy service leaves it) and sends it over gRPC/TLS until the peer holds all of it; beside it, the bare
- * read of the same table.
+ * Full-table send, in the shape `dpp up` runs (`startProcessesStack`): `routes` routes of our own,
+ * originated as `dpp originate` writes them, exported by the policy service into the peer's
+ * Adj-RIB-Out table; then, each run, a session with the peer from its Hello until it holds all of
+ * them, sent by the `dpp session` process in RouteUpdates of its 10,000-pattern limit. Beside it,
+ * the bare read of the same table.
  */
 export async function adjRibOutSend(routes: number, runs: number): Promise<Figure> {
-  const nats = await startNatsServer();
-  const lab = await startPeeringLab('us.example.test', 'dsn.example.test');
-  const nc = await connect({ ...HOT_PATH, servers: nats.url });
+  const stack = await startProcessesStack();
   try {
-    const bucket = tableBucket('out', adToken('dsn.example.test'));
-    const table = await TableWriter.open(nc, bucket, { log: () => undefined });
-    const attributes = attributesOf({ adPath: ['us.example.test', 'far.example.org'], metric: 4, transitive: [] });
-    const deltas = Array.from({ length: routes }, (_, n) => {
-      const pattern = `ipn:${n >> 16}.${n & 0xffff}`;
-      return { key: keyOf(pattern, undefined), value: encodeExportedRoute(pattern, attributes) };
-    });
-    for (let at = 0; at < routes; at += 1_000) await table.append([{ id: `routes-${at}`, deltas: deltas.slice(at, at + 1_000) }]);
-    await table.compact();
-    const responder = await lab.responder(await PeerEventLog.open(nc, { stream: 'PEERS', subjectPrefix: 'peers' }), {
-      adjRibOut: (peerAd, send) => followAdjRibOut(nc, tableBucket('out', adToken(peerAd)), send, { maxPatterns: 10_000, maxBytes: 4 * 1024 * 1024, log: () => undefined }),
-    });
+    const { nc, ads } = stack;
+    const events: RibEvent[] = [];
+    for (let at = 0; at < routes; at += 1_000) {
+      events.push(localUpdate(ads.us, { accepted: { patterns: Array.from({ length: Math.min(1_000, routes - at) }, (_, j) => `ipn:${10 + ((at + j) >> 16)}.${(at + j) & 0xffff}.*`) } }));
+    }
+    await publishLocal(nc, 'DPP_RIB_INPUT', 'bench', events);
+    // The gateway's FIB follows live and the peer's table comes from the same changes: read the table only once the FIB is whole.
+    await until('the gateway FIB holds our routes', () => (stack.fib.size >= routes ? true : undefined), { ms: 600_000 });
+    const bucket = tableBucket('dpp-out', adToken(ads.peer));
+    await until('the peer\'s Adj-RIB-Out holds our routes', async () => ((await readTable(nc, bucket)).size >= routes ? true : undefined), { ms: 600_000 });
     const [measured, baseline] = [[] as number[], [] as number[]];
     for (let r = 0; r < runs; r++) {
       const start = performance.now();
-      const peer = await lab.establishedPeer(responder.port);
+      const peer = await stack.establish();
       let held = 0;
       while (held < routes) {
         held = peer.received().reduce((n, m) => n + (m.update?.announcements.reduce((k, a) => k + a.patterns.length, 0) ?? 0), 0);
@@ -126,18 +120,15 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
       await readTable(nc, bucket);
       baseline.push(routes / ((performance.now() - read) / 1000));
     }
-    await responder.stop();
     return figure({
-      name: `Adj-RIB-Out full table, ${routes} routes`,
+      name: `Adj-RIB-Out full table, ${routes} routes (dpp processes)`,
       unit: 'routes/s',
-      measured: { name: 'handshake, table read, RouteUpdates over gRPC/TLS, peer holds all', runs: measured },
+      measured: { name: 'Hello, table read, RouteUpdates over gRPC/TLS, peer holds all', runs: measured },
       baseline: { name: 'bare read of the table', runs: baseline },
       targets: { min: 150_000 },
       notes: { routes, patternsPerUpdate: 10_000 },
     });
   } finally {
-    await nc.close();
-    await nats.stop();
-    await lab.stop();
+    await stack.stop();
   }
 }
