@@ -52,14 +52,11 @@ function routesOf(event: PeerEvent): { withdrawn: Withdrawal[]; accepted: Accept
   const dropped = new Set(event.overLimit?.routes.map((r) => `${currentPatternText(r.pattern)} ${r.validFrom}`));
   const accepted = routes.announcements
     .map(({ patterns, invalid, adPath, metric, ...attributes }) => ({
-      patterns:
-        dropped.size === 0
-          ? valid({ patterns, invalid })
-          : valid({ patterns, invalid }).filter((pattern) => {
-              if (!dropped.has(`${pattern} ${attributes.validFrom}`)) return true;
-              rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
-              return false;
-            }),
+      patterns: valid({ patterns, invalid }).filter((pattern) => {
+        if (!dropped.has(`${pattern} ${attributes.validFrom}`)) return true;
+        rejected.push({ pattern, rule: 'route-limit', reason: `over the limit of ${event.overLimit!.limit} routes from ${event.peerAd} (§9.4; dropped by the session)` });
+        return false;
+      }),
       // AD names as dpp holds them everywhere (§5.3 compares identities): `C.Example.Test.` is c.example.test.
       adPath: adPath.map((ad) => Result.getOrElse(adName(ad), () => ad)),
       metric,
