@@ -1,5 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Schema } from 'effect';
+import { streamsOf } from '#libs/config';
 import { localUpdate, publishLocal } from '#libs/local-routes';
 import { ACCEPT_ALL, AdjRibIn, applyImportPolicy, compilePolicy, PolicyFile, type ImportPolicy } from '#libs/policy';
 import { attributesOf, type RibEvent } from '#libs/rib';
@@ -97,16 +98,18 @@ export async function adjRibOutSend(routes: number, runs: number): Promise<Figur
   const stack = await startProcessesStack();
   try {
     const { nc, ads } = stack;
+    // The stack's config names no stream or bucket: the defaults, from where every service takes them.
+    const { ribInput, adjRibOutPrefix } = streamsOf({});
     const events: RibEvent[] = [];
     for (let at = 0; at < routes; at += 1_000) {
       events.push(localUpdate(ads.us, { accepted: { patterns: Array.from({ length: Math.min(1_000, routes - at) }, (_, j) => `ipn:${10 + ((at + j) >> 16)}.${(at + j) & 0xffff}.*`) } }));
     }
     // The policy and RIB services make the RIB input stream as they start; the stack waits only for the FIB export.
-    await until('the RIB input stream', async () => ((await (await jetstreamManager(nc)).streams.info('DPP_RIB_INPUT')) ? true : undefined), { ms: 60_000 });
-    await publishLocal(nc, 'DPP_RIB_INPUT', 'bench', events);
+    await until('the RIB input stream', async () => ((await (await jetstreamManager(nc)).streams.info(ribInput)) ? true : undefined), { ms: 60_000 });
+    await publishLocal(nc, ribInput, 'bench', events);
     // The gateway's FIB follows live and the peer's table comes from the same changes: read the table only once the FIB is whole.
     await until('the gateway FIB holds our routes', () => (stack.fib.size >= routes ? true : undefined), { ms: 600_000 });
-    const bucket = tableBucket('dpp-out', adToken(ads.peer));
+    const bucket = tableBucket(adjRibOutPrefix, adToken(ads.peer));
     await until('the peer\'s Adj-RIB-Out holds our routes', async () => ((await readTable(nc, bucket)).size >= routes ? true : undefined), { ms: 600_000 });
     const [measured, baseline] = [[] as number[], [] as number[]];
     for (let r = 0; r < runs; r++) {
